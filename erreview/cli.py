@@ -1,0 +1,150 @@
+"""The ``erreview`` command line (contract §6).
+
+Errors go to stderr with a non-zero exit code; ``--json`` output goes to stdout and nothing else does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from erreview import service, store
+from erreview.config import Settings, get_settings
+from erreview.periods import PeriodError, parse_period
+from erreview.problems import ImportRejected
+from erreview.pseudonym import PseudonymKeyError
+
+app = typer.Typer(
+    name="erreview",
+    help="Find and stop racial bias in employee-relations cases: import pseudonymised data, "
+    "compute WRES indicator 3 and decision-point disparities, produce the six-monthly review pack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class State:
+    settings: Settings
+
+
+state = State()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.callback()
+def main(
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: env ERREVIEW_DATABASE_URL, "
+                                           "else sqlite:///erreview.db in the working directory).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    state.settings = get_settings(database_url=db)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    try:
+        return store.engine_for(state.settings.database_url)
+    except Exception as exc:  # SQLAlchemy raises many types for a bad URL or unreachable server
+        raise fail(f"cannot open the database {state.settings.database_url!r}: {exc}") from None
+
+
+def _print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=1, allow_nan=False) + "\n")
+
+
+@app.command("import")
+def import_(
+    workforce: Annotated[Path | None, typer.Option(help="ESR workforce extract (CSV or .xlsx).")] = None,
+    cases: Annotated[Path | None, typer.Option(help="ER-tracker cases extract (CSV or .xlsx).")] = None,
+) -> None:
+    """Validate and import files atomically: any problem in either file and nothing is written."""
+    if workforce is None and cases is None:
+        raise fail("give --workforce FILE, --cases FILE or both")
+    try:
+        summary = service.import_files(
+            _engine(), state.settings, workforce=workforce, cases=cases,
+            workforce_name=workforce.name if workforce else None, cases_name=cases.name if cases else None)
+    except ImportRejected as exc:
+        typer.echo(exc.report.to_text(), err=True)
+        raise typer.Exit(1) from None
+    except (store.KeyMismatch, PseudonymKeyError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(summary.to_text())
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+@app.command()
+def wres(
+    period: Annotated[str | None, typer.Option(help="Period label, e.g. 2024/25-H1 or 2024/25. "
+                                               "Default: every half-year with data.")] = None,
+    pool: Annotated[int, typer.Option(min=1, help="Pool entrants and headcounts over N consecutive "
+                                      "periods ending with the period.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the contract's JSON to stdout.")] = False,
+) -> None:
+    """WRES indicator 3: relative likelihood of BME vs White staff entering a formal disciplinary
+    investigation, per period, with its 95% interval and band."""
+    try:
+        chosen = parse_period(period) if period else None
+    except PeriodError as exc:
+        raise fail(str(exc)) from None
+    results = service.wres_results(_engine(), period=chosen, pool=pool)
+    if as_json:
+        for result in results:  # the JSON has no place for the reason; say it on stderr
+            if not result.available:
+                typer.echo(f"note: {result.period.label} unavailable: {result.unavailable_reason}", err=True)
+        _print_json({"periods": [r.as_json() for r in results]})
+        return
+    if not results:
+        typer.echo("no data: import a workforce snapshot and cases first")
+        return
+    typer.echo(f"{'period':<12}{'snapshot':<12}{'BME':>14}{'White':>14}{'unknown':>9}"
+               f"{'ratio':>7}  {'95% CI':<14}band")
+    for r in results:
+        if not r.available or r.estimate is None:
+            typer.echo(f"{r.period.label:<12}{'-':<12}unavailable: {r.unavailable_reason}")
+            continue
+        g = r.as_json()
+        bme, white, unknown = g["bme"], g["white"], g["unknown"]
+        assert isinstance(bme, dict) and isinstance(white, dict) and isinstance(unknown, dict)
+        e = r.estimate
+        band = e.band.value if e.band else "n/a"
+        typer.echo(f"{r.period.label:<12}{g['snapshot_date']!s:<12}"
+                   f"{bme['entrants']:>6}/{bme['headcount']:<7}{white['entrants']:>6}/{white['headcount']:<7}"
+                   f"{unknown['headcount']:>9}{_fmt(e.ratio):>7}  "
+                   f"{_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<14}{band}{' *' if e.significant else ''}")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Folder to write workforce.csv and cases.csv into.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 2024,
+    staff: Annotated[int, typer.Option(min=50, help="Staff in post at any time (about).")] = 13_000,
+    years: Annotated[int, typer.Option(min=1, max=30, help="Financial years of history.")] = 6,
+    end_year: Annotated[int | None, typer.Option(help="First calendar year of the last financial year "
+                                                 "(default: the last complete one).")] = None,
+) -> None:
+    """Write a synthetic trust (contract-format CSVs) with planted disparities; no real person."""
+    from erreview.synth import SynthConfig, write_synthetic
+
+    config = SynthConfig(seed=seed, staff=staff, years=years, **({"end_fy": end_year} if end_year else {}))
+    paths = write_synthetic(config, out)
+    for path in paths:
+        typer.echo(str(path))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

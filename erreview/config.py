@@ -1,0 +1,51 @@
+"""One Settings object for the whole of erreview (environment variables ``ERREVIEW_*``).
+
+| setting | env | default | meaning |
+|---|---|---|---|
+| database_url | ERREVIEW_DATABASE_URL | ``sqlite:///erreview.db`` (working directory) | SQLAlchemy URL; ``postgresql+psycopg://…`` for many users |
+| pseudonym_key | ERREVIEW_PSEUDONYM_KEY | unset | secret for the keyed hash of ``person_id``; overrides the key file |
+| key_file | ERREVIEW_KEY_FILE | ``~/.config/erreview/pseudonym.key`` | where the secret lives when not in the environment; created on first use (0600) |
+| suppression_threshold | ERREVIEW_SUPPRESSION_THRESHOLD | 7 | counts 1..threshold are shown as ``*`` in board exports |
+| min_group_size | ERREVIEW_MIN_GROUP_SIZE | 10 | breakdown cells with fewer people read "too few to compare" |
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_key_file() -> Path:
+    return Path.home() / ".config" / "erreview" / "pseudonym.key"
+
+
+class Settings(BaseSettings):
+    """Runtime settings, read from ``ERREVIEW_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ERREVIEW_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///erreview.db",
+        description="SQLAlchemy database URL (SQLite file by default; PostgreSQL via postgresql+psycopg://).",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="Secret key for pseudonymising person_id; overrides key_file."
+    )
+    key_file: Path = Field(
+        default_factory=_default_key_file,
+        description="File holding the pseudonym key, created with 0600 permissions on first use.",
+    )
+    suppression_threshold: int = Field(
+        default=7, ge=0, description="Board exports show counts from 1 to this value as '*'."
+    )
+    min_group_size: int = Field(
+        default=10, ge=1, description="Breakdown cells with fewer cases than this read 'too few to compare'."
+    )
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Fresh settings from the environment, with explicit overrides (e.g. ``--db``) applied."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

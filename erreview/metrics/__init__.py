@@ -1,0 +1,1 @@
+"""Measures: pure functions of DataFrames and explicit configuration (no database, no UI)."""

@@ -1,0 +1,135 @@
+"""WRES indicator 3: relative likelihood of entering the formal disciplinary process (contract §4.1).
+
+*If I am from a minority ethnic background, am I more likely to enter a formal disciplinary
+investigation than a White colleague?* For a period P, ``rate(g) = entrants(g) / headcount(g)`` where
+entrants are distinct people whose disciplinary case's formal investigation began in P, and headcount is
+the distinct people in the period-end ESR snapshot; ``ratio = rate(BME) / rate(White)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from erreview.metrics.ratio import RatioEstimate, rate, relative_likelihood
+from erreview.periods import Period
+from erreview.vocab import WresGroup
+
+NO_SNAPSHOT = "no workforce snapshot is dated inside {period}, so there is no denominator"
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    entrants: int
+    headcount: int
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.entrants, self.headcount)
+
+
+@dataclass(frozen=True)
+class WresResult:
+    """Indicator 3 for one period (pooled over ``pool`` periods when ``pool > 1``)."""
+
+    period: Period
+    pool: int
+    snapshot_dates: tuple[date, ...]
+    groups: dict[WresGroup, GroupCount] = field(default_factory=dict)
+    estimate: RatioEstimate | None = None
+    unavailable_reason: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.unavailable_reason is None
+
+    @property
+    def snapshot_date(self) -> date | None:
+        """The snapshot used for P itself (the last period of a pooled window)."""
+        return self.snapshot_dates[-1] if self.snapshot_dates else None
+
+    def as_json(self) -> dict[str, object]:
+        """The element of ``wres --json`` (contract §6)."""
+        out: dict[str, object] = {
+            "period": self.period.label,
+            "start": self.period.window(self.pool)[0].start.isoformat(),
+            "end": self.period.end.isoformat(),
+            "snapshot_date": self.snapshot_date.isoformat() if self.snapshot_date and self.available else None,
+        }
+        if not self.available or self.estimate is None:
+            out["ratio"] = None
+            return out
+        bme, white, unknown = (self.groups[g] for g in (WresGroup.BME, WresGroup.WHITE, WresGroup.UNKNOWN))
+        out["bme"] = {"entrants": bme.entrants, "headcount": bme.headcount, "rate": bme.rate}
+        out["white"] = {"entrants": white.entrants, "headcount": white.headcount, "rate": white.rate}
+        out["unknown"] = {"entrants": unknown.entrants, "headcount": unknown.headcount}
+        out.update(self.estimate.as_json())
+        return out
+
+
+def period_snapshot(snapshot_dates: Sequence[date], period: Period) -> date | None:
+    """The denominator snapshot for ``period``: the one dated on its last day, else the latest inside it."""
+    inside = [d for d in snapshot_dates if period.contains(d)]
+    if not inside:
+        return None
+    return period.end if period.end in inside else max(inside)
+
+
+def period_entrants(entries: pd.DataFrame, period: Period) -> dict[WresGroup, int]:
+    """Distinct people per WRES group whose formal disciplinary investigation began in ``period``."""
+    dates = entries["formal_investigation_date"]
+    inside = entries[(dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))]
+    counts = inside.groupby("wres_group")["person_key"].nunique()
+    return {g: int(counts.get(g.value, 0)) for g in WresGroup}
+
+
+def snapshot_counts(headcounts: pd.DataFrame, snapshot: date) -> dict[WresGroup, int]:
+    rows = headcounts[headcounts["snapshot_date"] == pd.Timestamp(snapshot)]
+    by_group = rows.groupby("wres_group")["headcount"].sum()
+    return {g: int(by_group.get(g.value, 0)) for g in WresGroup}
+
+
+def wres_indicator(entries: pd.DataFrame, headcounts: pd.DataFrame, period: Period, *,
+                   pool: int = 1) -> WresResult:
+    """Indicator 3 for ``period``.
+
+    Parameters
+    ----------
+    entries
+        One row per disciplinary case with a formal investigation: ``person_key``, ``wres_group``,
+        ``formal_investigation_date`` (datetime64).
+    headcounts
+        Distinct people per snapshot and group: ``snapshot_date`` (datetime64), ``wres_group``,
+        ``headcount``.
+    period
+        The period P.
+    pool
+        Sum entrants and headcounts over the ``pool`` consecutive periods of P's length ending with P
+        (the WRES two-year rolling view of annual data is ``pool=2`` on years).
+    """
+    window = period.window(pool)
+    available = sorted({d.date() for d in headcounts["snapshot_date"]})
+    snapshots = [period_snapshot(available, p) for p in window]
+    missing = [p for p, s in zip(window, snapshots, strict=True) if s is None]
+    if missing:
+        reason = "; ".join(NO_SNAPSHOT.format(period=p.label) for p in missing)
+        return WresResult(period, pool, tuple(s for s in snapshots if s), unavailable_reason=reason)
+    totals = {g: GroupCount(0, 0) for g in WresGroup}
+    for p, snap in zip(window, snapshots, strict=True):
+        assert snap is not None
+        entrants = period_entrants(entries, p)
+        heads = snapshot_counts(headcounts, snap)
+        totals = {g: GroupCount(totals[g].entrants + entrants[g], totals[g].headcount + heads[g])
+                  for g in WresGroup}
+    bme, white = totals[WresGroup.BME], totals[WresGroup.WHITE]
+    estimate = relative_likelihood(bme.entrants, bme.headcount, white.entrants, white.headcount)
+    return WresResult(period, pool, tuple(s for s in snapshots if s), totals, estimate)
+
+
+def wres_series(entries: pd.DataFrame, headcounts: pd.DataFrame, periods: Sequence[Period], *,
+                pool: int = 1) -> list[WresResult]:
+    """:func:`wres_indicator` for each period, in order."""
+    return [wres_indicator(entries, headcounts, p, pool=pool) for p in periods]

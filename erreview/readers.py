@@ -1,0 +1,107 @@
+"""Read an import file (CSV or Excel) into a frame of stripped strings, or say clearly why not.
+
+Nothing here interprets values: that is :mod:`erreview.ingest`. Problems with the file as a whole
+(size, encoding, header) come back as :class:`~erreview.problems.Problem` rows with no row number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from erreview.problems import Problem
+
+#: Files larger than this are refused before parsing (1 GB of junk must not exhaust memory).
+MAX_FILE_BYTES = 2 * 1024**3
+
+
+class FileUnreadable(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _fail(name: str, reason: str, column: str | None = None) -> FileUnreadable:
+    return FileUnreadable(Problem(file=name, row=None, column=column, value=None, reason=reason))
+
+
+def read_table(source: str | Path | bytes, *, name: str | None = None,
+               max_bytes: int = MAX_FILE_BYTES) -> pd.DataFrame:
+    """Read ``source`` (a path, or the bytes of an upload) as a table of strings.
+
+    Every cell is a ``str`` with surrounding whitespace removed; empty cells are ``""``. A UTF-8 byte
+    order mark is allowed. ``.xlsx`` files are read from their first sheet.
+    """
+    if isinstance(source, bytes):
+        data, label = source, name or "upload"
+    else:
+        path = Path(source)
+        label = name or path.name
+        if not path.is_file():
+            raise _fail(label, f"file not found: {path}")
+        if path.stat().st_size > max_bytes:
+            raise _fail(label, f"the file is larger than the {max_bytes // 1024**2} MB limit")
+        data = path.read_bytes()
+    if len(data) > max_bytes:
+        raise _fail(label, f"the file is larger than the {max_bytes // 1024**2} MB limit")
+    if label.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
+        return _read_excel(data, label)
+    return _read_csv(data, label)
+
+
+def _read_csv(data: bytes, label: str) -> pd.DataFrame:
+    if b"\x00" in data[:65536]:
+        raise _fail(label, "the file is not text (it contains NUL bytes); export it as CSV, UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(label, f"the file is not UTF-8 (byte {exc.start} cannot be decoded); "
+                           "save it as 'CSV UTF-8'") from None
+    if not text.strip():
+        raise _fail(label, "the file is empty")
+    try:
+        header = next(csv.reader(io.StringIO(text.splitlines()[0])))
+    except (csv.Error, StopIteration):
+        raise _fail(label, "the header row cannot be read") from None
+    _check_header([h.strip() for h in header], label)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=True, on_bad_lines="error")
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        raise _fail(label, f"the file is not well-formed CSV: {exc}") from None
+    return _tidy(frame)
+
+
+def _read_excel(data: bytes, label: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False,
+                              engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise _fail(label, f"the workbook cannot be read: {type(exc).__name__}") from None
+    _check_header([str(c).strip() for c in frame.columns], label)
+    # Excel may hand back dates as "2024-03-31 00:00:00"; the contract wants ISO dates.
+    frame = frame.astype(str).replace({"nan": "", "NaT": "", "None": ""})
+    frame = frame.apply(lambda col: col.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True))
+    return _tidy(frame)
+
+
+def _check_header(header: list[str], label: str) -> None:
+    if not any(header):
+        raise _fail(label, "the first row must be the header of column names")
+    seen: set[str] = set()
+    for column in header:
+        if not column:
+            raise _fail(label, "a column in the header row has no name")
+        if column.lower() in seen:
+            raise _fail(label, "the column appears twice in the header", column=column)
+        seen.add(column.lower())
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = frame[column].astype(str).str.strip()
+    return frame.reset_index(drop=True)

@@ -1,0 +1,135 @@
+"""Use cases shared by the command line and the app: import files, compute indicator 3 over stored data.
+
+Each function takes an engine (or settings) explicitly; none keeps state between calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from erreview import store
+from erreview.config import Settings
+from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
+from erreview.metrics.likelihood import WresResult, wres_indicator
+from erreview.periods import Length, Period, period_of, periods_between
+from erreview.problems import ImportRejected, ImportReport
+from erreview.pseudonym import key_fingerprint, load_or_create_key
+from erreview.readers import FileUnreadable, read_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    workforce_rows: int = 0
+    snapshots: tuple[date, ...] = ()
+    cases_inserted: int = 0
+    cases_updated: int = 0
+
+    def to_text(self) -> str:
+        parts = []
+        if self.workforce_rows:
+            dates = ", ".join(d.isoformat() for d in self.snapshots)
+            parts.append(f"workforce: {self.workforce_rows} rows in {len(self.snapshots)} snapshot(s) ({dates})")
+        if self.cases_inserted or self.cases_updated:
+            parts.append(f"cases: {self.cases_inserted} new, {self.cases_updated} updated")
+        return "imported " + "; ".join(parts) if parts else "nothing to import"
+
+
+Source = str | Path | bytes
+
+
+def _load(source: Source, name: str | None) -> tuple[pd.DataFrame | None, ImportReport]:
+    report = ImportReport()
+    try:
+        return read_table(source, name=name), report
+    except FileUnreadable as exc:
+        report.extend([exc.problem])
+        return None, report
+
+
+def check_files(*, workforce: Source | None = None, cases: Source | None = None,
+                workforce_name: str | None = None, cases_name: str | None = None,
+                today: date | None = None) -> tuple[pd.DataFrame | None, pd.DataFrame | None, ImportReport]:
+    """Read and validate without writing anything: (clean workforce, clean cases, report)."""
+    report = ImportReport()
+    clean_w = clean_c = None
+    if workforce is not None:
+        frame, file_report = _load(workforce, workforce_name)
+        report.extend(file_report.problems)
+        if frame is not None:
+            label = workforce_name or (Path(workforce).name if not isinstance(workforce, bytes) else "workforce")
+            clean_w, problems = validate_workforce(frame, file=label, today=today)
+            report.extend(problems)
+    if cases is not None:
+        frame, file_report = _load(cases, cases_name)
+        report.extend(file_report.problems)
+        if frame is not None:
+            label = cases_name or (Path(cases).name if not isinstance(cases, bytes) else "cases")
+            clean_c, problems = validate_cases(frame, file=label, today=today)
+            report.extend(problems)
+    return clean_w, clean_c, report
+
+
+def import_files(engine: Engine, settings: Settings, *, workforce: Source | None = None,
+                 cases: Source | None = None, workforce_name: str | None = None,
+                 cases_name: str | None = None, user: str | None = None,
+                 today: date | None = None) -> ImportSummary:
+    """Validate both files, then write them in one transaction; any problem and nothing is written.
+
+    Raises :class:`~erreview.problems.ImportRejected` with every problem found.
+    """
+    clean_w, clean_c, report = check_files(workforce=workforce, cases=cases, workforce_name=workforce_name,
+                                           cases_name=cases_name, today=today)
+    if not report.ok:
+        raise ImportRejected(report)
+    key = load_or_create_key(settings)
+    summary = ImportSummary()
+    with store.session_scope(engine) as session:
+        store.check_key_fingerprint(session, key_fingerprint(key))
+        if clean_w is not None:
+            frame = pseudonymise_frame(clean_w, key)
+            rows = store.replace_snapshots(session, frame)
+            snaps = tuple(sorted({d.date() for d in frame["snapshot_date"]}))
+            store.record_import(session, kind="workforce", source_name=workforce_name or "workforce",
+                                rows=rows, inserted=rows, user=user)
+            summary = ImportSummary(workforce_rows=rows, snapshots=snaps)
+        if clean_c is not None:
+            frame = pseudonymise_frame(clean_c, key)
+            inserted, updated = store.upsert_cases(session, frame, user=user)
+            store.record_import(session, kind="cases", source_name=cases_name or "cases", rows=len(frame),
+                                inserted=inserted, updated=updated, user=user)
+            summary = ImportSummary(summary.workforce_rows, summary.snapshots, inserted, updated)
+    log.info("%s", summary.to_text())
+    return summary
+
+
+def wres_results(engine: Engine, *, period: Period | None = None, pool: int = 1,
+                 length: Length = "half") -> list[WresResult]:
+    """Indicator 3 for ``period``, or for every period of ``length`` from the first data to the last."""
+    with store.session_scope(engine) as session:
+        entries = store.formal_disciplinary_entries(session)
+        headcounts = store.snapshot_headcounts(session)
+        first, last = store.data_extent(session)
+    if period is not None:
+        return [wres_indicator(entries, headcounts, period, pool=pool)]
+    if first is None or last is None:
+        return []
+    return [wres_indicator(entries, headcounts, p, pool=pool) for p in periods_between(first, last, length)]
+
+
+def latest_available(results: list[WresResult]) -> WresResult | None:
+    """The most recent period that has a ratio."""
+    for result in reversed(results):
+        if result.available and result.estimate is not None and result.estimate.ratio is not None:
+            return result
+    return None
+
+
+__all__ = ["ImportSummary", "check_files", "import_files", "latest_available", "period_of", "wres_results"]

@@ -1,0 +1,216 @@
+"""The only module that talks to the database: engines, schema, writes and aggregate queries.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL (psycopg 3) goes through
+the same SQLAlchemy code. Queries return plain DataFrames or small aggregates so that the metrics stay
+pure functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, delete, event, func, insert, select, update
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel, create_engine
+
+from erreview.models import ErCase, ImportRun, Meta, WorkforceRecord
+from erreview.vocab import CaseType
+
+log = logging.getLogger(__name__)
+
+KEY_FINGERPRINT = "pseudonym_key_fingerprint"
+#: Rows per INSERT batch: large enough to be fast, small enough to bound memory.
+BATCH_ROWS = 20_000
+
+
+class KeyMismatch(RuntimeError):
+    """The database was built under a different pseudonym key."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url`` with erreview's connection settings; the schema is created if absent."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs["poolclass"] = StaticPool  # one shared in-memory database
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+@cache
+def engine_for(url: str) -> Engine:
+    """One shared engine per URL for the life of the process."""
+    return make_engine(url)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any exception."""
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# --- facts about the database -------------------------------------------------------------------------
+
+def get_meta(session: Session, name: str) -> str | None:
+    row = session.get(Meta, name)
+    return row.value if row else None
+
+
+def set_meta(session: Session, name: str, value: str) -> None:
+    row = session.get(Meta, name)
+    if row is None:
+        session.add(Meta(name=name, value=value))
+    else:
+        row.value = value
+
+
+def check_key_fingerprint(session: Session, fingerprint: str) -> None:
+    """Record the key's fingerprint on first import; refuse a different key afterwards."""
+    stored = get_meta(session, KEY_FINGERPRINT)
+    if stored is None:
+        set_meta(session, KEY_FINGERPRINT, fingerprint)
+    elif stored != fingerprint:
+        raise KeyMismatch(
+            "this database was built with a different pseudonym key (fingerprint "
+            f"{stored}, current key {fingerprint}); importing now would turn each person into two. "
+            "Use the original key (ERREVIEW_PSEUDONYM_KEY or the key file)."
+        )
+
+
+# --- writes -------------------------------------------------------------------------------------------
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    subset = frame[columns].astype(object).where(frame[columns].notna(), None)
+    for column in columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            subset[column] = [v.date() if v is not None else None for v in subset[column]]
+    records = subset.to_dict("records")
+    for start in range(0, len(records), BATCH_ROWS):
+        yield records[start:start + BATCH_ROWS]
+
+
+WORKFORCE_FIELDS = ["snapshot_date", "person_key", "ethnic_code", "broad_group", "wres_group", "gender",
+                    "band", "staff_group", "division"]
+CASE_FIELDS = [c for c in ErCase.model_fields if c not in ("version", "updated_at", "updated_by")]
+
+
+def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
+    """Write workforce rows, replacing any snapshot with the same date (re-import is idempotent)."""
+    dates = sorted({d.date() for d in frame["snapshot_date"]})
+    session.execute(delete(WorkforceRecord).where(WorkforceRecord.snapshot_date.in_(dates)))  # type: ignore[attr-defined]
+    for batch in _records(frame, WORKFORCE_FIELDS):
+        session.execute(insert(WorkforceRecord), batch)
+    return len(frame)
+
+
+def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = None) -> tuple[int, int]:
+    """Insert new cases and update existing ones by ``case_id``; return (inserted, updated)."""
+    now = datetime.now(UTC)
+    ids = frame["case_id"].tolist()
+    existing: dict[str, int] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start:start + 5_000]
+        rows = session.execute(select(ErCase.case_id, ErCase.version).where(ErCase.case_id.in_(chunk)))  # type: ignore[attr-defined]
+        existing.update({case_id: version for case_id, version in rows})
+    inserted = updated = 0
+    for batch in _records(frame, CASE_FIELDS):
+        new = [r | {"version": 1, "updated_at": now, "updated_by": user} for r in batch
+               if r["case_id"] not in existing]
+        old = [r | {"version": existing[r["case_id"]] + 1, "updated_at": now, "updated_by": user}
+               for r in batch if r["case_id"] in existing]
+        if new:
+            session.execute(insert(ErCase), new)
+        if old:
+            session.execute(update(ErCase), old)
+        inserted += len(new)
+        updated += len(old)
+    return inserted, updated
+
+
+def record_import(session: Session, *, kind: str, source_name: str, rows: int, inserted: int = 0,
+                  updated: int = 0, user: str | None = None) -> None:
+    session.add(ImportRun(kind=kind, source_name=source_name, rows=rows, inserted=inserted, updated=updated,
+                          imported_at=datetime.now(UTC), imported_by=user))
+
+
+# --- reads --------------------------------------------------------------------------------------------
+
+def snapshot_headcounts(session: Session) -> pd.DataFrame:
+    """Distinct people per snapshot date and WRES group: columns snapshot_date, wres_group, headcount."""
+    query = (
+        select(WorkforceRecord.snapshot_date, WorkforceRecord.wres_group,
+               func.count(func.distinct(WorkforceRecord.person_key)).label("headcount"))
+        .group_by(WorkforceRecord.snapshot_date, WorkforceRecord.wres_group)
+    )
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["snapshot_date", "wres_group", "headcount"])
+    frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
+    return frame
+
+
+def formal_disciplinary_entries(session: Session) -> pd.DataFrame:
+    """Disciplinary cases with a formal investigation: person_key, wres_group, formal_investigation_date."""
+    query = select(ErCase.person_key, ErCase.wres_group, ErCase.formal_investigation_date).where(
+        ErCase.case_type == CaseType.DISCIPLINARY.value,
+        ErCase.formal_investigation_date.is_not(None),  # type: ignore[union-attr]
+    )
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["person_key", "wres_group", "formal_investigation_date"])
+    frame["formal_investigation_date"] = pd.to_datetime(frame["formal_investigation_date"])
+    return frame
+
+
+def cases_frame(session: Session, *, case_type: CaseType | None = None, opened_from: date | None = None,
+                opened_to: date | None = None) -> pd.DataFrame:
+    """Case rows (pseudonymised) as a DataFrame, optionally filtered by type and opening date."""
+    query = select(*[getattr(ErCase, c) for c in CASE_FIELDS])
+    if case_type is not None:
+        query = query.where(ErCase.case_type == case_type.value)
+    if opened_from is not None:
+        query = query.where(ErCase.opened_date >= opened_from)
+    if opened_to is not None:
+        query = query.where(ErCase.opened_date <= opened_to)
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=CASE_FIELDS)
+    for column in ("opened_date", "route_date", "formal_investigation_date", "closed_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def data_extent(session: Session) -> tuple[date | None, date | None]:
+    """First and last date with data: snapshot dates and disciplinary formal-investigation dates."""
+    lo_s, hi_s = session.execute(select(func.min(WorkforceRecord.snapshot_date),
+                                        func.max(WorkforceRecord.snapshot_date))).one()
+    lo_c, hi_c = session.execute(
+        select(func.min(ErCase.formal_investigation_date), func.max(ErCase.formal_investigation_date))
+        .where(ErCase.case_type == CaseType.DISCIPLINARY.value)).one()
+    lows = [d for d in (lo_s, lo_c) if d is not None]
+    highs = [d for d in (hi_s, hi_c) if d is not None]
+    return (min(lows) if lows else None, max(highs) if highs else None)
