@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,16 +45,25 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.callback()
 def main(
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: env ERREVIEW_DATABASE_URL, "
-                                           "else sqlite:///erreview.db in the working directory).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default: env ERREVIEW_DATABASE_URL, "
+            "else sqlite:///erreview.db in the working directory).",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     state.settings = get_settings(database_url=db)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> store.Engine:
     try:
         return store.engine_for(state.settings.database_url)
     except Exception as exc:  # SQLAlchemy raises many types for a bad URL or unreachable server
@@ -73,8 +84,13 @@ def import_(
         raise fail("give --workforce FILE, --cases FILE or both")
     try:
         summary = service.import_files(
-            _engine(), state.settings, workforce=workforce, cases=cases,
-            workforce_name=workforce.name if workforce else None, cases_name=cases.name if cases else None)
+            _engine(),
+            state.settings,
+            workforce=workforce,
+            cases=cases,
+            workforce_name=workforce.name if workforce else None,
+            cases_name=cases.name if cases else None,
+        )
     except ImportRejected as exc:
         typer.echo(exc.report.to_text(), err=True)
         raise typer.Exit(1) from None
@@ -89,10 +105,16 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 @app.command()
 def wres(
-    period: Annotated[str | None, typer.Option(help="Period label, e.g. 2024/25-H1 or 2024/25. "
-                                               "Default: every half-year with data.")] = None,
-    pool: Annotated[int, typer.Option(min=1, help="Pool entrants and headcounts over N consecutive "
-                                      "periods ending with the period.")] = 1,
+    period: Annotated[
+        str | None,
+        typer.Option(help="Period label, e.g. 2024/25-H1 or 2024/25. Default: every half-year with data."),
+    ] = None,
+    pool: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Pool entrants and headcounts over N consecutive periods ending with the period."
+        ),
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract's JSON to stdout.")] = False,
 ) -> None:
     """WRES indicator 3: relative likelihood of BME vs White staff entering a formal disciplinary
@@ -111,8 +133,10 @@ def wres(
     if not results:
         typer.echo("no data: import a workforce snapshot and cases first")
         return
-    typer.echo(f"{'period':<12}{'snapshot':<12}{'BME':>14}{'White':>14}{'unknown':>9}"
-               f"{'ratio':>7}  {'95% CI':<14}band")
+    typer.echo(
+        f"{'period':<12}{'snapshot':<12}{'BME':>14}{'White':>14}{'unknown':>9}"
+        f"{'ratio':>7}  {'95% CI':<14}band"
+    )
     for r in results:
         if not r.available or r.estimate is None:
             typer.echo(f"{r.period.label:<12}{'-':<12}unavailable: {r.unavailable_reason}")
@@ -122,10 +146,12 @@ def wres(
         assert isinstance(bme, dict) and isinstance(white, dict) and isinstance(unknown, dict)
         e = r.estimate
         band = e.band.value if e.band else "n/a"
-        typer.echo(f"{r.period.label:<12}{g['snapshot_date']!s:<12}"
-                   f"{bme['entrants']:>6}/{bme['headcount']:<7}{white['entrants']:>6}/{white['headcount']:<7}"
-                   f"{unknown['headcount']:>9}{_fmt(e.ratio):>7}  "
-                   f"{_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<14}{band}{' *' if e.significant else ''}")
+        typer.echo(
+            f"{r.period.label:<12}{g['snapshot_date']!s:<12}"
+            f"{bme['entrants']:>6}/{bme['headcount']:<7}{white['entrants']:>6}/{white['headcount']:<7}"
+            f"{unknown['headcount']:>9}{_fmt(e.ratio):>7}  "
+            f"{_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<14}{band}{' *' if e.significant else ''}"
+        )
 
 
 @app.command()
@@ -134,16 +160,74 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 2024,
     staff: Annotated[int, typer.Option(min=50, help="Staff in post at any time (about).")] = 13_000,
     years: Annotated[int, typer.Option(min=1, max=30, help="Financial years of history.")] = 6,
-    end_year: Annotated[int | None, typer.Option(help="First calendar year of the last financial year "
-                                                 "(default: the last complete one).")] = None,
+    end_year: Annotated[
+        int | None,
+        typer.Option(help="First calendar year of the last financial year (default: the last complete one)."),
+    ] = None,
 ) -> None:
     """Write a synthetic trust (contract-format CSVs) with planted disparities; no real person."""
     from erreview.synth import SynthConfig, write_synthetic
 
-    config = SynthConfig(seed=seed, staff=staff, years=years, **({"end_fy": end_year} if end_year else {}))
+    config = SynthConfig(seed=seed, staff=staff, years=years)
+    if end_year is not None:
+        config = replace(config, end_fy=end_year)
     paths = write_synthetic(config, out)
     for path in paths:
         typer.echo(str(path))
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_DATA = REPO_ROOT / "synthetic_cases"
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+    load_only: Annotated[bool, typer.Option("--load-only", help="Load the demo data and stop.")] = False,
+) -> None:
+    """Load the shipped synthetic demo data into the database (if it holds no cases yet) and start the app."""
+    engine = _engine()
+    if service.current_data_version(engine) == 0:
+        typer.echo(f"loading the synthetic demo data from {DEMO_DATA} …", err=True)
+        try:
+            summary = service.import_files(
+                engine,
+                state.settings,
+                workforce=DEMO_DATA / "workforce.csv",
+                cases=DEMO_DATA / "cases.csv",
+                user="demo",
+            )
+        except ImportRejected as exc:
+            typer.echo(exc.report.to_text(), err=True)
+            raise typer.Exit(1) from None
+        typer.echo(summary.to_text(), err=True)
+    if load_only:
+        return
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "streamlit_app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    typer.echo(f"erreview is starting on http://localhost:{port}", err=True)
+    os.environ["ERREVIEW_DATABASE_URL"] = state.settings.database_url
+    os.execv(sys.executable, command)
+
+
+@app.command("settings")
+def settings_() -> None:
+    """List every setting with its environment variable, current value and meaning."""
+    for name, field in Settings.model_fields.items():
+        value = getattr(state.settings, name)
+        shown = "(set)" if name == "pseudonym_key" and value is not None else value
+        typer.echo(f"ERREVIEW_{name.upper():<24} {shown!s:<40} {field.description}")
 
 
 if __name__ == "__main__":  # pragma: no cover

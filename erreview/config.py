@@ -1,12 +1,7 @@
 """One Settings object for the whole of erreview (environment variables ``ERREVIEW_*``).
 
-| setting | env | default | meaning |
-|---|---|---|---|
-| database_url | ERREVIEW_DATABASE_URL | ``sqlite:///erreview.db`` (working directory) | SQLAlchemy URL; ``postgresql+psycopg://…`` for many users |
-| pseudonym_key | ERREVIEW_PSEUDONYM_KEY | unset | secret for the keyed hash of ``person_id``; overrides the key file |
-| key_file | ERREVIEW_KEY_FILE | ``~/.config/erreview/pseudonym.key`` | where the secret lives when not in the environment; created on first use (0600) |
-| suppression_threshold | ERREVIEW_SUPPRESSION_THRESHOLD | 7 | counts 1..threshold are shown as ``*`` in board exports |
-| min_group_size | ERREVIEW_MIN_GROUP_SIZE | 10 | breakdown cells with fewer people read "too few to compare" |
+Each field's ``description`` is its help text; ``erreview settings`` and the README list them all, and a
+test fails if one is left undocumented.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ keyed hash; nothing downstream ever sees the raw identifier.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 import numpy as np
@@ -44,27 +44,44 @@ UNKNOWN_COLUMN = "unknown column: it is not in the import contract and is never 
 MISSING_COLUMN = "required column is missing from the header"
 
 
+def _strip(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lower-case column names and trimmed string cells (``None``/NaN become ``""``)."""
+    out = frame.fillna("").astype(str)
+    out.columns = [str(c).strip().lower() for c in out.columns]
+    return out.apply(lambda column: column.str.strip()).reset_index(drop=True)
+
+
 def _rows(mask: pd.Series | np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask))
 
 
-def _problems(file: str, frame: pd.DataFrame, mask: pd.Series | np.ndarray, column: str,
-              reason: str, *, show_value: bool = True) -> Iterator[Problem]:
+def _problems(
+    file: str,
+    frame: pd.DataFrame,
+    mask: pd.Series | np.ndarray,
+    column: str,
+    reason: str,
+    *,
+    show_value: bool = True,
+) -> Iterator[Problem]:
     values = frame[column].to_numpy() if column in frame else None
     for i in _rows(mask):
         value = str(values[i]) if (values is not None and show_value) else None
         yield Problem(file=file, row=int(i) + FIRST_DATA_ROW, column=column, value=value, reason=reason)
 
 
-def _check_columns(frame: pd.DataFrame, file: str, allowed: Iterable[str],
-                   required: Iterable[str]) -> list[Problem]:
+def _check_columns(
+    frame: pd.DataFrame, file: str, allowed: Iterable[str], required: Iterable[str]
+) -> list[Problem]:
     allowed_set = set(allowed)
-    found = [Problem(file, None, col, None, UNKNOWN_COLUMN) for col in frame.columns if col not in allowed_set]
+    found = [
+        Problem(file, None, col, None, UNKNOWN_COLUMN) for col in frame.columns if col not in allowed_set
+    ]
     found += [Problem(file, None, col, None, MISSING_COLUMN) for col in required if col not in frame.columns]
     return found
 
 
-def _map_distinct(series: pd.Series, convert) -> tuple[pd.Series, pd.Series]:  # type: ignore[no-untyped-def]
+def _map_distinct(series: pd.Series, convert: Callable[[str], object]) -> tuple[pd.Series, pd.Series]:
     """Apply ``convert`` to each distinct value; return (converted, error-reason) series aligned to rows."""
     results: dict[str, object] = {}
     errors: dict[str, str] = {}
@@ -87,13 +104,14 @@ def _parse_iso(value: str) -> date | None:
         raise ValueError(f"{NOT_A_DATE} (no such day)") from None
 
 
-def _dates(frame: pd.DataFrame, column: str, file: str, today: date,
-           out: list[Problem]) -> pd.Series:
+def _dates(frame: pd.DataFrame, column: str, file: str, today: date, out: list[Problem]) -> pd.Series:
     """Parsed dates of one column (NaT where empty or bad); bad and future dates are reported."""
     parsed, errors = _map_distinct(frame[column], _parse_iso)
     bad = errors.notna()
     for i in _rows(bad):
-        out.append(Problem(file, int(i) + FIRST_DATA_ROW, column, frame[column].iat[i], str(errors.iat[i])))
+        out.append(
+            Problem(file, int(i) + FIRST_DATA_ROW, column, str(frame[column].iat[i]), str(errors.iat[i]))
+        )
     as_dt = pd.to_datetime(parsed.where(~bad), errors="coerce")
     future = as_dt > pd.Timestamp(today)
     out.extend(_problems(file, frame, future, column, FUTURE_DATE))
@@ -104,13 +122,20 @@ def _dates(frame: pd.DataFrame, column: str, file: str, today: date,
 MAY_BE_EMPTY = frozenset({"ethnic_category"})
 
 
-def _required(frame: pd.DataFrame, columns: Iterable[str], file: str, out: list[Problem],
-              *, private: Iterable[str] = ("person_id",)) -> None:
+def _required(
+    frame: pd.DataFrame,
+    columns: Iterable[str],
+    file: str,
+    out: list[Problem],
+    *,
+    private: Iterable[str] = ("person_id",),
+) -> None:
     hidden = set(private)
     for column in columns:
         if column in frame and column not in MAY_BE_EMPTY:
-            out.extend(_problems(file, frame, frame[column] == "", column, MISSING,
-                                 show_value=column not in hidden))
+            out.extend(
+                _problems(file, frame, frame[column] == "", column, MISSING, show_value=column not in hidden)
+            )
 
 
 def _ethnicity(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.DataFrame:
@@ -126,12 +151,20 @@ def _ethnicity(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.DataFra
 
     mapped, errors = _map_distinct(frame["ethnic_category"], convert)
     for i in _rows(errors.notna()):
-        out.append(Problem(file, int(i) + FIRST_DATA_ROW, "ethnic_category",
-                           frame["ethnic_category"].iat[i], "not an NHS ethnic category code "
-                           "(A–S with an optional ESR sub-code letter or digit, Z, 99, or empty)"))
+        out.append(
+            Problem(
+                file,
+                int(i) + FIRST_DATA_ROW,
+                "ethnic_category",
+                str(frame["ethnic_category"].iat[i]),
+                "not an NHS ethnic category code "
+                "(A–S with an optional ESR sub-code letter or digit, Z, 99, or empty)",
+            )
+        )
     ok = errors.isna()
-    parts = pd.DataFrame(mapped[ok].tolist(), index=mapped[ok].index,
-                         columns=["ethnic_code", "broad_group", "wres_group"])
+    parts = pd.DataFrame(
+        mapped[ok].tolist(), index=mapped[ok].index, columns=["ethnic_code", "broad_group", "wres_group"]
+    )
     return parts.reindex(frame.index)
 
 
@@ -140,8 +173,11 @@ def _gender(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.Series:
     valid = {g.value: g.value for g in Gender} | {k: v.value for k, v in GENDER_ALIASES.items()}
     mapped = lowered.map(valid)
     bad = mapped.isna() & (frame["gender"] != "")
-    out.extend(_problems(file, frame, bad, "gender",
-                         "gender must be one of female, male, other, not_stated (or F, M)"))
+    out.extend(
+        _problems(
+            file, frame, bad, "gender", "gender must be one of female, male, other, not_stated (or F, M)"
+        )
+    )
     return mapped
 
 
@@ -163,15 +199,18 @@ def _subject_columns(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.D
     return clean
 
 
-def validate_workforce(frame: pd.DataFrame, *, file: str = "workforce.csv",
-                       today: date | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def validate_workforce(
+    frame: pd.DataFrame, *, file: str = "workforce.csv", today: date | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Check a workforce extract; return (clean frame, problems). The frame is only usable if none."""
     today = today or date.today()
+    frame = _strip(frame)
     out = _check_columns(frame, file, WORKFORCE_COLUMNS, WORKFORCE_COLUMNS)
-    if out:
+    if any(p.reason == MISSING_COLUMN for p in out):
         return frame.iloc[0:0], out
+    frame = frame[[c for c in frame.columns if c in WORKFORCE_COLUMNS]]
     if frame.empty:
-        return frame, [Problem(file, None, None, None, "the file has a header but no data rows")]
+        return frame, [*out, Problem(file, None, None, None, "the file has a header but no data rows")]
     _required(frame, WORKFORCE_COLUMNS, file, out)
     clean = _subject_columns(frame, file, out)
     clean["snapshot_date"] = _dates(frame, "snapshot_date", file, today, out)
@@ -179,15 +218,19 @@ def validate_workforce(frame: pd.DataFrame, *, file: str = "workforce.csv",
     return clean, out
 
 
-def validate_cases(frame: pd.DataFrame, *, file: str = "cases.csv",
-                   today: date | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def validate_cases(
+    frame: pd.DataFrame, *, file: str = "cases.csv", today: date | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Check an ER-tracker extract against every rule of contract §2; return (clean frame, problems)."""
     today = today or date.today()
+    frame = _strip(frame)
     out = _check_columns(frame, file, CASE_COLUMNS, CASE_REQUIRED)
-    if out:
+    if any(p.reason == MISSING_COLUMN for p in out):
         return frame.iloc[0:0], out
+    # Unknown columns are reported above and dropped here, so their rows are still checked.
+    frame = frame[[c for c in frame.columns if c in CASE_COLUMNS]]
     if frame.empty:
-        return frame, [Problem(file, None, None, None, "the file has a header but no data rows")]
+        return frame, [*out, Problem(file, None, None, None, "the file has a header but no data rows")]
     for column in CASE_COLUMNS:  # optional columns may be left out of the header altogether
         if column not in frame:
             frame = frame.assign(**{column: ""})
@@ -212,43 +255,99 @@ def _case_rules(frame: pd.DataFrame, clean: pd.DataFrame, file: str, out: list[P
 
     # Dates in process order, wherever both ends are present and valid.
     for i, earlier in enumerate(CASE_DATE_ORDER):
-        for later in CASE_DATE_ORDER[i + 1:]:
+        for later in CASE_DATE_ORDER[i + 1 :]:
             wrong = clean[earlier].notna() & clean[later].notna() & (clean[earlier] > clean[later])
             for r in _rows(wrong):
-                out.append(Problem(file, int(r) + FIRST_DATA_ROW, later, frame[later].iat[r],
-                                   f"{later} is before {earlier} ({frame[earlier].iat[r]})"))
+                out.append(
+                    Problem(
+                        file,
+                        int(r) + FIRST_DATA_ROW,
+                        later,
+                        str(frame[later].iat[r]),
+                        f"{later} is before {earlier} ({frame[earlier].iat[r]})",
+                    )
+                )
 
     route_ok = valid_enum["initial_route"]
     formal = route_ok & is_formal
     # "Not formal" only where the route is known: an invalid route is reported once, not again here.
     not_formal = ~given["initial_route"] | (route_ok & ~is_formal)
-    out.extend(_problems(file, frame, route_ok & ~given["route_date"], "route_date",
-                         "route_date is required when initial_route is set"))
-    out.extend(_problems(file, frame, given["route_date"] & ~given["initial_route"], "route_date",
-                         "route_date is given but initial_route is empty"))
-    out.extend(_problems(file, frame, formal & ~given["formal_investigation_date"],
-                         "formal_investigation_date",
-                         "formal_investigation_date is required when initial_route is formal"))
-    out.extend(_problems(file, frame, not_formal & given["formal_investigation_date"],
-                         "formal_investigation_date",
-                         "formal_investigation_date is only allowed when initial_route is formal"))
+    out.extend(
+        _problems(
+            file,
+            frame,
+            route_ok & ~given["route_date"],
+            "route_date",
+            "route_date is required when initial_route is set",
+        )
+    )
+    out.extend(
+        _problems(
+            file,
+            frame,
+            given["route_date"] & ~given["initial_route"],
+            "route_date",
+            "route_date is given but initial_route is empty",
+        )
+    )
+    out.extend(
+        _problems(
+            file,
+            frame,
+            formal & ~given["formal_investigation_date"],
+            "formal_investigation_date",
+            "formal_investigation_date is required when initial_route is formal",
+        )
+    )
+    out.extend(
+        _problems(
+            file,
+            frame,
+            not_formal & given["formal_investigation_date"],
+            "formal_investigation_date",
+            "formal_investigation_date is only allowed when initial_route is formal",
+        )
+    )
     for column in ("restriction", "investigation_outcome", "sanction"):
-        out.extend(_problems(file, frame, not_formal & given[column], column,
-                             f"{column} is only allowed on formal cases (initial_route is not formal)"))
+        out.extend(
+            _problems(
+                file,
+                frame,
+                not_formal & given[column],
+                column,
+                f"{column} is only allowed on formal cases (initial_route is not formal)",
+            )
+        )
     outcome_known = valid_enum["investigation_outcome"] | ~given["investigation_outcome"]
-    decided = clean["investigation_outcome"].isin([InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK])
-    out.extend(_problems(file, frame, formal & given["sanction"] & outcome_known & ~decided, "sanction",
-                         "sanction is only allowed when investigation_outcome is hearing or fast_track"))
+    decided = clean["investigation_outcome"].isin(
+        [InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK]
+    )
+    out.extend(
+        _problems(
+            file,
+            frame,
+            formal & given["sanction"] & outcome_known & ~decided,
+            "sanction",
+            "sanction is only allowed when investigation_outcome is hearing or fast_track",
+        )
+    )
 
-    ids = frame["case_id"]
+    ids = frame["case_id"].astype(str)
     duplicated = ids.duplicated(keep="first") & (ids != "")
     if duplicated.any():
         first_row: dict[str, int] = {}
         for i, value in enumerate(ids):
             first_row.setdefault(value, i + FIRST_DATA_ROW)
         for r in _rows(duplicated):
-            out.append(Problem(file, int(r) + FIRST_DATA_ROW, "case_id", ids.iat[r],
-                               f"duplicate case_id (first seen in row {first_row[ids.iat[r]]})"))
+            out.append(
+                Problem(
+                    file,
+                    int(r) + FIRST_DATA_ROW,
+                    "case_id",
+                    str(ids.iat[r]),
+                    f"duplicate case_id (first seen in row {first_row[str(ids.iat[r])]})",
+                )
+            )
 
 
 def pseudonymise_frame(clean: pd.DataFrame, key: bytes) -> pd.DataFrame:

@@ -40,8 +40,13 @@ class Problem:
         return f"{where}{shown}: {self.reason}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"file": self.file, "row": self.row, "column": self.column, "value": self.value,
-                "reason": self.reason}
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
 
 
 @dataclass

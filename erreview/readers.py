@@ -28,8 +28,9 @@ def _fail(name: str, reason: str, column: str | None = None) -> FileUnreadable:
     return FileUnreadable(Problem(file=name, row=None, column=column, value=None, reason=reason))
 
 
-def read_table(source: str | Path | bytes, *, name: str | None = None,
-               max_bytes: int = MAX_FILE_BYTES) -> pd.DataFrame:
+def read_table(
+    source: str | Path | bytes, *, name: str | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> pd.DataFrame:
     """Read ``source`` (a path, or the bytes of an upload) as a table of strings.
 
     Every cell is a ``str`` with surrounding whitespace removed; empty cells are ``""``. A UTF-8 byte
@@ -58,8 +59,9 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(label, f"the file is not UTF-8 (byte {exc.start} cannot be decoded); "
-                           "save it as 'CSV UTF-8'") from None
+        raise _fail(
+            label, f"the file is not UTF-8 (byte {exc.start} cannot be decoded); save it as 'CSV UTF-8'"
+        ) from None
     if not text.strip():
         raise _fail(label, "the file is empty")
     try:
@@ -68,8 +70,14 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
         raise _fail(label, "the header row cannot be read") from None
     _check_header([h.strip() for h in header], label)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=True, on_bad_lines="error")
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            on_bad_lines="error",
+        )
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         raise _fail(label, f"the file is not well-formed CSV: {exc}") from None
     return _tidy(frame)
@@ -77,8 +85,9 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
 
 def _read_excel(data: bytes, label: str) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False,
-                              engine="openpyxl")
+        frame = pd.read_excel(
+            io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl"
+        )
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise _fail(label, f"the workbook cannot be read: {type(exc).__name__}") from None
     _check_header([str(c).strip() for c in frame.columns], label)

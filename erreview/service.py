@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
 
 from erreview import store
 from erreview.config import Settings
@@ -21,6 +20,7 @@ from erreview.periods import Length, Period, period_of, periods_between
 from erreview.problems import ImportRejected, ImportReport
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import FileUnreadable, read_table
+from erreview.store import Engine
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ class ImportSummary:
         parts = []
         if self.workforce_rows:
             dates = ", ".join(d.isoformat() for d in self.snapshots)
-            parts.append(f"workforce: {self.workforce_rows} rows in {len(self.snapshots)} snapshot(s) ({dates})")
+            parts.append(
+                f"workforce: {self.workforce_rows} rows in {len(self.snapshots)} snapshot(s) ({dates})"
+            )
         if self.cases_inserted or self.cases_updated:
             parts.append(f"cases: {self.cases_inserted} new, {self.cases_updated} updated")
         return "imported " + "; ".join(parts) if parts else "nothing to import"
@@ -54,9 +56,14 @@ def _load(source: Source, name: str | None) -> tuple[pd.DataFrame | None, Import
         return None, report
 
 
-def check_files(*, workforce: Source | None = None, cases: Source | None = None,
-                workforce_name: str | None = None, cases_name: str | None = None,
-                today: date | None = None) -> tuple[pd.DataFrame | None, pd.DataFrame | None, ImportReport]:
+def check_files(
+    *,
+    workforce: Source | None = None,
+    cases: Source | None = None,
+    workforce_name: str | None = None,
+    cases_name: str | None = None,
+    today: date | None = None,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, ImportReport]:
     """Read and validate without writing anything: (clean workforce, clean cases, report)."""
     report = ImportReport()
     clean_w = clean_c = None
@@ -64,7 +71,9 @@ def check_files(*, workforce: Source | None = None, cases: Source | None = None,
         frame, file_report = _load(workforce, workforce_name)
         report.extend(file_report.problems)
         if frame is not None:
-            label = workforce_name or (Path(workforce).name if not isinstance(workforce, bytes) else "workforce")
+            label = workforce_name or (
+                Path(workforce).name if not isinstance(workforce, bytes) else "workforce"
+            )
             clean_w, problems = validate_workforce(frame, file=label, today=today)
             report.extend(problems)
     if cases is not None:
@@ -77,41 +86,64 @@ def check_files(*, workforce: Source | None = None, cases: Source | None = None,
     return clean_w, clean_c, report
 
 
-def import_files(engine: Engine, settings: Settings, *, workforce: Source | None = None,
-                 cases: Source | None = None, workforce_name: str | None = None,
-                 cases_name: str | None = None, user: str | None = None,
-                 today: date | None = None) -> ImportSummary:
+def import_files(
+    engine: Engine,
+    settings: Settings,
+    *,
+    workforce: Source | None = None,
+    cases: Source | None = None,
+    workforce_name: str | None = None,
+    cases_name: str | None = None,
+    user: str | None = None,
+    today: date | None = None,
+) -> ImportSummary:
     """Validate both files, then write them in one transaction; any problem and nothing is written.
 
     Raises :class:`~erreview.problems.ImportRejected` with every problem found.
     """
-    clean_w, clean_c, report = check_files(workforce=workforce, cases=cases, workforce_name=workforce_name,
-                                           cases_name=cases_name, today=today)
+    clean_w, clean_c, report = check_files(
+        workforce=workforce, cases=cases, workforce_name=workforce_name, cases_name=cases_name, today=today
+    )
     if not report.ok:
         raise ImportRejected(report)
     key = load_or_create_key(settings)
     summary = ImportSummary()
     with store.session_scope(engine) as session:
         store.check_key_fingerprint(session, key_fingerprint(key))
+        store.bump_data_version(session)
         if clean_w is not None:
             frame = pseudonymise_frame(clean_w, key)
             rows = store.replace_snapshots(session, frame)
             snaps = tuple(sorted({d.date() for d in frame["snapshot_date"]}))
-            store.record_import(session, kind="workforce", source_name=workforce_name or "workforce",
-                                rows=rows, inserted=rows, user=user)
+            store.record_import(
+                session,
+                kind="workforce",
+                source_name=workforce_name or "workforce",
+                rows=rows,
+                inserted=rows,
+                user=user,
+            )
             summary = ImportSummary(workforce_rows=rows, snapshots=snaps)
         if clean_c is not None:
             frame = pseudonymise_frame(clean_c, key)
             inserted, updated = store.upsert_cases(session, frame, user=user)
-            store.record_import(session, kind="cases", source_name=cases_name or "cases", rows=len(frame),
-                                inserted=inserted, updated=updated, user=user)
+            store.record_import(
+                session,
+                kind="cases",
+                source_name=cases_name or "cases",
+                rows=len(frame),
+                inserted=inserted,
+                updated=updated,
+                user=user,
+            )
             summary = ImportSummary(summary.workforce_rows, summary.snapshots, inserted, updated)
     log.info("%s", summary.to_text())
     return summary
 
 
-def wres_results(engine: Engine, *, period: Period | None = None, pool: int = 1,
-                 length: Length = "half") -> list[WresResult]:
+def wres_results(
+    engine: Engine, *, period: Period | None = None, pool: int = 1, length: Length = "half"
+) -> list[WresResult]:
     """Indicator 3 for ``period``, or for every period of ``length`` from the first data to the last."""
     with store.session_scope(engine) as session:
         entries = store.formal_disciplinary_entries(session)
@@ -124,6 +156,11 @@ def wres_results(engine: Engine, *, period: Period | None = None, pool: int = 1,
     return [wres_indicator(entries, headcounts, p, pool=pool) for p in periods_between(first, last, length)]
 
 
+def current_data_version(engine: Engine) -> int:
+    with store.session_scope(engine) as session:
+        return store.data_version(session)
+
+
 def latest_available(results: list[WresResult]) -> WresResult | None:
     """The most recent period that has a ratio."""
     for result in reversed(results):
@@ -132,4 +169,12 @@ def latest_available(results: list[WresResult]) -> WresResult | None:
     return None
 
 
-__all__ = ["ImportSummary", "check_files", "import_files", "latest_available", "period_of", "wres_results"]
+__all__ = [
+    "ImportSummary",
+    "check_files",
+    "current_data_version",
+    "import_files",
+    "latest_available",
+    "period_of",
+    "wres_results",
+]

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, delete, event, func, insert, select, update
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel, col, create_engine
 
 from erreview.models import ErCase, ImportRun, Meta, WorkforceRecord
 from erreview.vocab import CaseType
@@ -78,6 +78,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 # --- facts about the database -------------------------------------------------------------------------
 
+
 def get_meta(session: Session, name: str) -> str | None:
     row = session.get(Meta, name)
     return row.value if row else None
@@ -89,6 +90,20 @@ def set_meta(session: Session, name: str, value: str) -> None:
         session.add(Meta(name=name, value=value))
     else:
         row.value = value
+
+
+DATA_VERSION = "data_version"
+
+
+def data_version(session: Session) -> int:
+    """A counter bumped by every change to cases or workforce: the key for caches of derived figures."""
+    return int(get_meta(session, DATA_VERSION) or 0)
+
+
+def bump_data_version(session: Session) -> int:
+    version = data_version(session) + 1
+    set_meta(session, DATA_VERSION, str(version))
+    return version
 
 
 def check_key_fingerprint(session: Session, fingerprint: str) -> None:
@@ -106,25 +121,35 @@ def check_key_fingerprint(session: Session, fingerprint: str) -> None:
 
 # --- writes -------------------------------------------------------------------------------------------
 
+
 def _records(frame: pd.DataFrame, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
     subset = frame[columns].astype(object).where(frame[columns].notna(), None)
     for column in columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             subset[column] = [v.date() if v is not None else None for v in subset[column]]
-    records = subset.to_dict("records")
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in subset.to_dict("records")]
     for start in range(0, len(records), BATCH_ROWS):
-        yield records[start:start + BATCH_ROWS]
+        yield records[start : start + BATCH_ROWS]
 
 
-WORKFORCE_FIELDS = ["snapshot_date", "person_key", "ethnic_code", "broad_group", "wres_group", "gender",
-                    "band", "staff_group", "division"]
+WORKFORCE_FIELDS = [
+    "snapshot_date",
+    "person_key",
+    "ethnic_code",
+    "broad_group",
+    "wres_group",
+    "gender",
+    "band",
+    "staff_group",
+    "division",
+]
 CASE_FIELDS = [c for c in ErCase.model_fields if c not in ("version", "updated_at", "updated_by")]
 
 
 def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
     """Write workforce rows, replacing any snapshot with the same date (re-import is idempotent)."""
     dates = sorted({d.date() for d in frame["snapshot_date"]})
-    session.execute(delete(WorkforceRecord).where(WorkforceRecord.snapshot_date.in_(dates)))  # type: ignore[attr-defined]
+    session.execute(delete(WorkforceRecord).where(col(WorkforceRecord.snapshot_date).in_(dates)))
     for batch in _records(frame, WORKFORCE_FIELDS):
         session.execute(insert(WorkforceRecord), batch)
     return len(frame)
@@ -136,15 +161,23 @@ def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = No
     ids = frame["case_id"].tolist()
     existing: dict[str, int] = {}
     for start in range(0, len(ids), 5_000):
-        chunk = ids[start:start + 5_000]
-        rows = session.execute(select(ErCase.case_id, ErCase.version).where(ErCase.case_id.in_(chunk)))  # type: ignore[attr-defined]
+        chunk = ids[start : start + 5_000]
+        rows = session.execute(
+            select(col(ErCase.case_id), col(ErCase.version)).where(col(ErCase.case_id).in_(chunk))
+        )
         existing.update({case_id: version for case_id, version in rows})
     inserted = updated = 0
     for batch in _records(frame, CASE_FIELDS):
-        new = [r | {"version": 1, "updated_at": now, "updated_by": user} for r in batch
-               if r["case_id"] not in existing]
-        old = [r | {"version": existing[r["case_id"]] + 1, "updated_at": now, "updated_by": user}
-               for r in batch if r["case_id"] in existing]
+        new = [
+            r | {"version": 1, "updated_at": now, "updated_by": user}
+            for r in batch
+            if r["case_id"] not in existing
+        ]
+        old = [
+            r | {"version": existing[r["case_id"]] + 1, "updated_at": now, "updated_by": user}
+            for r in batch
+            if r["case_id"] in existing
+        ]
         if new:
             session.execute(insert(ErCase), new)
         if old:
@@ -154,21 +187,39 @@ def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = No
     return inserted, updated
 
 
-def record_import(session: Session, *, kind: str, source_name: str, rows: int, inserted: int = 0,
-                  updated: int = 0, user: str | None = None) -> None:
-    session.add(ImportRun(kind=kind, source_name=source_name, rows=rows, inserted=inserted, updated=updated,
-                          imported_at=datetime.now(UTC), imported_by=user))
+def record_import(
+    session: Session,
+    *,
+    kind: str,
+    source_name: str,
+    rows: int,
+    inserted: int = 0,
+    updated: int = 0,
+    user: str | None = None,
+) -> None:
+    session.add(
+        ImportRun(
+            kind=kind,
+            source_name=source_name,
+            rows=rows,
+            inserted=inserted,
+            updated=updated,
+            imported_at=datetime.now(UTC),
+            imported_by=user,
+        )
+    )
 
 
 # --- reads --------------------------------------------------------------------------------------------
 
+
 def snapshot_headcounts(session: Session) -> pd.DataFrame:
     """Distinct people per snapshot date and WRES group: columns snapshot_date, wres_group, headcount."""
-    query = (
-        select(WorkforceRecord.snapshot_date, WorkforceRecord.wres_group,
-               func.count(func.distinct(WorkforceRecord.person_key)).label("headcount"))
-        .group_by(WorkforceRecord.snapshot_date, WorkforceRecord.wres_group)
-    )
+    query = select(
+        col(WorkforceRecord.snapshot_date),
+        col(WorkforceRecord.wres_group),
+        func.count(func.distinct(col(WorkforceRecord.person_key))).label("headcount"),
+    ).group_by(col(WorkforceRecord.snapshot_date), col(WorkforceRecord.wres_group))
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=["snapshot_date", "wres_group", "headcount"])
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
@@ -177,9 +228,11 @@ def snapshot_headcounts(session: Session) -> pd.DataFrame:
 
 def formal_disciplinary_entries(session: Session) -> pd.DataFrame:
     """Disciplinary cases with a formal investigation: person_key, wres_group, formal_investigation_date."""
-    query = select(ErCase.person_key, ErCase.wres_group, ErCase.formal_investigation_date).where(
-        ErCase.case_type == CaseType.DISCIPLINARY.value,
-        ErCase.formal_investigation_date.is_not(None),  # type: ignore[union-attr]
+    query = select(
+        col(ErCase.person_key), col(ErCase.wres_group), col(ErCase.formal_investigation_date)
+    ).where(
+        col(ErCase.case_type) == CaseType.DISCIPLINARY.value,
+        col(ErCase.formal_investigation_date).is_not(None),
     )
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=["person_key", "wres_group", "formal_investigation_date"])
@@ -187,16 +240,21 @@ def formal_disciplinary_entries(session: Session) -> pd.DataFrame:
     return frame
 
 
-def cases_frame(session: Session, *, case_type: CaseType | None = None, opened_from: date | None = None,
-                opened_to: date | None = None) -> pd.DataFrame:
+def cases_frame(
+    session: Session,
+    *,
+    case_type: CaseType | None = None,
+    opened_from: date | None = None,
+    opened_to: date | None = None,
+) -> pd.DataFrame:
     """Case rows (pseudonymised) as a DataFrame, optionally filtered by type and opening date."""
     query = select(*[getattr(ErCase, c) for c in CASE_FIELDS])
     if case_type is not None:
-        query = query.where(ErCase.case_type == case_type.value)
+        query = query.where(col(ErCase.case_type) == case_type.value)
     if opened_from is not None:
-        query = query.where(ErCase.opened_date >= opened_from)
+        query = query.where(col(ErCase.opened_date) >= opened_from)
     if opened_to is not None:
-        query = query.where(ErCase.opened_date <= opened_to)
+        query = query.where(col(ErCase.opened_date) <= opened_to)
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=CASE_FIELDS)
     for column in ("opened_date", "route_date", "formal_investigation_date", "closed_date"):
@@ -206,11 +264,14 @@ def cases_frame(session: Session, *, case_type: CaseType | None = None, opened_f
 
 def data_extent(session: Session) -> tuple[date | None, date | None]:
     """First and last date with data: snapshot dates and disciplinary formal-investigation dates."""
-    lo_s, hi_s = session.execute(select(func.min(WorkforceRecord.snapshot_date),
-                                        func.max(WorkforceRecord.snapshot_date))).one()
+    lo_s, hi_s = session.execute(
+        select(func.min(col(WorkforceRecord.snapshot_date)), func.max(col(WorkforceRecord.snapshot_date)))
+    ).one()
     lo_c, hi_c = session.execute(
-        select(func.min(ErCase.formal_investigation_date), func.max(ErCase.formal_investigation_date))
-        .where(ErCase.case_type == CaseType.DISCIPLINARY.value)).one()
+        select(
+            func.min(col(ErCase.formal_investigation_date)), func.max(col(ErCase.formal_investigation_date))
+        ).where(col(ErCase.case_type) == CaseType.DISCIPLINARY.value)
+    ).one()
     lows = [d for d in (lo_s, lo_c) if d is not None]
     highs = [d for d in (hi_s, hi_c) if d is not None]
     return (min(lows) if lows else None, max(highs) if highs else None)

@@ -58,8 +58,13 @@ class RatioEstimate:
 
     def as_json(self) -> dict[str, object]:
         band = self.band
-        return {"ratio": self.ratio, "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "band": band.value if band else None, "significant": self.significant}
+        return {
+            "ratio": self.ratio,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "band": band.value if band else None,
+            "significant": self.significant,
+        }
 
 
 def relative_likelihood(a: int, n1: int, c: int, n2: int) -> RatioEstimate:
@@ -75,7 +80,9 @@ def relative_likelihood(a: int, n1: int, c: int, n2: int) -> RatioEstimate:
         raise ValueError(f"events cannot exceed the population (a={a}, n1={n1}, c={c}, n2={n2})")
     if c == 0 or n1 == 0 or n2 == 0:
         return RatioEstimate(None, None, None)
-    ratio = (a / n1) / (c / n2)
+    # One correctly rounded division of exact integer products, so that a ratio of exactly 4/5 or 5/4
+    # lands on the band edge instead of a hair below or above it.
+    ratio = (a * n2) / (c * n1)
     if a == 0:
         return RatioEstimate(0.0, None, None)
     se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)

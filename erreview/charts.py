@@ -1,0 +1,105 @@
+"""Altair charts shared by the app and the review pack (no Streamlit here).
+
+Ratios are drawn on a log axis so that 2× and ½× sit the same distance from parity, with the
+non-adverse band 0.80–1.25 shaded; colour is never the only signal (shapes and labels carry meaning too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from erreview.metrics.likelihood import WresResult
+from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_WARM_YELLOW = "#FFB81C"
+NHS_RED = "#DA291C"
+NHS_GREEN = "#009639"
+NHS_GREY = "#768692"
+NHS_PALE_GREY = "#E8EDEE"
+
+#: National WRES indicator 3 figures (HSJ WRES tables; NHS Providers, *Closing the gap*, 2023).
+NATIONAL_RATIO = {"2016": 1.56, "2017": 1.37, "2018": 1.24, "2019": 1.22, "2021": 1.14, "2022": 1.14}
+
+
+def wres_trend_frame(results: Sequence[WresResult]) -> pd.DataFrame:
+    """One row per period with ratio, interval, band and counts (unavailable periods kept, ratio empty)."""
+    rows = []
+    for r in results:
+        est = r.estimate
+        rows.append(
+            {
+                "period": r.period.label,
+                "end": pd.Timestamp(r.period.end),
+                "ratio": est.ratio if est and est.ratio else None,
+                "ci_low": est.ci_low if est else None,
+                "ci_high": est.ci_high if est else None,
+                "band": est.band.value if est and est.band else "unavailable",
+                "significant": bool(est.significant) if est else False,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def ratio_trend_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str = "BME : White relative likelihood",
+    width: int = 640,
+    height: int = 300,
+) -> alt.LayerChart:
+    """Ratio per period with its 95% interval, on a log axis with the 0.80–1.25 band."""
+    data = frame.dropna(subset=["ratio"])
+    lo = min([0.5, *data["ci_low"].dropna().tolist()]) if len(data) else 0.5
+    hi = max([2.0, *data["ci_high"].dropna().tolist()]) if len(data) else 2.0
+    scale = alt.Scale(type="log", domain=[lo * 0.9, hi * 1.1])
+    x = alt.X("period:O", title="Period", sort=list(frame["period"]))
+    band = (
+        alt.Chart(pd.DataFrame({"lo": [NON_ADVERSE_LOW], "hi": [NON_ADVERSE_HIGH]}))
+        .mark_rect(color=NHS_PALE_GREY, opacity=0.8)
+        .encode(y=alt.Y("lo:Q", scale=scale), y2="hi:Q")
+    )
+    parity = (
+        alt.Chart(pd.DataFrame({"y": [1.0]}))
+        .mark_rule(color=NHS_GREY, strokeDash=[4, 4])
+        .encode(y=alt.Y("y:Q", scale=scale))
+    )
+    bars = (
+        alt.Chart(data)
+        .mark_rule(color=NHS_DARK_BLUE, strokeWidth=2)
+        .encode(
+            x=x, y=alt.Y("ci_low:Q", scale=scale, title="Relative likelihood (log scale)"), y2="ci_high:Q"
+        )
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90, color=NHS_BLUE)
+        .encode(
+            x=x,
+            y=alt.Y("ratio:Q", scale=scale),
+            shape=alt.Shape(
+                "band:N",
+                title="Band",
+                scale=alt.Scale(
+                    domain=["below", "non_adverse", "above"], range=["triangle-down", "circle", "triangle-up"]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("period:N"),
+                alt.Tooltip("ratio:Q", format=".2f"),
+                alt.Tooltip("ci_low:Q", format=".2f", title="95% CI low"),
+                alt.Tooltip("ci_high:Q", format=".2f", title="95% CI high"),
+                alt.Tooltip("band:N"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(data)
+        .mark_text(dy=-12, color=NHS_DARK_BLUE, fontSize=11)
+        .encode(x=x, y=alt.Y("ratio:Q", scale=scale), text=alt.Text("ratio:Q", format=".2f"))
+    )
+    return alt.layer(band, parity, bars, points, labels).properties(title=title, width=width, height=height)

@@ -1,0 +1,66 @@
+"""Shared fixtures: an isolated key and database per test, the contract's example data, a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from erreview import store
+from erreview.config import Settings
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = DATA / "examples"
+TEST_KEY = "test-pseudonym-key-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may touch the user's key file or a database in the working directory."""
+    monkeypatch.setenv("ERREVIEW_KEY_FILE", str(tmp_path / "pseudonym.key"))
+    monkeypatch.delenv("ERREVIEW_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("ERREVIEW_DATABASE_URL", f"sqlite:///{tmp_path / 'erreview.db'}")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'erreview.db'}", pseudonym_key=TEST_KEY)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = store.make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRunner:
+    return CliRunner(env={"ERREVIEW_PSEUDONYM_KEY": TEST_KEY})
+
+
+def assert_matches(actual: object, expected: object, path: str = "$") -> None:
+    """Deep comparison: same keys and counts exactly; floats to a relative tolerance of 1e-9."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
+        assert set(actual) == set(expected), f"{path}: keys differ: {set(actual) ^ set(expected)}"
+        for key in expected:
+            assert_matches(actual[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: lengths differ"
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_matches(a, e, f"{path}[{i}]")
+    elif isinstance(expected, float):
+        assert isinstance(actual, int | float) and not isinstance(actual, bool), f"{path}: {actual!r}"
+        assert math.isclose(actual, expected, rel_tol=1e-9), f"{path}: {actual!r} != {expected!r}"
+    else:
+        assert type(actual) is type(expected) and actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+def load_json(path: Path) -> object:
+    return json.loads(path.read_text())

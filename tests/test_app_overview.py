@@ -1,0 +1,40 @@
+"""The Overview screen, through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from erreview import service
+
+from .conftest import EXAMPLES
+
+APP = str(Path(__file__).parent.parent / "streamlit_app.py")
+
+
+@pytest.fixture
+def loaded(engine, settings, monkeypatch):
+    service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
+    monkeypatch.setenv("ERREVIEW_DATABASE_URL", settings.database_url)
+    return settings
+
+
+def test_overview_answers_the_question_from_the_numbers(loaded):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "In 2024/25 H2, BME staff were 3.04 times as likely as White staff" in text
+    assert "8 of 539 compared with 9 of 1,842" in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Relative likelihood, 2024/25-H2"] == "3.04"
+    assert metrics["95% confidence interval"] == "1.18 – 7.84"
+    assert metrics["Band (non-adverse 0.80–1.25)"] == "above"
+
+
+def test_overview_on_an_empty_database_says_what_to_do(settings, monkeypatch):
+    monkeypatch.setenv("ERREVIEW_DATABASE_URL", settings.database_url)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("import a workforce snapshot" in i.value for i in at.info)
