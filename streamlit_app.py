@@ -1,4 +1,4 @@
-"""erreview: the Streamlit front end. Screens live in ``panels/``; the logic is in the ``erreview`` library."""
+"""erreview: the Streamlit front end. Screens live in ``panels/``; the logic is in ``erreview``."""
 
 from __future__ import annotations
 
