@@ -51,7 +51,7 @@ def ratio_trend_chart(
     title: str = "BME : White relative likelihood",
     width: int = 640,
     height: int = 300,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Ratio per period with its 95% interval, on a log axis with the 0.80–1.25 band."""
     data = frame.dropna(subset=["ratio"])
     lo = min([0.5, *data["ci_low"].dropna().tolist()]) if len(data) else 0.5
