@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -151,6 +152,49 @@ def wres(
             f"{bme['entrants']:>6}/{bme['headcount']:<7}{white['entrants']:>6}/{white['headcount']:<7}"
             f"{unknown['headcount']:>9}{_fmt(e.ratio):>7}  "
             f"{_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<14}{band}{' *' if e.significant else ''}"
+        )
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} {value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+@app.command()
+def decisions(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First opened_date to include (YYYY-MM-DD). Default: all.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last opened_date to include (YYYY-MM-DD). Default: all.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the contract's JSON to stdout.")] = False,
+) -> None:
+    """Decision points: where in the disciplinary process BME and White staff are treated differently
+    (formal investigation, suspension, case to answer, sanction, dismissal, appeal, regulator referral)."""
+    start, end = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
+    if start and end and start > end:
+        raise fail(f"--from {start} is after --to {end}")
+    results = service.decision_results(_engine(), opened_from=start, opened_to=end)
+    if as_json:
+        _print_json({"decision_points": [r.as_json() for r in results]})
+        return
+    typer.echo(
+        f"{'decision point':<22}{'BME':>14}{'White':>14}{'ratio':>7}  {'95% CI':<13}"
+        f"{'band':<12}{'q':>6}  flag"
+    )
+    for r in results:
+        e = r.estimate
+        band = e.band.value if e.band else "n/a"
+        q = "n/a" if r.q_value is None else f"{r.q_value:.3f}"
+        typer.echo(
+            f"{r.point.name:<22}{r.bme.events:>6}/{r.bme.n:<7}{r.white.events:>6}/{r.white.n:<7}"
+            f"{_fmt(e.ratio):>7}  {_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<13}{band:<12}{q:>6}  "
+            f"{e.flag.value}"
         )
 
 

@@ -15,12 +15,17 @@ import pandas as pd
 from erreview import store
 from erreview.config import Settings
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
+from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
+from erreview.metrics.breakdowns import DIMENSIONS, breakdown_table, intersection_table
+from erreview.metrics.decisions import DecisionResult, decision_rows, decision_table
 from erreview.metrics.likelihood import WresResult, wres_indicator
+from erreview.metrics.timing import time_in_process
 from erreview.periods import Length, Period, period_of, periods_between
 from erreview.problems import ImportRejected, ImportReport
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import FileUnreadable, read_table
 from erreview.store import Engine
+from erreview.vocab import CaseType
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +161,54 @@ def wres_results(
     return [wres_indicator(entries, headcounts, p, pool=pool) for p in periods_between(first, last, length)]
 
 
+def disciplinary_cases(
+    engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None
+) -> pd.DataFrame:
+    """Disciplinary cases opened in the window (inclusive; default all), pseudonymised."""
+    with store.session_scope(engine) as session:
+        return store.cases_frame(
+            session, case_type=CaseType.DISCIPLINARY, opened_from=opened_from, opened_to=opened_to
+        )
+
+
+def decision_results(
+    engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None
+) -> list[DecisionResult]:
+    """Contract §4.2 over disciplinary cases opened in the window."""
+    return decision_table(disciplinary_cases(engine, opened_from=opened_from, opened_to=opened_to))
+
+
+@dataclass(frozen=True)
+class DecisionAnalysis:
+    """Everything the Decision points screen and the review pack show, from one pass over the cases."""
+
+    table: list[DecisionResult]
+    breakdowns: pd.DataFrame
+    intersections: pd.DataFrame
+    timing: pd.DataFrame
+    adjusted: AdjustedResult
+    cases: int
+
+
+def decision_analysis(cases: pd.DataFrame, *, min_group_size: int = 10) -> DecisionAnalysis:
+    """The contract table plus breakdowns by gender, band, staff group and division, ethnicity ×
+    those intersections, time in process and the case-mix-adjusted formal-route view."""
+    rows = decision_rows(cases)
+    return DecisionAnalysis(
+        table=decision_table(cases),
+        breakdowns=pd.concat(
+            [breakdown_table(rows, d, min_group_size=min_group_size) for d in DIMENSIONS], ignore_index=True
+        ),
+        intersections=pd.concat(
+            [intersection_table(rows, d, min_group_size=min_group_size) for d in DIMENSIONS],
+            ignore_index=True,
+        ),
+        timing=time_in_process(cases, min_group_size=min_group_size),
+        adjusted=adjusted_formal_route(cases),
+        cases=len(cases),
+    )
+
+
 def current_data_version(engine: Engine) -> int:
     with store.session_scope(engine) as session:
         return store.data_version(session)
@@ -170,9 +223,13 @@ def latest_available(results: list[WresResult]) -> WresResult | None:
 
 
 __all__ = [
+    "DecisionAnalysis",
     "ImportSummary",
     "check_files",
     "current_data_version",
+    "decision_analysis",
+    "decision_results",
+    "disciplinary_cases",
     "import_files",
     "latest_available",
     "period_of",

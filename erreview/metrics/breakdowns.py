@@ -1,0 +1,143 @@
+"""Breakdown and intersectional views: the BME/White gap within each gender, band, staff group and
+division, and rates for each broad ethnic group crossed with those dimensions.
+
+Cells resting on fewer cases than ``min_group_size`` read :data:`TOO_FEW` instead of a number: small
+groups give wild ratios and can identify people.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from erreview.metrics.groups import group_rates
+from erreview.metrics.ratio import relative_likelihood
+from erreview.vocab import BroadGroup, WresGroup
+
+Dimension = Literal["gender", "band", "staff_group", "division"]
+DIMENSIONS: tuple[Dimension, ...] = ("gender", "band", "staff_group", "division")
+TOO_FEW = "too few to compare"
+OK = "ok"
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def breakdown_table(rows: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10) -> pd.DataFrame:
+    """BME vs White within each level of ``dimension``, for every decision point.
+
+    Parameters
+    ----------
+    rows
+        :func:`erreview.metrics.decisions.decision_rows` output.
+    dimension
+        The column to break down by.
+    min_group_size
+        Below this many BME or White cases in a level, the level's status is :data:`TOO_FEW` and its
+        rates and ratio are left empty.
+
+    Returns
+    -------
+    One row per (point, level): ``bme_n``, ``bme_events``, ``bme_rate``, ``white_n``, ``white_events``,
+    ``white_rate``, ``ratio``, ``ci_low``, ``ci_high``, ``band``, ``significant``, ``flag``, ``status``.
+    """
+    stated = rows[rows["wres_group"].isin([WresGroup.BME.value, WresGroup.WHITE.value])]
+    rates = group_rates(stated, ["point", dimension, "wres_group"])
+    cells: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    for rec in _records(rates):
+        key = (str(rec["point"]), str(rec[dimension]))
+        cells.setdefault(key, {})[str(rec["wres_group"])] = (int(rec["n"]), int(rec["events"]))
+    out = []
+    for (point, level), by_group in sorted(cells.items()):
+        n1, a = by_group.get(WresGroup.BME.value, (0, 0))
+        n2, c = by_group.get(WresGroup.WHITE.value, (0, 0))
+        enough = min(n1, n2) >= min_group_size
+        record: dict[str, object] = {
+            "point": point,
+            "level": level,
+            "bme_n": n1,
+            "white_n": n2,
+            "status": OK if enough else TOO_FEW,
+        }
+        if enough:
+            est = relative_likelihood(a, n1, c, n2)
+            record |= {
+                "bme_events": a,
+                "bme_rate": a / n1,
+                "white_events": c,
+                "white_rate": c / n2,
+                "ratio": est.ratio,
+                "ci_low": est.ci_low,
+                "ci_high": est.ci_high,
+                "band": est.band.value if est.band else None,
+                "significant": est.significant,
+                "flag": est.flag.value,
+            }
+        out.append(record)
+    columns = [
+        "point",
+        "level",
+        "bme_n",
+        "bme_events",
+        "bme_rate",
+        "white_n",
+        "white_events",
+        "white_rate",
+        "ratio",
+        "ci_low",
+        "ci_high",
+        "band",
+        "significant",
+        "flag",
+        "status",
+    ]
+    frame = pd.DataFrame(out).reindex(columns=columns)
+    frame.insert(1, "dimension", dimension)
+    return frame
+
+
+def intersection_table(rows: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10) -> pd.DataFrame:
+    """Rate of each decision point's event for every broad ethnic group × level of ``dimension``.
+
+    Each cell has ``n``, ``events``, ``rate`` and the ratio to White staff in the same level; cells
+    with fewer than ``min_group_size`` cases have status :data:`TOO_FEW` and no rate.
+    """
+    rates = group_rates(rows, ["point", dimension, "broad_group"])
+    white = {
+        (str(r["point"]), str(r[dimension])): (int(r["n"]), int(r["events"]))
+        for r in _records(rates)
+        if r["broad_group"] == BroadGroup.WHITE.value
+    }
+    records = []
+    for r in _records(rates):
+        point, level, group = str(r["point"]), str(r[dimension]), str(r["broad_group"])
+        n, events = int(r["n"]), int(r["events"])
+        record: dict[str, object] = {"point": point, "level": level, "broad_group": group, "n": n}
+        if n < min_group_size:
+            record["status"] = TOO_FEW
+            records.append(record)
+            continue
+        record |= {"events": events, "rate": events / n, "status": OK}
+        ref_n, ref_events = white.get((point, level), (0, 0))
+        if group not in (BroadGroup.WHITE.value, BroadGroup.NOT_STATED.value) and ref_n >= min_group_size:
+            est = relative_likelihood(events, n, ref_events, ref_n)
+            record |= {"ratio_to_white": est.ratio, "ci_low": est.ci_low, "ci_high": est.ci_high}
+        records.append(record)
+    columns = [
+        "point",
+        "level",
+        "broad_group",
+        "n",
+        "events",
+        "rate",
+        "ratio_to_white",
+        "ci_low",
+        "ci_high",
+        "status",
+    ]
+    frame = pd.DataFrame(records).reindex(columns=columns)
+    frame.insert(1, "dimension", dimension)
+    return frame.replace({np.nan: None})
