@@ -16,8 +16,14 @@ from erreview import store
 from erreview.config import Settings
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
-from erreview.metrics.breakdowns import DIMENSIONS, breakdown_table, intersection_table
+from erreview.metrics.breakdowns import (
+    DIMENSIONS,
+    breakdown_from_rates,
+    dimension_rates,
+    intersection_from_rates,
+)
 from erreview.metrics.decisions import DecisionResult, decision_rows, decision_table
+from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
 from erreview.periods import Length, Period, period_of, periods_between
@@ -190,17 +196,21 @@ class DecisionAnalysis:
     cases: int
 
 
-def decision_analysis(cases: pd.DataFrame, *, min_group_size: int = 10) -> DecisionAnalysis:
+def decision_analysis(
+    cases: pd.DataFrame, *, min_group_size: int = 10, rates_fn: RatesFn = group_rates
+) -> DecisionAnalysis:
     """The contract table plus breakdowns by gender, band, staff group and division, ethnicity ×
     those intersections, time in process and the case-mix-adjusted formal-route view."""
     rows = decision_rows(cases)
+    per_dimension = {d: dimension_rates(rows, d, rates_fn=rates_fn) for d in DIMENSIONS}
     return DecisionAnalysis(
-        table=decision_table(cases),
+        table=decision_table(cases, rates_fn=rates_fn),
         breakdowns=pd.concat(
-            [breakdown_table(rows, d, min_group_size=min_group_size) for d in DIMENSIONS], ignore_index=True
+            [breakdown_from_rates(r, d, min_group_size=min_group_size) for d, r in per_dimension.items()],
+            ignore_index=True,
         ),
         intersections=pd.concat(
-            [intersection_table(rows, d, min_group_size=min_group_size) for d in DIMENSIONS],
+            [intersection_from_rates(r, d, min_group_size=min_group_size) for d, r in per_dimension.items()],
             ignore_index=True,
         ),
         timing=time_in_process(cases, min_group_size=min_group_size),

@@ -1,8 +1,9 @@
 """Breakdown and intersectional views: the BME/White gap within each gender, band, staff group and
 division, and rates for each broad ethnic group crossed with those dimensions.
 
-Cells resting on fewer cases than ``min_group_size`` read :data:`TOO_FEW` instead of a number: small
-groups give wild ratios and can identify people.
+Both views come from one fairlearn computation per dimension (:func:`dimension_rates`); the breakdown
+sums a level's broad groups into BME and White. Cells resting on fewer cases than ``min_group_size``
+read :data:`TOO_FEW` instead of a number: small groups give wild ratios and can identify people.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from erreview.metrics.groups import group_rates
+from erreview.ethnicity import ethnicity_table
+from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.ratio import relative_likelihood
 from erreview.vocab import BroadGroup, WresGroup
 
@@ -20,36 +22,76 @@ Dimension = Literal["gender", "band", "staff_group", "division"]
 DIMENSIONS: tuple[Dimension, ...] = ("gender", "band", "staff_group", "division")
 TOO_FEW = "too few to compare"
 OK = "ok"
+BREAKDOWN_COLUMNS = [
+    "point",
+    "level",
+    "bme_n",
+    "bme_events",
+    "bme_rate",
+    "white_n",
+    "white_events",
+    "white_rate",
+    "ratio",
+    "ci_low",
+    "ci_high",
+    "band",
+    "significant",
+    "flag",
+    "status",
+]
+INTERSECTION_COLUMNS = [
+    "point",
+    "level",
+    "broad_group",
+    "n",
+    "events",
+    "rate",
+    "ratio_to_white",
+    "ci_low",
+    "ci_high",
+    "status",
+]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
-def breakdown_table(rows: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10) -> pd.DataFrame:
+def dimension_rates(
+    rows: pd.DataFrame, dimension: Dimension, *, rates_fn: RatesFn = group_rates
+) -> pd.DataFrame:
+    """n, events and rate per (decision point, level of ``dimension``, broad ethnic group), plus each
+    broad group's WRES group: the one computation behind both views."""
+    rates = rates_fn(rows, ["point", dimension, "broad_group"])
+    to_wres = {c.broad_group.value: c.wres_group.value for c in ethnicity_table().rows()}
+    return rates.assign(wres_group=rates["broad_group"].map(to_wres))
+
+
+def breakdown_from_rates(
+    rates: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10
+) -> pd.DataFrame:
     """BME vs White within each level of ``dimension``, for every decision point.
 
     Parameters
     ----------
-    rows
-        :func:`erreview.metrics.decisions.decision_rows` output.
+    rates
+        :func:`dimension_rates` output for ``dimension``.
     dimension
-        The column to break down by.
+        The column broken down by.
     min_group_size
         Below this many BME or White cases in a level, the level's status is :data:`TOO_FEW` and its
-        rates and ratio are left empty.
+        events, rates and ratio are left empty.
 
     Returns
     -------
     One row per (point, level): ``bme_n``, ``bme_events``, ``bme_rate``, ``white_n``, ``white_events``,
     ``white_rate``, ``ratio``, ``ci_low``, ``ci_high``, ``band``, ``significant``, ``flag``, ``status``.
     """
-    stated = rows[rows["wres_group"].isin([WresGroup.BME.value, WresGroup.WHITE.value])]
-    rates = group_rates(stated, ["point", dimension, "wres_group"])
     cells: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
     for rec in _records(rates):
-        key = (str(rec["point"]), str(rec[dimension]))
-        cells.setdefault(key, {})[str(rec["wres_group"])] = (int(rec["n"]), int(rec["events"]))
+        by_group = cells.setdefault((str(rec["point"]), str(rec[dimension])), {})
+        n, events = by_group.get(str(rec["wres_group"]), (0, 0))
+        by_group[str(rec["wres_group"])] = (n + int(rec["n"]), events + int(rec["events"]))
     out = []
     for (point, level), by_group in sorted(cells.items()):
         n1, a = by_group.get(WresGroup.BME.value, (0, 0))
@@ -77,35 +119,19 @@ def breakdown_table(rows: pd.DataFrame, dimension: Dimension, *, min_group_size:
                 "flag": est.flag.value,
             }
         out.append(record)
-    columns = [
-        "point",
-        "level",
-        "bme_n",
-        "bme_events",
-        "bme_rate",
-        "white_n",
-        "white_events",
-        "white_rate",
-        "ratio",
-        "ci_low",
-        "ci_high",
-        "band",
-        "significant",
-        "flag",
-        "status",
-    ]
-    frame = pd.DataFrame(out).reindex(columns=columns)
+    frame = pd.DataFrame(out).reindex(columns=BREAKDOWN_COLUMNS)
     frame.insert(1, "dimension", dimension)
     return frame
 
 
-def intersection_table(rows: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10) -> pd.DataFrame:
+def intersection_from_rates(
+    rates: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10
+) -> pd.DataFrame:
     """Rate of each decision point's event for every broad ethnic group × level of ``dimension``.
 
     Each cell has ``n``, ``events``, ``rate`` and the ratio to White staff in the same level; cells
-    with fewer than ``min_group_size`` cases have status :data:`TOO_FEW` and no rate.
+    with fewer than ``min_group_size`` cases have status :data:`TOO_FEW` and show only ``n``.
     """
-    rates = group_rates(rows, ["point", dimension, "broad_group"])
     white = {
         (str(r["point"]), str(r[dimension])): (int(r["n"]), int(r["events"]))
         for r in _records(rates)
@@ -126,18 +152,24 @@ def intersection_table(rows: pd.DataFrame, dimension: Dimension, *, min_group_si
             est = relative_likelihood(events, n, ref_events, ref_n)
             record |= {"ratio_to_white": est.ratio, "ci_low": est.ci_low, "ci_high": est.ci_high}
         records.append(record)
-    columns = [
-        "point",
-        "level",
-        "broad_group",
-        "n",
-        "events",
-        "rate",
-        "ratio_to_white",
-        "ci_low",
-        "ci_high",
-        "status",
-    ]
-    frame = pd.DataFrame(records).reindex(columns=columns)
+    frame = pd.DataFrame(records).reindex(columns=INTERSECTION_COLUMNS)
     frame.insert(1, "dimension", dimension)
     return frame.replace({np.nan: None})
+
+
+def breakdown_table(
+    rows: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10, rates_fn: RatesFn = group_rates
+) -> pd.DataFrame:
+    """:func:`breakdown_from_rates` straight from :func:`~erreview.metrics.decisions.decision_rows`."""
+    return breakdown_from_rates(
+        dimension_rates(rows, dimension, rates_fn=rates_fn), dimension, min_group_size=min_group_size
+    )
+
+
+def intersection_table(
+    rows: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10, rates_fn: RatesFn = group_rates
+) -> pd.DataFrame:
+    """:func:`intersection_from_rates` straight from :func:`~erreview.metrics.decisions.decision_rows`."""
+    return intersection_from_rates(
+        dimension_rates(rows, dimension, rates_fn=rates_fn), dimension, min_group_size=min_group_size
+    )

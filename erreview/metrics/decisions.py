@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 
-from erreview.metrics.groups import EVENT, group_rates
+from erreview.metrics.groups import EVENT, RatesFn, group_rates
 from erreview.metrics.ratio import RatioEstimate, rate, relative_likelihood
 from erreview.vocab import (
     AppealOutcome,
@@ -189,11 +189,11 @@ def _counts(rates: pd.DataFrame, column: str) -> dict[str, dict[str, Count]]:
     return out
 
 
-def decision_table(cases: pd.DataFrame) -> list[DecisionResult]:
+def decision_table(cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates) -> list[DecisionResult]:
     """Every decision point of contract §4.2 for these disciplinary cases, in process order."""
     rows = decision_rows(cases)
-    by_wres = group_rates(rows, ["point", "wres_group"])
-    by_broad = group_rates(rows, ["point", "broad_group"])
+    by_wres = rates_fn(rows, ["point", "wres_group"])
+    by_broad = rates_fn(rows, ["point", "broad_group"])
     results = []
     wres_counts = _counts(by_wres, "wres_group")
     broad_counts = _counts(by_broad, "broad_group")
