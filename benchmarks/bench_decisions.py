@@ -47,9 +47,7 @@ def measure(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--staff", type=int, default=100_000)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
@@ -100,9 +98,7 @@ def main() -> None:
     print(f"identical numbers: table {same_table}, breakdowns and intersections {same_breakdowns}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp}/bench.db", pseudonym_key="benchmark-key-0123456789"
-        )
+        settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", pseudonym_key="benchmark-key-0123456789")
         engine = store.make_engine(settings.database_url)
         path = Path(tmp) / "cases.csv"
         raw_cases.to_csv(path, index=False)
@@ -110,9 +106,7 @@ def main() -> None:
         service.import_files(engine, settings, cases=path)
         imported = time.perf_counter() - start
         seconds, peak, _ = measure(lambda: service.decision_results(engine), args.repeat)
-        full, _, _ = measure(
-            lambda: service.decision_analysis(service.disciplinary_cases(engine)), args.repeat
-        )
+        full, _, _ = measure(lambda: service.decision_analysis(service.disciplinary_cases(engine)), args.repeat)
         print()
         print(
             f"SQLite: import {len(raw_cases):,} cases {imported:.2f} s; `erreview decisions` (load + table) "

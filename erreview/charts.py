@@ -71,9 +71,7 @@ def ratio_trend_chart(
     bars = (
         alt.Chart(data)
         .mark_rule(color=NHS_DARK_BLUE, strokeWidth=2)
-        .encode(
-            x=x, y=alt.Y("ci_low:Q", scale=scale, title="Relative likelihood (log scale)"), y2="ci_high:Q"
-        )
+        .encode(x=x, y=alt.Y("ci_low:Q", scale=scale, title="Relative likelihood (log scale)"), y2="ci_high:Q")
     )
     points = (
         alt.Chart(data)

@@ -112,9 +112,7 @@ def wres(
     ] = None,
     pool: Annotated[
         int,
-        typer.Option(
-            min=1, help="Pool entrants and headcounts over N consecutive periods ending with the period."
-        ),
+        typer.Option(min=1, help="Pool entrants and headcounts over N consecutive periods ending with the period."),
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract's JSON to stdout.")] = False,
 ) -> None:
@@ -134,10 +132,7 @@ def wres(
     if not results:
         typer.echo("no data: import a workforce snapshot and cases first")
         return
-    typer.echo(
-        f"{'period':<12}{'snapshot':<12}{'BME':>14}{'White':>14}{'unknown':>9}"
-        f"{'ratio':>7}  {'95% CI':<14}band"
-    )
+    typer.echo(f"{'period':<12}{'snapshot':<12}{'BME':>14}{'White':>14}{'unknown':>9}{'ratio':>7}  {'95% CI':<14}band")
     for r in results:
         if not r.available or r.estimate is None:
             typer.echo(f"{r.period.label:<12}{'-':<12}unavailable: {r.unavailable_reason}")
@@ -183,10 +178,7 @@ def decisions(
     if as_json:
         _print_json({"decision_points": [r.as_json() for r in results]})
         return
-    typer.echo(
-        f"{'decision point':<22}{'BME':>14}{'White':>14}{'ratio':>7}  {'95% CI':<13}"
-        f"{'band':<12}{'q':>6}  flag"
-    )
+    typer.echo(f"{'decision point':<22}{'BME':>14}{'White':>14}{'ratio':>7}  {'95% CI':<13}{'band':<12}{'q':>6}  flag")
     for r in results:
         e = r.estimate
         band = e.band.value if e.band else "n/a"

@@ -39,6 +39,31 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Breakdown cells with fewer cases than this read 'too few to compare'."
     )
 
+    gated_steps: str = Field(
+        default="formal_investigation,suspension",
+        description="Escalation steps that need a submitted panel review deciding 'proceed' (comma-separated).",
+    )
+    quorum_members: int = Field(default=2, ge=1, description="A panel review needs at least this many members.")
+    quorum_independent: int = Field(
+        default=1, ge=0, description="… of whom at least this many are independent of the referring manager."
+    )
+    template_dir: Path | None = Field(
+        default=None,
+        description="Folder of the trust's own checklist templates (TOML), added to the shipped ones.",
+    )
+    comparable_cases: int = Field(default=30, ge=5, description="How many comparable past cases the panel sees.")
+
+
+#: Settings an admin may change in the app (stored in the database, overriding the environment).
+ADJUSTABLE = (
+    "suppression_threshold",
+    "min_group_size",
+    "gated_steps",
+    "quorum_members",
+    "quorum_independent",
+    "comparable_cases",
+)
+
 
 def get_settings(**overrides: object) -> Settings:
     """Fresh settings from the environment, with explicit overrides (e.g. ``--db``) applied."""

@@ -70,13 +70,9 @@ def _problems(
         yield Problem(file=file, row=int(i) + FIRST_DATA_ROW, column=column, value=value, reason=reason)
 
 
-def _check_columns(
-    frame: pd.DataFrame, file: str, allowed: Iterable[str], required: Iterable[str]
-) -> list[Problem]:
+def _check_columns(frame: pd.DataFrame, file: str, allowed: Iterable[str], required: Iterable[str]) -> list[Problem]:
     allowed_set = set(allowed)
-    found = [
-        Problem(file, None, col, None, UNKNOWN_COLUMN) for col in frame.columns if col not in allowed_set
-    ]
+    found = [Problem(file, None, col, None, UNKNOWN_COLUMN) for col in frame.columns if col not in allowed_set]
     found += [Problem(file, None, col, None, MISSING_COLUMN) for col in required if col not in frame.columns]
     return found
 
@@ -109,9 +105,7 @@ def _dates(frame: pd.DataFrame, column: str, file: str, today: date, out: list[P
     parsed, errors = _map_distinct(frame[column], _parse_iso)
     bad = errors.notna()
     for i in _rows(bad):
-        out.append(
-            Problem(file, int(i) + FIRST_DATA_ROW, column, str(frame[column].iat[i]), str(errors.iat[i]))
-        )
+        out.append(Problem(file, int(i) + FIRST_DATA_ROW, column, str(frame[column].iat[i]), str(errors.iat[i])))
     as_dt = pd.to_datetime(parsed.where(~bad), errors="coerce")
     future = as_dt > pd.Timestamp(today)
     out.extend(_problems(file, frame, future, column, FUTURE_DATE))
@@ -133,9 +127,7 @@ def _required(
     hidden = set(private)
     for column in columns:
         if column in frame and column not in MAY_BE_EMPTY:
-            out.extend(
-                _problems(file, frame, frame[column] == "", column, MISSING, show_value=column not in hidden)
-            )
+            out.extend(_problems(file, frame, frame[column] == "", column, MISSING, show_value=column not in hidden))
 
 
 def _ethnicity(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.DataFrame:
@@ -157,8 +149,7 @@ def _ethnicity(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.DataFra
                 int(i) + FIRST_DATA_ROW,
                 "ethnic_category",
                 str(frame["ethnic_category"].iat[i]),
-                "not an NHS ethnic category code "
-                "(A–S with an optional ESR sub-code letter or digit, Z, 99, or empty)",
+                "not an NHS ethnic category code (A–S with an optional ESR sub-code letter or digit, Z, 99, or empty)",
             )
         )
     ok = errors.isna()
@@ -173,11 +164,7 @@ def _gender(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.Series:
     valid = {g.value: g.value for g in Gender} | {k: v.value for k, v in GENDER_ALIASES.items()}
     mapped = lowered.map(valid)
     bad = mapped.isna() & (frame["gender"] != "")
-    out.extend(
-        _problems(
-            file, frame, bad, "gender", "gender must be one of female, male, other, not_stated (or F, M)"
-        )
-    )
+    out.extend(_problems(file, frame, bad, "gender", "gender must be one of female, male, other, not_stated (or F, M)"))
     return mapped
 
 
@@ -319,9 +306,7 @@ def _case_rules(frame: pd.DataFrame, clean: pd.DataFrame, file: str, out: list[P
             )
         )
     outcome_known = valid_enum["investigation_outcome"] | ~given["investigation_outcome"]
-    decided = clean["investigation_outcome"].isin(
-        [InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK]
-    )
+    decided = clean["investigation_outcome"].isin([InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK])
     out.extend(
         _problems(
             file,

@@ -8,8 +8,9 @@ The case table is ``er_case`` (``case`` is an SQL keyword).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -90,3 +91,78 @@ class Meta(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=500)
+
+
+class AppUser(SQLModel, table=True):
+    """A person who signs in: a local account (argon2 hash) or an OIDC identity, with one role."""
+
+    __tablename__ = "app_user"
+
+    username: str = Field(primary_key=True, max_length=200)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    #: Comma-separated panel names a panel member sits on.
+    panels: str = Field(default="", max_length=500)
+    password_hash: str | None = Field(default=None, max_length=300)
+    oidc_subject: str | None = Field(default=None, max_length=300, index=True)
+    active: bool = True
+    version: int = 1
+
+
+class CaseWork(SQLModel, table=True):
+    """Workflow facts about a case that the ER-tracker extract does not carry: its stage, its case lead
+    and the panel it is referred to. One row per case managed in the tool."""
+
+    __tablename__ = "case_work"
+
+    case_id: str = Field(primary_key=True, foreign_key="er_case.case_id", max_length=100)
+    stage: str = Field(max_length=32)
+    case_lead: str | None = Field(default=None, max_length=200, index=True)
+    panel: str | None = Field(default=None, max_length=200, index=True)
+
+
+class PanelReview(SQLModel, table=True):
+    """A submitted panel bias-check review. Immutable: a correction is a new row that supersedes it."""
+
+    __tablename__ = "panel_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="er_case.case_id", max_length=100, index=True)
+    step: str = Field(max_length=32)
+    template_id: str = Field(max_length=100)
+    template_version: int
+    members: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    answers: dict[str, dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    decision: str = Field(max_length=32)
+    rationale: str = Field(max_length=5000)
+    started_at: datetime | None = None
+    submitted_at: datetime
+    submitted_by: str = Field(max_length=200)
+    supersedes_id: int | None = Field(default=None, foreign_key="panel_review.id")
+    review_version: int = 1
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only, hash-chained log of every change (cases, reviews, users, settings) and export."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=200)
+    detail: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Setting(SQLModel, table=True):
+    """Analysis and workflow settings an admin changes in the app (overriding the defaults)."""
+
+    __tablename__ = "app_setting"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=2000)
+    version: int = 1

@@ -70,9 +70,7 @@ def parse_period(label: str) -> Period:
         raise PeriodError(f"{label!r} is not a period label like 2024/25 or 2024/25-H1")
     start = int(match.group(1))
     if (start + 1) % 100 != int(match.group(2)):
-        raise PeriodError(
-            f"{label!r}: the second year must follow the first (e.g. {start}/{(start + 1) % 100:02d})"
-        )
+        raise PeriodError(f"{label!r}: the second year must follow the first (e.g. {start}/{(start + 1) % 100:02d})")
     half = int(match.group(3)) if match.group(3) else None
     return Period(start, half)
 

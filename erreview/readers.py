@@ -28,9 +28,7 @@ def _fail(name: str, reason: str, column: str | None = None) -> FileUnreadable:
     return FileUnreadable(Problem(file=name, row=None, column=column, value=None, reason=reason))
 
 
-def read_table(
-    source: str | Path | bytes, *, name: str | None = None, max_bytes: int = MAX_FILE_BYTES
-) -> pd.DataFrame:
+def read_table(source: str | Path | bytes, *, name: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> pd.DataFrame:
     """Read ``source`` (a path, or the bytes of an upload) as a table of strings.
 
     Every cell is a ``str`` with surrounding whitespace removed; empty cells are ``""``. A UTF-8 byte
@@ -85,9 +83,7 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
 
 def _read_excel(data: bytes, label: str) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(
-            io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl"
-        )
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise _fail(label, f"the workbook cannot be read: {type(exc).__name__}") from None
     _check_header([str(c).strip() for c in frame.columns], label)

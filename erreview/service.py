@@ -47,9 +47,7 @@ class ImportSummary:
         parts = []
         if self.workforce_rows:
             dates = ", ".join(d.isoformat() for d in self.snapshots)
-            parts.append(
-                f"workforce: {self.workforce_rows} rows in {len(self.snapshots)} snapshot(s) ({dates})"
-            )
+            parts.append(f"workforce: {self.workforce_rows} rows in {len(self.snapshots)} snapshot(s) ({dates})")
         if self.cases_inserted or self.cases_updated:
             parts.append(f"cases: {self.cases_inserted} new, {self.cases_updated} updated")
         return "imported " + "; ".join(parts) if parts else "nothing to import"
@@ -82,9 +80,7 @@ def check_files(
         frame, file_report = _load(workforce, workforce_name)
         report.extend(file_report.problems)
         if frame is not None:
-            label = workforce_name or (
-                Path(workforce).name if not isinstance(workforce, bytes) else "workforce"
-            )
+            label = workforce_name or (Path(workforce).name if not isinstance(workforce, bytes) else "workforce")
             clean_w, problems = validate_workforce(frame, file=label, today=today)
             report.extend(problems)
     if cases is not None:
@@ -172,9 +168,7 @@ def disciplinary_cases(
 ) -> pd.DataFrame:
     """Disciplinary cases opened in the window (inclusive; default all), pseudonymised."""
     with store.session_scope(engine) as session:
-        return store.cases_frame(
-            session, case_type=CaseType.DISCIPLINARY, opened_from=opened_from, opened_to=opened_to
-        )
+        return store.cases_frame(session, case_type=CaseType.DISCIPLINARY, opened_from=opened_from, opened_to=opened_to)
 
 
 def decision_results(

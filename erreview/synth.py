@@ -362,9 +362,7 @@ def _cases_for_period(
     ).astype(object)
     # The same referral chance for every staff group: a chance tied to registered professions would
     # plant a gap through staff-group mix, and the generator promises none at this step.
-    referral_reg = np.where(rng.random(n) < 0.06, "yes", np.where(rng.random(n) < 0.5, "no", "")).astype(
-        object
-    )
+    referral_reg = np.where(rng.random(n) < 0.06, "yes", np.where(rng.random(n) < 0.5, "no", "")).astype(object)
     investigation_end = np.where(formal, formal_date + _days(rng, 30, 120, n), np.datetime64("NaT"))
     closed = np.where(formal, investigation_end + _days(rng, 10, 90, n), route_date + _days(rng, 5, 60, n))
 
@@ -393,9 +391,7 @@ def _cases_for_period(
     frame["sanction"] = np.where(has_sanction, sanction, "")
     frame["appeal_outcome"] = np.where(has_sanction & (sanction != "no_action"), appeal, "")
     frame["regulator_referral"] = np.where(is_formal & ~open_case, referral_reg, "")
-    frame["closed_date"] = np.where(
-        open_case | (frame["initial_route"] == "").to_numpy(), np.datetime64("NaT"), closed
-    )
+    frame["closed_date"] = np.where(open_case | (frame["initial_route"] == "").to_numpy(), np.datetime64("NaT"), closed)
     for column in ("opened_date", "route_date", "formal_investigation_date", "closed_date"):
         values = pd.to_datetime(frame[column])
         frame[column] = values.dt.strftime("%Y-%m-%d").fillna("")

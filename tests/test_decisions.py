@@ -47,9 +47,7 @@ def test_examples_reproduce_expected_decisions_json(cli, imported):
 def test_window_filters_on_opened_date(cli, imported):
     everything = json.loads(cli.invoke(app, ["--db", imported, "decisions", "--json"]).stdout)
     window = json.loads(
-        cli.invoke(
-            app, ["--db", imported, "decisions", "--from", "2023-04-01", "--to", "2024-03-31", "--json"]
-        ).stdout
+        cli.invoke(app, ["--db", imported, "decisions", "--from", "2023-04-01", "--to", "2024-03-31", "--json"]).stdout
     )
     cases = pd.read_csv(EXAMPLES / "cases.csv", dtype=str, keep_default_na=False)
     inside = cases[

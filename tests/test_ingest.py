@@ -94,11 +94,7 @@ def test_formal_only_columns(column):
             "investigation_outcome": "",
             "sanction": "",
         }
-        | {
-            column: {"restriction": "suspended", "investigation_outcome": "hearing", "sanction": "no_action"}[
-                column
-            ]
-        }
+        | {column: {"restriction": "suspended", "investigation_outcome": "hearing", "sanction": "no_action"}[column]}
     )
     found = problems_of(row)
     assert (2, column, f"{column} is only allowed on formal cases (initial_route is not formal)") in found

@@ -86,9 +86,7 @@ def test_row_order_does_not_matter(t, rnd):
     from erreview.periods import parse_period
 
     a, n1, c, n2 = t
-    rows = [(f"b{i}", "BME", "2024-05-01") for i in range(a)] + [
-        (f"w{i}", "White", "2024-06-01") for i in range(c)
-    ]
+    rows = [(f"b{i}", "BME", "2024-05-01") for i in range(a)] + [(f"w{i}", "White", "2024-06-01") for i in range(c)]
     shuffled = rows[:]
     rnd.shuffle(shuffled)
     heads = pd.DataFrame(
@@ -114,9 +112,7 @@ def test_relabelling_people_does_not_matter(t, prefix):
     from erreview.periods import parse_period
 
     a, _, c, _ = t
-    rows = [(f"b{i}", "BME", "2024-05-01") for i in range(a)] + [
-        (f"w{i}", "White", "2024-06-01") for i in range(c)
-    ]
+    rows = [(f"b{i}", "BME", "2024-05-01") for i in range(a)] + [(f"w{i}", "White", "2024-06-01") for i in range(c)]
     e = pd.DataFrame(rows, columns=["person_key", "wres_group", "formal_investigation_date"])
     e["formal_investigation_date"] = pd.to_datetime(e["formal_investigation_date"])
     renamed = e.assign(person_key=prefix + e["person_key"] + "x")

@@ -42,9 +42,7 @@ def test_examples_reproduce_expected_wres_json(cli, imported):
 
 def test_single_period_and_stdout_is_only_json(cli, imported):
     result = cli.invoke(app, ["--db", imported, "wres", "--period", "2024/25-H2", "--json"])
-    expected = [
-        p for p in load_json(EXAMPLES / "expected_wres.json")["periods"] if p["period"] == "2024/25-H2"
-    ]
+    expected = [p for p in load_json(EXAMPLES / "expected_wres.json")["periods"] if p["period"] == "2024/25-H2"]
     assert_matches(json.loads(result.stdout), {"periods": expected})
 
 
@@ -124,13 +122,9 @@ def test_a_person_with_two_cases_in_a_period_counts_once():
 
 
 def test_degenerate_ratios_are_explicit():
-    entries, heads = _frames(
-        [("p1", "BME", "2024-05-01")], [("2024-09-30", "BME", 10), ("2024-09-30", "White", 20)]
-    )
+    entries, heads = _frames([("p1", "BME", "2024-05-01")], [("2024-09-30", "BME", 10), ("2024-09-30", "White", 20)])
     doc = wres_indicator(entries, heads, parse_period("2024/25-H1")).as_json()
     assert (doc["ratio"], doc["ci_low"], doc["band"], doc["significant"]) == (None, None, None, False)
-    entries, heads = _frames(
-        [("p1", "White", "2024-05-01")], [("2024-09-30", "BME", 10), ("2024-09-30", "White", 20)]
-    )
+    entries, heads = _frames([("p1", "White", "2024-05-01")], [("2024-09-30", "BME", 10), ("2024-09-30", "White", 20)])
     doc = wres_indicator(entries, heads, parse_period("2024/25-H1")).as_json()
     assert (doc["ratio"], doc["ci_low"], doc["ci_high"], doc["band"]) == (0.0, None, None, "below")

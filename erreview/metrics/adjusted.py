@@ -102,8 +102,7 @@ def _fit(y: np.ndarray, x: pd.DataFrame) -> Any:
 def adjusted_formal_route(cases: pd.DataFrame, *, covariates: tuple[str, ...] = COVARIATES) -> AdjustedResult:
     """Adjusted and unadjusted odds ratios (BME vs White) of a decided disciplinary concern going formal."""
     data = cases[
-        cases["initial_route"].notna()
-        & cases["wres_group"].isin([WresGroup.BME.value, WresGroup.WHITE.value])
+        cases["initial_route"].notna() & cases["wres_group"].isin([WresGroup.BME.value, WresGroup.WHITE.value])
     ]
     n = len(data)
     y = (data["initial_route"] == Route.FORMAL).to_numpy(dtype=float)

@@ -57,9 +57,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
-def dimension_rates(
-    rows: pd.DataFrame, dimension: Dimension, *, rates_fn: RatesFn = group_rates
-) -> pd.DataFrame:
+def dimension_rates(rows: pd.DataFrame, dimension: Dimension, *, rates_fn: RatesFn = group_rates) -> pd.DataFrame:
     """n, events and rate per (decision point, level of ``dimension``, broad ethnic group), plus each
     broad group's WRES group: the one computation behind both views."""
     rates = rates_fn(rows, ["point", dimension, "broad_group"])
@@ -67,9 +65,7 @@ def dimension_rates(
     return rates.assign(wres_group=rates["broad_group"].map(to_wres))
 
 
-def breakdown_from_rates(
-    rates: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10
-) -> pd.DataFrame:
+def breakdown_from_rates(rates: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10) -> pd.DataFrame:
     """BME vs White within each level of ``dimension``, for every decision point.
 
     Parameters
@@ -124,9 +120,7 @@ def breakdown_from_rates(
     return frame
 
 
-def intersection_from_rates(
-    rates: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10
-) -> pd.DataFrame:
+def intersection_from_rates(rates: pd.DataFrame, dimension: Dimension, *, min_group_size: int = 10) -> pd.DataFrame:
     """Rate of each decision point's event for every broad ethnic group × level of ``dimension``.
 
     Each cell has ``n``, ``events``, ``rate`` and the ratio to White staff in the same level; cells

@@ -72,9 +72,7 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Case to answer",
         "Does the investigation find a case to answer (hearing or fast track)?",
         lambda c: _formal(c) & c["investigation_outcome"].notna(),
-        lambda c: c["investigation_outcome"].isin(
-            [InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK]
-        ),
+        lambda c: c["investigation_outcome"].isin([InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK]),
     ),
     DecisionPoint(
         "formal_sanction",

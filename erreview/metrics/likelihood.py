@@ -57,9 +57,7 @@ class WresResult:
             "period": self.period.label,
             "start": self.period.window(self.pool)[0].start.isoformat(),
             "end": self.period.end.isoformat(),
-            "snapshot_date": self.snapshot_date.isoformat()
-            if self.snapshot_date and self.available
-            else None,
+            "snapshot_date": self.snapshot_date.isoformat() if self.snapshot_date and self.available else None,
         }
         if not self.available or self.estimate is None:
             out["ratio"] = None
@@ -94,9 +92,7 @@ def snapshot_counts(headcounts: pd.DataFrame, snapshot: date) -> dict[WresGroup,
     return {g: int(by_group.get(g.value, 0)) for g in WresGroup}
 
 
-def wres_indicator(
-    entries: pd.DataFrame, headcounts: pd.DataFrame, period: Period, *, pool: int = 1
-) -> WresResult:
+def wres_indicator(entries: pd.DataFrame, headcounts: pd.DataFrame, period: Period, *, pool: int = 1) -> WresResult:
     """Indicator 3 for ``period``.
 
     Parameters
@@ -125,9 +121,7 @@ def wres_indicator(
         assert snap is not None
         entrants = period_entrants(entries, p)
         heads = snapshot_counts(headcounts, snap)
-        totals = {
-            g: GroupCount(totals[g].entrants + entrants[g], totals[g].headcount + heads[g]) for g in WresGroup
-        }
+        totals = {g: GroupCount(totals[g].entrants + entrants[g], totals[g].headcount + heads[g]) for g in WresGroup}
     bme, white = totals[WresGroup.BME], totals[WresGroup.WHITE]
     estimate = relative_likelihood(bme.entrants, bme.headcount, white.entrants, white.headcount)
     return WresResult(period, pool, tuple(s for s in snapshots if s), totals, estimate)

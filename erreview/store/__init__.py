@@ -67,7 +67,7 @@ def engine_for(url: str) -> Engine:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any exception."""
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -162,17 +162,11 @@ def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = No
     existing: dict[str, int] = {}
     for start in range(0, len(ids), 5_000):
         chunk = ids[start : start + 5_000]
-        rows = session.execute(
-            select(col(ErCase.case_id), col(ErCase.version)).where(col(ErCase.case_id).in_(chunk))
-        )
+        rows = session.execute(select(col(ErCase.case_id), col(ErCase.version)).where(col(ErCase.case_id).in_(chunk)))
         existing.update({case_id: version for case_id, version in rows})
     inserted = updated = 0
     for batch in _records(frame, CASE_FIELDS):
-        new = [
-            r | {"version": 1, "updated_at": now, "updated_by": user}
-            for r in batch
-            if r["case_id"] not in existing
-        ]
+        new = [r | {"version": 1, "updated_at": now, "updated_by": user} for r in batch if r["case_id"] not in existing]
         old = [
             r | {"version": existing[r["case_id"]] + 1, "updated_at": now, "updated_by": user}
             for r in batch
@@ -228,9 +222,7 @@ def snapshot_headcounts(session: Session) -> pd.DataFrame:
 
 def formal_disciplinary_entries(session: Session) -> pd.DataFrame:
     """Disciplinary cases with a formal investigation: person_key, wres_group, formal_investigation_date."""
-    query = select(
-        col(ErCase.person_key), col(ErCase.wres_group), col(ErCase.formal_investigation_date)
-    ).where(
+    query = select(col(ErCase.person_key), col(ErCase.wres_group), col(ErCase.formal_investigation_date)).where(
         col(ErCase.case_type) == CaseType.DISCIPLINARY.value,
         col(ErCase.formal_investigation_date).is_not(None),
     )
@@ -268,9 +260,9 @@ def data_extent(session: Session) -> tuple[date | None, date | None]:
         select(func.min(col(WorkforceRecord.snapshot_date)), func.max(col(WorkforceRecord.snapshot_date)))
     ).one()
     lo_c, hi_c = session.execute(
-        select(
-            func.min(col(ErCase.formal_investigation_date)), func.max(col(ErCase.formal_investigation_date))
-        ).where(col(ErCase.case_type) == CaseType.DISCIPLINARY.value)
+        select(func.min(col(ErCase.formal_investigation_date)), func.max(col(ErCase.formal_investigation_date))).where(
+            col(ErCase.case_type) == CaseType.DISCIPLINARY.value
+        )
     ).one()
     lows = [d for d in (lo_s, lo_c) if d is not None]
     highs = [d for d in (hi_s, hi_c) if d is not None]

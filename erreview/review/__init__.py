@@ -1,0 +1,1 @@
+"""The panel bias check before escalation: roles, case lifecycle, checklist templates, reviews, audit."""

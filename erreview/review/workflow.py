@@ -1,0 +1,551 @@
+"""Case workflow entry points: create and move cases, the escalation gate, panel reviews.
+
+Every function takes the signed-in ``actor`` as a keyword and declares the roles it needs; object-level
+rules (a case lead's own cases, a panel member's panels) are checked here too, so the UI cannot bypass
+them. Every change is written with an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from erreview import store
+from erreview.config import Settings
+from erreview.ingest import pseudonymise_frame, validate_cases
+from erreview.models import CaseWork, ErCase, PanelReview
+from erreview.pseudonym import key_fingerprint, load_or_create_key
+from erreview.review.checklists import Answer, Template, TemplateError, all_templates
+from erreview.review.lifecycle import (
+    ACTION_LABELS,
+    GATES,
+    STAGE_LABELS,
+    Action,
+    Stage,
+    Step,
+    TransitionRefused,
+    allowed_actions,
+    derive_stage,
+    target_stage,
+)
+from erreview.review.roles import AccessDenied, Actor, Role, can_change_case, can_see_case, requires
+from erreview.review.screening import check_free_text
+from erreview.store import audit
+from erreview.store import workflow as ws
+from erreview.vocab import CASE_COLUMNS
+
+Decision = Literal["proceed", "divert_informal", "no_further_action", "more_information"]
+DECISION_LABELS: dict[str, str] = {
+    "proceed": "Proceed to formal action",
+    "divert_informal": "Divert to an informal route",
+    "no_further_action": "No further action",
+    "more_information": "More information needed",
+}
+MIN_RATIONALE = 20
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The workflow settings in force."""
+
+    gated_steps: frozenset[Step]
+    quorum_members: int
+    quorum_independent: int
+    templates: dict[tuple[str, int], Template]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        steps = frozenset(Step(s.strip()) for s in settings.gated_steps.split(",") if s.strip())
+        return cls(steps, settings.quorum_members, settings.quorum_independent, all_templates(settings.template_dir))
+
+
+class ReviewRejected(ValueError):
+    """A review that cannot be submitted; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("the review cannot be submitted: " + "; ".join(problems))
+
+
+class NotFound(LookupError):
+    pass
+
+
+class NewCase(BaseModel):
+    """A concern raised in the tool (the same fields as a row of cases.csv, before any decision)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: str = Field(min_length=1)
+    ethnic_category: str = ""
+    gender: str
+    band: str
+    staff_group: str
+    division: str
+    case_type: str = "disciplinary"
+    allegation_category: str
+    referral_source: str
+    opened_date: date
+    case_id: str | None = None
+
+
+class Member(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+    independent: bool = False
+    cultural_ambassador: bool = False
+    lay_member: bool = False
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: Answer | None = None
+    note: str = ""
+
+
+class ReviewSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: Step
+    template_id: str
+    template_version: int
+    members: list[Member]
+    answers: dict[str, AnswerIn]
+    decision: Decision
+    rationale: str
+    supersedes_id: int | None = None
+    started_at: Any = None
+
+
+@dataclass
+class CaseDetail:
+    case: dict[str, Any]
+    stage: Stage
+    case_lead: str | None
+    panel: str | None
+    actions: list[Action]
+    reviews: list[PanelReview]
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _load(session: Any, case_id: str) -> tuple[ErCase, CaseWork]:
+    case = ws.get_case(session, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id!r}")
+    work = ws.get_work(session, case_id) or CaseWork(case_id=case_id, stage=derive_stage(case.model_dump()).value)
+    return case, work
+
+
+def _check_see(actor: Actor, work: CaseWork) -> None:
+    if not can_see_case(actor, case_lead=work.case_lead, panel=work.panel):
+        raise AccessDenied(f"{actor.label} cannot see case {work.case_id}: it is not theirs or their panel's")
+
+
+def _check_change(actor: Actor, work: CaseWork) -> None:
+    if not can_change_case(actor, case_lead=work.case_lead):
+        raise AccessDenied(f"{actor.label} cannot change case {work.case_id}: only its case lead or an admin can")
+
+
+def _contract_row(case: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for column in CASE_COLUMNS:
+        value = case.get(column)
+        out[column] = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
+    return out
+
+
+def _check_rules(case: dict[str, Any], today: date | None) -> None:
+    """A case changed in the tool must still satisfy every rule of the import contract."""
+    row = _contract_row(case) | {"person_id": "x", "ethnic_category": case.get("ethnic_code") or ""}
+    _, problems = validate_cases(pd.DataFrame([row], dtype=str), file="case", today=today)
+    if problems:
+        raise TransitionRefused("; ".join(f"{p.column}: {p.reason}" for p in problems))
+
+
+# --- entry points -------------------------------------------------------------------------------------
+
+
+@requires(Role.CASE_LEAD, Role.ADMIN)
+def create_case(
+    engine: store.Engine, settings: Settings, new: NewCase, *, actor: Actor, today: date | None = None
+) -> str:
+    """Record a concern raised in the tool; the actor becomes its case lead. Returns the case id."""
+    case_id = new.case_id or f"ER-APP-{secrets.token_hex(4).upper()}"
+    row = new.model_dump() | {"case_id": case_id, "opened_date": new.opened_date.isoformat()}
+    frame = pd.DataFrame([{c: str(row.get(c) or "") for c in CASE_COLUMNS}], dtype=str)
+    clean, problems = validate_cases(frame, file="new case", today=today)
+    if problems:
+        raise TransitionRefused("; ".join(f"{p.column}: {p.reason}" for p in problems))
+    key = load_or_create_key(settings)
+    clean = pseudonymise_frame(clean, key)
+    with store.session_scope(engine) as session:
+        if ws.get_case(session, case_id) is not None:
+            raise TransitionRefused(f"a case {case_id!r} already exists")
+        store.check_key_fingerprint(session, key_fingerprint(key))
+        store.upsert_cases(session, clean, user=actor.username)
+        ws.set_work(session, CaseWork(case_id=case_id, stage=Stage.CONCERN_RAISED.value, case_lead=actor.username))
+        audit.append(
+            session,
+            actor=actor.username,
+            action="case.create",
+            entity="case",
+            entity_id=case_id,
+            detail={
+                "stage": Stage.CONCERN_RAISED.value,
+                "case_type": new.case_type,
+                "allegation_category": new.allegation_category,
+            },
+        )
+        store.bump_data_version(session)
+    return case_id
+
+
+@requires(Role.ADMIN)
+def assign_case(
+    engine: store.Engine,
+    case_id: str,
+    *,
+    actor: Actor,
+    case_lead: str | None = None,
+    panel: str | None = None,
+) -> None:
+    """Give a case (e.g. an imported one) a case lead and/or panel."""
+    with store.session_scope(engine) as session:
+        _, work = _load(session, case_id)
+        before = {"case_lead": work.case_lead, "panel": work.panel}
+        work.case_lead = case_lead if case_lead is not None else work.case_lead
+        work.panel = panel if panel is not None else work.panel
+        ws.set_work(session, work)
+        audit.append(
+            session,
+            actor=actor.username,
+            action="case.assign",
+            entity="case",
+            entity_id=case_id,
+            detail={"before": before, "after": {"case_lead": work.case_lead, "panel": work.panel}},
+        )
+
+
+@requires(Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN)
+def list_cases(engine: store.Engine, *, actor: Actor) -> pd.DataFrame:
+    """The cases this actor may see: a case lead's own, a panel member's referrals, or all for an admin."""
+    with store.session_scope(engine) as session:
+        if actor.role is Role.ADMIN:
+            frame = ws.case_list(session, everyone=True)
+        elif actor.role is Role.CASE_LEAD:
+            frame = ws.case_list(session, case_lead=actor.username)
+        else:
+            frame = ws.case_list(session, panels=actor.panels)
+    if not frame.empty:
+        derived = frame.apply(lambda r: derive_stage(r.to_dict()).value, axis=1)
+        frame["stage"] = frame["stage"].fillna(derived)
+        frame = frame.drop(columns=["person_key"])
+    return frame
+
+
+@requires(Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN)
+def case_detail(engine: store.Engine, case_id: str, *, actor: Actor) -> CaseDetail:
+    with store.session_scope(engine) as session:
+        case, work = _load(session, case_id)
+        _check_see(actor, work)
+        stage = Stage(work.stage)
+        record = case.model_dump()
+        record.pop("person_key")
+        actions = allowed_actions(stage) if can_change_case(actor, case_lead=work.case_lead) else []
+        timeline = [
+            {"at": e.at, "by": e.actor, "action": e.action, "detail": e.detail}
+            for e in audit.entries_for(session, "case", case_id)
+        ]
+        return CaseDetail(
+            record, stage, work.case_lead, work.panel, actions, ws.reviews_for(session, case_id), timeline
+        )
+
+
+def current_review(reviews: list[PanelReview], step: Step) -> PanelReview | None:
+    """The latest review for ``step`` that no correction has superseded."""
+    superseded = {r.supersedes_id for r in reviews if r.supersedes_id is not None}
+    live = [r for r in reviews if r.step == step.value and r.id not in superseded]
+    return max(live, key=lambda r: (r.submitted_at, r.id or 0)) if live else None
+
+
+def gate_problem(reviews: list[PanelReview], step: Step, rules: Rules) -> str | None:
+    """Why the gate for ``step`` is shut, or ``None`` if a valid review decided to proceed."""
+    review = current_review(reviews, step)
+    step_words = step.value.replace("_", " ")
+    if review is None:
+        return (
+            f"no panel bias-check review for {step_words} has been submitted; refer the case to the "
+            "panel and wait for its decision"
+        )
+    if review.decision != "proceed":
+        return (
+            f"the panel decided '{DECISION_LABELS[review.decision]}' (review {review.id}); a new review "
+            f"deciding 'proceed' is needed before {step_words}"
+        )
+    quorum = _quorum_problem([Member.model_validate(m) for m in review.members], rules)
+    if quorum:
+        return f"the panel review {review.id} is not valid under the current quorum rule: {quorum}"
+    return None
+
+
+def _quorum_problem(members: list[Member], rules: Rules) -> str | None:
+    independent = sum(m.independent for m in members)
+    if len(members) < rules.quorum_members or independent < rules.quorum_independent:
+        return (
+            f"the panel had {len(members)} member(s), {independent} independent; it needs at least "
+            f"{rules.quorum_members} member(s), {rules.quorum_independent} of them independent of the "
+            "referring manager"
+        )
+    return None
+
+
+@requires(Role.CASE_LEAD, Role.ADMIN)
+def transition(
+    engine: store.Engine,
+    rules: Rules,
+    case_id: str,
+    action: Action,
+    *,
+    actor: Actor,
+    expected_version: int,
+    on: date | None = None,
+    value: str | None = None,
+    panel: str | None = None,
+    today: date | None = None,
+) -> int:
+    """Move a case on by ``action``; returns the case's new version.
+
+    Escalations named in the rules' gated steps are refused unless the current panel review for that
+    step decided "proceed" with a quorate panel.
+    """
+    on = on or date.today()
+    with store.session_scope(engine) as session:
+        case, work = _load(session, case_id)
+        _check_change(actor, work)
+        stage = Stage(work.stage)
+        new_stage = target_stage(action, stage)
+        step = GATES.get(action)
+        if step is not None and step in rules.gated_steps:
+            problem = gate_problem(ws.reviews_for(session, case_id), step, rules)
+            if problem:
+                raise TransitionRefused(f"cannot '{ACTION_LABELS[action]}': {problem}")
+        values = _values_for(action, on, value, case)
+        if action is Action.REFER_TO_PANEL:
+            if not panel:
+                raise TransitionRefused("name the panel the case is referred to")
+            work.panel = panel
+        merged = case.model_dump() | values
+        _check_rules(merged, today)
+        before = {k: getattr(case, k) for k in values}
+        version = (
+            ws.update_case(session, case_id, expected_version, values, user=actor.username)
+            if values
+            else _touch(session, case_id, expected_version, actor)
+        )
+        work.stage = new_stage.value
+        ws.set_work(session, work)
+        audit.append(
+            session,
+            actor=actor.username,
+            action=f"case.{action.value}",
+            entity="case",
+            entity_id=case_id,
+            detail={
+                "from": stage.value,
+                "to": new_stage.value,
+                "before": _jsonable(before),
+                "after": _jsonable(values),
+                "panel": work.panel,
+            },
+        )
+        store.bump_data_version(session)
+        return version
+
+
+def _touch(session: Any, case_id: str, expected_version: int, actor: Actor) -> int:
+    return ws.update_case(session, case_id, expected_version, {}, user=actor.username)
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+_ENUM_FOR_ACTION = {
+    Action.RESTRICT: ("restriction", {"restricted_duties", "redeployed", "none"}),
+    Action.RECORD_OUTCOME: ("investigation_outcome", {"no_case_to_answer", "fast_track", "hearing"}),
+    Action.RECORD_SANCTION: (
+        "sanction",
+        {"no_action", "first_written_warning", "final_written_warning", "dismissal"},
+    ),
+    Action.RECORD_APPEAL: ("appeal_outcome", {"upheld", "partially_upheld", "not_upheld"}),
+}
+
+
+def _values_for(action: Action, on: date, value: str | None, case: ErCase) -> dict[str, Any]:
+    if action in _ENUM_FOR_ACTION:
+        column, allowed = _ENUM_FOR_ACTION[action]
+        if value not in allowed:
+            raise TransitionRefused(f"{ACTION_LABELS[action]} needs one of: {', '.join(sorted(allowed))}")
+        return {column: value}
+    match action:
+        case Action.ROUTE_INFORMAL:
+            return {"initial_route": "informal", "route_date": on}
+        case Action.NO_FURTHER_ACTION:
+            return {"initial_route": "no_further_action", "route_date": on}
+        case Action.START_FORMAL:
+            return {
+                "initial_route": "formal",
+                "route_date": case.route_date or on,
+                "formal_investigation_date": on,
+            }
+        case Action.SUSPEND:
+            return {"restriction": "suspended"}
+        case Action.CLOSE:
+            return {"closed_date": on}
+    return {}
+
+
+@requires(Role.PANEL_MEMBER, Role.ADMIN)
+def submit_review(
+    engine: store.Engine, rules: Rules, case_id: str, submission: ReviewSubmission, *, actor: Actor
+) -> int:
+    """Validate and store a panel review; returns its id. Every problem is listed at once."""
+    with store.session_scope(engine) as session:
+        _, work = _load(session, case_id)
+        if actor.role is Role.PANEL_MEMBER and (work.panel is None or work.panel not in actor.panels):
+            raise AccessDenied(f"{actor.label} does not sit on the panel case {case_id} is referred to")
+        problems = _review_problems(submission, Stage(work.stage), rules)
+        previous = None
+        if submission.supersedes_id is not None:
+            previous = ws.get_review(session, submission.supersedes_id)
+            if previous is None or previous.case_id != case_id or previous.step != submission.step.value:
+                problems.append(f"review {submission.supersedes_id} is not a review of this case and step")
+            elif any(r.supersedes_id == previous.id for r in ws.reviews_for(session, case_id)):
+                problems.append(f"review {previous.id} has already been corrected; correct the newest version")
+        if problems:
+            raise ReviewRejected(problems)
+        review = ws.add_review(
+            session,
+            PanelReview(
+                case_id=case_id,
+                step=submission.step.value,
+                template_id=submission.template_id,
+                template_version=submission.template_version,
+                members=[m.model_dump() for m in submission.members],
+                answers={k: v.model_dump() for k, v in submission.answers.items()},
+                decision=submission.decision,
+                rationale=submission.rationale.strip(),
+                started_at=submission.started_at,
+                submitted_at=ws.now(),
+                submitted_by=actor.username,
+                supersedes_id=submission.supersedes_id,
+                review_version=(previous.review_version + 1) if previous else 1,
+            ),
+        )
+        audit.append(
+            session,
+            actor=actor.username,
+            action="review.submit",
+            entity="case",
+            entity_id=case_id,
+            detail={
+                "review_id": review.id,
+                "step": review.step,
+                "decision": review.decision,
+                "supersedes": review.supersedes_id,
+                "template": f"{review.template_id} v{review.template_version}",
+                "members": len(submission.members),
+            },
+        )
+        store.bump_data_version(session)
+        assert review.id is not None
+        return review.id
+
+
+def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[str]:
+    problems = []
+    allowed = {
+        Step.FORMAL_INVESTIGATION: {Stage.AWAITING_PANEL_CHECK},
+        Step.SUSPENSION: {Stage.AWAITING_PANEL_CHECK, Stage.FORMAL_INVESTIGATION},
+    }[sub.step]
+    if stage not in allowed:
+        problems.append(
+            f"a {sub.step.value.replace('_', ' ')} review is only possible when the case is "
+            f"{' or '.join(STAGE_LABELS[s] for s in sorted(allowed))} (it is {STAGE_LABELS[stage]})"
+        )
+    try:
+        template = rules.templates[(sub.template_id, sub.template_version)]
+    except KeyError:
+        raise ReviewRejected(
+            [*problems, f"unknown template {sub.template_id} version {sub.template_version}"]
+        ) from None
+    if sub.step not in template.steps:
+        problems.append(f"template {template.id} is not for the {sub.step.value} step")
+    quorum = _quorum_problem(sub.members, rules)
+    if quorum:
+        problems.append(quorum)
+    questions = {q.id: q for q in template.questions_for(sub.step)}
+    for qid in sub.answers:
+        if qid not in questions:
+            problems.append(f"answer to unknown question {qid}")
+    for q in questions.values():
+        given = sub.answers.get(q.id, AnswerIn())
+        if q.answer_type == "yes_no_na":
+            if q.required and given.answer is None:
+                problems.append(f"question {q.id} needs an answer")
+            if given.answer in q.note_required_for and not given.note.strip():
+                problems.append(f"question {q.id} answered '{given.answer}' needs a note")
+        elif q.required and not given.note.strip():
+            problems.append(f"question {q.id} needs a written answer")
+        try:
+            check_free_text(f"the note to {q.id}", given.note)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if len(sub.rationale.strip()) < MIN_RATIONALE:
+        problems.append(f"the written rationale is required (at least {MIN_RATIONALE} characters)")
+    try:
+        check_free_text("the rationale", sub.rationale)
+    except ValueError as exc:
+        problems.append(str(exc))
+    for member in sub.members:
+        try:
+            check_free_text("a member's role", member.role)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+__all__ = [
+    "DECISION_LABELS",
+    "AnswerIn",
+    "CaseDetail",
+    "Member",
+    "NewCase",
+    "ReviewRejected",
+    "ReviewSubmission",
+    "Rules",
+    "TemplateError",
+    "assign_case",
+    "case_detail",
+    "create_case",
+    "current_review",
+    "gate_problem",
+    "list_cases",
+    "submit_review",
+    "transition",
+]

@@ -1,0 +1,161 @@
+"""Queries and writes for the case workflow: users, case work rows, cases, panel reviews."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from erreview.models import AppUser, CaseWork, ErCase, PanelReview
+
+
+class StaleEdit(RuntimeError):
+    """Someone else saved this record since it was read (optimistic locking)."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- users --------------------------------------------------------------------------------------------
+
+
+def get_user(session: Session, username: str) -> AppUser | None:
+    return session.get(AppUser, username)
+
+
+def user_by_subject(session: Session, subject: str) -> AppUser | None:
+    return session.execute(select(AppUser).where(col(AppUser.oidc_subject) == subject)).scalar_one_or_none()
+
+
+def list_users(session: Session) -> list[AppUser]:
+    return list(session.execute(select(AppUser).order_by(col(AppUser.username))).scalars())
+
+
+def save_user(session: Session, user: AppUser, *, expected_version: int | None = None) -> AppUser:
+    existing = session.get(AppUser, user.username)
+    if existing is None:
+        session.add(user)
+        session.flush()
+        return user
+    if expected_version is not None and existing.version != expected_version:
+        raise StaleEdit(f"user {user.username} was changed by someone else; reload and try again")
+    for field in ("display_name", "role", "panels", "password_hash", "oidc_subject", "active"):
+        setattr(existing, field, getattr(user, field))
+    existing.version += 1
+    session.flush()
+    return existing
+
+
+# --- cases --------------------------------------------------------------------------------------------
+
+
+def get_case(session: Session, case_id: str) -> ErCase | None:
+    return session.get(ErCase, case_id)
+
+
+def get_work(session: Session, case_id: str) -> CaseWork | None:
+    return session.get(CaseWork, case_id)
+
+
+def set_work(session: Session, work: CaseWork) -> None:
+    session.merge(work)
+    session.flush()
+
+
+def update_case(session: Session, case_id: str, expected_version: int, values: dict[str, Any], *, user: str) -> int:
+    """Change a case if nobody else has since ``expected_version``; return the new version."""
+    result = session.execute(
+        update(ErCase)
+        .where(col(ErCase.case_id) == case_id, col(ErCase.version) == expected_version)
+        .values(**values, version=expected_version + 1, updated_at=now(), updated_by=user)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleEdit(
+            f"case {case_id} was changed by someone else since you opened it "
+            f"(you had version {expected_version}); reload it and try again"
+        )
+    session.expire_all()
+    return expected_version + 1
+
+
+def case_list(
+    session: Session,
+    *,
+    case_lead: str | None = None,
+    panels: frozenset[str] | None = None,
+    everyone: bool = False,
+) -> pd.DataFrame:
+    """Cases with their workflow row, limited to a case lead's own or to some panels' referrals."""
+    query = select(ErCase, CaseWork).join(CaseWork, col(CaseWork.case_id) == col(ErCase.case_id), isouter=True)
+    if not everyone:
+        if case_lead is not None:
+            query = query.where(col(CaseWork.case_lead) == case_lead)
+        elif panels is not None:
+            query = query.where(col(CaseWork.panel).in_(sorted(panels)))
+        else:
+            return pd.DataFrame()
+    rows = []
+    for case, work in session.execute(query.order_by(col(ErCase.opened_date).desc())).all():
+        record = case.model_dump()
+        record |= {
+            "stage": work.stage if work else None,
+            "case_lead": work.case_lead if work else None,
+            "panel": work.panel if work else None,
+        }
+        rows.append(record)
+    return pd.DataFrame(rows)
+
+
+# --- reviews ------------------------------------------------------------------------------------------
+
+
+def add_review(session: Session, review: PanelReview) -> PanelReview:
+    session.add(review)
+    session.flush()
+    return review
+
+
+def reviews_for(session: Session, case_id: str) -> list[PanelReview]:
+    query = select(PanelReview).where(col(PanelReview.case_id) == case_id).order_by(col(PanelReview.id))
+    return list(session.execute(query).scalars())
+
+
+def get_review(session: Session, review_id: int) -> PanelReview | None:
+    return session.get(PanelReview, review_id)
+
+
+def all_reviews(session: Session) -> pd.DataFrame:
+    """Every review joined with its case's group and opening date (for the post-action audit)."""
+    query = select(
+        col(PanelReview.id),
+        col(PanelReview.case_id),
+        col(PanelReview.step),
+        col(PanelReview.decision),
+        col(PanelReview.submitted_at),
+        col(PanelReview.supersedes_id),
+        col(ErCase.wres_group),
+        col(ErCase.broad_group),
+        col(ErCase.opened_date),
+        col(ErCase.division),
+    ).join(ErCase, col(ErCase.case_id) == col(PanelReview.case_id))
+    rows = session.execute(query).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "case_id",
+            "step",
+            "decision",
+            "submitted_at",
+            "supersedes_id",
+            "wres_group",
+            "broad_group",
+            "opened_date",
+            "division",
+        ],
+    )

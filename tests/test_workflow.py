@@ -1,0 +1,330 @@
+"""The panel bias check before escalation: lifecycle, the gate, reviews, corrections, locking, audit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from erreview import service, store
+from erreview.config import Settings
+from erreview.review.lifecycle import Action, Stage, Step, TransitionRefused
+from erreview.review.roles import AccessDenied, Actor, Role
+from erreview.review.workflow import (
+    AnswerIn,
+    Member,
+    NewCase,
+    ReviewRejected,
+    ReviewSubmission,
+    Rules,
+    case_detail,
+    create_case,
+    list_cases,
+    submit_review,
+    transition,
+)
+from erreview.store import audit
+from erreview.store.workflow import StaleEdit
+
+from .conftest import EXAMPLES
+
+LEAD = Actor("lead1", Role.CASE_LEAD)
+OTHER_LEAD = Actor("lead2", Role.CASE_LEAD)
+PANEL = Actor("panel1", Role.PANEL_MEMBER, panels=frozenset({"North"}))
+OTHER_PANEL = Actor("panel2", Role.PANEL_MEMBER, panels=frozenset({"South"}))
+ANALYST = Actor("ana", Role.INCLUSION_ANALYST)
+TODAY = date(2025, 6, 30)
+
+NEW = NewCase(
+    person_id="E9999001",
+    ethnic_category="N",
+    gender="female",
+    band="Band 5",
+    staff_group="Nursing and Midwifery Registered",
+    division="Surgery",
+    allegation_category="behaviour",
+    referral_source="manager",
+    opened_date=date(2025, 5, 1),
+)
+
+
+@pytest.fixture
+def rules(settings: Settings) -> Rules:
+    return Rules.from_settings(settings)
+
+
+@pytest.fixture
+def loaded(engine, settings):
+    service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
+    return engine
+
+
+def answers(step: Step = Step.FORMAL_INVESTIGATION) -> dict[str, AnswerIn]:
+    from erreview.review.checklists import builtin_templates
+
+    template = builtin_templates()[0]
+    out = {}
+    for q in template.questions_for(step):
+        if q.answer_type == "text":
+            out[q.id] = AnswerIn(note="Discussed with the case manager and occupational health.")
+        else:
+            out[q.id] = AnswerIn(
+                answer="not_applicable" if "no" in q.note_required_for else "yes",
+                note="Checked by the panel." if q.note_required_for else "",
+            )
+    return out
+
+
+def review(decision="proceed", members=None, step=Step.FORMAL_INVESTIGATION, **extra) -> ReviewSubmission:
+    members = (
+        members
+        if members is not None
+        else [
+            Member(name="A. Director", role="Deputy director of nursing", independent=True),
+            Member(name="B. Ambassador", role="Cultural ambassador", independent=True, cultural_ambassador=True),
+        ]
+    )
+    return ReviewSubmission(
+        step=step,
+        template_id="panel_precheck",
+        template_version=1,
+        members=members,
+        answers=answers(step),
+        decision=decision,
+        rationale="Informal routes were tried twice and the conduct continued.",
+        **extra,
+    )
+
+
+def referred_case(engine, settings, rules) -> tuple[str, int]:
+    case_id = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.START_ASSESSMENT,
+        actor=LEAD,
+        expected_version=1,
+        on=date(2025, 5, 2),
+        today=TODAY,
+    )
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.REFER_TO_PANEL,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 5, 3),
+        panel="North",
+        today=TODAY,
+    )
+    return case_id, v
+
+
+def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_review(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_PANEL_CHECK
+    review_id = submit_review(engine, rules, case_id, review(), actor=PANEL)
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.START_FORMAL,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 5, 20),
+        today=TODAY,
+    )
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert detail.stage is Stage.FORMAL_INVESTIGATION
+    assert detail.case["initial_route"] == "formal"
+    assert detail.case["formal_investigation_date"] == date(2025, 5, 20)
+    assert [r.id for r in detail.reviews] == [review_id]
+    actions = [t["action"] for t in detail.timeline]
+    assert actions == [
+        "case.create",
+        "case.start_assessment",
+        "case.refer_to_panel",
+        "review.submit",
+        "case.start_formal",
+    ]
+    assert {t["by"] for t in detail.timeline} == {"lead1", "panel1"}
+    # The new formal case counts in indicator 3 and the decision points straight away.
+    results = {r.point.name: r for r in service.decision_results(engine)}
+    assert results["formal_investigation"].bme.events == 1
+
+
+def test_gate_refuses_formal_investigation_without_a_review(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    with pytest.raises(TransitionRefused, match="no panel bias-check review for formal investigation"):
+        transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
+    # Nor can a case lead skip the panel from initial assessment.
+    other = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    v2 = transition(engine, rules, other, Action.START_ASSESSMENT, actor=LEAD, expected_version=1, today=TODAY)
+    with pytest.raises(TransitionRefused, match="no panel bias-check review"):
+        transition(engine, rules, other, Action.START_FORMAL, actor=LEAD, expected_version=v2, today=TODAY)
+
+
+def test_gate_refuses_with_too_small_a_panel(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    lone = [Member(name="A. Manager", role="Line manager", independent=False)]
+    with pytest.raises(ReviewRejected, match="it needs at least 2 member"):
+        submit_review(engine, rules, case_id, review(members=lone), actor=PANEL)
+    with pytest.raises(TransitionRefused, match="no panel bias-check review"):
+        transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
+    # A quorate review made under a looser rule no longer opens the gate once the rule is tightened.
+    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    stricter = Rules(rules.gated_steps, 3, 2, rules.templates)
+    with pytest.raises(TransitionRefused, match="not valid under the current quorum rule"):
+        transition(engine, stricter, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
+
+
+def test_gate_refuses_after_a_divert_decision_and_the_case_goes_informal(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    submit_review(engine, rules, case_id, review("divert_informal"), actor=PANEL)
+    with pytest.raises(TransitionRefused, match="Divert to an informal route"):
+        transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
+    transition(
+        engine,
+        rules,
+        case_id,
+        Action.ROUTE_INFORMAL,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 5, 10),
+        today=TODAY,
+    )
+    assert case_detail(engine, case_id, actor=LEAD).case["initial_route"] == "informal"
+
+
+def test_suspension_has_its_own_gate(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.START_FORMAL,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 5, 20),
+        today=TODAY,
+    )
+    with pytest.raises(TransitionRefused, match="review for suspension"):
+        transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
+    submit_review(engine, rules, case_id, review(step=Step.SUSPENSION), actor=PANEL)
+    transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
+    assert case_detail(engine, case_id, actor=LEAD).case["restriction"] == "suspended"
+
+
+def test_ungated_step_needs_no_review(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    relaxed = Rules(frozenset({Step.SUSPENSION}), 2, 1, rules.templates)
+    transition(
+        engine,
+        relaxed,
+        case_id,
+        Action.START_FORMAL,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 5, 4),
+        today=TODAY,
+    )
+
+
+def test_a_correction_is_a_new_version_and_the_original_is_kept(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    first = submit_review(engine, rules, case_id, review("proceed"), actor=PANEL)
+    second = submit_review(engine, rules, case_id, review("more_information", supersedes_id=first), actor=PANEL)
+    reviews = case_detail(engine, case_id, actor=LEAD).reviews
+    assert [(r.id, r.decision, r.review_version, r.supersedes_id) for r in reviews] == [
+        (first, "proceed", 1, None),
+        (second, "more_information", 2, first),
+    ]
+    with pytest.raises(TransitionRefused, match="More information needed"):
+        transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
+    with pytest.raises(ReviewRejected, match="already been corrected"):
+        submit_review(engine, rules, case_id, review("proceed", supersedes_id=first), actor=PANEL)
+
+
+def test_review_lists_every_problem(engine, settings, rules):
+    case_id, _ = referred_case(engine, settings, rules)
+    bad = review(members=[Member(name="X", role="call 07700 900123")])
+    bad.answers.pop("q01_framing")
+    bad.answers["q03_informal_routes"] = AnswerIn(answer="no", note="")
+    bad.answers["q02_why_formal"] = AnswerIn(note="NHS number 943 476 5919 repeated")
+    bad.rationale = "short"
+    with pytest.raises(ReviewRejected) as info:
+        submit_review(engine, rules, case_id, bad, actor=PANEL)
+    text = " | ".join(info.value.problems)
+    for part in [
+        "needs at least 2 member",
+        "q01_framing needs an answer",
+        "q03_informal_routes answered 'no' needs a note",
+        "q02_why_formal appears to contain an NHS number",
+        "rationale is required",
+        "a member's role appears to contain a UK phone number",
+    ]:
+        assert part in text, text
+
+
+def test_stale_edit_is_refused(engine, settings, rules):
+    case_id = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    transition(engine, rules, case_id, Action.START_ASSESSMENT, actor=LEAD, expected_version=1, today=TODAY)
+    with pytest.raises((StaleEdit, TransitionRefused)):
+        transition(engine, rules, case_id, Action.NO_FURTHER_ACTION, actor=LEAD, expected_version=1, today=TODAY)
+
+
+def test_transitions_keep_the_contract_rules(engine, settings, rules):
+    case_id = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    v = transition(engine, rules, case_id, Action.START_ASSESSMENT, actor=LEAD, expected_version=1, today=TODAY)
+    with pytest.raises(TransitionRefused, match="before opened_date"):
+        transition(
+            engine,
+            rules,
+            case_id,
+            Action.ROUTE_INFORMAL,
+            actor=LEAD,
+            expected_version=v,
+            on=date(2025, 4, 1),
+            today=TODAY,
+        )
+    with pytest.raises(TransitionRefused, match="only possible from"):
+        transition(
+            engine,
+            rules,
+            case_id,
+            Action.RECORD_SANCTION,
+            actor=LEAD,
+            expected_version=v,
+            value="dismissal",
+            today=TODAY,
+        )
+
+
+def test_case_leads_and_panels_see_only_their_cases(engine, settings, rules):
+    case_id, _ = referred_case(engine, settings, rules)
+    assert list(list_cases(engine, actor=LEAD)["case_id"]) == [case_id]
+    assert list_cases(engine, actor=OTHER_LEAD).empty
+    assert list(list_cases(engine, actor=PANEL)["case_id"]) == [case_id]
+    assert list_cases(engine, actor=OTHER_PANEL).empty
+    with pytest.raises(AccessDenied):
+        case_detail(engine, case_id, actor=OTHER_LEAD)
+    with pytest.raises(AccessDenied):
+        case_detail(engine, case_id, actor=OTHER_PANEL)
+    with pytest.raises(AccessDenied):
+        submit_review(engine, rules, case_id, review(), actor=OTHER_PANEL)
+    with pytest.raises(AccessDenied):
+        transition(engine, rules, case_id, Action.NO_FURTHER_ACTION, actor=OTHER_LEAD, expected_version=3)
+    with pytest.raises(AccessDenied):
+        list_cases(engine, actor=ANALYST)
+    assert "person_key" not in list_cases(engine, actor=LEAD).columns
+
+
+def test_every_change_is_in_a_verifiable_audit_chain(engine, settings, rules):
+    case_id, _ = referred_case(engine, settings, rules)
+    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    with store.session_scope(engine) as session:
+        report = audit.verify_chain(session)
+    assert report.ok and report.entries == 4
