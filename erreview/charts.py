@@ -24,6 +24,8 @@ NHS_PALE_GREY = "#E8EDEE"
 
 #: National WRES indicator 3 figures (HSJ WRES tables; NHS Providers, *Closing the gap*, 2023).
 NATIONAL_RATIO = {"2016": 1.56, "2017": 1.37, "2018": 1.24, "2019": 1.22, "2021": 1.14, "2022": 1.14}
+NATIONAL_LATEST_YEAR = max(NATIONAL_RATIO)
+NATIONAL_LATEST = NATIONAL_RATIO[NATIONAL_LATEST_YEAR]
 
 
 def wres_trend_frame(results: Sequence[WresResult]) -> pd.DataFrame:
@@ -95,9 +97,18 @@ def ratio_trend_chart(
             ],
         )
     )
+    national = alt.Chart(
+        pd.DataFrame({"y": [NATIONAL_LATEST], "label": [f"England {NATIONAL_LATEST_YEAR}: {NATIONAL_LATEST:.2f}"]})
+    )
+    national_rule = national.mark_rule(color=NHS_WARM_YELLOW, strokeWidth=2).encode(y=alt.Y("y:Q", scale=scale))
+    national_text = national.mark_text(align="left", dx=4, dy=-6, color="#7A5500", fontSize=10).encode(
+        y=alt.Y("y:Q", scale=scale), text="label:N", x=alt.value(0)
+    )
     labels = (
         alt.Chart(data)
         .mark_text(dy=-12, color=NHS_DARK_BLUE, fontSize=11)
         .encode(x=x, y=alt.Y("ratio:Q", scale=scale), text=alt.Text("ratio:Q", format=".2f"))
     )
-    return alt.layer(band, parity, bars, points, labels).properties(title=title, width=width, height=height)
+    return alt.layer(band, parity, national_rule, national_text, bars, points, labels).properties(
+        title=title, width=width, height=height
+    )

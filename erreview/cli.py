@@ -191,6 +191,27 @@ def decisions(
 
 
 @app.command()
+def export(
+    period: Annotated[str, typer.Option(help="The period, e.g. 2024/25-H2 (or a year, 2024/25).")],
+    out: Annotated[Path, typer.Option(help="Folder to write the pack into (created if needed).")],
+) -> None:
+    """Write the six-monthly review pack for boards: Excel workbook, PDF report and CSV tables, with
+    small numbers suppressed."""
+    from erreview.export.writers import write_review_pack
+
+    try:
+        chosen = parse_period(period)
+    except PeriodError as exc:
+        raise fail(str(exc)) from None
+    engine = _engine()
+    pack = service.review_pack(engine, state.settings, chosen)
+    paths = write_review_pack(pack, out)
+    service.record_export(engine, user="command line", period=chosen.label, files=[p.name for p in paths])
+    for path in paths:
+        typer.echo(str(path))
+
+
+@app.command()
 def synth(
     out: Annotated[Path, typer.Option(help="Folder to write workforce.csv and cases.csv into.")],
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 2024,

@@ -6,6 +6,7 @@ test fails if one is left undocumented.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -52,10 +53,14 @@ class Settings(BaseSettings):
         description="Folder of the trust's own checklist templates (TOML), added to the shipped ones.",
     )
     comparable_cases: int = Field(default=30, ge=5, description="How many comparable past cases the panel sees.")
+    intervention_date: date | None = Field(
+        default=None, description="Date panel pre-checks started; the review pack compares before and after it."
+    )
 
 
 #: Settings an admin may change in the app (stored in the database, overriding the environment).
 ADJUSTABLE = (
+    "intervention_date",
     "suppression_threshold",
     "min_group_size",
     "gated_steps",

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from erreview import store
-from erreview.config import Settings
+from erreview.config import ADJUSTABLE, Settings
+from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
 from erreview.metrics.breakdowns import (
@@ -30,7 +31,8 @@ from erreview.periods import Length, Period, period_of, periods_between
 from erreview.problems import ImportRejected, ImportReport
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import FileUnreadable, read_table
-from erreview.store import Engine
+from erreview.store import Engine, audit
+from erreview.store import workflow as ws
 from erreview.vocab import CaseType
 
 log = logging.getLogger(__name__)
@@ -213,6 +215,83 @@ def decision_analysis(
     )
 
 
+def effective_settings(engine: Engine, base: Settings) -> Settings:
+    """``base`` (from the environment) with the admin's overrides from the database applied."""
+    with store.session_scope(engine) as session:
+        overrides = {k: v for k, v in store.setting_overrides(session).items() if k in ADJUSTABLE}
+    if not overrides:
+        return base
+    return Settings.model_validate(base.model_dump() | overrides)
+
+
+def change_setting(engine: Engine, base: Settings, name: str, value: str | None, *, user: str) -> Settings:
+    """Validate and store one adjustable setting (``None`` restores the default); audited."""
+    if name not in ADJUSTABLE:
+        raise ValueError(f"{name} cannot be changed in the app")
+    candidate = effective_settings(engine, base).model_dump() | {
+        name: value if value is not None else Settings.model_fields[name].default
+    }
+    Settings.model_validate(candidate)  # raises a clear pydantic error for a bad value
+    with store.session_scope(engine) as session:
+        store.set_setting_override(session, name, value)
+        audit.append(
+            session, actor=user, action="setting.change", entity="setting", entity_id=name, detail={"value": value}
+        )
+        store.bump_data_version(session)
+    return effective_settings(engine, base)
+
+
+def review_pack(engine: Engine, settings: Settings, period: Period, *, generated: date | None = None) -> ReviewPack:
+    """The six-monthly review pack for a half-year (or year) ``period``."""
+    settings = effective_settings(engine, settings)
+    with store.session_scope(engine) as session:
+        entries = store.formal_disciplinary_entries(session)
+        headcounts = store.snapshot_headcounts(session)
+        by_division = store.snapshot_headcounts(session, by="division")
+        first, _ = store.data_extent(session)
+        reviews = ws.all_reviews(session)
+    start = first or period.start
+    series = [
+        wres_indicator(entries, headcounts, p)
+        for p in periods_between(min(start, period.start), period.end, period.length)
+    ]
+    current = series[-1]
+    snapshot = current.snapshot_date
+    division_heads = (
+        by_division[by_division["snapshot_date"] == pd.Timestamp(snapshot)] if snapshot else by_division.iloc[0:0]
+    )
+    dates = entries["formal_investigation_date"]
+    period_entries = entries[(dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))]
+    window = (period.shift(-1).start if period.length == "half" else period.start, period.end)
+    cases = disciplinary_cases(engine, opened_from=window[0], opened_to=window[1])
+    if not reviews.empty:
+        superseded = set(reviews["supersedes_id"].dropna().astype(int))
+        when = pd.to_datetime(reviews["submitted_at"], utc=True).dt.tz_localize(None).dt.normalize()
+        reviews = reviews[
+            ~reviews["id"].isin(superseded) & (when >= pd.Timestamp(period.start)) & (when <= pd.Timestamp(period.end))
+        ]
+    inputs = PackInputs(
+        period=period,
+        series=series,
+        decisions=decision_table(cases),
+        decision_window=window,
+        period_entries=period_entries,
+        division_headcounts=division_heads,
+        reviews=reviews,
+        intervention=settings.intervention_date,
+        threshold=settings.suppression_threshold,
+    )
+    return assemble_pack(inputs, generated=generated)
+
+
+def record_export(engine: Engine, *, user: str, period: str, files: list[str]) -> None:
+    """Every export is written to the audit log."""
+    with store.session_scope(engine) as session:
+        audit.append(
+            session, actor=user, action="export.review_pack", entity="export", entity_id=period, detail={"files": files}
+        )
+
+
 def current_data_version(engine: Engine) -> int:
     with store.session_scope(engine) as session:
         return store.data_version(session)
@@ -229,13 +308,16 @@ def latest_available(results: list[WresResult]) -> WresResult | None:
 __all__ = [
     "DecisionAnalysis",
     "ImportSummary",
+    "change_setting",
     "check_files",
     "current_data_version",
     "decision_analysis",
     "decision_results",
     "disciplinary_cases",
+    "effective_settings",
     "import_files",
     "latest_available",
     "period_of",
+    "review_pack",
     "wres_results",
 ]

@@ -328,3 +328,25 @@ def test_every_change_is_in_a_verifiable_audit_chain(engine, settings, rules):
     with store.session_scope(engine) as session:
         report = audit.verify_chain(session)
     assert report.ok and report.entries == 4
+
+
+def test_the_panel_sees_comparable_cases_and_the_disparity_picture(loaded, settings, rules):
+    from erreview.review.context import comparables_for, disparity_context
+
+    case_id, _ = referred_case(loaded, settings, rules)
+    comparison = comparables_for(loaded, case_id, actor=PANEL)
+    assert not comparison.suppressed and comparison.n == 30
+    assert (comparison.cases["allegation_category"].head(5) == "behaviour").all()
+    context = disparity_context(loaded, case_id, actor=PANEL)
+    expected = {
+        p["name"]: p
+        for p in __import__("json").loads((EXAMPLES / "expected_decisions.json").read_text())["decision_points"]
+    }["formal_investigation"]
+    assert context.trust.estimate.ratio == pytest.approx(expected["ratio"])
+    assert context.division_name == "Surgery"
+    assert (
+        context.division.bme.n + context.division.white.n + context.division.unknown.n
+        <= context.trust.bme.n + context.trust.white.n + context.trust.unknown.n
+    )
+    with pytest.raises(AccessDenied):
+        comparables_for(loaded, case_id, actor=OTHER_PANEL)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, delete, event, func, insert, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, col, create_engine
 
-from erreview.models import ErCase, ImportRun, Meta, WorkforceRecord
+from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceRecord
 from erreview.vocab import CaseType
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,24 @@ def bump_data_version(session: Session) -> int:
     version = data_version(session) + 1
     set_meta(session, DATA_VERSION, str(version))
     return version
+
+
+def setting_overrides(session: Session) -> dict[str, str]:
+    """Settings an admin changed in the app."""
+    return {row.name: row.value for row in session.execute(select(Setting)).scalars()}
+
+
+def set_setting_override(session: Session, name: str, value: str | None) -> None:
+    row = session.get(Setting, name)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(Setting(name=name, value=value))
+    else:
+        row.value = value
+        row.version += 1
+    session.flush()
 
 
 def check_key_fingerprint(session: Session, fingerprint: str) -> None:
@@ -207,27 +225,29 @@ def record_import(
 # --- reads --------------------------------------------------------------------------------------------
 
 
-def snapshot_headcounts(session: Session) -> pd.DataFrame:
-    """Distinct people per snapshot date and WRES group: columns snapshot_date, wres_group, headcount."""
-    query = select(
-        col(WorkforceRecord.snapshot_date),
-        col(WorkforceRecord.wres_group),
-        func.count(func.distinct(col(WorkforceRecord.person_key))).label("headcount"),
-    ).group_by(col(WorkforceRecord.snapshot_date), col(WorkforceRecord.wres_group))
+def snapshot_headcounts(session: Session, *, by: str | None = None) -> pd.DataFrame:
+    """Distinct people per snapshot date and WRES group (and ``by``, e.g. ``division``):
+    columns snapshot_date, wres_group[, by], headcount. Counted in the database, not in pandas."""
+    keys = [col(WorkforceRecord.snapshot_date), col(WorkforceRecord.wres_group)]
+    if by is not None:
+        keys.append(getattr(WorkforceRecord, by))
+    query = select(*keys, func.count(func.distinct(col(WorkforceRecord.person_key))).label("headcount")).group_by(*keys)
     rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["snapshot_date", "wres_group", "headcount"])
+    frame = pd.DataFrame(rows, columns=["snapshot_date", "wres_group", *([by] if by else []), "headcount"])
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
     return frame
 
 
 def formal_disciplinary_entries(session: Session) -> pd.DataFrame:
     """Disciplinary cases with a formal investigation: person_key, wres_group, formal_investigation_date."""
-    query = select(col(ErCase.person_key), col(ErCase.wres_group), col(ErCase.formal_investigation_date)).where(
+    query = select(
+        col(ErCase.person_key), col(ErCase.wres_group), col(ErCase.formal_investigation_date), col(ErCase.division)
+    ).where(
         col(ErCase.case_type) == CaseType.DISCIPLINARY.value,
         col(ErCase.formal_investigation_date).is_not(None),
     )
     rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["person_key", "wres_group", "formal_investigation_date"])
+    frame = pd.DataFrame(rows, columns=["person_key", "wres_group", "formal_investigation_date", "division"])
     frame["formal_investigation_date"] = pd.to_datetime(frame["formal_investigation_date"])
     return frame
 

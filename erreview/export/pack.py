@@ -1,0 +1,314 @@
+"""The six-monthly review pack: what boards, the People Committee and community advisory boards see.
+
+:func:`assemble_pack` is pure: it takes the numbers (as the library computes them) and returns a
+:class:`ReviewPack` of plain-English text and suppressed tables. :mod:`erreview.export.writers` turns a
+pack into Excel, PDF and CSV. The same data and settings always give the same pack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from erreview.export.suppression import SUPPRESSED
+from erreview.export.tables import (
+    data_quality_table,
+    decision_points_table,
+    division_table,
+    indicator3_table,
+    panel_table,
+)
+from erreview.metrics.decisions import DecisionResult
+from erreview.metrics.likelihood import WresResult
+from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
+from erreview.metrics.trend import MIN_POINTS_FOR_LIMITS, TRIAL_LIMITS_NOTE, XmR, log_ratio_xmr, ratio_of_ratios
+from erreview.narrative import QUESTION
+from erreview.periods import Period
+from erreview.vocab import Band, WresGroup
+
+
+@dataclass(frozen=True)
+class PackTable:
+    name: str
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewPack:
+    period: Period
+    title: str
+    summary: list[str]
+    tables: list[PackTable]
+    trend: pd.DataFrame  # period, ratio, ci_low, ci_high, band for the chart (suppressed periods left out)
+    spc: XmR | None
+    methods: list[str]
+    threshold: int
+    generated: date = field(default_factory=date.today)
+
+    def table(self, name: str) -> PackTable:
+        return next(t for t in self.tables if t.name == name)
+
+
+@dataclass(frozen=True)
+class PackInputs:
+    """Everything the pack needs, already computed by the library."""
+
+    period: Period
+    series: Sequence[WresResult]  # half-years up to and including the period
+    decisions: Sequence[DecisionResult]  # decision points over the decision window
+    decision_window: tuple[date, date]
+    period_entries: pd.DataFrame  # formal entrants in the period: person_key, wres_group, division
+    division_headcounts: pd.DataFrame  # the period's snapshot: wres_group, division, headcount
+    reviews: pd.DataFrame  # current panel reviews submitted in the period, with wres_group
+    intervention: date | None
+    threshold: int
+
+
+def _small(*counts: int, threshold: int) -> bool:
+    return any(1 <= c <= threshold for c in counts)
+
+
+def summary_lines(inputs: PackInputs) -> list[str]:
+    """The plain-English summary, never quoting a count the tables suppress."""
+    current = inputs.series[-1] if inputs.series else None
+    words = inputs.period.label.replace("-H", " H")
+    lines = [QUESTION]
+    if current is None or not current.available or current.estimate is None:
+        reason = current.unavailable_reason if current else "there are no data"
+        lines.append(f"In {words} no ratio can be given: {reason}.")
+        return lines
+    bme, white = current.groups[WresGroup.BME], current.groups[WresGroup.WHITE]
+    est = current.estimate
+    if _small(bme.entrants, bme.headcount, white.entrants, white.headcount, threshold=inputs.threshold):
+        lines.append(
+            f"In {words} the numbers are too small to publish safely (a group had between 1 and "
+            f"{inputs.threshold} people), so the ratio for this period is not shown."
+        )
+    elif est.ratio is None:
+        lines.append(
+            f"In {words} no ratio can be given because no White staff entered a formal disciplinary investigation."
+        )
+    else:
+        ci = (
+            f" (95% CI {est.ci_low:.2f} to {est.ci_high:.2f})"
+            if est.ci_low is not None and est.ci_high is not None
+            else ""
+        )
+        text = (
+            f"In {words}, BME staff were {est.ratio:.2f} times as likely as White staff to enter a formal "
+            f"disciplinary investigation{ci}: {bme.entrants:,} of {bme.headcount:,} compared with "
+            f"{white.entrants:,} of {white.headcount:,}."
+        )
+        range_text = f"the non-adverse range of {NON_ADVERSE_LOW:.2f} to {NON_ADVERSE_HIGH:.2f}"
+        if est.band is Band.NON_ADVERSE:
+            text += f" This is inside {range_text}."
+        else:
+            text += f" This is outside {range_text}."
+            text += (
+                " The interval excludes parity, so chance is an unlikely explanation."
+                if est.significant
+                else " The interval includes parity, so with numbers this small the gap could be chance."
+            )
+        lines.append(text)
+        bme_rate, white_rate = bme.entrants / bme.headcount, white.entrants / white.headcount
+        lines.append(
+            f"The rates were {bme_rate:.2%} for BME staff and {white_rate:.2%} for White staff "
+            f"(a difference of {(bme_rate - white_rate) * 100:+.2f} percentage points)."
+        )
+    unknown = current.groups[WresGroup.UNKNOWN]
+    total = bme.headcount + white.headcount + unknown.headcount
+    if total and not _small(unknown.headcount, threshold=inputs.threshold):
+        lines.append(
+            f"Ethnicity was not stated for {unknown.headcount / total:.1%} of staff; they are left out of the ratio."
+        )
+    flagged = [
+        d
+        for d in inputs.decisions
+        if d.estimate.flag.value == "disparity"
+        and not _small(d.bme.n, d.bme.events, d.white.n, d.white.events, threshold=inputs.threshold)
+    ]
+    if flagged:
+        names = ", ".join(d.point.label.lower() for d in flagged)
+        lines.append(
+            f"Over the 12 months to {inputs.decision_window[1]:%d %B %Y}, the gap was significant "
+            f"and outside the non-adverse range at: {names}."
+        )
+    else:
+        lines.append(
+            f"Over the 12 months to {inputs.decision_window[1]:%d %B %Y}, no decision point showed a "
+            "significant gap outside the non-adverse range that can be published."
+        )
+    return lines
+
+
+def trend_frame(series: Sequence[WresResult], threshold: int) -> pd.DataFrame:
+    rows = []
+    for r in series:
+        if not r.available or r.estimate is None or r.estimate.ratio in (None, 0):
+            continue
+        g = r.groups
+        if _small(g[WresGroup.BME].entrants, g[WresGroup.WHITE].entrants, threshold=threshold):
+            continue
+        e = r.estimate
+        rows.append(
+            {
+                "period": r.period.label,
+                "end": pd.Timestamp(r.period.end),
+                "ratio": e.ratio,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "band": e.band.value if e.band else "",
+                "significant": e.significant,
+            }
+        )
+    return pd.DataFrame(rows, columns=["period", "end", "ratio", "ci_low", "ci_high", "band", "significant"])
+
+
+def change_table(inputs: PackInputs) -> pd.DataFrame:
+    """Change since the previous period, and before/after the intervention (ratio of ratios)."""
+
+    def counts(results: Sequence[WresResult]) -> tuple[int, int, int, int]:
+        ok = [r for r in results if r.available and r.groups]
+        return (
+            sum(r.groups[WresGroup.BME].entrants for r in ok),
+            sum(r.groups[WresGroup.BME].headcount for r in ok),
+            sum(r.groups[WresGroup.WHITE].entrants for r in ok),
+            sum(r.groups[WresGroup.WHITE].headcount for r in ok),
+        )
+
+    comparisons = []
+    if len(inputs.series) >= 2:
+        comparisons.append(("Previous period to this period", [inputs.series[-2]], [inputs.series[-1]]))
+    if inputs.intervention is not None:
+        before = [r for r in inputs.series if r.period.end < inputs.intervention]
+        after = [r for r in inputs.series if r.period.start >= inputs.intervention]
+        if before and after:
+            comparisons.append((f"Before and after {inputs.intervention:%d %B %Y} (panel pre-checks)", before, after))
+    rows = []
+    for label, earlier, later in comparisons:
+        e, l_ = counts(earlier), counts(later)
+        change = ratio_of_ratios(e, l_)
+        hidden = _small(*e, *l_, threshold=inputs.threshold)
+
+        def show(v: float | None, hidden: bool = hidden) -> str:
+            return SUPPRESSED if hidden else ("" if v is None else f"{v:.2f}")
+
+        rows.append(
+            {
+                "Comparison": label,
+                "Earlier periods": ", ".join(r.period.label for r in earlier),
+                "Earlier ratio": show(change.earlier.ratio),
+                "Later periods": ", ".join(r.period.label for r in later),
+                "Later ratio": show(change.later.ratio),
+                "Ratio of ratios": show(change.ratio),
+                "95% CI low": show(change.ci_low),
+                "95% CI high": show(change.ci_high),
+                "Changed?": SUPPRESSED
+                if hidden
+                else ("" if change.ratio is None else "yes" if change.significant else "not significantly"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def spc_of(trend: pd.DataFrame) -> XmR | None:
+    if len(trend) < 2:
+        return None
+    return log_ratio_xmr(trend["ratio"].tolist())
+
+
+def spc_table(trend: pd.DataFrame, chart: XmR | None) -> tuple[pd.DataFrame, str]:
+    if chart is None:
+        return pd.DataFrame(columns=["Signal", "Periods"]), "Too few periods with a publishable ratio to chart."
+    labels = trend["period"].tolist()
+    rows = [{"Signal": s.description, "Periods": ", ".join(labels[i] for i in s.indices)} for s in chart.signals]
+    note = (
+        f"Centre {chart.centre:.2f}, process limits {chart.lower:.2f} to {chart.upper:.2f} (on the log scale). "
+        + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
+        + ("" if rows else " No special-cause variation.")
+    )
+    return pd.DataFrame(rows, columns=["Signal", "Periods"]), note.strip()
+
+
+def methods_lines(inputs: PackInputs) -> list[str]:
+    snapshots = sorted({r.snapshot_date.isoformat() for r in inputs.series if r.snapshot_date})
+    return [
+        "WRES indicator 3: relative likelihood of BME staff entering the formal disciplinary process compared "
+        "with White staff, measured by entry into a formal disciplinary investigation. Entrants are distinct "
+        "people whose disciplinary case's formal investigation began in the period; headcount is distinct people "
+        "in the ESR snapshot at the period end (or the latest snapshot in the period).",
+        "White: White British, White Irish, any other White background. BME: every other stated group. Staff "
+        "whose ethnicity is not stated are left out of the ratio and reported beside it.",
+        "Interval: Katz log method, exp(ln(ratio) ± 1.959964 × sqrt(1/a − 1/n1 + 1/c − 1/n2)). Non-adverse "
+        f"range {NON_ADVERSE_LOW:.2f}–{NON_ADVERSE_HIGH:.2f} (A fair experience for all, 2019). Significant: "
+        "the interval excludes 1.",
+        f"Decision points: disciplinary cases opened {inputs.decision_window[0]:%d %B %Y} to "
+        f"{inputs.decision_window[1]:%d %B %Y}; each step's rate is among the cases that reached it. p-values: "
+        "Fisher's exact test; q-values: Benjamini–Hochberg across the table.",
+        "Trend: NHS Making Data Count XmR chart on ln(ratio) with the four special-cause rules; with fewer than "
+        f"{MIN_POINTS_FOR_LIMITS} points the limits are trial limits.",
+        f"Disclosure control: counts from 1 to {inputs.threshold} are shown as *, with secondary suppression so "
+        "that no hidden count can be worked out from totals, and every rate, ratio or interval resting on a "
+        "hidden count hidden too.",
+        f"Data: ESR snapshots {', '.join(snapshots) if snapshots else 'none'}; ER-tracker cases. All identifiers "
+        "are pseudonymised (keyed hash) before storage.",
+    ]
+
+
+def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> ReviewPack:
+    """The whole pack from already-computed numbers."""
+    trend = trend_frame(inputs.series, inputs.threshold)
+    chart = spc_of(trend)
+    spc_rows, spc_note = spc_table(trend, chart)
+    t = inputs.threshold
+    tables = [
+        PackTable(
+            "indicator3",
+            "WRES indicator 3 by half-year",
+            indicator3_table(inputs.series, t),
+            "Relative likelihood of BME compared with White staff entering a formal disciplinary investigation.",
+        ),
+        PackTable(
+            "change",
+            "Change over time",
+            change_table(inputs),
+            "A ratio of ratios below 1 means the gap narrowed; the interval says whether the change is real.",
+        ),
+        PackTable("trend_signals", "Special-cause variation (Making Data Count)", spc_rows, spc_note),
+        PackTable(
+            "decision_points",
+            "Where in the process the gap opens",
+            decision_points_table(inputs.decisions, t),
+            "Each rate is among the cases that reached that step.",
+        ),
+        PackTable(
+            "divisions",
+            f"Indicator 3 by division, {inputs.period.label}",
+            division_table(inputs.period_entries, inputs.division_headcounts, t),
+        ),
+        PackTable(
+            "panel_checks",
+            f"Panel bias-check decisions, {inputs.period.label}",
+            panel_table(inputs.reviews, t),
+            "Is the check diverting BME and White cases at the same rate?",
+        ),
+        PackTable(
+            "data_quality", "Ethnicity not stated, by division", data_quality_table(inputs.division_headcounts, t)
+        ),
+    ]
+    return ReviewPack(
+        period=inputs.period,
+        title=f"Race equality in employee relations: six-monthly review, {inputs.period.label}",
+        summary=summary_lines(inputs),
+        tables=tables,
+        trend=trend,
+        spc=chart,
+        methods=methods_lines(inputs),
+        threshold=t,
+        generated=generated or inputs.period.end,
+    )
