@@ -4,9 +4,41 @@ from __future__ import annotations
 
 import streamlit as st
 
+from erreview.review.roles import ROLE_LABELS, Role
+from panels.common import ACTOR_KEY, current_actor
+
 st.set_page_config(page_title="erreview", page_icon=":material/balance:", layout="wide")
 
-pages = [
-    st.Page("panels/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+ADMIN, LEAD, PANEL, ANALYST, BOARD = (
+    Role.ADMIN,
+    Role.CASE_LEAD,
+    Role.PANEL_MEMBER,
+    Role.INCLUSION_ANALYST,
+    Role.BOARD_VIEWER,
+)
+#: (file, title, icon, roles that see it). Each screen checks the role again itself.
+SCREENS = [
+    ("panels/overview.py", "Overview", ":material/monitoring:", {ADMIN, LEAD, PANEL, ANALYST, BOARD}),
+    ("panels/decisions.py", "Decision points", ":material/account_tree:", {ADMIN, ANALYST, BOARD}),
+    ("panels/cases.py", "Cases", ":material/folder_open:", {ADMIN, LEAD, PANEL}),
+    ("panels/precheck.py", "Panel check", ":material/fact_check:", {ADMIN, LEAD, PANEL}),
+    ("panels/reports.py", "Reports", ":material/description:", {ADMIN, ANALYST, BOARD}),
+    ("panels/data.py", "Data", ":material/upload_file:", {ADMIN, ANALYST}),
+    ("panels/admin.py", "Admin", ":material/admin_panel_settings:", {ADMIN}),
 ]
-st.navigation(pages).run()
+
+actor = current_actor()
+if actor is None:
+    st.navigation([st.Page("panels/signin.py", title="Sign in", icon=":material/login:")]).run()
+else:
+    pages = [
+        st.Page(f, title=t, icon=i, default=(t == "Overview")) for f, t, i, roles in SCREENS if actor.role in roles
+    ]
+    with st.sidebar:
+        st.markdown(f"**{actor.label}**  \n{ROLE_LABELS[actor.role]}")
+        if st.button("Sign out", icon=":material/logout:"):
+            st.session_state.pop(ACTOR_KEY, None)
+            if getattr(st.user, "is_logged_in", False):
+                st.logout()
+            st.rerun()
+    st.navigation(pages).run()

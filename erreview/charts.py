@@ -112,3 +112,88 @@ def ratio_trend_chart(
     return alt.layer(band, parity, national_rule, national_text, bars, points, labels).properties(
         title=title, width=width, height=height
     )
+
+
+def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int = 280) -> alt.Chart:
+    """Rate at each decision point for BME and White staff side by side (the funnel, step by step).
+
+    ``table`` is :func:`erreview.metrics.decisions.decision_table_frame` output.
+    """
+    long = pd.concat(
+        [
+            table[["label", "bme_rate", "bme_n"]]
+            .rename(columns={"bme_rate": "rate", "bme_n": "n"})
+            .assign(group="BME"),
+            table[["label", "white_rate", "white_n"]]
+            .rename(columns={"white_rate": "rate", "white_n": "n"})
+            .assign(group="White"),
+        ]
+    )
+    order = list(table["label"])
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            yOffset=alt.YOffset("group:N"),
+            x=alt.X("rate:Q", axis=alt.Axis(format="%"), title="Rate among cases that reached the step"),
+            color=alt.Color(
+                "group:N", scale=alt.Scale(domain=["BME", "White"], range=[NHS_BLUE, NHS_GREY]), title="Group"
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Step"),
+                alt.Tooltip("group:N"),
+                alt.Tooltip("rate:Q", format=".1%"),
+                alt.Tooltip("n:Q", title="Cases"),
+            ],
+        )
+        .properties(width=width, height=height)
+    )
+
+
+def decision_ratio_chart(
+    table: pd.DataFrame, *, width: int = 640, height: int = 260
+) -> alt.LayerChart | alt.FacetChart:
+    """Forest plot: each decision point's ratio and interval on a log axis, flags as shapes."""
+    data = table.dropna(subset=["ratio"])
+    data = data[data["ratio"] > 0]
+    lows = data["ci_low"].dropna().tolist()
+    highs = data["ci_high"].dropna().tolist()
+    scale = alt.Scale(type="log", domain=[min([0.25, *lows]) * 0.9, max([4.0, *highs]) * 1.1])
+    y = alt.Y("label:N", sort=list(table["label"]), title=None)
+    band = (
+        alt.Chart(pd.DataFrame({"lo": [NON_ADVERSE_LOW], "hi": [NON_ADVERSE_HIGH]}))
+        .mark_rect(color=NHS_PALE_GREY)
+        .encode(x=alt.X("lo:Q", scale=scale), x2="hi:Q")
+    )
+    rules = (
+        alt.Chart(data)
+        .mark_rule(color=NHS_DARK_BLUE, strokeWidth=2)
+        .encode(y=y, x=alt.X("ci_low:Q", scale=scale, title="BME : White ratio (log scale)"), x2="ci_high:Q")
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=110)
+        .encode(
+            y=y,
+            x=alt.X("ratio:Q", scale=scale),
+            shape=alt.Shape(
+                "flag:N",
+                scale=alt.Scale(domain=["disparity", "watch", "none"], range=["diamond", "triangle-up", "circle"]),
+                title="Flag",
+            ),
+            color=alt.Color(
+                "flag:N",
+                scale=alt.Scale(domain=["disparity", "watch", "none"], range=[NHS_RED, NHS_WARM_YELLOW, NHS_GREEN]),
+                title="Flag",
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Step"),
+                alt.Tooltip("ratio:Q", format=".2f"),
+                alt.Tooltip("ci_low:Q", format=".2f"),
+                alt.Tooltip("ci_high:Q", format=".2f"),
+                alt.Tooltip("flag:N"),
+            ],
+        )
+    )
+    return alt.layer(band, rules, points).properties(width=width, height=height)

@@ -17,10 +17,12 @@ from typing import Annotated, Any
 import typer
 
 from erreview import service, store
+from erreview.auth import UserError, add_user, users
 from erreview.config import Settings, get_settings
 from erreview.periods import PeriodError, parse_period
 from erreview.problems import ImportRejected
 from erreview.pseudonym import PseudonymKeyError
+from erreview.review.roles import Role
 
 app = typer.Typer(
     name="erreview",
@@ -233,8 +235,52 @@ def synth(
         typer.echo(str(path))
 
 
+users_app = typer.Typer(help="Manage who can sign in and their roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name (use the email address for Microsoft sign-in).")],
+    role: Annotated[Role, typer.Option(help="What the user may do.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    panels: Annotated[str, typer.Option(help="Panels a panel member sits on (comma-separated).")] = "",
+    password: Annotated[
+        bool, typer.Option("--password/--no-password", help="Ask for a local password (leave off for OIDC-only users).")
+    ] = True,
+) -> None:
+    """Add a user (or change an existing one's role, panels or password)."""
+    secret = None
+    if password:
+        secret = os.environ.get("ERREVIEW_NEW_PASSWORD") or typer.prompt(
+            "Password", hide_input=True, confirmation_prompt=True
+        )
+    try:
+        add_user(
+            _engine(),
+            username=username,
+            role=role,
+            display_name=name,
+            password=secret,
+            panels=panels,
+            by="command line",
+        )
+    except UserError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"user {username.strip().lower()} saved as {role.value}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users and their roles."""
+    for user in users(_engine()):
+        typer.echo(
+            f"{user['username']:<32}{user['role']:<20}{user['panels']:<20}"
+            f"{'password' if user['local password'] else ''} {'oidc' if user['OIDC bound'] else ''}"
+        )
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_DATA = REPO_ROOT / "synthetic_cases"
 
 
 @app.command()
@@ -242,22 +288,18 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
     load_only: Annotated[bool, typer.Option("--load-only", help="Load the demo data and stop.")] = False,
 ) -> None:
-    """Load the shipped synthetic demo data into the database (if it holds no cases yet) and start the app."""
+    """Load the shipped synthetic demo data and demo accounts into an empty database, then start the app."""
+    from erreview.demo import prepare_demo, sign_in_help
+
     engine = _engine()
-    if service.current_data_version(engine) == 0:
-        typer.echo(f"loading the synthetic demo data from {DEMO_DATA} …", err=True)
-        try:
-            summary = service.import_files(
-                engine,
-                state.settings,
-                workforce=DEMO_DATA / "workforce.csv",
-                cases=DEMO_DATA / "cases.csv",
-                user="demo",
-            )
-        except ImportRejected as exc:
-            typer.echo(exc.report.to_text(), err=True)
-            raise typer.Exit(1) from None
-        typer.echo(summary.to_text(), err=True)
+    try:
+        loaded = prepare_demo(engine, state.settings)
+    except ImportRejected as exc:
+        typer.echo(exc.report.to_text(), err=True)
+        raise typer.Exit(1) from None
+    if loaded:
+        typer.echo(f"demo loaded: {loaded}", err=True)
+    typer.echo(sign_in_help(), err=True)
     if load_only:
         return
     command = [
@@ -268,6 +310,8 @@ def demo(
         str(REPO_ROOT / "streamlit_app.py"),
         "--server.port",
         str(port),
+        "--server.address",
+        "127.0.0.1",
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",

@@ -284,6 +284,21 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
     return assemble_pack(inputs, generated=generated)
 
 
+def ethnicity_completeness(engine: Engine) -> pd.DataFrame:
+    """Ethnicity recording at the latest snapshot, by division: staff, not stated, share not stated."""
+    with store.session_scope(engine) as session:
+        heads = store.snapshot_headcounts(session, by="division")
+    if heads.empty:
+        return pd.DataFrame(columns=["division", "staff", "not_stated", "share_not_stated", "snapshot_date"])
+    latest = heads[heads["snapshot_date"] == heads["snapshot_date"].max()]
+    staff = latest.groupby("division")["headcount"].sum()
+    missing = latest[latest["wres_group"] == "Unknown"].groupby("division")["headcount"].sum()
+    out = pd.DataFrame({"staff": staff, "not_stated": missing}).fillna(0).astype(int).reset_index()
+    out["share_not_stated"] = out["not_stated"] / out["staff"]
+    out["snapshot_date"] = latest["snapshot_date"].iloc[0].date()
+    return out.sort_values("share_not_stated", ascending=False).reset_index(drop=True)
+
+
 def record_export(engine: Engine, *, user: str, period: str, files: list[str]) -> None:
     """Every export is written to the audit log."""
     with store.session_scope(engine) as session:
@@ -315,6 +330,7 @@ __all__ = [
     "decision_results",
     "disciplinary_cases",
     "effective_settings",
+    "ethnicity_completeness",
     "import_files",
     "latest_available",
     "period_of",

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from erreview.charts import ratio_trend_chart, wres_trend_frame
+from erreview.metrics.likelihood import pooled_counts, split_at
+from erreview.metrics.trend import TRIAL_LIMITS_NOTE, log_ratio_xmr, ratio_of_ratios
 from erreview.narrative import QUESTION, wres_sentence
+from erreview.review.roles import Role
 from erreview.service import latest_available
 from erreview.vocab import WresGroup
-from panels.common import data_key, fmt_rate, fmt_ratio, wres_results
+from panels.common import band_text, completeness, data_key, fmt_rate, fmt_ratio, require, settings, wres_results
 
+require(*Role)
 st.title("Overview")
 st.markdown(f"**{QUESTION}**")
 
-results = wres_results(data_key())
+key = data_key()
+results = wres_results(key)
 current = latest_available(results)
 if current is None or current.estimate is None:
     st.info("No ratio yet: import a workforce snapshot and ER cases on the Data screen.")
@@ -29,7 +35,7 @@ cols[0].metric(
     help="Rate for BME staff divided by the rate for White staff. 1.00 is parity.",
 )
 cols[1].metric("95% confidence interval", f"{fmt_ratio(est.ci_low)} – {fmt_ratio(est.ci_high)}")
-band = est.band.value.replace("_", "-") if est.band else "n/a"
+band = est.band.value if est.band else "n/a"
 cols[2].metric("Band (non-adverse 0.80–1.25)", band, help="Outside the band and significant is a disparity.")
 total = bme.headcount + white.headcount + unknown.headcount
 cols[3].metric(
@@ -41,21 +47,88 @@ cols[3].metric(
 
 st.subheader("Both rates, and the counts behind them")
 st.dataframe(
-    {
-        "Group": ["BME", "White", "Not stated (excluded)"],
-        "Entered formal investigation": [bme.entrants, white.entrants, unknown.entrants],
-        "Headcount": [bme.headcount, white.headcount, unknown.headcount],
-        "Rate": [fmt_rate(bme.rate), fmt_rate(white.rate), fmt_rate(unknown.rate)],
-    },
+    pd.DataFrame(
+        {
+            "Group": ["BME", "White", "Not stated (excluded)"],
+            "Entered formal investigation": [bme.entrants, white.entrants, unknown.entrants],
+            "Headcount": [bme.headcount, white.headcount, unknown.headcount],
+            "Rate": [fmt_rate(bme.rate), fmt_rate(white.rate), fmt_rate(unknown.rate)],
+        }
+    ),
     hide_index=True,
+)
+st.caption(
+    f"The ratio is {band_text(est.band)} of 0.80–1.25"
+    + (" and the interval excludes 1." if est.significant else "; the interval includes 1.")
 )
 
 st.subheader("Trend by half-year")
 frame = wres_trend_frame(results)
 st.altair_chart(ratio_trend_chart(frame), width="stretch")
 st.caption(
-    "Log scale: 2× and ½× are the same distance from parity. Shaded: the non-adverse range "
-    "0.80–1.25. Lines: 95% intervals. Triangles point up above the range and down below it."
+    "Log scale: 2× and ½× are the same distance from parity. Shaded: the non-adverse range 0.80–1.25. "
+    "Yellow line: England's latest national figure. Lines: 95% intervals. Triangles point up above the "
+    "range and down below it."
 )
+
+plotted = frame.dropna(subset=["ratio"])
+plotted = plotted[plotted["ratio"] > 0]
+if len(plotted) >= 2:
+    chart = log_ratio_xmr(plotted["ratio"].tolist())
+    st.subheader("Is anything changing? (Making Data Count)")
+    if chart.signals:
+        for signal in chart.signals:
+            st.markdown(f"- **{signal.description}**: " + ", ".join(plotted["period"].iloc[i] for i in signal.indices))
+    else:
+        st.markdown("No special-cause variation: the ratio is moving within its usual range.")
+    st.caption(
+        f"Centre {chart.centre:.2f}; process limits {chart.lower:.2f} to {chart.upper:.2f}. "
+        + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
+    )
+
+intervention = settings().intervention_date
+if intervention is not None:
+    before, after = split_at(results, intervention)
+    if before and after:
+        change = ratio_of_ratios(pooled_counts(before), pooled_counts(after))
+        st.subheader(f"Before and after panel pre-checks began ({intervention:%d %B %Y})")
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Before", fmt_ratio(change.earlier.ratio))
+        c2.metric("After", fmt_ratio(change.later.ratio))
+        c3.metric(
+            "Ratio of ratios",
+            fmt_ratio(change.ratio),
+            f"95% CI {fmt_ratio(change.ci_low)}–{fmt_ratio(change.ci_high)}",
+            delta_color="off",
+        )
+        st.caption(
+            "Below 1: the gap narrowed. "
+            + (
+                "The change is statistically significant."
+                if change.significant
+                else "The interval includes 1, so the change could be chance."
+            )
+        )
+
+st.subheader("Ethnicity data completeness by division")
+quality = completeness(key)
+if not quality.empty:
+    st.dataframe(
+        quality.rename(
+            columns={
+                "division": "Division",
+                "staff": "Staff",
+                "not_stated": "Not stated",
+                "share_not_stated": "Share not stated",
+                "snapshot_date": "Snapshot",
+            }
+        ),
+        hide_index=True,
+        column_config={
+            "Share not stated": st.column_config.ProgressColumn(
+                format="percent", min_value=0.0, max_value=max(0.1, float(quality["share_not_stated"].max()))
+            )
+        },
+    )
 with st.expander("Table of every period"):
     st.dataframe(frame.assign(end=frame["end"].dt.date), hide_index=True)

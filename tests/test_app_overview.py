@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from erreview import service
+from erreview.review.roles import Actor, Role
 
 from .conftest import EXAMPLES
 
@@ -21,8 +22,14 @@ def loaded(engine, settings, monkeypatch):
     return settings
 
 
+def _as_analyst() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["actor"] = Actor("analyst", Role.INCLUSION_ANALYST)
+    return at.run()
+
+
 def test_overview_answers_the_question_from_the_numbers(loaded):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = _as_analyst()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "In 2024/25 H2, BME staff were 3.04 times as likely as White staff" in text
@@ -35,6 +42,6 @@ def test_overview_answers_the_question_from_the_numbers(loaded):
 
 def test_overview_on_an_empty_database_says_what_to_do(settings, monkeypatch):
     monkeypatch.setenv("ERREVIEW_DATABASE_URL", settings.database_url)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = _as_analyst()
     assert not at.exception
     assert any("import a workforce snapshot" in i.value for i in at.info)

@@ -22,7 +22,7 @@ from erreview.export.tables import (
     panel_table,
 )
 from erreview.metrics.decisions import DecisionResult
-from erreview.metrics.likelihood import WresResult
+from erreview.metrics.likelihood import WresResult, pooled_counts, split_at
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
 from erreview.metrics.trend import MIN_POINTS_FOR_LIMITS, TRIAL_LIMITS_NOTE, XmR, log_ratio_xmr, ratio_of_ratios
 from erreview.narrative import QUESTION
@@ -172,26 +172,16 @@ def trend_frame(series: Sequence[WresResult], threshold: int) -> pd.DataFrame:
 def change_table(inputs: PackInputs) -> pd.DataFrame:
     """Change since the previous period, and before/after the intervention (ratio of ratios)."""
 
-    def counts(results: Sequence[WresResult]) -> tuple[int, int, int, int]:
-        ok = [r for r in results if r.available and r.groups]
-        return (
-            sum(r.groups[WresGroup.BME].entrants for r in ok),
-            sum(r.groups[WresGroup.BME].headcount for r in ok),
-            sum(r.groups[WresGroup.WHITE].entrants for r in ok),
-            sum(r.groups[WresGroup.WHITE].headcount for r in ok),
-        )
-
     comparisons = []
     if len(inputs.series) >= 2:
         comparisons.append(("Previous period to this period", [inputs.series[-2]], [inputs.series[-1]]))
     if inputs.intervention is not None:
-        before = [r for r in inputs.series if r.period.end < inputs.intervention]
-        after = [r for r in inputs.series if r.period.start >= inputs.intervention]
+        before, after = split_at(inputs.series, inputs.intervention)
         if before and after:
             comparisons.append((f"Before and after {inputs.intervention:%d %B %Y} (panel pre-checks)", before, after))
     rows = []
     for label, earlier, later in comparisons:
-        e, l_ = counts(earlier), counts(later)
+        e, l_ = pooled_counts(earlier), pooled_counts(later)
         change = ratio_of_ratios(e, l_)
         hidden = _small(*e, *l_, threshold=inputs.threshold)
 

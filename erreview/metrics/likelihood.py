@@ -132,3 +132,19 @@ def wres_series(
 ) -> list[WresResult]:
     """:func:`wres_indicator` for each period, in order."""
     return [wres_indicator(entries, headcounts, p, pool=pool) for p in periods]
+
+
+def pooled_counts(results: Sequence[WresResult]) -> tuple[int, int, int, int]:
+    """``(a, n1, c, n2)`` summed over the available periods of ``results`` (BME then White)."""
+    ok = [r for r in results if r.available and r.groups]
+    return (
+        sum(r.groups[WresGroup.BME].entrants for r in ok),
+        sum(r.groups[WresGroup.BME].headcount for r in ok),
+        sum(r.groups[WresGroup.WHITE].entrants for r in ok),
+        sum(r.groups[WresGroup.WHITE].headcount for r in ok),
+    )
+
+
+def split_at(results: Sequence[WresResult], day: date) -> tuple[list[WresResult], list[WresResult]]:
+    """Periods wholly before ``day`` and periods starting on or after it (a period spanning it is in neither)."""
+    return [r for r in results if r.period.end < day], [r for r in results if r.period.start >= day]

@@ -385,7 +385,7 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
-_ENUM_FOR_ACTION = {
+ACTION_VALUES = {
     Action.RESTRICT: ("restriction", {"restricted_duties", "redeployed", "none"}),
     Action.RECORD_OUTCOME: ("investigation_outcome", {"no_case_to_answer", "fast_track", "hearing"}),
     Action.RECORD_SANCTION: (
@@ -397,8 +397,8 @@ _ENUM_FOR_ACTION = {
 
 
 def _values_for(action: Action, on: date, value: str | None, case: ErCase) -> dict[str, Any]:
-    if action in _ENUM_FOR_ACTION:
-        column, allowed = _ENUM_FOR_ACTION[action]
+    if action in ACTION_VALUES:
+        column, allowed = ACTION_VALUES[action]
         if value not in allowed:
             raise TransitionRefused(f"{ACTION_LABELS[action]} needs one of: {', '.join(sorted(allowed))}")
         return {column: value}

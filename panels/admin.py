@@ -1,0 +1,98 @@
+"""Admin: users and roles, settings, checklist templates, audit-log check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from erreview import service, store
+from erreview.auth import UserError, add_user, users
+from erreview.config import ADJUSTABLE, Settings, get_settings
+from erreview.review.roles import ROLE_LABELS, Role
+from erreview.review.workflow import Rules
+from erreview.store import audit
+from panels.common import engine, require, settings, show_error
+
+actor = require(Role.ADMIN)
+st.title("Admin")
+users_tab, settings_tab, templates_tab, audit_tab = st.tabs(["Users", "Settings", "Templates", "Audit log"])
+
+with users_tab:
+    st.dataframe(pd.DataFrame(users(engine())), hide_index=True)
+    with st.form("add_user"):
+        st.markdown("**Add or change a user** (use the email address as username for organisation sign-in)")
+        c1, c2, c3 = st.columns(3)
+        username = c1.text_input("Username")
+        name = c2.text_input("Display name")
+        role = c3.selectbox("Role", list(Role), format_func=lambda r: ROLE_LABELS[r])
+        panels = c1.text_input("Panels (panel members)")
+        password = c2.text_input("Password (leave empty for organisation sign-in only)", type="password")
+        if st.form_submit_button("Save user", type="primary"):
+            try:
+                add_user(
+                    engine(),
+                    username=username,
+                    role=role,
+                    display_name=name,
+                    password=password or None,
+                    panels=panels,
+                    by=actor.username,
+                )
+                st.success(f"Saved {username}.")
+            except UserError as exc:
+                show_error(str(exc))
+
+with settings_tab:
+    current = settings()
+    with st.form("settings"):
+        values: dict[str, str] = {}
+        for name in ADJUSTABLE:
+            field = Settings.model_fields[name]
+            shown = getattr(current, name)
+            values[name] = st.text_input(
+                name.replace("_", " ").capitalize(), value="" if shown is None else str(shown), help=field.description
+            )
+        if st.form_submit_button("Save settings", type="primary"):
+            try:
+                for name, raw in values.items():
+                    before = getattr(current, name)
+                    if raw.strip() != ("" if before is None else str(before)):
+                        service.change_setting(engine(), get_settings(), name, raw.strip() or None, user=actor.username)
+                st.success("Settings saved.")
+            except (ValidationError, ValueError) as exc:
+                show_error(f"Not saved: {exc}")
+
+with templates_tab:
+    try:
+        templates = Rules.from_settings(settings()).templates
+    except ValueError as exc:
+        show_error(str(exc))
+        templates = {}
+    for (template_id, version), template in sorted(templates.items()):
+        with st.expander(f"{template.title} — {template_id} v{version}"):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "id": q.id,
+                            "question": q.text,
+                            "answer": q.answer_type,
+                            "required": q.required,
+                            "steps": ", ".join(q.steps) or "all",
+                        }
+                        for q in template.questions
+                    ]
+                ),
+                hide_index=True,
+            )
+    st.caption("A trust adds its own template as a TOML file in the folder set by ERREVIEW_TEMPLATE_DIR.")
+
+with audit_tab:
+    if st.button("Verify the audit chain"):
+        with store.session_scope(engine()) as session:
+            report = audit.verify_chain(session)
+        if report.ok:
+            st.success(f"All {report.entries} entries are intact.")
+        else:
+            show_error(f"Tampering found: {report.reason}.")

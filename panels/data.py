@@ -1,0 +1,72 @@
+"""Data: upload workforce and cases extracts, see every problem before anything is written, import."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from erreview import service
+from erreview.problems import ImportRejected
+from erreview.pseudonym import PseudonymKeyError
+from erreview.review.roles import Role
+from erreview.store import KeyMismatch
+from panels.common import completeness, data_key, engine, require, settings, show_error
+
+actor = require(Role.ADMIN, Role.INCLUSION_ANALYST)
+st.title("Data")
+st.markdown(
+    "Upload an ESR workforce extract and/or an ER-tracker cases extract (CSV UTF-8 or Excel .xlsx). "
+    "Every row is checked first; nothing is written unless both files are entirely valid. Staff "
+    "identifiers are pseudonymised before storage, and unknown columns (such as names) are refused."
+)
+
+c1, c2 = st.columns(2)
+workforce = c1.file_uploader("Workforce extract (workforce.csv)", type=["csv", "xlsx"])
+cases = c2.file_uploader("Cases extract (cases.csv)", type=["csv", "xlsx"])
+
+if workforce or cases:
+    w_bytes = workforce.getvalue() if workforce else None
+    c_bytes = cases.getvalue() if cases else None
+    with st.spinner("Checking every row…"):
+        _, _, report = service.check_files(
+            workforce=w_bytes,
+            cases=c_bytes,
+            workforce_name=workforce.name if workforce else None,
+            cases_name=cases.name if cases else None,
+        )
+    if report.ok:
+        st.success("No problems found. Ready to import.")
+        if st.button("Import", type="primary"):
+            try:
+                with st.spinner("Importing…"):
+                    summary = service.import_files(
+                        engine(),
+                        settings(),
+                        workforce=w_bytes,
+                        cases=c_bytes,
+                        workforce_name=workforce.name if workforce else None,
+                        cases_name=cases.name if cases else None,
+                        user=actor.username,
+                    )
+                st.success(summary.to_text())
+            except ImportRejected as exc:
+                show_error(exc.report.to_text())
+            except (KeyMismatch, PseudonymKeyError) as exc:
+                show_error(str(exc))
+    else:
+        show_error(f"{len(report.problems)} problem(s) found; nothing will be imported until they are fixed.")
+        st.dataframe(pd.DataFrame([p.as_dict() for p in report.sorted()]), hide_index=True)
+
+st.subheader("Data quality")
+quality = completeness(data_key())
+if quality.empty:
+    st.info("No workforce snapshot yet.")
+else:
+    total, missing = int(quality["staff"].sum()), int(quality["not_stated"].sum())
+    st.metric(
+        f"Ethnicity not stated at {quality['snapshot_date'].iloc[0]}",
+        f"{missing:,} of {total:,}",
+        f"{missing / total:.1%}",
+        delta_color="off",
+    )
+    st.dataframe(quality, hide_index=True)

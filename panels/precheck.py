@@ -1,0 +1,187 @@
+"""Panel check: the bias-check checklist beside comparable past cases and the disparity picture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from erreview.review.checklists import ANSWER_LABELS, latest
+from erreview.review.context import comparables_for, disparity_context
+from erreview.review.lifecycle import Stage, Step
+from erreview.review.roles import AccessDenied, Role
+from erreview.review.workflow import (
+    DECISION_LABELS,
+    AnswerIn,
+    Member,
+    ReviewRejected,
+    ReviewSubmission,
+    Rules,
+    case_detail,
+    list_cases,
+    submit_review,
+)
+from panels.common import engine, fmt_ratio, require, settings, show_error
+
+actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
+st.title("Panel bias check")
+st.markdown(
+    "Before a case goes formal (and before suspension) the panel checks it for bias. "
+    "The case cannot be escalated until a quorate panel decides to proceed."
+)
+
+cases = list_cases(engine(), actor=actor)
+waiting = (
+    cases[cases["stage"].isin([Stage.AWAITING_PANEL_CHECK.value, Stage.FORMAL_INVESTIGATION.value])]
+    if not cases.empty
+    else cases
+)
+if waiting.empty:
+    st.info("No case is waiting for a panel check.")
+    st.stop()
+case_id = st.selectbox(
+    "Case",
+    list(waiting["case_id"]),
+    index=list(waiting["case_id"]).index(st.session_state["case_id"])
+    if st.session_state.get("case_id") in list(waiting["case_id"])
+    else 0,
+)
+detail = case_detail(engine(), case_id, actor=actor)
+rules = Rules.from_settings(settings())
+step = Step.FORMAL_INVESTIGATION if detail.stage is Stage.AWAITING_PANEL_CHECK else Step.SUSPENSION
+st.caption(
+    f"{case_id} · {detail.stage_label} · checking: {step.value.replace('_', ' ')} · "
+    f"{str(detail.case['allegation_category']).replace('_', ' ')} · {detail.case['division']}"
+)
+
+form_col, context_col = st.columns([3, 2])
+with context_col:
+    st.subheader("Comparable past cases")
+    try:
+        comparison = comparables_for(engine(), case_id, actor=actor, k=settings().comparable_cases)
+        st.markdown(comparison.summary())
+        if not comparison.suppressed:
+            st.dataframe(comparison.cases.drop(columns=["distance"]).head(15), hide_index=True)
+    except AccessDenied as exc:
+        show_error(str(exc))
+    st.subheader("Disparity at the decision to go formal")
+    ctx = disparity_context(engine(), case_id, actor=actor)
+    for label, result in (("Trust", ctx.trust), (f"Division: {ctx.division_name}", ctx.division)):
+        est = result.estimate
+        st.metric(
+            label,
+            fmt_ratio(est.ratio),
+            f"95% CI {fmt_ratio(est.ci_low)}–{fmt_ratio(est.ci_high)} · {est.flag.value}",
+            delta_color="off",
+        )
+    if detail.reviews:
+        st.subheader("Reviews so far")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "id": r.id,
+                        "step": r.step,
+                        "decision": DECISION_LABELS[r.decision],
+                        "version": r.review_version,
+                        "submitted": r.submitted_at,
+                        "corrects": r.supersedes_id,
+                    }
+                    for r in detail.reviews
+                ]
+            ),
+            hide_index=True,
+        )
+
+with form_col:
+    if actor.role is Role.CASE_LEAD:
+        st.info("The panel completes this check. You can see its decision here and escalate on the Cases screen.")
+        st.stop()
+    template = latest(rules.templates, "panel_precheck")
+    started = st.session_state.setdefault(f"started-{case_id}", datetime.now(UTC))
+    with st.form("review"):
+        st.subheader(f"{template.title} (v{template.version})")
+        answers: dict[str, AnswerIn] = {}
+        for q in template.questions_for(step):
+            st.markdown(f"**{q.text}**" + ("" if q.required else " *(optional)*"))
+            if q.help:
+                st.caption(q.help)
+            if q.answer_type == "yes_no_na":
+                choice = st.radio(
+                    q.id,
+                    list(ANSWER_LABELS),
+                    format_func=ANSWER_LABELS.get,
+                    index=None,
+                    horizontal=True,
+                    label_visibility="collapsed",
+                    key=f"{case_id}-{q.id}",
+                )
+                note = st.text_input(
+                    "Note",
+                    key=f"{case_id}-{q.id}-note",
+                    label_visibility="collapsed",
+                    placeholder="Note"
+                    + (f" (required if {', '.join(q.note_required_for)})" if q.note_required_for else ""),
+                )
+                answers[q.id] = AnswerIn(answer=choice, note=note)
+            else:
+                answers[q.id] = AnswerIn(
+                    note=st.text_area(q.id, key=f"{case_id}-{q.id}-text", label_visibility="collapsed")
+                )
+        st.subheader("Panel members")
+        members = st.data_editor(
+            pd.DataFrame(
+                [
+                    {
+                        "name": actor.label,
+                        "role": "Panel chair",
+                        "independent": True,
+                        "cultural_ambassador": False,
+                        "lay_member": False,
+                    }
+                ]
+            ),
+            num_rows="dynamic",
+            key=f"{case_id}-members",
+            hide_index=True,
+        )
+        decision = st.radio("Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None)
+        rationale = st.text_area("Written rationale")
+        correcting = st.selectbox(
+            "This corrects review", [None, *[r.id for r in detail.reviews if r.step == step.value]]
+        )
+        if st.form_submit_button("Submit review", type="primary"):
+            try:
+                submission = ReviewSubmission(
+                    step=step,
+                    template_id=template.id,
+                    template_version=template.version,
+                    members=[
+                        Member(
+                            **{
+                                k: (
+                                    bool(v)
+                                    if k in ("independent", "cultural_ambassador", "lay_member")
+                                    else str(v or "")
+                                )
+                                for k, v in row.items()
+                            }
+                        )
+                        for row in members.to_dict("records")
+                        if str(row.get("name") or "").strip()
+                    ],
+                    answers=answers,
+                    decision=decision or "more_information",
+                    rationale=rationale,
+                    supersedes_id=correcting,
+                    started_at=started,
+                )
+                if decision is None:
+                    raise ReviewRejected(["choose a decision"])
+                review_id = submit_review(engine(), rules, case_id, submission, actor=actor)
+                st.success(f"Review {review_id} submitted: {DECISION_LABELS[decision]}.")
+            except ReviewRejected as exc:
+                show_error("The review was not submitted:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+            except (AccessDenied, ValueError) as exc:
+                show_error(f"The review was not submitted: {exc}")

@@ -1,0 +1,98 @@
+"""Reports: the six-monthly review pack for boards, to download."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+
+from erreview import service
+from erreview.config import get_settings
+from erreview.export.writers import write_review_pack
+from erreview.periods import Period, period_of
+from erreview.review.roles import Role
+from panels.common import data_key, engine, require, wres_results
+
+actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
+st.title("Reports")
+st.markdown(
+    "The six-monthly review pack: a plain-English summary, the ratio with its interval and trend, where "
+    "in the process the gap opens, panel-check statistics and data quality. Small numbers are suppressed."
+)
+
+results = wres_results(data_key())
+periods: list[Period] = [r.period for r in results][::-1]
+if not periods:
+    st.info("No data yet.")
+    st.stop()
+label = st.selectbox("Period", [p.label for p in periods])
+period = next(p for p in periods if p.label == label)
+
+
+@st.cache_data(show_spinner=False)
+def build(key: tuple[str, int], label: str) -> dict[str, bytes]:
+    del key  # cache key only
+    chosen = next(p for p in periods if p.label == label)
+    pack = service.review_pack(engine(), get_settings(), chosen)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_review_pack(pack, Path(tmp))
+        files = {str(p.relative_to(tmp)): p.read_bytes() for p in paths}
+    return files
+
+
+with st.status(f"Preparing the pack for {label}…", expanded=False) as status:
+    files = build(data_key(), label)
+    status.update(label=f"The pack for {label} is ready.", state="complete")
+
+stem = f"review-pack-{label.replace('/', '-')}"
+pdf = files[f"{stem}.pdf"]
+xlsx = files[f"{stem}.xlsx"]
+archive = io.BytesIO()
+with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+    for name, data in sorted(files.items()):
+        if name.startswith("csv/"):
+            zf.writestr(name, data)
+
+
+def _record(kind: str) -> None:
+    service.record_export(engine(), user=actor.username, period=label, files=[kind])
+
+
+c1, c2, c3 = st.columns(3)
+c1.download_button(
+    "PDF report",
+    pdf,
+    f"{stem}.pdf",
+    "application/pdf",
+    on_click=_record,
+    args=("pdf",),
+    icon=":material/picture_as_pdf:",
+    type="primary",
+)
+c2.download_button(
+    "Excel workbook",
+    xlsx,
+    f"{stem}.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click=_record,
+    args=("xlsx",),
+    icon=":material/table:",
+)
+c3.download_button(
+    "CSV tables (zip)",
+    archive.getvalue(),
+    f"{stem}-csv.zip",
+    "application/zip",
+    on_click=_record,
+    args=("csv",),
+    icon=":material/folder_zip:",
+)
+if "trend.png" in files:
+    st.image(files["trend.png"], caption=f"Trend to {label}")
+st.caption(
+    f"Periods run from {period.start:%d %B %Y} to {period.end:%d %B %Y}. Current half-year: "
+    f"{period_of(period.end).label}."
+)
