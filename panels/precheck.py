@@ -20,9 +20,12 @@ from erreview.review.workflow import (
     Rules,
     case_detail,
     list_cases,
+    review_problems,
     submit_review,
 )
 from panels.common import engine, fmt_ratio, require, settings, show_error
+
+MEMBER_SLOTS = 5
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Panel bias check")
@@ -130,22 +133,26 @@ with form_col:
                     note=st.text_area(q.id, key=f"{case_id}-{q.id}-text", label_visibility="collapsed")
                 )
         st.subheader("Panel members")
-        members = st.data_editor(
-            pd.DataFrame(
-                [
-                    {
-                        "name": actor.label,
-                        "role": "Panel chair",
-                        "independent": True,
-                        "cultural_ambassador": False,
-                        "lay_member": False,
-                    }
-                ]
-            ),
-            num_rows="dynamic",
-            key=f"{case_id}-members",
-            hide_index=True,
+        st.caption(
+            "At least two members, at least one independent of the referring manager. Include a cultural "
+            "ambassador or trained lay member where you can."
         )
+        member_rows = []
+        for i in range(MEMBER_SLOTS):
+            c1, c2, c3 = st.columns([3, 3, 2.4])
+            member_rows.append(
+                {
+                    "name": c1.text_input(
+                        f"Member {i + 1} name", value=actor.label if i == 0 else "", key=f"{case_id}-m{i}-name"
+                    ),
+                    "role": c2.text_input(
+                        f"Member {i + 1} role", value="Panel chair" if i == 0 else "", key=f"{case_id}-m{i}-role"
+                    ),
+                    "independent": c3.checkbox("Independent", value=i == 0, key=f"{case_id}-m{i}-ind"),
+                    "cultural_ambassador": c3.checkbox("Cultural ambassador", key=f"{case_id}-m{i}-ca"),
+                    "lay_member": c3.checkbox("Lay member", key=f"{case_id}-m{i}-lay"),
+                }
+            )
         decision = st.radio("Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None)
         rationale = st.text_area("Written rationale")
         correcting = st.selectbox(
@@ -157,28 +164,18 @@ with form_col:
                     step=step,
                     template_id=template.id,
                     template_version=template.version,
-                    members=[
-                        Member(
-                            **{
-                                k: (
-                                    bool(v)
-                                    if k in ("independent", "cultural_ambassador", "lay_member")
-                                    else str(v or "")
-                                )
-                                for k, v in row.items()
-                            }
-                        )
-                        for row in members.to_dict("records")
-                        if str(row.get("name") or "").strip()
-                    ],
+                    members=[Member(**row) for row in member_rows if row["name"].strip()],
                     answers=answers,
                     decision=decision or "more_information",
                     rationale=rationale,
                     supersedes_id=correcting,
                     started_at=started,
                 )
+                problems = review_problems(submission, detail.stage, rules)
                 if decision is None:
-                    raise ReviewRejected(["choose a decision"])
+                    problems.insert(0, "choose a decision")
+                if problems:
+                    raise ReviewRejected(problems)
                 review_id = submit_review(engine(), rules, case_id, submission, actor=actor)
                 st.success(f"Review {review_id} submitted: {DECISION_LABELS[decision]}.")
             except ReviewRejected as exc:

@@ -152,3 +152,48 @@ def test_admin_sees_users_settings_and_templates(app_env):
     assert any(e.label.startswith("Pre-formal action panel bias check") for e in at.expander)
     next(b for b in at.button if b.label == "Verify the audit chain").click().run()
     assert any("entries are intact" in s.value for s in at.success)
+
+
+def _refer_a_demo_case(settings) -> str:
+    from erreview import store
+    from erreview.review.lifecycle import Action
+    from erreview.review.workflow import Rules, list_cases, transition
+
+    engine = store.engine_for(settings.database_url)
+    lead = ACTORS[Role.CASE_LEAD]
+    cases = list_cases(engine, actor=lead)
+    case = cases[cases["stage"] == "concern_raised"].iloc[0]
+    rules = Rules.from_settings(settings)
+    version = transition(
+        engine, rules, case["case_id"], Action.START_ASSESSMENT, actor=lead, expected_version=int(case["version"])
+    )
+    transition(
+        engine, rules, case["case_id"], Action.REFER_TO_PANEL, actor=lead, expected_version=version, panel="North"
+    )
+    return str(case["case_id"])
+
+
+def test_a_panel_member_completes_the_check_in_the_form(app_env):
+    case_id = _refer_a_demo_case(app_env)
+    at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    assert not at.exception
+    at.selectbox[0].select(case_id).run()
+    submit = next(b for b in at.button if b.label == "Submit review")
+    submit.click().run()
+    assert any("needs at least 2 member" in e.value and "needs an answer" in e.value for e in at.error)
+    for radio in at.radio:
+        if radio.label != "Decision":
+            radio.set_value("not_applicable")
+    for area in at.text_area:
+        if area.label != "Written rationale":
+            area.input("Agreed with occupational health and the ward manager.")
+    at.text_input(key=f"{case_id}-m1-name").input("R. Ambassador")
+    at.text_input(key=f"{case_id}-m1-role").input("Cultural ambassador")
+    at.checkbox(key=f"{case_id}-m1-ind").check()
+    next(r for r in at.radio if r.label == "Decision").set_value("divert_informal")
+    next(a for a in at.text_area if a.label == "Written rationale").input(
+        "A letter of concern and supervision are proportionate; no previous concerns."
+    )
+    next(b for b in at.button if b.label == "Submit review").click().run()
+    assert not at.exception
+    assert any("Divert to an informal route" in s.value for s in at.success), [e.value for e in at.error]

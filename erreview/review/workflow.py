@@ -477,6 +477,14 @@ def submit_review(
         return review.id
 
 
+def review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[str]:
+    """Every reason the submission would be refused at this stage (a dry run of :func:`submit_review`)."""
+    try:
+        return _review_problems(sub, stage, rules)
+    except ReviewRejected as exc:
+        return exc.problems
+
+
 def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[str]:
     problems = []
     allowed = {
