@@ -164,12 +164,43 @@ WORKFORCE_FIELDS = [
 CASE_FIELDS = [c for c in ErCase.model_fields if c not in ("version", "updated_at", "updated_by")]
 
 
+def _bulk_insert(session: Session, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    """Insert many rows fast through the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+
+    The ORM path builds a dict per row and costs about ten times as much time and memory; rows here are
+    built as tuples one batch at a time.
+    """
+    connection = session.connection()
+    dbapi = connection.connection.driver_connection
+    dialect = connection.dialect.name
+    names = ", ".join(columns)
+    for start in range(0, len(frame), BATCH_ROWS):
+        part = frame.iloc[start : start + BATCH_ROWS]
+        values = []
+        for column in columns:
+            series = part[column]
+            if pd.api.types.is_datetime64_any_dtype(series):
+                values.append(series.dt.strftime("%Y-%m-%d").tolist() if dialect == "sqlite"
+                              else [v.date() for v in series])
+            else:
+                values.append(series.astype(object).where(series.notna(), None).tolist())
+        rows = list(zip(*values, strict=True))
+        if dialect == "postgresql":
+            with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join("?" for _ in columns)
+            cursor = dbapi.cursor()
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+            cursor.close()
+
+
 def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
     """Write workforce rows, replacing any snapshot with the same date (re-import is idempotent)."""
     dates = sorted({d.date() for d in frame["snapshot_date"]})
     session.execute(delete(WorkforceRecord).where(col(WorkforceRecord.snapshot_date).in_(dates)))
-    for batch in _records(frame, WORKFORCE_FIELDS):
-        session.execute(insert(WorkforceRecord), batch)
+    _bulk_insert(session, WorkforceRecord.__tablename__, frame, WORKFORCE_FIELDS)
     return len(frame)
 
 
