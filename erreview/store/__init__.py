@@ -171,7 +171,7 @@ def _bulk_insert(session: Session, table: str, frame: pd.DataFrame, columns: lis
     built as tuples one batch at a time.
     """
     connection = session.connection()
-    dbapi = connection.connection.driver_connection
+    dbapi: Any = connection.connection.driver_connection
     dialect = connection.dialect.name
     names = ", ".join(columns)
     for start in range(0, len(frame), BATCH_ROWS):
