@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from erreview import store
 from erreview.config import Settings
 
+from .pg import BACKEND, database_url
+
 DATA = Path(__file__).parent / "data"
 EXAMPLES = DATA / "examples"
 TEST_KEY = "test-pseudonym-key-0123456789abcdef"
@@ -24,12 +26,12 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may touch the user's key file or a database in the working directory."""
     monkeypatch.setenv("ERREVIEW_KEY_FILE", str(tmp_path / "pseudonym.key"))
     monkeypatch.delenv("ERREVIEW_PSEUDONYM_KEY", raising=False)
-    monkeypatch.setenv("ERREVIEW_DATABASE_URL", f"sqlite:///{tmp_path / 'erreview.db'}")
+    monkeypatch.setenv("ERREVIEW_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'erreview.db'}", pseudonym_key=TEST_KEY)
+    return Settings(database_url=database_url(tmp_path, "erreview.db"), pseudonym_key=TEST_KEY)
 
 
 @pytest.fixture
@@ -42,6 +44,10 @@ def engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def cli(tmp_path: Path) -> CliRunner:
     return CliRunner(env={"ERREVIEW_PSEUDONYM_KEY": TEST_KEY})
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"erreview database backend: {BACKEND}"
 
 
 def assert_matches(actual: object, expected: object, path: str = "$") -> None:

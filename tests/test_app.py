@@ -11,6 +11,8 @@ from erreview import service
 from erreview.demo import DEMO_PASSWORD, prepare_demo
 from erreview.review.roles import Actor, Role
 
+from .pg import database_url
+
 ROOT = Path(__file__).parent.parent
 APP = str(ROOT / "streamlit_app.py")
 SCREENS = {
@@ -37,7 +39,7 @@ def demo_db(tmp_path_factory):
     from erreview.config import Settings
 
     tmp = tmp_path_factory.mktemp("app")
-    settings = Settings(database_url=f"sqlite:///{tmp / 'app.db'}", pseudonym_key="test-pseudonym-key-0123456789")
+    settings = Settings(database_url=database_url(tmp, "app.db"), pseudonym_key="test-pseudonym-key-0123456789")
     engine = store.make_engine(settings.database_url)
     prepare_demo(engine, settings)
     return settings

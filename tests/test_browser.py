@@ -21,6 +21,8 @@ from erreview import store
 from erreview.config import Settings
 from erreview.demo import DEMO_PASSWORD, prepare_demo
 
+from .pg import database_url
+
 ROOT = Path(__file__).parent.parent
 SHOTS = ROOT / "test-artifacts" / "screens"
 CHROMIUM = "/usr/bin/chromium"
@@ -48,7 +50,7 @@ def server(tmp_path_factory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required: run scripts/install-system-deps (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("browser")
-    settings = Settings(database_url=f"sqlite:///{tmp / 'browser.db'}", pseudonym_key="browser-test-key-0123456789")
+    settings = Settings(database_url=database_url(tmp, "browser.db"), pseudonym_key="browser-test-key-0123456789")
     prepare_demo(store.make_engine(settings.database_url), settings)
     port = _free_port()
     env = os.environ | {

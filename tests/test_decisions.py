@@ -17,11 +17,12 @@ from erreview.metrics.groups import group_rates, group_rates_naive
 from erreview.synth import SynthConfig, generate
 
 from .conftest import EXAMPLES, assert_matches, load_json
+from .pg import database_url
 
 
 @pytest.fixture
 def imported(cli, tmp_path):
-    url = f"sqlite:///{tmp_path / 'd.db'}"
+    url = database_url(tmp_path, "d.db")
     result = cli.invoke(
         app,
         [

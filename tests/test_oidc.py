@@ -18,6 +18,7 @@ from erreview.auth import add_user
 from erreview.config import Settings
 from erreview.review.roles import Role
 
+from .pg import database_url
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
 
 pytestmark = pytest.mark.browser
@@ -41,7 +42,7 @@ def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="module")
 def oidc_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("oidc")
-    settings = Settings(database_url=f"sqlite:///{tmp / 'oidc.db'}", pseudonym_key="oidc-test-key-0123456789")
+    settings = Settings(database_url=database_url(tmp, "oidc.db"), pseudonym_key="oidc-test-key-0123456789")
     engine = store.make_engine(settings.database_url)
     add_user(engine, username=KNOWN["email"], role=Role.INCLUSION_ANALYST, display_name="Ina Analyst")
     provider_port, app_port = _free_port(), _free_port()

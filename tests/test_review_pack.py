@@ -21,6 +21,7 @@ from erreview.export.writers import neutralise
 from erreview.periods import parse_period
 
 from .conftest import EXAMPLES
+from .pg import database_url
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "pack-2024-25-H2"
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
@@ -39,7 +40,7 @@ def pack_dir(tmp_path_factory):
     runner = CliRunner(
         env={"ERREVIEW_PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef", "ERREVIEW_KEY_FILE": str(tmp / "k")}
     )
-    url = f"sqlite:///{tmp / 'p.db'}"
+    url = database_url(tmp, "p.db")
     assert (
         runner.invoke(
             app,

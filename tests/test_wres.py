@@ -13,11 +13,12 @@ from erreview.metrics.likelihood import period_snapshot, wres_indicator
 from erreview.periods import parse_period
 
 from .conftest import EXAMPLES, assert_matches, load_json
+from .pg import database_url
 
 
 @pytest.fixture
 def imported(cli, tmp_path):
-    url = f"sqlite:///{tmp_path / 'wres.db'}"
+    url = database_url(tmp_path, "wres.db")
     result = cli.invoke(
         app,
         [

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, delete, event, func, insert, select, update
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, col, create_engine
+from sqlmodel import Session, col, create_engine
 
 from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceRecord
 from erreview.vocab import CaseType
@@ -54,8 +55,33 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+    migrate(engine)
     return engine
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration (a no-op when it is already there)."""
+    from alembic import command
+
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two app instances starting at once must not both migrate.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7263502)")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
 
 
 @cache
@@ -180,8 +206,9 @@ def _bulk_insert(session: Session, table: str, frame: pd.DataFrame, columns: lis
         for column in columns:
             series = part[column]
             if pd.api.types.is_datetime64_any_dtype(series):
-                values.append(series.dt.strftime("%Y-%m-%d").tolist() if dialect == "sqlite"
-                              else [v.date() for v in series])
+                values.append(
+                    series.dt.strftime("%Y-%m-%d").tolist() if dialect == "sqlite" else [v.date() for v in series]
+                )
             else:
                 values.append(series.astype(object).where(series.notna(), None).tolist())
         rows = list(zip(*values, strict=True))
