@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from erreview.config import UnsafeSettings, check_production, get_settings
 from erreview.review.roles import ROLE_LABELS, Role
 from panels.common import ACTOR_KEY, current_actor
 
@@ -26,6 +27,12 @@ SCREENS = [
     ("panels/data.py", "Data", ":material/upload_file:", {ADMIN, ANALYST}),
     ("panels/admin.py", "Admin", ":material/admin_panel_settings:", {ADMIN}),
 ]
+
+try:
+    check_production(get_settings())
+except UnsafeSettings as exc:
+    st.error(f"erreview cannot start: {exc}")
+    st.stop()
 
 actor = current_actor()
 if actor is None:

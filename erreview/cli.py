@@ -18,7 +18,7 @@ import typer
 
 from erreview import service, store
 from erreview.auth import UserError, add_user, users
-from erreview.config import Settings, get_settings
+from erreview.config import Settings, UnsafeSettings, check_production, get_settings
 from erreview.periods import PeriodError, parse_period
 from erreview.problems import ImportRejected
 from erreview.pseudonym import PseudonymKeyError
@@ -64,6 +64,10 @@ def main(
         format="%(levelname)s %(name)s: %(message)s",
     )
     state.settings = get_settings(database_url=db)
+    try:
+        check_production(state.settings)
+    except UnsafeSettings as exc:
+        raise fail(str(exc)) from None
 
 
 def _engine() -> store.Engine:
@@ -280,6 +284,50 @@ def users_list() -> None:
         )
 
 
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every entry of the hash-chained audit log; say where it was edited, deleted or reordered."""
+    from erreview.store import audit
+
+    with store.session_scope(_engine()) as session:
+        report = audit.verify_chain(session)
+    if not report.ok:
+        raise fail(f"the audit log has been tampered with: {report.reason}", code=2)
+    typer.echo(f"audit log intact: {report.entries} entries")
+
+
+@app.command()
+def backup(out: Annotated[Path, typer.Option(help="File to write the backup to (SQLite database file).")]) -> None:
+    """Copy the embedded SQLite database safely while it is in use (SQLite online backup). For PostgreSQL
+    use pg_dump (see the README)."""
+    from erreview.store import backup as backups
+
+    try:
+        pages = backups.backup_sqlite(state.settings.database_url, out)
+    except backups.BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"backed up {pages} pages to {out}")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A backup made by `erreview backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite a database that already holds data.")] = False,
+) -> None:
+    """Restore the embedded SQLite database from a backup (checked first: it must be an erreview database)."""
+    from erreview.store import backup as backups
+
+    try:
+        backups.restore_sqlite(source, state.settings.database_url, force=force)
+    except backups.BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"restored {state.settings.database_url} from {source}")
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -291,6 +339,8 @@ def demo(
     """Load the shipped synthetic demo data and demo accounts into an empty database, then start the app."""
     from erreview.demo import prepare_demo, sign_in_help
 
+    if state.settings.mode == "production":
+        raise fail("the demo (public passwords, synthetic data) is not available in production mode")
     engine = _engine()
     try:
         loaded = prepare_demo(engine, state.settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ERREVIEW_", extra="ignore")
 
+    mode: Literal["standard", "production"] = Field(
+        default="standard",
+        description="production: refuse to run without an explicit pseudonym key and session secret, and no demo.",
+    )
+    max_upload_mb: int = Field(default=1024, ge=1, description="Import files larger than this are refused unread.")
     database_url: str = Field(
         default="sqlite:///erreview.db",
         description="SQLAlchemy database URL (SQLite file by default; PostgreSQL via postgresql+psycopg://).",
@@ -68,6 +74,24 @@ ADJUSTABLE = (
     "quorum_independent",
     "comparable_cases",
 )
+
+
+class UnsafeSettings(RuntimeError):
+    """Production mode without the secrets it needs."""
+
+
+def check_production(settings: Settings) -> None:
+    """In production mode the pseudonym key must be given explicitly (no key file is created on the fly)."""
+    if settings.mode != "production":
+        return
+    has_key = settings.pseudonym_key is not None or Path(settings.key_file).expanduser().exists()
+    if not has_key:
+        raise UnsafeSettings(
+            "production mode needs the pseudonym key: set ERREVIEW_PSEUDONYM_KEY or provide the "
+            f"key file {settings.key_file} (it is never created automatically in production)"
+        )
+    if settings.database_url.startswith("sqlite") and ":memory:" in settings.database_url:
+        raise UnsafeSettings("production mode cannot use an in-memory database")
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -177,12 +177,20 @@ def _enum(frame: pd.DataFrame, column: str, file: str, out: list[Problem]) -> pd
     return lowered.where(~bad & (lowered != ""))
 
 
+FORMULA = "looks like a spreadsheet formula (starts with =, + or @); remove it"
+#: Longest free-text value accepted (the database columns are sized for real band, group and division names).
+MAX_TEXT = 200
+
+
 def _subject_columns(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.DataFrame:
     """Ethnicity, gender and the free-text columns shared by both files."""
     clean = _ethnicity(frame, file, out)
     clean["gender"] = _gender(frame, file, out)
     for column in FREE_TEXT_COLUMNS:
-        clean[column] = frame[column]
+        values = frame[column]
+        out.extend(_problems(file, frame, values.str.match(r"^[=+@]"), column, FORMULA))
+        out.extend(_problems(file, frame, values.str.len() > MAX_TEXT, column, f"longer than {MAX_TEXT} characters"))
+        clean[column] = values
     return clean
 
 
@@ -224,6 +232,8 @@ def validate_cases(
     _required(frame, CASE_REQUIRED, file, out)
     clean = _subject_columns(frame, file, out)
     clean["case_id"] = frame["case_id"]
+    out.extend(_problems(file, frame, frame["case_id"].str.len() > 100, "case_id", "longer than 100 characters"))
+    out.extend(_problems(file, frame, frame["case_id"].str.match(r"^[=+@]"), "case_id", FORMULA))
     clean["person_id"] = frame["person_id"]
     for column in CASE_ENUMS:
         clean[column] = _enum(frame, column, file, out)

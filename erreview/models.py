@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -125,6 +125,8 @@ class PanelReview(SQLModel, table=True):
     """A submitted panel bias-check review. Immutable: a correction is a new row that supersedes it."""
 
     __tablename__ = "panel_review"
+    # A review can be corrected once; a second, concurrent correction of the same version is refused.
+    __table_args__ = (UniqueConstraint("supersedes_id", name="uq_panel_review_supersedes"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="er_case.case_id", max_length=100, index=True)

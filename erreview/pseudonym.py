@@ -39,6 +39,11 @@ def load_or_create_key(settings: Settings) -> bytes:
         if len(key) < 16:
             raise PseudonymKeyError(f"the key file {path} holds fewer than 16 bytes; it looks damaged")
         return key
+    if settings.mode == "production":
+        raise PseudonymKeyError(
+            f"no pseudonym key: production mode never creates one; set ERREVIEW_PSEUDONYM_KEY "
+            f"or restore the key file {path}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     # O_EXCL: two processes creating the key at once must not end up with different keys.
     try:

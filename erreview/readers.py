@@ -14,8 +14,9 @@ import pandas as pd
 
 from erreview.problems import Problem
 
-#: Files larger than this are refused before parsing (1 GB of junk must not exhaust memory).
-MAX_FILE_BYTES = 2 * 1024**3
+#: Files larger than this are refused before parsing (1 GB of junk must not exhaust memory); see the
+#: ``max_upload_mb`` setting.
+MAX_FILE_BYTES = 1024**3
 
 
 class FileUnreadable(Exception):

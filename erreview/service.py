@@ -30,7 +30,7 @@ from erreview.metrics.timing import time_in_process
 from erreview.periods import Length, Period, period_of, periods_between
 from erreview.problems import ImportRejected, ImportReport
 from erreview.pseudonym import key_fingerprint, load_or_create_key
-from erreview.readers import FileUnreadable, read_table
+from erreview.readers import MAX_FILE_BYTES, FileUnreadable, read_table
 from erreview.store import Engine, audit
 from erreview.store import workflow as ws
 from erreview.vocab import CaseType
@@ -58,10 +58,10 @@ class ImportSummary:
 Source = str | Path | bytes
 
 
-def _load(source: Source, name: str | None) -> tuple[pd.DataFrame | None, ImportReport]:
+def _load(source: Source, name: str | None, max_bytes: int) -> tuple[pd.DataFrame | None, ImportReport]:
     report = ImportReport()
     try:
-        return read_table(source, name=name), report
+        return read_table(source, name=name, max_bytes=max_bytes), report
     except FileUnreadable as exc:
         report.extend([exc.problem])
         return None, report
@@ -74,19 +74,20 @@ def check_files(
     workforce_name: str | None = None,
     cases_name: str | None = None,
     today: date | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, ImportReport]:
     """Read and validate without writing anything: (clean workforce, clean cases, report)."""
     report = ImportReport()
     clean_w = clean_c = None
     if workforce is not None:
-        frame, file_report = _load(workforce, workforce_name)
+        frame, file_report = _load(workforce, workforce_name, max_bytes)
         report.extend(file_report.problems)
         if frame is not None:
             label = workforce_name or (Path(workforce).name if not isinstance(workforce, bytes) else "workforce")
             clean_w, problems = validate_workforce(frame, file=label, today=today)
             report.extend(problems)
     if cases is not None:
-        frame, file_report = _load(cases, cases_name)
+        frame, file_report = _load(cases, cases_name, max_bytes)
         report.extend(file_report.problems)
         if frame is not None:
             label = cases_name or (Path(cases).name if not isinstance(cases, bytes) else "cases")
@@ -111,7 +112,12 @@ def import_files(
     Raises :class:`~erreview.problems.ImportRejected` with every problem found.
     """
     clean_w, clean_c, report = check_files(
-        workforce=workforce, cases=cases, workforce_name=workforce_name, cases_name=cases_name, today=today
+        workforce=workforce,
+        cases=cases,
+        workforce_name=workforce_name,
+        cases_name=cases_name,
+        today=today,
+        max_bytes=settings.max_upload_mb * 1024**2,
     )
     if not report.ok:
         raise ImportRejected(report)

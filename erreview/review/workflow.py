@@ -337,6 +337,11 @@ def transition(
     with store.session_scope(engine) as session:
         case, work = _load(session, case_id)
         _check_change(actor, work)
+        if case.version != expected_version:  # say so before judging a move made on stale information
+            raise ws.StaleEdit(
+                f"case {case_id} was changed by someone else since you opened it (you had version "
+                f"{expected_version}, it is now {case.version}); reload it and try again"
+            )
         stage = Stage(work.stage)
         new_stage = target_stage(action, stage)
         step = GATES.get(action)
@@ -439,24 +444,10 @@ def submit_review(
                 problems.append(f"review {previous.id} has already been corrected; correct the newest version")
         if problems:
             raise ReviewRejected(problems)
-        review = ws.add_review(
-            session,
-            PanelReview(
-                case_id=case_id,
-                step=submission.step.value,
-                template_id=submission.template_id,
-                template_version=submission.template_version,
-                members=[m.model_dump() for m in submission.members],
-                answers={k: v.model_dump() for k, v in submission.answers.items()},
-                decision=submission.decision,
-                rationale=submission.rationale.strip(),
-                started_at=submission.started_at,
-                submitted_at=ws.now(),
-                submitted_by=actor.username,
-                supersedes_id=submission.supersedes_id,
-                review_version=(previous.review_version + 1) if previous else 1,
-            ),
-        )
+        try:
+            review = _store_review(session, case_id, submission, actor, previous)
+        except ws.StaleEdit as exc:
+            raise ReviewRejected([str(exc)]) from None
         audit.append(
             session,
             actor=actor.username,
@@ -475,6 +466,29 @@ def submit_review(
         store.bump_data_version(session)
         assert review.id is not None
         return review.id
+
+
+def _store_review(
+    session: Any, case_id: str, submission: ReviewSubmission, actor: Actor, previous: PanelReview | None
+) -> PanelReview:
+    return ws.add_review(
+        session,
+        PanelReview(
+            case_id=case_id,
+            step=submission.step.value,
+            template_id=submission.template_id,
+            template_version=submission.template_version,
+            members=[m.model_dump() for m in submission.members],
+            answers={k: v.model_dump() for k, v in submission.answers.items()},
+            decision=submission.decision,
+            rationale=submission.rationale.strip(),
+            started_at=submission.started_at,
+            submitted_at=ws.now(),
+            submitted_by=actor.username,
+            supersedes_id=submission.supersedes_id,
+            review_version=(previous.review_version + 1) if previous else 1,
+        ),
+    )
 
 
 def review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[str]:

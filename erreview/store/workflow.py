@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from erreview.models import AppUser, CaseWork, ErCase, PanelReview
@@ -116,7 +117,13 @@ def case_list(
 
 def add_review(session: Session, review: PanelReview) -> PanelReview:
     session.add(review)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise StaleEdit(
+            f"review {review.supersedes_id} has just been corrected by someone else; reload the case "
+            "and correct the newest version"
+        ) from None
     return review
 
 
