@@ -253,7 +253,6 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
     with store.session_scope(engine) as session:
         entries = store.formal_disciplinary_entries(session)
         headcounts = store.snapshot_headcounts(session)
-        by_division = store.snapshot_headcounts(session, by="division")
         first, _ = store.data_extent(session)
         reviews = ws.all_reviews(session)
     start = first or period.start
@@ -263,9 +262,12 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
     ]
     current = series[-1]
     snapshot = current.snapshot_date
-    division_heads = (
-        by_division[by_division["snapshot_date"] == pd.Timestamp(snapshot)] if snapshot else by_division.iloc[0:0]
-    )
+    with store.session_scope(engine) as session:
+        division_heads = (
+            store.snapshot_headcounts(session, by="division", on=snapshot)
+            if snapshot
+            else pd.DataFrame(columns=["snapshot_date", "wres_group", "division", "headcount"])
+        )
     dates = entries["formal_investigation_date"]
     period_entries = entries[(dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))]
     window = (period.shift(-1).start if period.length == "half" else period.start, period.end)
@@ -293,15 +295,15 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
 def ethnicity_completeness(engine: Engine) -> pd.DataFrame:
     """Ethnicity recording at the latest snapshot, by division: staff, not stated, share not stated."""
     with store.session_scope(engine) as session:
-        heads = store.snapshot_headcounts(session, by="division")
+        latest = store.latest_snapshot_date(session)
+        heads = store.snapshot_headcounts(session, by="division", on=latest) if latest else pd.DataFrame()
     if heads.empty:
         return pd.DataFrame(columns=["division", "staff", "not_stated", "share_not_stated", "snapshot_date"])
-    latest = heads[heads["snapshot_date"] == heads["snapshot_date"].max()]
-    staff = latest.groupby("division")["headcount"].sum()
-    missing = latest[latest["wres_group"] == "Unknown"].groupby("division")["headcount"].sum()
+    staff = heads.groupby("division")["headcount"].sum()
+    missing = heads[heads["wres_group"] == "Unknown"].groupby("division")["headcount"].sum()
     out = pd.DataFrame({"staff": staff, "not_stated": missing}).fillna(0).astype(int).reset_index()
     out["share_not_stated"] = out["not_stated"] / out["staff"]
-    out["snapshot_date"] = latest["snapshot_date"].iloc[0].date()
+    out["snapshot_date"] = heads["snapshot_date"].iloc[0].date()
     return out.sort_values("share_not_stated", ascending=False).reset_index(drop=True)
 
 

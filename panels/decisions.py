@@ -96,12 +96,12 @@ st.markdown(
     f"**BME compared with White staff within each {dimension.replace('_', ' ')}** "
     f"(cells with fewer than {min_size} cases read “{TOO_FEW}”)"
 )
-st.dataframe(breakdown.drop(columns=["point", "dimension"]).fillna(""), hide_index=True)
+st.dataframe(breakdown.drop(columns=["point", "dimension"]), hide_index=True)
 inter = analysis.intersections[
     (analysis.intersections["dimension"] == dimension) & (analysis.intersections["point"] == point)
 ]
 st.markdown(f"**Each ethnic group × {dimension.replace('_', ' ')}**")
-st.dataframe(inter.drop(columns=["point", "dimension"]).fillna(""), hide_index=True)
+st.dataframe(inter.drop(columns=["point", "dimension"]), hide_index=True)
 
 st.subheader("Time in process")
 st.dataframe(analysis.timing.drop(columns=["measure"]), hide_index=True)

@@ -129,3 +129,16 @@ def test_degenerate_ratios_are_explicit():
     entries, heads = _frames([("p1", "White", "2024-05-01")], [("2024-09-30", "BME", 10), ("2024-09-30", "White", 20)])
     doc = wres_indicator(entries, heads, parse_period("2024/25-H1")).as_json()
     assert (doc["ratio"], doc["ci_low"], doc["ci_high"], doc["band"]) == (0.0, None, None, "below")
+
+
+def test_ethnicity_completeness_is_the_latest_snapshot_only(engine, settings):
+    from erreview import service
+
+    service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv")
+    quality = service.ethnicity_completeness(engine)
+    frame = pd.read_csv(EXAMPLES / "workforce.csv", dtype=str)
+    latest = frame[frame["snapshot_date"] == frame["snapshot_date"].max()]
+    assert int(quality["staff"].sum()) == latest["person_id"].nunique()
+    expected = {p["period"]: p for p in load_json(EXAMPLES / "expected_wres.json")["periods"]}["2024/25-H2"]
+    assert int(quality["not_stated"].sum()) == expected["unknown"]["headcount"]
+    assert set(quality["snapshot_date"].astype(str)) == {"2025-03-28"}

@@ -283,13 +283,20 @@ def record_import(
 # --- reads --------------------------------------------------------------------------------------------
 
 
-def snapshot_headcounts(session: Session, *, by: str | None = None) -> pd.DataFrame:
+def latest_snapshot_date(session: Session) -> date | None:
+    value = session.execute(select(func.max(col(WorkforceRecord.snapshot_date)))).scalar()
+    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite's max() returns text
+
+
+def snapshot_headcounts(session: Session, *, by: str | None = None, on: date | None = None) -> pd.DataFrame:
     """Distinct people per snapshot date and WRES group (and ``by``, e.g. ``division``):
     columns snapshot_date, wres_group[, by], headcount. Counted in the database, not in pandas."""
     keys = [col(WorkforceRecord.snapshot_date), col(WorkforceRecord.wres_group)]
     if by is not None:
         keys.append(getattr(WorkforceRecord, by))
     query = select(*keys, func.count(func.distinct(col(WorkforceRecord.person_key))).label("headcount")).group_by(*keys)
+    if on is not None:  # one snapshot: the index on (snapshot_date, ...) makes this a narrow scan
+        query = query.where(col(WorkforceRecord.snapshot_date) == on)
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=["snapshot_date", "wres_group", *([by] if by else []), "headcount"])
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
