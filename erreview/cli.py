@@ -331,6 +331,25 @@ def restore(
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def streamlit_command(port: int, *, app_file: Path | None = None) -> list[str]:
+    """How erreview starts its app: local address only, headless, no usage statistics."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file or REPO_ROOT / "streamlit_app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
@@ -352,21 +371,7 @@ def demo(
     typer.echo(sign_in_help(), err=True)
     if load_only:
         return
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(REPO_ROOT / "streamlit_app.py"),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    command = streamlit_command(port)
     typer.echo(f"erreview is starting on http://localhost:{port}", err=True)
     os.environ["ERREVIEW_DATABASE_URL"] = state.settings.database_url
     os.execv(sys.executable, command)

@@ -22,7 +22,7 @@ from erreview.review.workflow import (
 )
 from erreview.store.workflow import StaleEdit
 from erreview.vocab import AllegationCategory, CaseType, Gender, ReferralSource
-from panels.common import engine, flash, require, settings, show_error, show_flash
+from panels.common import choose_case, engine, flash, require, settings, show_error, show_flash
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Cases")
@@ -96,13 +96,7 @@ event = st.dataframe(listing, hide_index=True, on_select="rerun", selection_mode
 selected_rows = event.selection.rows if event and hasattr(event, "selection") else []
 if selected_rows:
     st.session_state["case_id"] = listing.iloc[selected_rows[0]]["case_id"]
-case_id = st.selectbox(
-    "Open case",
-    list(shown["case_id"]),
-    index=list(shown["case_id"]).index(st.session_state["case_id"])
-    if st.session_state.get("case_id") in list(shown["case_id"])
-    else 0,
-)
+case_id = choose_case("Open case", list(shown["case_id"]))
 
 try:
     detail = case_detail(engine(), case_id, actor=actor)

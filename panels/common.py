@@ -78,6 +78,15 @@ def require(*roles: Role) -> Actor:
     return actor
 
 
+def choose_case(label: str, case_ids: list[str]) -> str:
+    """A case picker that remembers the case last opened on any screen."""
+    remembered = st.session_state.get("case_id")
+    index = case_ids.index(remembered) if remembered in case_ids else 0
+    chosen = st.selectbox(label, case_ids, index=index)
+    st.session_state["case_id"] = chosen
+    return str(chosen)
+
+
 def flash(message: str) -> None:
     """A success message that survives the rerun that follows a save."""
     st.session_state["flash"] = message

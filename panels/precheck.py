@@ -23,7 +23,7 @@ from erreview.review.workflow import (
     review_problems,
     submit_review,
 )
-from panels.common import engine, fmt_ratio, require, settings, show_error
+from panels.common import choose_case, engine, fmt_ratio, require, settings, show_error
 
 MEMBER_SLOTS = 5
 
@@ -43,13 +43,7 @@ waiting = (
 if waiting.empty:
     st.info("No case is waiting for a panel check.")
     st.stop()
-case_id = st.selectbox(
-    "Case",
-    list(waiting["case_id"]),
-    index=list(waiting["case_id"]).index(st.session_state["case_id"])
-    if st.session_state.get("case_id") in list(waiting["case_id"])
-    else 0,
-)
+case_id = choose_case("Case", list(waiting["case_id"]))
 detail = case_detail(engine(), case_id, actor=actor)
 rules = Rules.from_settings(settings())
 step = Step.FORMAL_INVESTIGATION if detail.stage is Stage.AWAITING_PANEL_CHECK else Step.SUSPENSION

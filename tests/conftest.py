@@ -50,6 +50,18 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"erreview database backend: {BACKEND}"
 
 
+def import_examples(cli: CliRunner, url: str) -> str:
+    """Import the contract's example files through the command line into ``url``; returns ``url``."""
+    from erreview.cli import app
+
+    result = cli.invoke(
+        app,
+        ["--db", url, "import", "--workforce", str(EXAMPLES / "workforce.csv"), "--cases", str(EXAMPLES / "cases.csv")],
+    )
+    assert result.exit_code == 0, result.stderr
+    return url
+
+
 def assert_matches(actual: object, expected: object, path: str = "$") -> None:
     """Deep comparison: same keys and counts exactly; floats to a relative tolerance of 1e-9."""
     if isinstance(expected, dict):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from erreview import store
+from erreview.cli import streamlit_command
 from erreview.config import Settings
 from erreview.demo import DEMO_PASSWORD, prepare_demo
 
@@ -60,19 +60,7 @@ def server(tmp_path_factory) -> Iterator[str]:
     log = (tmp / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "streamlit_app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
+            *streamlit_command(port),
             "--server.fileWatcherType",
             "none",
         ],

@@ -16,27 +16,14 @@ from erreview.metrics.decisions import DECISION_POINTS, decision_rows, decision_
 from erreview.metrics.groups import group_rates, group_rates_naive
 from erreview.synth import SynthConfig, generate
 
-from .conftest import EXAMPLES, assert_matches, load_json
+from .conftest import EXAMPLES, assert_matches, import_examples, load_json
 from .pg import database_url
 
 
 @pytest.fixture
 def imported(cli, tmp_path):
     url = database_url(tmp_path, "d.db")
-    result = cli.invoke(
-        app,
-        [
-            "--db",
-            url,
-            "import",
-            "--workforce",
-            str(EXAMPLES / "workforce.csv"),
-            "--cases",
-            str(EXAMPLES / "cases.csv"),
-        ],
-    )
-    assert result.exit_code == 0, result.stderr
-    return url
+    return import_examples(cli, url)
 
 
 def test_examples_reproduce_expected_decisions_json(cli, imported):

@@ -13,7 +13,7 @@ from erreview.ingest import validate_cases, validate_workforce
 from erreview.problems import ImportRejected
 from erreview.vocab import CASE_COLUMNS
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, import_examples
 from .pg import database_url
 
 TODAY = date(2026, 1, 1)
@@ -180,19 +180,7 @@ def dump(url: str) -> dict[str, list[tuple]]:
 
 def test_invalid_file_lists_every_problem_and_changes_nothing(cli, tmp_path):
     url = database_url(tmp_path, "atomic.db")
-    ok = cli.invoke(
-        service_app(),
-        [
-            "--db",
-            url,
-            "import",
-            "--workforce",
-            str(EXAMPLES / "workforce.csv"),
-            "--cases",
-            str(EXAMPLES / "cases.csv"),
-        ],
-    )
-    assert ok.exit_code == 0, ok.stderr
+    import_examples(cli, url)
     before = dump(url)
     result = cli.invoke(
         service_app(),

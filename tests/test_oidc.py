@@ -15,11 +15,12 @@ from playwright.sync_api import expect, sync_playwright
 
 from erreview import store
 from erreview.auth import add_user
+from erreview.cli import streamlit_command
 from erreview.config import Settings
 from erreview.review.roles import Role
 
 from .pg import database_url
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
 
 pytestmark = pytest.mark.browser
 KNOWN = {"sub": "entra-0001", "email": "ina.analyst@trust.example", "name": "Ina Analyst"}
@@ -84,19 +85,7 @@ def oidc_app(tmp_path_factory):
     procs.append(
         subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "streamlit_app.py"),
-                "--server.port",
-                str(app_port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
+                *streamlit_command(app_port),
             ],
             cwd=tmp,
             env=env,

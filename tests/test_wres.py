@@ -12,27 +12,14 @@ from erreview.cli import app
 from erreview.metrics.likelihood import period_snapshot, wres_indicator
 from erreview.periods import parse_period
 
-from .conftest import EXAMPLES, assert_matches, load_json
+from .conftest import EXAMPLES, assert_matches, import_examples, load_json
 from .pg import database_url
 
 
 @pytest.fixture
 def imported(cli, tmp_path):
     url = database_url(tmp_path, "wres.db")
-    result = cli.invoke(
-        app,
-        [
-            "--db",
-            url,
-            "import",
-            "--workforce",
-            str(EXAMPLES / "workforce.csv"),
-            "--cases",
-            str(EXAMPLES / "cases.csv"),
-        ],
-    )
-    assert result.exit_code == 0, result.stderr
-    return url
+    return import_examples(cli, url)
 
 
 def test_examples_reproduce_expected_wres_json(cli, imported):
