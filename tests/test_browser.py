@@ -157,7 +157,7 @@ def test_analyst_reads_the_overview_and_decision_points(page: Page):
 def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, server):
     sign_in(page, "lead")
     go(page, "Cases")
-    expect(page.get_by_text("Concern raised").first).to_be_visible()
+    expect(page.get_by_role("heading", level=2).filter(has_text="Concern raised")).to_be_visible()
     shot(page, "03-cases")
     case_id = page.get_by_role("heading", level=2).first.inner_text().split(":")[0]
 
