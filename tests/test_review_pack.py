@@ -198,3 +198,43 @@ def test_hostile_division_names_are_neutralised_in_csv_and_xlsx(engine, settings
     cells = [c.value for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value]
     assert not any(str(v).startswith(("=", "-2+3")) for v in cells)
     assert "'-2+3 Corporate" in cells
+
+
+def test_the_summary_reports_panel_diversion_only_when_numbers_allow():
+    from datetime import date
+
+    from erreview.export.pack import PackInputs, summary_lines
+
+    def reviews(bme_stopped, bme_n, white_stopped, white_n):
+        rows = (
+            [("BME", "divert_informal")] * bme_stopped
+            + [("BME", "proceed")] * (bme_n - bme_stopped)
+            + [("White", "no_further_action")] * white_stopped
+            + [("White", "proceed")] * (white_n - white_stopped)
+        )
+        return pd.DataFrame(rows, columns=["wres_group", "decision"])
+
+    def lines(frame):
+        inputs = PackInputs(
+            parse_period(PERIOD),
+            [],
+            [],
+            (date(2024, 4, 1), date(2025, 3, 31)),
+            pd.DataFrame(),
+            pd.DataFrame(),
+            frame,
+            None,
+            7,
+        )
+        return summary_lines(inputs)
+
+    assert not any("Panels held" in line for line in lines(pd.DataFrame(columns=["wres_group", "decision"])))
+    big = " ".join(lines(reviews(10, 40, 12, 30)))
+    assert (
+        "Panels held 70 bias-check review(s) in 2024/25 H2. They diverted or stopped 25% of BME cases and 40% of White cases."
+        in big
+    )
+    small = " ".join(lines(reviews(3, 40, 12, 30)))
+    assert "Too few to compare diversion rates" in small and "3" not in small.split("review(s)")[1]
+    tiny = " ".join(lines(reviews(1, 2, 1, 3)))
+    assert "Panels held * bias-check review(s)" in tiny

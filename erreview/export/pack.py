@@ -73,6 +73,24 @@ def _small(*counts: int, threshold: int) -> bool:
     return any(1 <= c <= threshold for c in counts)
 
 
+def panel_lines(inputs: PackInputs, words: str) -> list[str]:
+    """How many panel checks were held, and whether they diverted BME and White cases alike."""
+    if inputs.reviews.empty:
+        return []
+    stopped = inputs.reviews["decision"].isin(["divert_informal", "no_further_action"])
+    total = len(inputs.reviews)
+    shown = SUPPRESSED if _small(total, threshold=inputs.threshold) else str(total)
+    held = f"Panels held {shown} bias-check review(s) in {words}."
+    shares = []
+    for group in (WresGroup.BME.value, WresGroup.WHITE.value):
+        mask = inputs.reviews["wres_group"] == group
+        n, k = int(mask.sum()), int((stopped & mask).sum())
+        if n <= inputs.threshold or _small(k, n - k, threshold=inputs.threshold):
+            return [f"{held} Too few to compare diversion rates by group without identifying people."]
+        shares.append(f"{k / n:.0%} of {group} cases")
+    return [f"{held} They diverted or stopped {shares[0]} and {shares[1]}."]
+
+
 def summary_lines(inputs: PackInputs) -> list[str]:
     """The plain-English summary, never quoting a count the tables suppress."""
     current = inputs.series[-1] if inputs.series else None
@@ -81,7 +99,7 @@ def summary_lines(inputs: PackInputs) -> list[str]:
     if current is None or not current.available or current.estimate is None:
         reason = current.unavailable_reason if current else "there are no data"
         lines.append(f"In {words} no ratio can be given: {reason}.")
-        return lines
+        return lines + panel_lines(inputs, words)
     bme, white = current.groups[WresGroup.BME], current.groups[WresGroup.WHITE]
     est = current.estimate
     if _small(bme.entrants, bme.headcount, white.entrants, white.headcount, threshold=inputs.threshold):
@@ -126,6 +144,7 @@ def summary_lines(inputs: PackInputs) -> list[str]:
         lines.append(
             f"Ethnicity was not stated for {unknown.headcount / total:.1%} of staff; they are left out of the ratio."
         )
+    lines += panel_lines(inputs, words)
     flagged = [
         d
         for d in inputs.decisions
