@@ -10,19 +10,17 @@ import streamlit as st
 from erreview.review.checklists import ANSWER_LABELS, latest
 from erreview.review.context import comparables_for, disparity_context
 from erreview.review.lifecycle import Stage, Step
-from erreview.review.roles import AccessDenied, Role
-from erreview.review.workflow import (
+from erreview.review.panel import (
     DECISION_LABELS,
     AnswerIn,
     Member,
     ReviewRejected,
     ReviewSubmission,
     Rules,
-    case_detail,
-    list_cases,
     review_problems,
-    submit_review,
 )
+from erreview.review.roles import AccessDenied, Role
+from erreview.review.workflow import case_detail, list_cases, submit_review
 from panels.common import choose_case, engine, fmt_ratio, require, settings, show_error
 
 MEMBER_SLOTS = 5
