@@ -216,7 +216,7 @@ def data_quality_table(headcounts: pd.DataFrame, threshold: int) -> pd.DataFrame
 
 def panel_table(reviews: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Panel decisions by WRES group with row and column totals."""
-    from erreview.review.workflow import DECISION_LABELS
+    from erreview.review.panel import DECISION_LABELS
 
     groups = ["BME", "White", "Unknown"]
     decisions = list(DECISION_LABELS)
