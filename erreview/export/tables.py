@@ -16,6 +16,7 @@ from erreview.export.suppression import SUPPRESSED, Relation, suppress
 from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import relative_likelihood
+from erreview.review.panel import DECISION_LABELS
 from erreview.vocab import BroadGroup, WresGroup
 
 BROAD_BME = [g.value for g in BroadGroup if g not in (BroadGroup.WHITE, BroadGroup.NOT_STATED)]
@@ -216,8 +217,6 @@ def data_quality_table(headcounts: pd.DataFrame, threshold: int) -> pd.DataFrame
 
 def panel_table(reviews: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Panel decisions by WRES group with row and column totals."""
-    from erreview.review.panel import DECISION_LABELS
-
     groups = ["BME", "White", "Unknown"]
     decisions = list(DECISION_LABELS)
     values: dict[Hashable, int] = {}
