@@ -27,7 +27,7 @@ from erreview.metrics.decisions import DecisionResult, decision_rows, decision_t
 from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
-from erreview.periods import Length, Period, period_of, periods_between
+from erreview.periods import Length, Period, periods_between
 from erreview.problems import ImportRejected, ImportReport
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import MAX_FILE_BYTES, FileUnreadable, read_table
@@ -341,7 +341,6 @@ __all__ = [
     "ethnicity_completeness",
     "import_files",
     "latest_available",
-    "period_of",
     "review_pack",
     "wres_results",
 ]

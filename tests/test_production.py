@@ -105,52 +105,36 @@ def test_two_sessions_editing_one_case_the_second_is_refused(engine, settings, r
 
 
 def test_two_panels_correcting_one_review_the_second_is_refused(engine, settings, rules):
+    from erreview.models import PanelReview
     from erreview.review.workflow import ReviewRejected, submit_review
     from erreview.store import workflow as ws
 
     case_id, _ = referred_case(engine, settings, rules)
     first = submit_review(engine, rules, case_id, review(), actor=PANEL)
+
+    def correction(by: str) -> PanelReview:
+        return PanelReview(
+            case_id=case_id,
+            step="formal_investigation",
+            template_id="panel_precheck",
+            template_version=1,
+            members=[],
+            answers={},
+            decision="proceed",
+            rationale="x" * 30,
+            submitted_at=ws.now(),
+            submitted_by=by,
+            supersedes_id=first,
+            review_version=2,
+        )
+
     # Both read "not yet corrected"; the database's unique constraint decides the race.
     with store.session_scope(engine) as session:
-        from erreview.models import PanelReview
-
-        ws.add_review(
-            session,
-            PanelReview(
-                case_id=case_id,
-                step="formal_investigation",
-                template_id="panel_precheck",
-                template_version=1,
-                members=[],
-                answers={},
-                decision="proceed",
-                rationale="x" * 30,
-                submitted_at=ws.now(),
-                submitted_by="p2",
-                supersedes_id=first,
-                review_version=2,
-            ),
-        )
+        ws.add_review(session, correction("p2"))
     with pytest.raises(ReviewRejected, match=r"(already|just) been corrected"):
         submit_review(engine, rules, case_id, review("divert_informal", supersedes_id=first), actor=PANEL)
     with pytest.raises(StaleEdit, match="just been corrected"), store.session_scope(engine) as session:
-        ws.add_review(
-            session,
-            PanelReview(
-                case_id=case_id,
-                step="formal_investigation",
-                template_id="panel_precheck",
-                template_version=1,
-                members=[],
-                answers={},
-                decision="proceed",
-                rationale="y" * 30,
-                submitted_at=ws.now(),
-                submitted_by="p3",
-                supersedes_id=first,
-                review_version=2,
-            ),
-        )
+        ws.add_review(session, correction("p3"))
 
 
 # --- crash safety -------------------------------------------------------------------------------------
