@@ -112,33 +112,8 @@ c2.metric("Allegation", str(info["allegation_category"]).replace("_", " "))
 c3.metric("Division", info["division"])
 c4.metric("Panel", detail.panel or "—")
 
-timeline = [
-    {"date": info[k], "event": label}
-    for k, label in (
-        ("opened_date", "Concern raised"),
-        ("route_date", f"Route decided: {info.get('initial_route') or ''}"),
-        ("formal_investigation_date", "Formal investigation began"),
-        ("closed_date", "Closed"),
-    )
-    if info.get(k)
-]
-timeline += [
-    {
-        "date": t["at"].date() if hasattr(t["at"], "date") else t["at"],
-        "event": f"{t['action'].split('.', 1)[1].replace('_', ' ')} (by {t['by']})",
-    }
-    for t in detail.timeline
-]
-timeline += [
-    {
-        "date": r.submitted_at.date(),
-        "event": f"Panel review {r.id} ({r.step.replace('_', ' ')}): "
-        f"{r.decision.replace('_', ' ')} (v{r.review_version})",
-    }
-    for r in detail.reviews
-]
 st.subheader("Timeline")
-st.dataframe(pd.DataFrame(timeline).sort_values("date", kind="stable"), hide_index=True)
+st.dataframe(pd.DataFrame(detail.timeline_rows()), hide_index=True)
 
 if detail.actions:
     st.subheader("Move the case on")

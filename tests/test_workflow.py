@@ -350,3 +350,13 @@ def test_the_panel_sees_comparable_cases_and_the_disparity_picture(loaded, setti
     )
     with pytest.raises(AccessDenied):
         comparables_for(loaded, case_id, actor=OTHER_PANEL)
+
+
+def test_the_timeline_tells_the_case_in_date_order(engine, settings, rules):
+    case_id, _ = referred_case(engine, settings, rules)
+    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    rows = case_detail(engine, case_id, actor=LEAD).timeline_rows()
+    assert rows[0] == {"date": date(2025, 5, 1), "event": "Concern raised"}
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    events = " | ".join(r["event"] for r in rows)
+    assert "refer to panel (by lead1)" in events and "Proceed to formal action (v1)" in events

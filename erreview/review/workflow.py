@@ -85,6 +85,36 @@ class CaseDetail:
     def stage_label(self) -> str:
         return STAGE_LABELS[self.stage]
 
+    def timeline_rows(self) -> list[dict[str, Any]]:
+        """The case's story in date order: its tracker dates, every recorded change, every panel review."""
+        info = self.case
+        rows = [
+            {"date": info[key], "event": label}
+            for key, label in (
+                ("opened_date", "Concern raised"),
+                ("route_date", f"Route decided: {info.get('initial_route') or ''}"),
+                ("formal_investigation_date", "Formal investigation began"),
+                ("closed_date", "Closed"),
+            )
+            if info.get(key)
+        ]
+        rows += [
+            {
+                "date": t["at"].date() if hasattr(t["at"], "date") else t["at"],
+                "event": f"{t['action'].split('.', 1)[1].replace('_', ' ')} (by {t['by']})",
+            }
+            for t in self.timeline
+        ]
+        rows += [
+            {
+                "date": r.submitted_at.date(),
+                "event": f"Panel review {r.id} ({r.step.replace('_', ' ')}): "
+                f"{DECISION_LABELS[r.decision]} (v{r.review_version})",
+            }
+            for r in self.reviews
+        ]
+        return sorted(rows, key=lambda row: row["date"])
+
 
 # --- helpers ------------------------------------------------------------------------------------------
 
