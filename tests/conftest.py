@@ -62,6 +62,12 @@ def import_examples(cli: CliRunner, url: str) -> str:
     return url
 
 
+@pytest.fixture
+def imported(cli: CliRunner, tmp_path: Path) -> str:
+    """A fresh database holding the contract's examples, imported through the command line; its URL."""
+    return import_examples(cli, database_url(tmp_path, "examples.db"))
+
+
 def assert_matches(actual: object, expected: object, path: str = "$") -> None:
     """Deep comparison: same keys and counts exactly; floats to a relative tolerance of 1e-9."""
     if isinstance(expected, dict):

@@ -16,14 +16,7 @@ from erreview.metrics.decisions import DECISION_POINTS, decision_rows, decision_
 from erreview.metrics.groups import group_rates, group_rates_naive
 from erreview.synth import SynthConfig, generate
 
-from .conftest import EXAMPLES, assert_matches, import_examples, load_json
-from .pg import database_url
-
-
-@pytest.fixture
-def imported(cli, tmp_path):
-    url = database_url(tmp_path, "d.db")
-    return import_examples(cli, url)
+from .conftest import EXAMPLES, assert_matches, load_json
 
 
 def test_examples_reproduce_expected_decisions_json(cli, imported):

@@ -12,14 +12,7 @@ from erreview.cli import app
 from erreview.metrics.likelihood import period_snapshot, wres_indicator
 from erreview.periods import parse_period
 
-from .conftest import EXAMPLES, assert_matches, import_examples, load_json
-from .pg import database_url
-
-
-@pytest.fixture
-def imported(cli, tmp_path):
-    url = database_url(tmp_path, "wres.db")
-    return import_examples(cli, url)
+from .conftest import EXAMPLES, assert_matches, load_json
 
 
 def test_examples_reproduce_expected_wres_json(cli, imported):
