@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erreview.config import UnsafeSettings, check_production, get_settings
+from erreview.config import check_production, get_settings
+from erreview.errors import ErreviewError
 from erreview.review.roles import ROLE_LABELS, Role
 from panels.common import ACTOR_KEY, current_actor
 
@@ -30,8 +31,8 @@ SCREENS = [
 
 try:
     check_production(get_settings())
-except UnsafeSettings as exc:
-    st.error(f"erreview cannot start: {exc}")
+except ErreviewError as exc:
+    st.error(f"erreview cannot start: {exc.message}")
     st.stop()
 
 actor = current_actor()

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from erreview import store
+from erreview.errors import ErreviewError
 from erreview.models import AppUser
 from erreview.review.roles import ROLE_LABELS, Actor, Role
 from erreview.store import audit
@@ -26,7 +27,7 @@ _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 
 
-class UserError(ValueError):
+class UserError(ErreviewError, ValueError):
     pass
 
 

@@ -15,17 +15,29 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from erreview import service, store
-from erreview.auth import UserError, add_user, users
-from erreview.config import Settings, UnsafeSettings, check_production, get_settings
-from erreview.periods import PeriodError, parse_period
-from erreview.problems import ImportRejected
-from erreview.pseudonym import PseudonymKeyError
+from erreview.auth import add_user, users
+from erreview.config import Settings, check_production, get_settings
+from erreview.errors import ErreviewError
+from erreview.periods import parse_period
 from erreview.review.roles import Role
+
+
+class _Commands(TyperGroup):
+    """Every library refusal (an :class:`ErreviewError`) becomes a plain ``error: ...`` line and exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors its own click; its Context is not public
+        try:
+            return super().invoke(ctx)
+        except ErreviewError as exc:
+            raise fail(exc.message) from None
+
 
 app = typer.Typer(
     name="erreview",
+    cls=_Commands,
     help="Find and stop racial bias in employee-relations cases: import pseudonymised data, "
     "compute WRES indicator 3 and decision-point disparities, produce the six-monthly review pack.",
     no_args_is_help=True,
@@ -64,10 +76,7 @@ def main(
         format="%(levelname)s %(name)s: %(message)s",
     )
     state.settings = get_settings(database_url=db)
-    try:
-        check_production(state.settings)
-    except UnsafeSettings as exc:
-        raise fail(str(exc)) from None
+    check_production(state.settings)
 
 
 def _engine() -> store.Engine:
@@ -89,20 +98,14 @@ def import_(
     """Validate and import files atomically: any problem in either file and nothing is written."""
     if workforce is None and cases is None:
         raise fail("give --workforce FILE, --cases FILE or both")
-    try:
-        summary = service.import_files(
-            _engine(),
-            state.settings,
-            workforce=workforce,
-            cases=cases,
-            workforce_name=workforce.name if workforce else None,
-            cases_name=cases.name if cases else None,
-        )
-    except ImportRejected as exc:
-        typer.echo(exc.report.to_text(), err=True)
-        raise typer.Exit(1) from None
-    except (store.KeyMismatch, PseudonymKeyError) as exc:
-        raise fail(str(exc)) from None
+    summary = service.import_files(
+        _engine(),
+        state.settings,
+        workforce=workforce,
+        cases=cases,
+        workforce_name=workforce.name if workforce else None,
+        cases_name=cases.name if cases else None,
+    )
     typer.echo(summary.to_text())
 
 
@@ -124,10 +127,7 @@ def wres(
 ) -> None:
     """WRES indicator 3: relative likelihood of BME vs White staff entering a formal disciplinary
     investigation, per period, with its 95% interval and band."""
-    try:
-        chosen = parse_period(period) if period else None
-    except PeriodError as exc:
-        raise fail(str(exc)) from None
+    chosen = parse_period(period) if period else None
     results = service.wres_results(_engine(), period=chosen, pool=pool)
     if as_json:
         for result in results:  # the JSON has no place for the reason; say it on stderr
@@ -205,10 +205,7 @@ def export(
     small numbers suppressed."""
     from erreview.export.writers import write_review_pack
 
-    try:
-        chosen = parse_period(period)
-    except PeriodError as exc:
-        raise fail(str(exc)) from None
+    chosen = parse_period(period)
     engine = _engine()
     pack = service.review_pack(engine, state.settings, chosen)
     paths = write_review_pack(pack, out)
@@ -259,18 +256,15 @@ def users_add(
         secret = os.environ.get("ERREVIEW_NEW_PASSWORD") or typer.prompt(
             "Password", hide_input=True, confirmation_prompt=True
         )
-    try:
-        add_user(
-            _engine(),
-            username=username,
-            role=role,
-            display_name=name,
-            password=secret,
-            panels=panels,
-            by="command line",
-        )
-    except UserError as exc:
-        raise fail(str(exc)) from None
+    add_user(
+        _engine(),
+        username=username,
+        role=role,
+        display_name=name,
+        password=secret,
+        panels=panels,
+        by="command line",
+    )
     typer.echo(f"user {username.strip().lower()} saved as {role.value}")
 
 
@@ -306,10 +300,7 @@ def backup(out: Annotated[Path, typer.Option(help="File to write the backup to (
     use pg_dump (see the README)."""
     from erreview.store import backup as backups
 
-    try:
-        pages = backups.backup_sqlite(state.settings.database_url, out)
-    except backups.BackupError as exc:
-        raise fail(str(exc)) from None
+    pages = backups.backup_sqlite(state.settings.database_url, out)
     typer.echo(f"backed up {pages} pages to {out}")
 
 
@@ -321,10 +312,7 @@ def restore(
     """Restore the embedded SQLite database from a backup (checked first: it must be an erreview database)."""
     from erreview.store import backup as backups
 
-    try:
-        backups.restore_sqlite(source, state.settings.database_url, force=force)
-    except backups.BackupError as exc:
-        raise fail(str(exc)) from None
+    backups.restore_sqlite(source, state.settings.database_url, force=force)
     typer.echo(f"restored {state.settings.database_url} from {source}")
 
 
@@ -361,11 +349,7 @@ def demo(
     if state.settings.mode == "production":
         raise fail("the demo (public passwords, synthetic data) is not available in production mode")
     engine = _engine()
-    try:
-        loaded = prepare_demo(engine, state.settings)
-    except ImportRejected as exc:
-        typer.echo(exc.report.to_text(), err=True)
-        raise typer.Exit(1) from None
+    loaded = prepare_demo(engine, state.settings)
     if loaded:
         typer.echo(f"demo loaded: {loaded}", err=True)
     typer.echo(sign_in_help(), err=True)

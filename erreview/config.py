@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from erreview.errors import ErreviewError
+
 
 def _default_key_file() -> Path:
     return Path.home() / ".config" / "erreview" / "pseudonym.key"
@@ -76,7 +78,11 @@ ADJUSTABLE = (
 )
 
 
-class UnsafeSettings(RuntimeError):
+class SettingRefused(ErreviewError, ValueError):
+    """An adjustable setting that cannot take the value asked for; the message says why."""
+
+
+class UnsafeSettings(ErreviewError, RuntimeError):
     """Production mode without the secrets it needs."""
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from erreview.errors import ErreviewError
 from erreview.vocab import BroadGroup, WresGroup
 
 TABLE_FILE = "ethnic_categories.csv"
 
 
-class EthnicityError(ValueError):
+class EthnicityError(ErreviewError, ValueError):
     """A value that is not an NHS Ethnic Category code."""
 
 

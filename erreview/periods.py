@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from erreview.errors import ErreviewError
+
 Length = Literal["year", "half"]
 _LABEL = re.compile(r"^(\d{4})/(\d{2})(?:-H([12]))?$")
 
 
-class PeriodError(ValueError):
+class PeriodError(ErreviewError, ValueError):
     """A period label that does not follow the contract."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from erreview.errors import ErreviewError
+
 #: Values longer than this are shortened in messages (a huge junk field must not flood the report).
 MAX_VALUE_CHARS = 60
 
@@ -71,7 +73,7 @@ class ImportReport:
         return "\n".join(lines)
 
 
-class ImportRejected(Exception):
+class ImportRejected(ErreviewError):
     """Raised when an import is refused; carries the full report."""
 
     def __init__(self, report: ImportReport):

@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 from erreview.config import Settings
+from erreview.errors import ErreviewError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 PSEUDONYM_HEX = 32
 
 
-class PseudonymKeyError(RuntimeError):
+class PseudonymKeyError(ErreviewError, RuntimeError):
     """The pseudonym key is missing, unreadable or too short."""
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from erreview.errors import ErreviewError
 from erreview.problems import Problem
 
 #: Files larger than this are refused before parsing (1 GB of junk must not exhaust memory); see the
@@ -19,7 +20,7 @@ from erreview.problems import Problem
 MAX_FILE_BYTES = 1024**3
 
 
-class FileUnreadable(Exception):
+class FileUnreadable(ErreviewError):
     def __init__(self, problem: Problem):
         super().__init__(str(problem))
         self.problem = problem

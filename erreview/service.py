@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
 from erreview import store
-from erreview.config import ADJUSTABLE, Settings
+from erreview.config import ADJUSTABLE, SettingRefused, Settings
 from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
@@ -233,11 +234,15 @@ def effective_settings(engine: Engine, base: Settings) -> Settings:
 def change_setting(engine: Engine, base: Settings, name: str, value: str | None, *, user: str) -> Settings:
     """Validate and store one adjustable setting (``None`` restores the default); audited."""
     if name not in ADJUSTABLE:
-        raise ValueError(f"{name} cannot be changed in the app")
+        raise SettingRefused(f"{name} cannot be changed in the app")
     candidate = effective_settings(engine, base).model_dump() | {
         name: value if value is not None else Settings.model_fields[name].default
     }
-    Settings.model_validate(candidate)  # raises a clear pydantic error for a bad value
+    try:
+        Settings.model_validate(candidate)
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise SettingRefused(f"{name.replace('_', ' ')}: {reasons}") from None
     with store.session_scope(engine) as session:
         store.set_setting_override(session, name, value)
         audit.append(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from erreview import service, store
-from erreview.auth import UserError, add_user, users
+from erreview.auth import add_user, users
 from erreview.config import ADJUSTABLE, Settings, get_settings
+from erreview.errors import ErreviewError
 from erreview.review.roles import ROLE_LABELS, Role
 from erreview.review.workflow import Rules
 from erreview.store import audit
@@ -40,8 +40,8 @@ with users_tab:
                     by=actor.username,
                 )
                 st.success(f"Saved {username}.")
-            except UserError as exc:
-                show_error(str(exc))
+            except ErreviewError as exc:
+                show_error(exc.message)
 
 with settings_tab:
     current = settings()
@@ -60,14 +60,14 @@ with settings_tab:
                     if raw.strip() != ("" if before is None else str(before)):
                         service.change_setting(engine(), get_settings(), name, raw.strip() or None, user=actor.username)
                 st.success("Settings saved.")
-            except (ValidationError, ValueError) as exc:
-                show_error(f"Not saved: {exc}")
+            except ErreviewError as exc:
+                show_error(f"Not saved: {exc.message}")
 
 with templates_tab:
     try:
         templates = Rules.from_settings(settings()).templates
-    except ValueError as exc:
-        show_error(str(exc))
+    except ErreviewError as exc:
+        show_error(exc.message)
         templates = {}
     for (template_id, version), template in sorted(templates.items()):
         with st.expander(f"{template.title} — {template_id} v{version}"):

@@ -6,23 +6,22 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
-from erreview.review.lifecycle import ACTION_LABELS, STAGE_LABELS, Action, Stage, TransitionRefused
-from erreview.review.roles import AccessDenied, Role
-from erreview.review.screening import IdentifierInText
+from erreview.errors import ErreviewError
+from erreview.review.lifecycle import ACTION_LABELS, STAGE_LABELS, Action, Stage
+from erreview.review.roles import Role
 from erreview.review.workflow import (
     ACTION_VALUES,
     NewCase,
-    NotFound,
     Rules,
     case_detail,
     create_case,
     list_cases,
     transition,
 )
-from erreview.store.workflow import StaleEdit
 from erreview.vocab import AllegationCategory, CaseType, Gender, ReferralSource
-from panels.common import choose_case, engine, flash, require, settings, show_error, show_flash
+from panels.common import choose_case, engine, flash, plain_validation, require, settings, show_error, show_flash
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Cases")
@@ -58,8 +57,10 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
                 case_id = create_case(engine(), settings(), new, actor=actor)
                 st.success(f"Case {case_id} created. You are its case lead.")
                 st.session_state["case_id"] = case_id
-            except (TransitionRefused, AccessDenied, ValueError) as exc:
-                show_error(f"The concern was not saved: {exc}")
+            except ErreviewError as exc:
+                show_error(f"The concern was not saved: {exc.message}")
+            except ValidationError as exc:  # the form's own fields (pydantic), not a library refusal
+                show_error(f"The concern was not saved: {plain_validation(exc)}")
 
 cases = list_cases(engine(), actor=actor)
 if cases.empty:
@@ -100,8 +101,8 @@ case_id = choose_case("Open case", list(shown["case_id"]))
 
 try:
     detail = case_detail(engine(), case_id, actor=actor)
-except (AccessDenied, NotFound) as exc:
-    show_error(str(exc))
+except ErreviewError as exc:
+    show_error(exc.message)
     st.stop()
 
 st.header(f"{case_id}: {detail.stage_label}")
@@ -141,7 +142,7 @@ if detail.actions:
                 )
                 flash(f"Saved: {ACTION_LABELS[Action(action)]}.")
                 st.rerun()
-            except (TransitionRefused, StaleEdit, AccessDenied, IdentifierInText) as exc:
-                show_error(str(exc))
+            except ErreviewError as exc:
+                show_error(exc.message)
 elif actor.role is Role.PANEL_MEMBER:
     st.info("Panel members review cases on the Panel check screen.")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
 from erreview import service, store
 from erreview.auth import actor_for_identity
@@ -96,6 +97,14 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         st.success(message, icon=":material/check_circle:")
+
+
+def plain_validation(exc: ValidationError) -> str:
+    """A form's field errors as plain words (field: reason), without pydantic's links and type names."""
+    return "; ".join(
+        f"{' '.join(str(p) for p in e['loc']).replace('_', ' ')}: {e['msg']}" if e["loc"] else str(e["msg"])
+        for e in exc.errors()
+    )
 
 
 def show_error(message: str) -> None:

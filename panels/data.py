@@ -6,10 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from erreview import service
-from erreview.problems import ImportRejected
-from erreview.pseudonym import PseudonymKeyError
+from erreview.errors import ErreviewError
 from erreview.review.roles import Role
-from erreview.store import KeyMismatch
 from panels.common import completeness, data_key, engine, require, settings, show_error
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST)
@@ -49,10 +47,8 @@ if workforce or cases:
                         user=actor.username,
                     )
                 st.success(summary.to_text())
-            except ImportRejected as exc:
-                show_error(exc.report.to_text())
-            except (KeyMismatch, PseudonymKeyError) as exc:
-                show_error(str(exc))
+            except ErreviewError as exc:
+                show_error(exc.message)
     else:
         show_error(f"{len(report.problems)} problem(s) found; nothing will be imported until they are fixed.")
         st.dataframe(pd.DataFrame([p.as_dict() for p in report.sorted()]), hide_index=True)

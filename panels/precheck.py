@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
+from erreview.errors import ErreviewError
 from erreview.review.checklists import ANSWER_LABELS, latest
 from erreview.review.context import comparables_for, disparity_context
 from erreview.review.lifecycle import Stage, Step
@@ -19,9 +21,9 @@ from erreview.review.panel import (
     Rules,
     review_problems,
 )
-from erreview.review.roles import AccessDenied, Role
+from erreview.review.roles import Role
 from erreview.review.workflow import case_detail, list_cases, submit_review
-from panels.common import choose_case, engine, fmt_ratio, require, settings, show_error
+from panels.common import choose_case, engine, fmt_ratio, plain_validation, require, settings, show_error
 
 MEMBER_SLOTS = 5
 
@@ -58,8 +60,8 @@ with context_col:
         st.markdown(comparison.summary())
         if not comparison.suppressed:
             st.dataframe(comparison.cases.drop(columns=["distance"]).head(15), hide_index=True)
-    except AccessDenied as exc:
-        show_error(str(exc))
+    except ErreviewError as exc:
+        show_error(exc.message)
     st.subheader("Disparity at the decision to go formal")
     ctx = disparity_context(engine(), case_id, actor=actor)
     for label, result in (("Trust", ctx.trust), (f"Division: {ctx.division_name}", ctx.division)):
@@ -172,5 +174,7 @@ with form_col:
                 st.success(f"Review {review_id} submitted: {DECISION_LABELS[decision]}.")
             except ReviewRejected as exc:
                 show_error("The review was not submitted:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
-            except (AccessDenied, ValueError) as exc:
-                show_error(f"The review was not submitted: {exc}")
+            except ErreviewError as exc:
+                show_error(f"The review was not submitted: {exc.message}")
+            except ValidationError as exc:  # the form's own fields (pydantic), not a library refusal
+                show_error(f"The review was not submitted: {plain_validation(exc)}")

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from erreview.errors import ErreviewError
 from erreview.review.lifecycle import Step
 
 AnswerType = Literal["yes_no_na", "text"]
@@ -21,7 +22,7 @@ Answer = Literal["yes", "no", "not_applicable"]
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_applicable": "Not applicable"}
 
 
-class TemplateError(ValueError):
+class TemplateError(ErreviewError, ValueError):
     """A template file that cannot be used; the message names the file and field."""
 
 

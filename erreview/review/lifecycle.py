@@ -14,6 +14,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from erreview.errors import ErreviewError
+
 
 class Stage(StrEnum):
     CONCERN_RAISED = "concern_raised"
@@ -110,7 +112,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Stage], Stage | None]] = {
 GATES: dict[Action, Step] = {Action.START_FORMAL: Step.FORMAL_INVESTIGATION, Action.SUSPEND: Step.SUSPENSION}
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(ErreviewError, ValueError):
     """The action is not possible from the case's stage, or its gate is shut; the message says why."""
 
 

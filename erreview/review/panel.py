@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from erreview.config import Settings
+from erreview.errors import ErreviewError
 from erreview.models import PanelReview
 from erreview.review.checklists import Answer, Template, all_templates
 from erreview.review.lifecycle import STAGE_LABELS, Stage, Step
@@ -45,7 +46,7 @@ class Rules:
         return cls(steps, settings.quorum_members, settings.quorum_independent, all_templates(settings.template_dir))
 
 
-class ReviewRejected(ValueError):
+class ReviewRejected(ErreviewError, ValueError):
     """A review that cannot be submitted; ``problems`` lists every reason."""
 
     def __init__(self, problems: list[str]):

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
+from erreview.errors import ErreviewError
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -44,7 +46,7 @@ CASE_LEVEL_ROLES = frozenset({Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER})
 AGGREGATE_ROLES = frozenset(Role)
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(ErreviewError, PermissionError):
     """The actor's role or relationship to the case does not allow this."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from erreview.errors import ErreviewError
+
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Ten digits, optionally written 3-3-4 with spaces or hyphens, not inside a longer number.
 _TEN_DIGITS = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
@@ -58,7 +60,7 @@ def identifiers_in(text: str) -> list[str]:
     return found
 
 
-class IdentifierInText(ValueError):
+class IdentifierInText(ErreviewError, ValueError):
     def __init__(self, field: str, kinds: list[str]):
         self.field, self.kinds = field, kinds
         super().__init__(f"{field} appears to contain {' and '.join(kinds)}; remove it: notes must not identify anyone")

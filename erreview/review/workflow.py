@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from erreview import store
 from erreview.config import Settings
+from erreview.errors import ErreviewError
 from erreview.ingest import pseudonymise_frame, validate_cases
 from erreview.models import CaseWork, ErCase, PanelReview
 from erreview.pseudonym import key_fingerprint, load_or_create_key
@@ -49,7 +50,7 @@ from erreview.store import workflow as ws
 from erreview.vocab import CASE_COLUMNS
 
 
-class NotFound(LookupError):
+class NotFound(ErreviewError, LookupError):
     pass
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, event, func, insert, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, create_engine
 
+from erreview.errors import ErreviewError
 from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceRecord
 from erreview.vocab import CaseType
 
@@ -30,7 +31,7 @@ KEY_FINGERPRINT = "pseudonym_key_fingerprint"
 BATCH_ROWS = 20_000
 
 
-class KeyMismatch(RuntimeError):
+class KeyMismatch(ErreviewError, RuntimeError):
     """The database was built under a different pseudonym key."""
 
 

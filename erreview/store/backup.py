@@ -10,8 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from erreview.errors import ErreviewError
 
-class BackupError(RuntimeError):
+
+class BackupError(ErreviewError, RuntimeError):
     pass
 
 

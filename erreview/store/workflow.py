@@ -10,10 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from erreview.errors import ErreviewError
 from erreview.models import AppUser, CaseWork, ErCase, PanelReview
 
 
-class StaleEdit(RuntimeError):
+class StaleEdit(ErreviewError, RuntimeError):
     """Someone else saved this record since it was read (optimistic locking)."""
 
 
