@@ -21,14 +21,17 @@ from erreview.problems import Problem
 from erreview.pseudonym import pseudonymise
 from erreview.vocab import (
     CASE_COLUMNS,
+    CASE_DATE_COLUMNS,
     CASE_DATE_ORDER,
     CASE_ENUMS,
     CASE_REQUIRED,
+    COMPLAINT_CASE_TYPES,
     FREE_TEXT_COLUMNS,
     GENDER_ALIASES,
     WORKFORCE_COLUMNS,
     Gender,
     InvestigationOutcome,
+    Restriction,
     Route,
 )
 
@@ -237,7 +240,7 @@ def validate_cases(
     clean["person_id"] = frame["person_id"]
     for column in CASE_ENUMS:
         clean[column] = _enum(frame, column, file, out)
-    for column in CASE_DATE_ORDER:
+    for column in CASE_DATE_COLUMNS:
         clean[column] = _dates(frame, column, file, today, out)
     _case_rules(frame, clean, file, out)
     return clean, out
@@ -327,6 +330,8 @@ def _case_rules(frame: pd.DataFrame, clean: pd.DataFrame, file: str, out: list[P
         )
     )
 
+    _v2_rules(frame, clean, given, file, out)
+
     ids = frame["case_id"].astype(str)
     duplicated = ids.duplicated(keep="first") & (ids != "")
     if duplicated.any():
@@ -343,6 +348,58 @@ def _case_rules(frame: pd.DataFrame, clean: pd.DataFrame, file: str, out: list[P
                     f"duplicate case_id (first seen in row {first_row[str(ids.iat[r])]})",
                 )
             )
+
+
+#: Suspension dates in process order with the case dates around them (contract v2).
+_SUSPENSION_ORDER: tuple[str, ...] = ("route_date", "suspension_start_date", "suspension_end_date", "closed_date")
+
+
+def _v2_rules(
+    frame: pd.DataFrame, clean: pd.DataFrame, given: dict[str, pd.Series], file: str, out: list[Problem]
+) -> None:
+    """Contract v2: suspension dates only on suspended cases and in order; complaint outcomes only on
+    grievance and bullying/harassment cases."""
+    restriction_known = clean["restriction"].notna() | ~given["restriction"]
+    suspended = clean["restriction"] == Restriction.SUSPENDED
+    for column in ("suspension_start_date", "suspension_end_date"):
+        out.extend(
+            _problems(
+                file,
+                frame,
+                given[column] & restriction_known & ~suspended,
+                column,
+                f"{column} is only allowed when restriction is suspended",
+            )
+        )
+    for i, earlier in enumerate(_SUSPENSION_ORDER):
+        for later in _SUSPENSION_ORDER[i + 1 :]:
+            if earlier not in ("suspension_start_date", "suspension_end_date") and later not in (
+                "suspension_start_date",
+                "suspension_end_date",
+            ):
+                continue  # route_date <= closed_date is already checked with the other case dates
+            wrong = clean[earlier].notna() & clean[later].notna() & (clean[earlier] > clean[later])
+            for r in _rows(wrong):
+                out.append(
+                    Problem(
+                        file,
+                        int(r) + FIRST_DATA_ROW,
+                        later,
+                        str(frame[later].iat[r]),
+                        f"{later} is before {earlier} ({frame[earlier].iat[r]})",
+                    )
+                )
+    type_known = clean["case_type"].notna()
+    complaint_type = clean["case_type"].isin([t.value for t in COMPLAINT_CASE_TYPES])
+    out.extend(
+        _problems(
+            file,
+            frame,
+            given["complaint_outcome"] & type_known & ~complaint_type,
+            "complaint_outcome",
+            "complaint_outcome is only allowed on grievance and bullying_harassment cases",
+        )
+    )
 
 
 def pseudonymise_frame(clean: pd.DataFrame, key: bytes) -> pd.DataFrame:

@@ -63,6 +63,11 @@ class ErCase(SQLModel, table=True):
     appeal_outcome: str | None = Field(default=None, max_length=32)
     regulator_referral: str | None = Field(default=None, max_length=8)
     closed_date: date | None = None
+    #: Contract v2: first and last day of a suspension (end empty = still suspended).
+    suspension_start_date: date | None = None
+    suspension_end_date: date | None = None
+    #: Contract v2: outcome of a grievance or bullying/harassment complaint raised by the person.
+    complaint_outcome: str | None = Field(default=None, max_length=32)
     #: Optimistic-locking counter: a save must name the version it read.
     version: int = Field(default=1)
     updated_at: datetime | None = None

@@ -174,6 +174,9 @@ class SynthConfig:
     white_suspension: float = 0.12
     dismissal_rr: float = 1.0
     white_dismissal: float = 0.15
+    #: Complaints (grievance, bullying/harassment) raised by BME staff upheld this much as often (contract v2).
+    complaint_upheld_rr: float = 0.75
+    white_complaint_upheld: float = 0.45
 
     @property
     def first_period(self) -> Period:
@@ -392,10 +395,61 @@ def _cases_for_period(
     frame["appeal_outcome"] = np.where(has_sanction & (sanction != "no_action"), appeal, "")
     frame["regulator_referral"] = np.where(is_formal & ~open_case, referral_reg, "")
     frame["closed_date"] = np.where(open_case | (frame["initial_route"] == "").to_numpy(), np.datetime64("NaT"), closed)
-    for column in ("opened_date", "route_date", "formal_investigation_date", "closed_date"):
+    _v2_columns(config, period, frame, s_bme, as_of)
+    for column in (
+        "opened_date",
+        "route_date",
+        "formal_investigation_date",
+        "closed_date",
+        "suspension_start_date",
+        "suspension_end_date",
+    ):
         values = pd.to_datetime(frame[column])
         frame[column] = values.dt.strftime("%Y-%m-%d").fillna("")
     return frame
+
+
+def _v2_columns(
+    config: SynthConfig, period: Period, frame: pd.DataFrame, bme: np.ndarray, as_of: np.datetime64
+) -> None:
+    """Contract v2 columns: suspension dates, complaint outcomes and the two newer sanctions.
+
+    Drawn from their own generator (seeded by the run's seed and the period), so adding them left every
+    v1 column of a seeded run exactly as it was.
+    """
+    rng = np.random.default_rng([config.seed, period.start.toordinal()])
+    n = len(frame)
+    # Milder sanctions split: some first written warnings are formal verbal warnings, some final written
+    # warnings action short of dismissal. Neither changes whether a sanction was formal or a dismissal.
+    sanction = frame["sanction"].to_numpy(dtype=object).copy()
+    u = rng.random(n)
+    sanction[(sanction == "first_written_warning") & (u < 0.25)] = "formal_verbal_warning"
+    sanction[(sanction == "final_written_warning") & (u < 0.15)] = "action_short_of_dismissal"
+    frame["sanction"] = sanction
+
+    suspended = (frame["restriction"] == "suspended").to_numpy()
+    formal_date = pd.to_datetime(frame["formal_investigation_date"]).to_numpy()
+    closed = pd.to_datetime(frame["closed_date"]).to_numpy()
+    start = formal_date + _days(rng, 0, 7, n)
+    end = start + _days(rng, 14, 150, n)
+    end = np.where(~np.isnat(closed) & (end > closed), closed, end)
+    has_start = suspended & ~np.isnat(start) & (start <= as_of)
+    # An end after the data's last day is not known yet: still suspended.
+    has_end = has_start & (end <= as_of)
+    frame["suspension_start_date"] = np.where(has_start, start, np.datetime64("NaT"))
+    frame["suspension_end_date"] = np.where(has_end, end, np.datetime64("NaT"))
+
+    complaint = frame["case_type"].isin(["grievance", "bullying_harassment"]).to_numpy()
+    decided = complaint & ~np.isnat(closed)
+    p_upheld = np.where(bme, config.white_complaint_upheld * config.complaint_upheld_rr, config.white_complaint_upheld)
+    u = rng.random(n)
+    withdrawn = rng.random(n) < 0.08
+    outcome = np.where(
+        withdrawn,
+        "withdrawn",
+        np.where(u < p_upheld * 0.7, "upheld", np.where(u < p_upheld, "partially_upheld", "not_upheld")),
+    )
+    frame["complaint_outcome"] = np.where(decided, outcome, "")
 
 
 def write_synthetic(config: SynthConfig, out: Path) -> list[Path]:

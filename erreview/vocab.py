@@ -81,9 +81,13 @@ class InvestigationOutcome(StrEnum):
 
 
 class Sanction(StrEnum):
+    """Outcomes of a hearing, mildest to most severe (contract §2, v2 adds two)."""
+
     NO_ACTION = "no_action"
+    FORMAL_VERBAL_WARNING = "formal_verbal_warning"
     FIRST_WRITTEN_WARNING = "first_written_warning"
     FINAL_WRITTEN_WARNING = "final_written_warning"
+    ACTION_SHORT_OF_DISMISSAL = "action_short_of_dismissal"
     DISMISSAL = "dismissal"
 
 
@@ -91,6 +95,19 @@ class AppealOutcome(StrEnum):
     UPHELD = "upheld"
     PARTIALLY_UPHELD = "partially_upheld"
     NOT_UPHELD = "not_upheld"
+
+
+class ComplaintOutcome(StrEnum):
+    """Outcome of a grievance or bullying/harassment complaint raised by a member of staff (contract v2)."""
+
+    UPHELD = "upheld"
+    PARTIALLY_UPHELD = "partially_upheld"
+    NOT_UPHELD = "not_upheld"
+    WITHDRAWN = "withdrawn"
+
+
+#: Case types where the person is the member of staff who raised the complaint (contract §2).
+COMPLAINT_CASE_TYPES: frozenset[CaseType] = frozenset({CaseType.GRIEVANCE, CaseType.BULLYING_HARASSMENT})
 
 
 class YesNo(StrEnum):
@@ -143,10 +160,18 @@ CASE_COLUMNS: tuple[str, ...] = (
     "appeal_outcome",
     "regulator_referral",
     "closed_date",
+    # Contract v2: optional, a file without them imports as before.
+    "suspension_start_date",
+    "suspension_end_date",
+    "complaint_outcome",
 )
 CASE_REQUIRED: frozenset[str] = frozenset(CASE_COLUMNS[:11])
 #: Case columns holding a date, in the order the contract requires them to be ordered.
 CASE_DATE_ORDER: tuple[str, ...] = ("opened_date", "route_date", "formal_investigation_date", "closed_date")
+#: Suspension dates (contract v2): ``route_date <= start <= end <= closed_date`` where present.
+SUSPENSION_DATES: tuple[str, ...] = ("suspension_start_date", "suspension_end_date")
+#: Every date column of cases.csv.
+CASE_DATE_COLUMNS: tuple[str, ...] = (*CASE_DATE_ORDER, *SUSPENSION_DATES)
 #: Enumerated case columns and their vocabularies.
 CASE_ENUMS: dict[str, type[StrEnum]] = {
     "case_type": CaseType,
@@ -158,5 +183,6 @@ CASE_ENUMS: dict[str, type[StrEnum]] = {
     "sanction": Sanction,
     "appeal_outcome": AppealOutcome,
     "regulator_referral": YesNo,
+    "complaint_outcome": ComplaintOutcome,
 }
 FREE_TEXT_COLUMNS: tuple[str, ...] = ("band", "staff_group", "division")

@@ -270,3 +270,89 @@ def test_import_rejected_carries_the_report(engine, settings):
     with pytest.raises(ImportRejected) as info:
         service.import_files(engine, settings, cases=BROKEN)
     assert len(info.value.report.problems) == 5
+
+
+# --- contract v2 columns: suspension dates, complaint outcomes, new sanctions ---------------------------
+
+SUSPENDED = GOOD | {"suspension_start_date": "2025-01-12", "suspension_end_date": "2025-03-01"}
+GRIEVANCE = GOOD | {
+    "case_type": "grievance",
+    "initial_route": "",
+    "route_date": "",
+    "formal_investigation_date": "",
+    "restriction": "",
+    "investigation_outcome": "",
+    "sanction": "",
+    "appeal_outcome": "",
+    "regulator_referral": "",
+    "complaint_outcome": "partially_upheld",
+}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        SUSPENDED,
+        SUSPENDED | {"suspension_end_date": ""},  # still suspended
+        GOOD | {"sanction": "formal_verbal_warning"},
+        GOOD | {"sanction": "Action_Short_Of_Dismissal"},
+        GRIEVANCE,
+        GRIEVANCE | {"case_type": "bullying_harassment", "complaint_outcome": "withdrawn"},
+    ],
+)
+def test_v2_valid_rows(row):
+    assert problems_of(row) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "reason_part"),
+    [
+        ({"suspension_start_date": "2025-01-04"}, "suspension_start_date", "before route_date"),
+        ({"suspension_end_date": "2025-01-11"}, "suspension_end_date", "before suspension_start_date"),
+        ({"suspension_end_date": "2025-07-01"}, "closed_date", "before suspension_end_date"),
+        ({"restriction": "restricted_duties"}, "suspension_start_date", "only allowed when restriction is suspended"),
+        ({"restriction": "none"}, "suspension_end_date", "only allowed when restriction is suspended"),
+        ({"suspension_start_date": "2025-13-01"}, "suspension_start_date", "YYYY-MM-DD"),
+        ({"complaint_outcome": "upheld"}, "complaint_outcome", "only allowed on grievance and bullying_harassment"),
+        ({"sanction": "verbal_warning"}, "sanction", "must be one of"),
+    ],
+)
+def test_v2_rules(change, column, reason_part):
+    found = problems_of(SUSPENDED | change)
+    assert any(c == column and reason_part in r for _, c, r in found), found
+
+
+def test_v2_complaint_outcome_vocabulary():
+    found = problems_of(GRIEVANCE | {"complaint_outcome": "resolved"})
+    assert any(c == "complaint_outcome" and "must be one of" in r for _, c, r in found), found
+
+
+def test_a_v1_file_without_the_v2_columns_still_imports():
+    v1 = [c for c in CASE_COLUMNS if c not in ("suspension_start_date", "suspension_end_date", "complaint_outcome")]
+    frame = pd.DataFrame([{c: GOOD[c] for c in v1}], dtype=str)
+    _, problems = validate_cases(frame, today=TODAY)
+    assert problems == []
+
+
+def test_edge_cases_import_alone_and_keep_the_v2_columns(cli, tmp_path):
+    from erreview.cli import app
+
+    url = database_url(tmp_path, "edge.db")
+    result = cli.invoke(app, ["--db", url, "import", "--cases", str(EXAMPLES / "edge_cases.csv")])
+    assert result.exit_code == 0, result.stderr
+    raw = pd.read_csv(EXAMPLES / "edge_cases.csv", dtype=str, keep_default_na=False)
+    engine = store.make_engine(url)
+    try:
+        with store.session_scope(engine) as session:
+            stored = store.cases_frame(session).set_index("case_id").sort_index()
+    finally:
+        engine.dispose()
+    raw = raw.set_index("case_id").sort_index()
+    assert len(stored) == len(raw)
+    for column in ("suspension_start_date", "suspension_end_date"):
+        expected = raw[column].replace("", None)
+        got = stored[column].dt.strftime("%Y-%m-%d").where(stored[column].notna(), None)
+        assert got.tolist() == expected.tolist(), column
+        assert expected.notna().any(), f"the edge file has {column} values"
+    assert (stored["complaint_outcome"].fillna("") == raw["complaint_outcome"].str.lower()).all()
+    assert set(stored["sanction"].dropna()) == set(raw["sanction"].replace("", None).dropna())

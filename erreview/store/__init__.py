@@ -22,7 +22,7 @@ from sqlmodel import Session, col, create_engine
 
 from erreview.errors import ErreviewError
 from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceRecord
-from erreview.vocab import CaseType
+from erreview.vocab import CASE_DATE_COLUMNS, CaseType
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +335,7 @@ def cases_frame(
         query = query.where(col(ErCase.opened_date) <= opened_to)
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=CASE_FIELDS)
-    for column in ("opened_date", "route_date", "formal_investigation_date", "closed_date"):
+    for column in CASE_DATE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column])
     return frame
 
