@@ -130,7 +130,7 @@ def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int =
         ]
     )
     order = list(table["label"])
-    return (
+    chart: alt.Chart = (
         alt.Chart(long)
         .mark_bar()
         .encode(
@@ -149,6 +149,7 @@ def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int =
         )
         .properties(width=width, height=height)
     )
+    return chart
 
 
 def decision_ratio_chart(

@@ -51,7 +51,8 @@ def _strip(frame: pd.DataFrame) -> pd.DataFrame:
     """Lower-case column names and trimmed string cells (``None``/NaN become ``""``)."""
     out = frame.fillna("").astype(str)
     out.columns = [str(c).strip().lower() for c in out.columns]
-    return out.apply(lambda column: column.str.strip()).reset_index(drop=True)
+    stripped: pd.DataFrame = out.apply(lambda column: column.str.strip())
+    return stripped.reset_index(drop=True)
 
 
 def _rows(mask: pd.Series | np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,7 +192,7 @@ class SynthConfig:
         return self.intervention or date(max(self.end_fy - 1, self.end_fy - self.years + 1), 4, 1)
 
 
-def _choice(rng: np.random.Generator, options: list, weights: list[float], size: int) -> np.ndarray:
+def _choice(rng: np.random.Generator, options: list[Any], weights: list[float], size: int) -> np.ndarray:
     p = np.asarray(weights, dtype=float)
     return rng.choice(np.asarray(options, dtype=object), size=size, p=p / p.sum())
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine as Engine  # re-exported: callers type their engines as store.Engine
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, create_engine
 
