@@ -180,19 +180,21 @@ def decisions(
     start, end = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
     if start and end and start > end:
         raise fail(f"--from {start} is after --to {end}")
-    results = service.decision_results(_engine(), opened_from=start, opened_to=end)
+    engine = _engine()
+    results = service.decision_results(engine, opened_from=start, opened_to=end)
+    complaints = service.complaint_results(engine, opened_from=start, opened_to=end)
     if as_json:
-        _print_json({"decision_points": [r.as_json() for r in results]})
+        _print_json({"decision_points": [r.as_json() for r in results], "complaints": complaints.as_json()})
         return
     typer.echo(f"{'decision point':<22}{'BME':>14}{'White':>14}{'ratio':>7}  {'95% CI':<13}{'band':<12}{'q':>6}  flag")
-    for r in results:
+    for r in [*results, complaints]:
         e = r.estimate
         band = e.band.value if e.band else "n/a"
         q = "n/a" if r.q_value is None else f"{r.q_value:.3f}"
+        flag = r.flag.value + (" (harms BME staff)" if r.adverse else "")
         typer.echo(
             f"{r.point.name:<22}{r.bme.events:>6}/{r.bme.n:<7}{r.white.events:>6}/{r.white.n:<7}"
-            f"{_fmt(e.ratio):>7}  {_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<13}{band:<12}{q:>6}  "
-            f"{e.flag.value}"
+            f"{_fmt(e.ratio):>7}  {_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<13}{band:<12}{q:>6}  {flag}"
         )
 
 

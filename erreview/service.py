@@ -24,7 +24,7 @@ from erreview.metrics.breakdowns import (
     dimension_rates,
     intersection_from_rates,
 )
-from erreview.metrics.decisions import DecisionResult, decision_rows, decision_table
+from erreview.metrics.decisions import DecisionResult, complaint_result, decision_rows, decision_table
 from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
@@ -187,6 +187,15 @@ def decision_results(
     return decision_table(disciplinary_cases(engine, opened_from=opened_from, opened_to=opened_to))
 
 
+def complaint_results(
+    engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None
+) -> DecisionResult:
+    """Contract §4.3: complaints raised by staff (grievance, bullying and harassment) opened in the window."""
+    with store.session_scope(engine) as session:
+        cases = store.cases_frame(session, opened_from=opened_from, opened_to=opened_to)
+    return complaint_result(cases)
+
+
 @dataclass(frozen=True)
 class DecisionAnalysis:
     """Everything the Decision points screen and the review pack show, from one pass over the cases."""
@@ -338,6 +347,7 @@ __all__ = [
     "ImportSummary",
     "change_setting",
     "check_files",
+    "complaint_results",
     "current_data_version",
     "decision_analysis",
     "decision_results",

@@ -12,7 +12,7 @@ from scipy.stats import fisher_exact
 
 from erreview import service
 from erreview.cli import app
-from erreview.metrics.decisions import DECISION_POINTS, decision_rows, decision_table
+from erreview.metrics.decisions import COMPLAINT_POINT, DECISION_POINTS, decision_rows, decision_table
 from erreview.metrics.groups import group_rates, group_rates_naive
 from erreview.synth import SynthConfig, generate
 
@@ -53,7 +53,8 @@ def test_bad_dates_are_refused(cli, imported):
 def test_text_output(cli, imported):
     result = cli.invoke(app, ["--db", imported, "decisions"])
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == [p.name for p in DECISION_POINTS]
+    names = [line.split()[0] for line in result.stdout.splitlines()[1:]]
+    assert names == [*(p.name for p in DECISION_POINTS), COMPLAINT_POINT.name]
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def test_planted_gaps_are_flagged_and_only_they(seed, engine, settings, tmp_path
         flag is expected, which is why the table carries q-values.
         """
         r = results[name]
-        return r.estimate.flag.value == "disparity" and r.q_value < 0.05
+        return r.flag.value == "disparity" and r.q_value < 0.05
 
     assert found("formal_investigation") and found("suspension")
     for name in ("case_to_answer", "formal_sanction", "dismissal", "appeal_upheld", "regulator_referral"):

@@ -148,7 +148,7 @@ def summary_lines(inputs: PackInputs) -> list[str]:
     flagged = [
         d
         for d in inputs.decisions
-        if d.estimate.flag.value == "disparity"
+        if d.flag.value == "disparity"
         and not _small(d.bme.n, d.bme.events, d.white.n, d.white.events, threshold=inputs.threshold)
     ]
     if flagged:

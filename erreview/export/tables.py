@@ -138,7 +138,7 @@ def decision_points_table(results: Sequence[DecisionResult], threshold: int) -> 
             "95% CI low": _show(fmt_ratio(est.ci_low), any_hidden),
             "95% CI high": _show(fmt_ratio(est.ci_high), any_hidden),
             "Band": _show(est.band.value if est.band else "", any_hidden),
-            "Flag": _show(est.flag.value, any_hidden),
+            "Flag": _show(r.flag.value, any_hidden),
             "Fisher p": _show(fmt_p(r.fisher_p), any_hidden),
             "q (BH)": _show(fmt_p(r.q_value), any_hidden),
         }

@@ -1,10 +1,12 @@
-"""Decision points: where in the ER process the gap opens (contract §4.2).
+"""Decision points: where in the ER process the gap opens (contract §4.2), and complaints raised by
+staff (§4.3).
 
 Each decision point is a population (the disciplinary cases that reached the step) and an event (what
 happened to them there). For each, the rate per WRES group and per broad ethnic group, the ratio
-``rate(BME) / rate(White)`` with its Katz interval, band, significance and flag, as for indicator 3.
-Beyond the contract: Fisher's exact p-value, the absolute rate difference, a Benjamini–Hochberg q-value
-across the table, and each broad group's ratio to White.
+``rate(BME) / rate(White)`` with its Katz interval and band as for indicator 3, then the v2 flag rule
+(:mod:`erreview.metrics.flags`): Fisher's exact p, a Benjamini–Hochberg q over the table, side, flag and
+whether the side is the one that harms BME staff. Beyond the contract: the absolute rate difference and
+each broad group's ratio to White.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from scipy.stats import fisher_exact
-from statsmodels.stats.multitest import multipletests
 
+from erreview.metrics.flags import ABOVE, BELOW, Assessment, Side, assess_all
 from erreview.metrics.groups import EVENT, RatesFn, group_rates
 from erreview.metrics.ratio import RatioEstimate, rate, relative_likelihood
 from erreview.vocab import (
     AppealOutcome,
     BroadGroup,
+    CaseType,
+    Flag,
     InvestigationOutcome,
     Restriction,
     Route,
@@ -50,6 +53,10 @@ class DecisionPoint:
     question: str
     population: Mask
     event: Mask
+    #: The side of parity that disadvantages BME staff at this step (contract §4.2).
+    harm_direction: Side = ABOVE
+    #: What a ratio on the harmful side means for BME staff, in plain words.
+    harm: str = ""
 
 
 DECISION_POINTS: tuple[DecisionPoint, ...] = (
@@ -59,6 +66,7 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Once a concern is raised, does it go to formal investigation?",
         _set("initial_route"),
         _formal,
+        harm="BME staff's concerns go to formal investigation more often",
     ),
     DecisionPoint(
         "suspension",
@@ -66,6 +74,7 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Is a formal case suspended?",
         _formal,
         lambda c: c["restriction"] == Restriction.SUSPENDED,
+        harm="BME staff under formal investigation are suspended more often",
     ),
     DecisionPoint(
         "case_to_answer",
@@ -73,6 +82,8 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Does the investigation find a case to answer (hearing or fast track)?",
         lambda c: _formal(c) & c["investigation_outcome"].notna(),
         lambda c: c["investigation_outcome"].isin([InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK]),
+        harm_direction=BELOW,
+        harm="fewer cases to answer means BME staff were more often put through a formal investigation without cause",
     ),
     DecisionPoint(
         "formal_sanction",
@@ -80,6 +91,7 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Does a decided case end in a formal sanction?",
         _set("sanction"),
         lambda c: c["sanction"] != Sanction.NO_ACTION,
+        harm="BME staff's decided cases end in a formal sanction more often",
     ),
     DecisionPoint(
         "dismissal",
@@ -87,6 +99,7 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Does a decided case end in dismissal?",
         _set("sanction"),
         lambda c: c["sanction"] == Sanction.DISMISSAL,
+        harm="BME staff's decided cases end in dismissal more often",
     ),
     DecisionPoint(
         "appeal_upheld",
@@ -94,6 +107,7 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Is an appeal upheld in whole or in part?",
         _set("appeal_outcome"),
         lambda c: c["appeal_outcome"].isin([AppealOutcome.UPHELD, AppealOutcome.PARTIALLY_UPHELD]),
+        harm="more of BME staff's appeals succeed, so more of their original outcomes were wrong",
     ),
     DecisionPoint(
         "regulator_referral",
@@ -101,27 +115,55 @@ DECISION_POINTS: tuple[DecisionPoint, ...] = (
         "Is a formal case referred to a regulator?",
         _formal,
         lambda c: c["regulator_referral"] == YesNo.YES,
+        harm="BME staff under formal investigation are referred to a regulator more often",
     ),
 )
 POINTS_BY_NAME = {p.name: p for p in DECISION_POINTS}
+
+#: Outcomes of a complaint that count as upheld (contract §4.3), and the one that takes it out.
+UPHELD_COMPLAINTS = ("upheld", "partially_upheld")
+WITHDRAWN_COMPLAINT = "withdrawn"
+COMPLAINT_TYPES = (CaseType.GRIEVANCE.value, CaseType.BULLYING_HARASSMENT.value)
+
+
+def _complaint_population(c: pd.DataFrame) -> pd.Series:
+    if "complaint_outcome" not in c:
+        return pd.Series(False, index=c.index)
+    outcome = c["complaint_outcome"]
+    return c["case_type"].isin(COMPLAINT_TYPES) & outcome.notna() & (outcome != WITHDRAWN_COMPLAINT)
+
+
+#: Contract §4.3: complaints raised by staff (the person is the one who raised it), upheld in whole or part.
+COMPLAINT_POINT = DecisionPoint(
+    "complaint_upheld",
+    "Complaint upheld",
+    "Is a grievance or bullying and harassment complaint raised by a member of staff upheld, in whole or in part?",
+    _complaint_population,
+    lambda c: (
+        c["complaint_outcome"].isin(UPHELD_COMPLAINTS) if "complaint_outcome" in c else pd.Series(False, index=c.index)
+    ),
+    harm_direction=BELOW,
+    harm="complaints raised by BME staff are upheld less often",
+)
 #: Columns a case frame needs for decision-point analysis.
 SUBJECT_COLUMNS = ("wres_group", "broad_group", "gender", "band", "staff_group", "division")
 
 
-def decision_rows(cases: pd.DataFrame) -> pd.DataFrame:
+def decision_rows(cases: pd.DataFrame, points: tuple[DecisionPoint, ...] = DECISION_POINTS) -> pd.DataFrame:
     """Long format: one row per (decision point, case that reached it) with the subject and ``event``.
 
-    ``cases`` are disciplinary cases with missing values as ``None``/NaN.
+    ``cases`` are disciplinary cases (any cases for :data:`COMPLAINT_POINT`) with missing values as
+    ``None``/NaN.
     """
     parts = []
-    for point in DECISION_POINTS:
+    for point in points:
         reached = point.population(cases).fillna(False).astype(bool)
         sub = cases.loc[reached, list(SUBJECT_COLUMNS)].copy()
         sub[EVENT] = point.event(cases.loc[reached]).fillna(False).astype(bool).to_numpy()
         sub.insert(0, "point", point.name)
         parts.append(sub)
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    rows["point"] = pd.Categorical(rows["point"], categories=[p.name for p in DECISION_POINTS])
+    rows["point"] = pd.Categorical(rows["point"], categories=[p.name for p in points])
     return rows
 
 
@@ -140,7 +182,7 @@ class Count:
 
 @dataclass(frozen=True)
 class DecisionResult:
-    """One decision point: counts by group, the BME/White ratio and the extras."""
+    """One decision point: counts by group, the BME/White ratio, the v2 flag fields and the extras."""
 
     point: DecisionPoint
     bme: Count
@@ -148,9 +190,33 @@ class DecisionResult:
     unknown: Count
     groups: dict[str, Count]
     estimate: RatioEstimate
-    fisher_p: float | None
+    assessment: Assessment
     group_ratios: dict[str, RatioEstimate] = field(default_factory=dict)
-    q_value: float | None = None
+
+    @property
+    def fisher_p(self) -> float | None:
+        return self.assessment.fisher_p
+
+    @property
+    def q_value(self) -> float | None:
+        return self.assessment.q
+
+    @property
+    def significant(self) -> bool | None:
+        """q < 0.05 (contract §4.2 v2), not the Katz interval; ``None`` when there is no test."""
+        return self.assessment.significant
+
+    @property
+    def side(self) -> Side | None:
+        return self.assessment.side
+
+    @property
+    def flag(self) -> Flag:
+        return self.assessment.flag
+
+    @property
+    def adverse(self) -> bool:
+        return self.assessment.adverse
 
     @property
     def difference(self) -> float | None:
@@ -161,22 +227,19 @@ class DecisionResult:
 
     def as_json(self) -> dict[str, Any]:
         """The element of ``decisions --json`` (contract §6)."""
+        band = self.estimate.band
         out: dict[str, Any] = {
             "name": self.point.name,
             "bme": self.bme.as_json(),
             "white": self.white.as_json(),
             "groups": {g: c.as_json() for g, c in self.groups.items()},
+            "ratio": self.estimate.ratio,
+            "ci_low": self.estimate.ci_low,
+            "ci_high": self.estimate.ci_high,
+            "band": band.value if band else None,
         }
-        out.update(self.estimate.as_json())
-        out["flag"] = self.estimate.flag.value
+        out.update(self.assessment.as_json())
         return out
-
-
-def _fisher(bme: Count, white: Count) -> float | None:
-    if bme.n == 0 or white.n == 0:
-        return None
-    table = [[bme.events, bme.n - bme.events], [white.events, white.n - white.events]]
-    return float(fisher_exact(table).pvalue)
 
 
 def _counts(rates: pd.DataFrame, column: str) -> dict[str, dict[str, Count]]:
@@ -187,63 +250,43 @@ def _counts(rates: pd.DataFrame, column: str) -> dict[str, dict[str, Count]]:
     return out
 
 
-def decision_table(cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates) -> list[DecisionResult]:
-    """Every decision point of contract §4.2 for these disciplinary cases, in process order."""
-    rows = decision_rows(cases)
-    by_wres = rates_fn(rows, ["point", "wres_group"])
-    by_broad = rates_fn(rows, ["point", "broad_group"])
-    results = []
-    wres_counts = _counts(by_wres, "wres_group")
-    broad_counts = _counts(by_broad, "broad_group")
-    for point in DECISION_POINTS:
+def _results(points: tuple[DecisionPoint, ...], cases: pd.DataFrame, rates_fn: RatesFn) -> list[DecisionResult]:
+    """The points' results over ``cases``, with q over these points only (one table)."""
+    rows = decision_rows(cases, points)
+    wres_counts = _counts(rates_fn(rows, ["point", "wres_group"]), "wres_group")
+    broad_counts = _counts(rates_fn(rows, ["point", "broad_group"]), "broad_group")
+    partial = []
+    for point in points:
         w = wres_counts.get(point.name, {})
-
-        def count(by_group: dict[str, Count], key: str) -> Count:
-            return by_group.get(key, Count(0, 0))
-
-        bme, white = count(w, WresGroup.BME), count(w, WresGroup.WHITE)
+        bme, white = w.get(WresGroup.BME, Count(0, 0)), w.get(WresGroup.WHITE, Count(0, 0))
         groups = broad_counts.get(point.name, {})
         ratios = {
             g: relative_likelihood(c.events, c.n, white.events, white.n)
             for g, c in groups.items()
             if g not in (BroadGroup.WHITE, BroadGroup.NOT_STATED)
         }
-        results.append(
-            DecisionResult(
-                point=point,
-                bme=bme,
-                white=white,
-                unknown=count(w, WresGroup.UNKNOWN),
-                groups=groups,
-                estimate=relative_likelihood(bme.events, bme.n, white.events, white.n),
-                fisher_p=_fisher(bme, white),
-                group_ratios=ratios,
-            )
-        )
-    return _with_q_values(results)
-
-
-def _with_q_values(results: list[DecisionResult]) -> list[DecisionResult]:
-    """Benjamini–Hochberg q-values across the table's Fisher p-values (seven tests at once)."""
-    tested = [(i, r.fisher_p) for i, r in enumerate(results) if r.fisher_p is not None]
-    if not tested:
-        return results
-    _, q, _, _ = multipletests([p for _, p in tested], method="fdr_bh")
-    q_by_index = {i: float(v) for (i, _), v in zip(tested, q, strict=True)}
+        estimate = relative_likelihood(bme.events, bme.n, white.events, white.n)
+        partial.append((point, bme, white, w.get(WresGroup.UNKNOWN, Count(0, 0)), groups, estimate, ratios))
+    assessments = assess_all(
+        [(est, b.events, b.n, wh.events, wh.n) for _, b, wh, _, _, est, _ in partial],
+        [p.harm_direction for p in points],
+    )
     return [
-        DecisionResult(
-            r.point,
-            r.bme,
-            r.white,
-            r.unknown,
-            r.groups,
-            r.estimate,
-            r.fisher_p,
-            r.group_ratios,
-            q_by_index.get(i),
-        )
-        for i, r in enumerate(results)
+        DecisionResult(point, bme, white, unknown, groups, est, assessment, ratios)
+        for (point, bme, white, unknown, groups, est, ratios), assessment in zip(partial, assessments, strict=True)
     ]
+
+
+def decision_table(cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates) -> list[DecisionResult]:
+    """Every decision point of contract §4.2 for these disciplinary cases, in process order, with q
+    over the seven points."""
+    return _results(DECISION_POINTS, cases, rates_fn)
+
+
+def complaint_result(cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates) -> DecisionResult:
+    """Contract §4.3 over cases of any type (only grievance and bullying/harassment ones with a complaint
+    outcome other than withdrawn count): its own one-row table, so q equals the Fisher p."""
+    return _results((COMPLAINT_POINT,), cases, rates_fn)[0]
 
 
 def decision_table_frame(results: list[DecisionResult]) -> pd.DataFrame:
@@ -264,10 +307,13 @@ def decision_table_frame(results: list[DecisionResult]) -> pd.DataFrame:
                 "ci_low": r.estimate.ci_low,
                 "ci_high": r.estimate.ci_high,
                 "band": r.estimate.band.value if r.estimate.band else None,
-                "significant": r.estimate.significant,
                 "fisher_p": r.fisher_p,
                 "q_value": r.q_value,
-                "flag": r.estimate.flag.value,
+                "significant": r.significant,
+                "side": r.side,
+                "harm_direction": r.point.harm_direction,
+                "flag": r.flag.value,
+                "adverse": r.adverse,
             }
             for r in results
         ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from erreview.errors import ErreviewError
 from erreview.vocab import Band, Flag
 
 #: The contract's z for a 95% interval (exactly this constant, not scipy's 1.959963984…).
@@ -17,6 +18,11 @@ Z95 = 1.959964
 #: The non-adverse range of *A fair experience for all* (2019): the four-fifths rule both ways.
 NON_ADVERSE_LOW = 0.80
 NON_ADVERSE_HIGH = 1.25
+
+
+class CountsError(ErreviewError, ValueError):
+    """Counts that cannot be right (more events than people, a negative count): a data error to report,
+    naming the counts, never a crash."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +81,11 @@ def relative_likelihood(a: int, n1: int, c: int, n2: int) -> RatioEstimate:
     """
     for name, value in (("a", a), ("n1", n1), ("c", c), ("n2", n2)):
         if value < 0:
-            raise ValueError(f"{name} must not be negative, got {value}")
-    if a > n1 or c > n2:
-        raise ValueError(f"events cannot exceed the population (a={a}, n1={n1}, c={c}, n2={n2})")
+            raise CountsError(f"{name} must not be negative, got {value}")
+    if a > n1:
+        raise CountsError(f"{a:,} BME events but only {n1:,} BME people in the population: events cannot exceed it")
+    if c > n2:
+        raise CountsError(f"{c:,} White events but only {n2:,} White people in the population: events cannot exceed it")
     if c == 0 or n1 == 0 or n2 == 0:
         return RatioEstimate(None, None, None)
     # One correctly rounded division of exact integer products, so that a ratio of exactly 4/5 or 5/4
