@@ -130,15 +130,23 @@ def target_stage(action: Action, stage: Stage) -> Stage:
     return target or stage
 
 
+def _given(value: Any) -> bool:
+    """A field is recorded: not None, not an empty string, and not a missing value from a DataFrame row
+    (NaN and NaT compare unequal to themselves, and are truthy, which once made every open case an appeal)."""
+    if value is None or value == "":
+        return False
+    return bool(value == value)
+
+
 def derive_stage(case: dict[str, Any]) -> Stage:
     """The stage of a case known only from its tracker fields (an imported case)."""
-    if case.get("closed_date"):
+    if _given(case.get("closed_date")):
         return Stage.CLOSED
-    if case.get("appeal_outcome"):
+    if _given(case.get("appeal_outcome")):
         return Stage.APPEAL
-    if case.get("sanction"):
+    if _given(case.get("sanction")):
         return Stage.SANCTION
-    if case.get("investigation_outcome"):
+    if _given(case.get("investigation_outcome")):
         return Stage.OUTCOME
     route = case.get("initial_route")
     if route == "formal":

@@ -1,0 +1,53 @@
+"""The stage of an imported case comes from its tracker fields, one test per stage, both from plain
+records and from DataFrame rows (where a missing value is NaN/NaT, which is truthy)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from erreview.review.lifecycle import Stage, derive_stage
+
+BLANK = {
+    "initial_route": None,
+    "investigation_outcome": None,
+    "sanction": None,
+    "appeal_outcome": None,
+    "closed_date": None,
+}
+CASES = [
+    ({}, Stage.CONCERN_RAISED),
+    ({"initial_route": "informal"}, Stage.INFORMAL),
+    ({"initial_route": "no_further_action"}, Stage.NO_FURTHER_ACTION),
+    ({"initial_route": "formal"}, Stage.FORMAL_INVESTIGATION),
+    ({"initial_route": "formal", "investigation_outcome": "no_case_to_answer"}, Stage.OUTCOME),
+    ({"initial_route": "formal", "investigation_outcome": "hearing", "sanction": "dismissal"}, Stage.SANCTION),
+    (
+        {
+            "initial_route": "formal",
+            "investigation_outcome": "hearing",
+            "sanction": "dismissal",
+            "appeal_outcome": "upheld",
+        },
+        Stage.APPEAL,
+    ),
+    ({"initial_route": "informal", "closed_date": pd.Timestamp("2025-01-01")}, Stage.CLOSED),
+]
+
+
+@pytest.mark.parametrize(("fields", "stage"), CASES)
+def test_stage_from_a_record(fields, stage):
+    assert derive_stage(BLANK | fields) is stage
+
+
+@pytest.mark.parametrize(("fields", "stage"), CASES)
+def test_stage_from_a_dataframe_row(fields, stage):
+    # One frame holding every case, as the case list builds it: missing values become NaN / NaT.
+    frame = pd.DataFrame([BLANK | f for f, _ in CASES])
+    frame["closed_date"] = pd.to_datetime(frame["closed_date"])
+    row = frame.iloc[[f for f, _ in CASES].index(fields)].to_dict()
+    assert derive_stage(row) is stage
+
+
+def test_an_empty_string_is_not_a_value():
+    assert derive_stage(BLANK | {"initial_route": "informal", "closed_date": "", "sanction": ""}) is Stage.INFORMAL
