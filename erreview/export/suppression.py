@@ -1,10 +1,9 @@
 """Small-number suppression for board exports (contract §5; NHS Digital's rule).
 
 * **Primary**: any count from 1 to the threshold (default 7) is hidden and shown as ``*``.
-* **Secondary**: wherever cells add up to a shown total (parts and total, or two cells that count the
-  same people), a relation with exactly one hidden cell would let a reader recompute it; the smallest
-  other non-zero part is hidden too (the total only when no part is left), repeated until no relation
-  has exactly one hidden cell. Trust-wide totals therefore stay visible when they are not small.
+* **Secondary**: chosen by the exact disclosure audit (:mod:`erreview.export.disclosure`): while a hidden
+  count could be worked out, or narrowed to fewer than T values, from *any* linear combination of the
+  published cells, the nearest published cell that widens its range is hidden too, smallest first.
 * **Derived**: rates, ratios and intervals built on a hidden count are hidden with it.
 
 The engine works on named cells so each table states its own relations explicitly.
@@ -15,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from erreview.export.disclosure import Problem, protect, total_of
+
 SUPPRESSED = "*"
 DEFAULT_THRESHOLD = 7
+#: The threshold cannot be set below this (contract §5).
+MIN_THRESHOLD = 5
 
 
 @dataclass(frozen=True)
@@ -34,26 +37,13 @@ def primary(values: Mapping[Hashable, int], threshold: int) -> set[Hashable]:
 def suppress(
     values: Mapping[Hashable, int], relations: Iterable[Relation], *, threshold: int = DEFAULT_THRESHOLD
 ) -> set[Hashable]:
-    """The cells to hide: primary suppression, then secondary until no relation gives one away."""
+    """The cells to hide: primary suppression, then secondary until the audit finds no hidden count
+    that the published cells pin down (contract §5 v2)."""
+    if threshold <= 0:
+        return set()
     relations = [r for r in relations if r.total in values and all(p in values for p in r.parts)]
-    hidden = primary(values, threshold) if threshold > 0 else set()
-    changed = True
-    while changed:
-        changed = False
-        for relation in relations:
-            cells = [relation.total, *relation.parts]
-            if sum(c in hidden for c in cells) != 1:
-                continue
-            candidates = sorted((values[p], str(p)) for p in relation.parts if p not in hidden and values[p] > 0)
-            by_name = {str(p): p for p in relation.parts}
-            if candidates:
-                hidden.add(by_name[candidates[0][1]])
-            elif relation.total not in hidden:
-                hidden.add(relation.total)
-            else:  # only zeros left visible: they reveal nothing more
-                continue
-            changed = True
-    return hidden
+    problem = Problem(values=values, published=set(values), relations=[total_of(r.total, r.parts) for r in relations])
+    return protect(problem, threshold).hidden
 
 
 def recomputable(

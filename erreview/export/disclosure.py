@@ -1,0 +1,439 @@
+"""Exact disclosure audit and the secondary suppression it drives (contract §5, v2).
+
+A published table is a linear system. Every hidden count is an unknown integer ≥ 0; every published count
+is a constant; every relation between cells (row and column totals, BME = the sum of its broad groups, two
+decision points sharing a population, a 12-month window = the sum of its half-years, an event count never
+exceeding its population) is a linear equality or inequality; and a published rounded rate or ratio is a
+pair of linear inequalities between its counts (``a/n`` shown as ``r`` to ±h means ``(r-h)·n ≤ a ≤ (r+h)·n``;
+a ratio of rates is linear as long as either both numerators or both denominators are published).
+
+For each hidden count, :func:`audit` finds the range of values an attacker could infer (HiGHS linear
+programming, then the integer programme wherever the linear optimum is fractional). The contract's
+condition: the range must contain a value outside 1..T (zero, or more than T) and be at least T wide.
+A derived value that cannot be written linearly (an interval, a p-value) is safe only when every count
+under it is published, so the tables hide such values with their counts.
+
+:func:`protect` chooses the secondary suppression: starting from the primary (counts 1..T), while some
+hidden count fails, hide the published cell nearest to it (through the relations) that widens its range,
+smallest value first (least information lost), and audit again. Deterministic for the same input.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+Key = Hashable
+#: Slack for floating-point round-off when turning an optimum into integer bounds.
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``Σ coef·cell + const`` is ``= 0`` (``equal``) or ``≤ 0``."""
+
+    terms: tuple[tuple[Key, float], ...]
+    equal: bool = True
+    const: float = 0.0
+
+    def cells(self) -> list[Key]:
+        return [k for k, _ in self.terms]
+
+    def holds(self, values: Mapping[Key, int]) -> bool:
+        lhs = sum(c * values[k] for k, c in self.terms) + self.const
+        return abs(lhs) < _EPS if self.equal else lhs < _EPS
+
+
+def total_of(total: Key, parts: Iterable[Key]) -> Linear:
+    """``total = Σ parts`` (one part: the two cells count the same people)."""
+    return Linear(((total, 1.0), *((p, -1.0) for p in parts)))
+
+
+def at_most(small: Key | Sequence[Key], big: Key | Sequence[Key]) -> Linear:
+    """``Σ small ≤ Σ big`` (e.g. events never exceed their population)."""
+    smalls = list(small) if isinstance(small, list | tuple) else [small]
+    bigs = list(big) if isinstance(big, list | tuple) else [big]
+    return Linear((*((k, 1.0) for k in smalls), *((k, -1.0) for k in bigs)), equal=False)
+
+
+@dataclass(frozen=True)
+class Rounded:
+    """A published rounded value: ``Σnum/Σden`` (a rate), or with ``ref_*`` the ratio of two rates
+    ``(Σnum/Σden) / (Σref_num/Σref_den)``, shown as ``value`` and so known to within ``± half_width``."""
+
+    value: float
+    half_width: float
+    num: tuple[Key, ...]
+    den: tuple[Key, ...]
+    ref_num: tuple[Key, ...] = ()
+    ref_den: tuple[Key, ...] = ()
+    label: str = ""
+
+    @property
+    def is_ratio(self) -> bool:
+        return bool(self.ref_num or self.ref_den)
+
+    def cells(self) -> list[Key]:
+        return [*self.num, *self.den, *self.ref_num, *self.ref_den]
+
+
+def rounded(value: float, decimals: int, num: Sequence[Key], den: Sequence[Key], **kw: Any) -> Rounded:
+    """A value printed with ``decimals`` decimals (a percentage with 2 decimals is ``decimals=4``)."""
+    # A hair wider than half a unit so that the true value always satisfies the inequality.
+    return Rounded(value, 0.5 * 10**-decimals * (1 + 1e-9) + 1e-12, tuple(num), tuple(den), **kw)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A published value that cannot be modelled linearly (interval, p-value, band, flag): safe only when
+    every count it rests on is published."""
+
+    label: str
+    ingredients: tuple[Key, ...]
+
+
+@dataclass
+class Problem:
+    """Everything published (in one pack, and in the packs before it) as one system."""
+
+    values: Mapping[Key, int]  # the true value of every cell, published or not
+    published: set[Key]
+    relations: Sequence[Linear] = ()
+    rounded: Sequence[Rounded] = ()
+    derived: Sequence[Derived] = ()
+    upper: Mapping[Key, int] = field(default_factory=dict)  # known bounds (e.g. a population)
+    #: Model-only cells (e.g. a half-year's count under a published 12-month count): never published;
+    #: protected when their value is small.
+    latent: set[Key] = field(default_factory=set)
+
+    def hidden(self) -> set[Key]:
+        return set(self.values) - self.published
+
+
+@dataclass(frozen=True)
+class Range:
+    lo: int
+    hi: int | None  # None: no upper limit can be inferred
+
+    def width(self) -> float:
+        return math.inf if self.hi is None else self.hi - self.lo
+
+    def protects(self, threshold: int) -> bool:
+        """Contract §5: a value outside 1..T is possible, and the range is at least T wide."""
+        outside = self.lo == 0 or self.hi is None or self.hi > threshold
+        return outside and self.width() >= threshold
+
+    def covers(self, other: Range) -> bool:
+        return self.lo <= other.lo and (self.hi is None or (other.hi is not None and other.hi <= self.hi))
+
+
+@dataclass
+class Audit:
+    ranges: dict[Key, Range]
+    failures: list[Key]  # hidden counts an attacker can pin down too closely
+    unmodelled: list[str]  # published derived values resting on a hidden count
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.unmodelled
+
+
+# --- the linear system ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    coefs: dict[Key, float]
+    const: float
+    equal: bool
+
+
+def _rows(problem: Problem, hidden: set[Key]) -> tuple[list[_Row], list[str]]:
+    """The constraints over hidden cells, with published cells substituted; plus unmodellable values."""
+    values = problem.values
+    linears: list[Linear] = list(problem.relations)
+    unmodelled: list[str] = []
+    for r in problem.rounded:
+        lo, hi = max(r.value - r.half_width, 0.0), r.value + r.half_width
+        if not r.is_ratio:
+            num = [(k, 1.0) for k in r.num]
+            linears.append(Linear((*num, *((k, -hi) for k in r.den)), equal=False))
+            linears.append(Linear((*((k, lo) for k in r.den), *((k, -c) for k, c in num)), equal=False))
+            continue
+        # (N/D1)/(C/D2) in [lo, hi]  <=>  lo·C·D1 <= N·D2 <= hi·C·D1: linear when D1 and D2, or N and C, are known.
+        if not (set(r.den) | set(r.ref_den)) & hidden:
+            d1, d2 = sum(values[k] for k in r.den), sum(values[k] for k in r.ref_den)
+            n_terms = [(k, float(d2)) for k in r.num]
+            linears.append(Linear((*n_terms, *((k, -hi * d1) for k in r.ref_num)), equal=False))
+            linears.append(Linear((*((k, lo * d1) for k in r.ref_num), *((k, -c) for k, c in n_terms)), equal=False))
+        elif not (set(r.num) | set(r.ref_num)) & hidden:
+            big_n = float(sum(values[k] for k in r.num))
+            big_c = float(sum(values[k] for k in r.ref_num))
+            linears.append(Linear((*((k, big_n) for k in r.ref_den), *((k, -hi * big_c) for k in r.den)), equal=False))
+            linears.append(Linear((*((k, lo * big_c) for k in r.den), *((k, -big_n) for k in r.ref_den)), equal=False))
+        else:
+            unmodelled.append(r.label or "a ratio over hidden counts and hidden populations")
+    for d in problem.derived:
+        if set(d.ingredients) & hidden:
+            unmodelled.append(d.label)
+    rows = []
+    for lin in linears:
+        coefs: dict[Key, float] = defaultdict(float)
+        const: float = lin.const
+        for k, c in lin.terms:
+            if k in hidden:
+                coefs[k] += c
+            else:
+                const += c * values[k]
+        coefs = {k: c for k, c in coefs.items() if abs(c) > 1e-12}
+        if coefs:
+            rows.append(_Row(coefs, const, lin.equal))
+    return rows, unmodelled
+
+
+def _components(rows: list[_Row]) -> list[tuple[list[Key], list[_Row]]]:
+    parent: dict[Key, Key] = {}
+
+    def find(k: Key) -> Key:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for row in rows:
+        first, *rest = row.coefs
+        find(first)
+        for k in rest:
+            parent[find(k)] = find(first)
+    members: dict[Key, list[Key]] = defaultdict(list)
+    for k in parent:
+        members[find(k)].append(k)
+    by_root: dict[Key, list[_Row]] = defaultdict(list)
+    for row in rows:
+        by_root[find(next(iter(row.coefs)))].append(row)
+    out = [(sorted(members[r], key=str), by_root[r]) for r in members]
+    return sorted(out, key=lambda c: str(c[0][0]))
+
+
+class _Component:
+    """One connected block of the system, ready for HiGHS."""
+
+    def __init__(self, keys: list[Key], rows: list[_Row], upper: Mapping[Key, int]):
+        self.keys = keys
+        self.index = {k: i for i, k in enumerate(keys)}
+        n = len(keys)
+        eq = [r for r in rows if r.equal]
+        ub = [r for r in rows if not r.equal]
+        self.a_eq = self._matrix(eq, n)
+        self.b_eq = np.array([-r.const for r in eq]) if eq else None
+        self.a_ub = self._matrix(ub, n)
+        self.b_ub = np.array([-r.const for r in ub]) if ub else None
+        self.bounds = [(0.0, float(upper[k]) if k in upper else None) for k in keys]
+
+    def _matrix(self, rows: list[_Row], n: int) -> np.ndarray | None:
+        if not rows:
+            return None
+        m = np.zeros((len(rows), n))
+        for i, r in enumerate(rows):
+            for k, c in r.coefs.items():
+                m[i, self.index[k]] = c
+        return m
+
+    def _solve(self, c: np.ndarray, integral: bool) -> tuple[float | None, np.ndarray | None]:
+        res = linprog(
+            c,
+            A_ub=self.a_ub,
+            b_ub=self.b_ub,
+            A_eq=self.a_eq,
+            b_eq=self.b_eq,
+            bounds=self.bounds,
+            method="highs",
+            integrality=np.ones(len(self.keys)) if integral else None,
+        )
+        if res.status == 3:  # unbounded
+            return None, None
+        if res.status != 0:
+            raise RuntimeError(f"disclosure audit: the published cells are inconsistent ({res.message})")
+        return float(res.fun), res.x
+
+    def extreme(self, key: Key, sign: float) -> float | None:
+        """min (sign=1) or max (sign=-1) of ``key`` over the integer points of the system."""
+        c = np.zeros(len(self.keys))
+        c[self.index[key]] = sign
+        value, x = self._solve(c, integral=False)
+        if value is None or x is None:
+            return None
+        if np.all(np.abs(x - np.round(x)) < 1e-7):
+            return sign * value  # an integral vertex: the integer optimum too
+        value, _ = self._solve(c, integral=True)
+        return None if value is None else sign * value
+
+    def range_of(self, key: Key) -> Range:
+        lo = self.extreme(key, 1.0)
+        hi = self.extreme(key, -1.0)
+        lo_i = math.ceil((lo or 0.0) - _EPS)
+        return Range(max(lo_i, 0), None if hi is None else math.floor(hi + _EPS))
+
+
+def _needs_protection(problem: Problem, key: Key, threshold: int) -> bool:
+    value = problem.values[key]
+    if value == 0:
+        return False  # a zero identifies no one; zeros are published anyway
+    return not (key in problem.latent and value > threshold)
+
+
+def audit(problem: Problem, threshold: int, *, hidden: set[Key] | None = None) -> Audit:
+    """The range an attacker can infer for every hidden count, and which fail the contract's condition."""
+    hidden = problem.hidden() if hidden is None else hidden
+    missing = {k for lin in problem.relations for k in lin.cells()} - set(problem.values)
+    if missing:
+        raise KeyError(f"relations name cells with no value: {sorted(map(str, missing))[:5]}")
+    rows, unmodelled = _rows(problem, hidden)
+    ranges: dict[Key, Range] = {}
+    for keys, comp_rows in _components(rows):
+        comp = _Component(keys, comp_rows, problem.upper)
+        for k in keys:
+            ranges[k] = comp.range_of(k)
+    for k in hidden:
+        if k not in ranges:  # in no relation: only its own bound limits it
+            ranges[k] = Range(0, problem.upper.get(k))
+    failures = sorted(
+        (k for k in hidden if _needs_protection(problem, k, threshold) and not ranges[k].protects(threshold)),
+        key=lambda k: (problem.values[k], str(k)),
+    )
+    return Audit(ranges, failures, unmodelled)
+
+
+# --- secondary suppression --------------------------------------------------------------------------
+
+
+@dataclass
+class Protection:
+    hidden: set[Key]
+    audit: Audit
+    steps: int
+
+
+def _adjacency(problem: Problem) -> dict[Key, set[Key]]:
+    links: dict[Key, set[Key]] = defaultdict(set)
+    groups = [lin.cells() for lin in problem.relations] + [r.cells() for r in problem.rounded]
+    for keys in groups:
+        for k in keys:
+            links[k].update(keys)
+    return links
+
+
+def _by_distance(links: Mapping[Key, set[Key]], start: Key) -> list[list[Key]]:
+    seen = {start}
+    layer = [start]
+    out = []
+    while layer:
+        nxt = sorted({n for k in layer for n in links.get(k, ()) if n not in seen}, key=str)
+        seen.update(nxt)
+        if nxt:
+            out.append(nxt)
+        layer = nxt
+    return out
+
+
+class _Solver:
+    """Audits one hidden set at a time, re-solving only the blocks whose unknowns changed."""
+
+    def __init__(self, problem: Problem, threshold: int):
+        self.problem = problem
+        self.threshold = threshold
+        self.cache: dict[frozenset[Key], dict[Key, Range]] = {}
+
+    def audit(self, hidden: set[Key]) -> Audit:
+        rows, unmodelled = _rows(self.problem, hidden)
+        ranges: dict[Key, Range] = {}
+        for keys, comp_rows in _components(rows):
+            sig = frozenset(keys)
+            if sig not in self.cache:
+                comp = _Component(keys, comp_rows, self.problem.upper)
+                self.cache[sig] = {k: comp.range_of(k) for k in keys}
+            ranges.update(self.cache[sig])
+        for k in hidden:
+            ranges.setdefault(k, Range(0, self.problem.upper.get(k)))
+        failures = sorted(
+            (
+                k
+                for k in hidden
+                if _needs_protection(self.problem, k, self.threshold) and not ranges[k].protects(self.threshold)
+            ),
+            key=lambda k: (self.problem.values[k], str(k)),
+        )
+        return Audit(ranges, failures, unmodelled)
+
+    def range_with(self, hidden: set[Key], key: Key) -> Range:
+        rows, _ = _rows(self.problem, hidden)
+        for keys, comp_rows in _components(rows):
+            if key in keys:
+                return _Component(keys, comp_rows, self.problem.upper).range_of(key)
+        return Range(0, self.problem.upper.get(key))
+
+
+def protect(
+    problem: Problem,
+    threshold: int,
+    *,
+    candidates: set[Key] | None = None,
+    max_trials: int = 12,
+) -> Protection:
+    """Primary suppression of counts 1..T among ``candidates`` (default: every published cell), then
+    secondary suppression until every hidden count passes the audit (or nothing left can help).
+
+    Cells outside ``candidates`` (published in an earlier pack) stay published.
+    """
+    movable = set(problem.published) if candidates is None else set(candidates) & problem.published
+    hidden = problem.hidden() | {k for k in movable if 1 <= problem.values[k] <= threshold}
+    solver = _Solver(problem, threshold)
+    links = _adjacency(problem)
+
+    def cost(k: Key) -> tuple[bool, int, str]:
+        # Smallest first (least information lost); a zero last, since a hidden zero is often plain to see.
+        return problem.values[k] == 0, problem.values[k], str(k)
+
+    stuck: set[Key] = set()
+    steps = 0
+    while True:
+        result = solver.audit(hidden)
+        failing = [k for k in result.failures if k not in stuck]
+        if not failing:
+            return Protection(hidden, result, steps)
+        target = failing[0]
+        before = result.ranges[target]
+        choice = None
+        tried = 0
+        for layer in _by_distance(links, target):
+            options = sorted((k for k in layer if k in movable and k not in hidden), key=cost)
+            widening = None
+            for k in options:
+                if tried >= max_trials:
+                    break
+                tried += 1
+                after = solver.range_with(hidden | {k}, target)
+                if after.protects(threshold):
+                    choice = k
+                    break
+                if widening is None and not before.covers(after):
+                    widening = k
+            choice = choice or widening
+            if choice is not None or tried >= max_trials:
+                break
+        if choice is None:
+            # Nothing near widens it on its own: hide the smallest neighbour and look again.
+            layers = [[k for k in layer if k in movable and k not in hidden] for layer in _by_distance(links, target)]
+            near = next((layer for layer in layers if layer), None)
+            if near is None:
+                stuck.add(target)  # fixed by what was published before: nothing in this pack can help
+                continue
+            choice = min(near, key=cost)
+        hidden.add(choice)
+        steps += 1

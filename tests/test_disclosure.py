@@ -1,0 +1,242 @@
+"""Disclosure control that survives differencing (contract §5 v2, issue #12).
+
+Two independent oracles check the suppression: an integer programme written here (scipy's ``milp`` on a
+matrix this file builds itself) for the regression tables, and plain enumeration of every integer
+completion for the random small tables of the property test. Neither uses the auditor's code.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from erreview.export.disclosure import Problem, Range, audit, protect, rounded, total_of
+from erreview.export.suppression import Relation, suppress
+from erreview.export.tables import panel_table
+
+T = 7
+
+
+def milp_ranges(
+    published: dict[Hashable, int | None], relations: list[tuple[Hashable, tuple[Hashable, ...]]]
+) -> dict[Hashable, tuple[int, int]]:
+    """What a reader can infer about each hidden cell (``None``) from the published ones and the totals."""
+    hidden = sorted((k for k, v in published.items() if v is None), key=str)
+    col = {k: i for i, k in enumerate(hidden)}
+    rows, rhs = [], []
+    for total, parts in relations:
+        row = np.zeros(len(hidden))
+        known = 0
+        for key, sign in [(total, 1), *((p, -1) for p in parts)]:
+            if key in col:
+                row[col[key]] += sign
+            else:
+                known += sign * published[key]
+        if row.any():
+            rows.append(row)
+            rhs.append(-known)
+    out = {}
+    for key in hidden:
+        ends = []
+        for sign in (1, -1):
+            c = np.zeros(len(hidden))
+            c[col[key]] = sign
+            res = milp(
+                c,
+                constraints=[LinearConstraint(np.array(rows), rhs, rhs)] if rows else [],
+                integrality=np.ones(len(hidden)),
+                bounds=Bounds(0, 10**6),
+            )
+            assert res.status == 0
+            ends.append(round(sign * res.fun))
+        out[key] = (ends[0], ends[1])
+    return out
+
+
+def protected(lo: int, hi: int, threshold: int = T) -> bool:
+    return (lo == 0 or hi > threshold) and hi - lo >= threshold
+
+
+def two_row_table(row_a: list[int], row_b: list[int]) -> tuple[dict, list[Relation]]:
+    """The property test's shape: two rows, row totals, column totals."""
+    values: dict[Hashable, int] = {}
+    relations = []
+    for r, row in enumerate((row_a, row_b)):
+        for c, v in enumerate(row):
+            values[(r, c)] = v
+        values[(r, "T")] = sum(row)
+        relations.append(Relation((r, "T"), tuple((r, c) for c in range(len(row)))))
+    for c in range(len(row_a)):
+        values[("T", c)] = row_a[c] + row_b[c]
+        relations.append(Relation(("T", c), ((0, c), (1, c))))
+    return values, relations
+
+
+@pytest.mark.parametrize(
+    ("row_a", "row_b", "recovered"),
+    [
+        # Column 0's total (5) = row totals 78 + 72 minus the other column totals 78 + 67.
+        ([0, 57, 21], [5, 21, 46], ("T", 0)),
+        # Column 1's total (6) = 38 + 46 - 78.
+        ([36, 2], [42, 4], ("T", 1)),
+    ],
+)
+def test_a_linear_combination_of_totals_recovers_no_hidden_count(row_a, row_b, recovered):
+    values, relations = two_row_table(row_a, row_b)
+    hidden = suppress(values, relations, threshold=T)
+    published = {k: (None if k in hidden else v) for k, v in values.items()}
+    ranges = milp_ranges(published, [(r.total, r.parts) for r in relations])
+    assert recovered in ranges, "the small total must be hidden"
+    for key, (lo, hi) in ranges.items():
+        assert lo <= values[key] <= hi
+        if values[key]:
+            assert protected(lo, hi), (key, values[key], (lo, hi))
+
+
+def test_the_pack_panel_table_leaks_nothing():
+    """A panel table that the single-total rule left open: 'no further action, not stated' (3) followed."""
+    counts = {
+        ("proceed", "BME"): 0,
+        ("proceed", "White"): 12,
+        ("proceed", "Unknown"): 3,
+        ("divert_informal", "BME"): 5,
+        ("divert_informal", "White"): 30,
+        ("divert_informal", "Unknown"): 20,
+        ("no_further_action", "BME"): 0,
+        ("no_further_action", "White"): 3,
+        ("no_further_action", "Unknown"): 0,
+        ("more_information", "BME"): 20,
+        ("more_information", "White"): 10,
+        ("more_information", "Unknown"): 10,
+    }
+    reviews = pd.DataFrame(
+        [(d, g) for (d, g), n in counts.items() for _ in range(n)], columns=["decision", "wres_group"]
+    )
+    table = panel_table(reviews, T)
+    decisions = ["proceed", "divert_informal", "no_further_action", "more_information", "All"]
+    groups = ["BME", "White", "Not stated", "All"]
+    published: dict[Hashable, int | None] = {}
+    truth: dict[Hashable, int] = {}
+    for d, (_, row) in zip(decisions, table.iterrows(), strict=True):
+        for g in groups:
+            published[(d, g)] = None if row[g] == "*" else int(row[g])
+            grp = "Unknown" if g == "Not stated" else g
+            truth[(d, g)] = sum(n for (dd, gg), n in counts.items() if d in ("All", dd) and grp in ("All", gg))
+    relations = [((d, "All"), tuple((d, g) for g in groups[:-1])) for d in decisions]
+    relations += [(("All", g), tuple((d, g) for d in decisions[:-1])) for g in groups]
+    for key, (lo, hi) in milp_ranges(published, relations).items():
+        if truth[key]:
+            assert protected(lo, hi), (key, truth[key], (lo, hi))
+
+
+def test_a_published_rate_is_a_relation_between_its_counts():
+    """1.48% of a published 539 can only be 8: hiding the 8 but showing the rate hides nothing."""
+    values = {"entrants": 8, "headcount": 539}
+    rate = rounded(8 / 539, 4, ["entrants"], ["headcount"])
+    result = audit(Problem(values, {"headcount"}, rounded=[rate]), T)
+    assert result.ranges["entrants"] == Range(8, 8)
+    assert result.failures == ["entrants"]
+
+
+def test_a_ratio_over_hidden_counts_and_hidden_populations_is_not_published_silently():
+    from erreview.export.disclosure import Rounded
+
+    values = {"a": 5, "n1": 6, "c": 9, "n2": 100}
+    ratio = Rounded(13.9, 0.005, ("a",), ("n1",), ("c",), ("n2",), label="ratio")
+    result = audit(Problem(values, {"c", "n2"}, rounded=[ratio]), T)
+    assert result.unmodelled == ["ratio"]
+
+
+# --- property test: the auditor's intervals against enumeration ------------------------------------------
+
+CELL_MAX = 9
+
+
+def brute_ranges(cells: list[list[int]], hidden: set, rate: tuple | None) -> dict:
+    """Enumerate every integer completion (each inner cell 0..CELL_MAX) consistent with what is shown."""
+    rows, cols = len(cells), len(cells[0])
+    inner = [(r, c) for r in range(rows) for c in range(cols)]
+    free = [k for k in inner if k in hidden]
+    # Every combination of the hidden inner cells at once, one column per completion.
+    combos = np.array(list(itertools.product(range(CELL_MAX + 1), repeat=len(free))), dtype=np.int64).T
+    n = combos.shape[1]
+    grid = {k: np.full(n, cells[k[0]][k[1]], dtype=np.int64) for k in inner}
+    for i, k in enumerate(free):
+        grid[k] = combos[i]
+    full = dict(grid)
+    for r in range(rows):
+        full[(r, "T")] = sum(grid[(r, c)] for c in range(cols))
+    for c in range(cols):
+        full[("T", c)] = sum(grid[(r, c)] for r in range(rows))
+    full[("T", "T")] = sum(grid.values())
+    truth = {(r, c): cells[r][c] for r, c in inner}
+    truth |= {(r, "T"): sum(cells[r]) for r in range(rows)}
+    truth |= {("T", c): sum(cells[r][c] for r in range(rows)) for c in range(cols)}
+    truth[("T", "T")] = sum(map(sum, cells))
+    ok = np.ones(n, dtype=bool)
+    for k, v in full.items():
+        if k not in hidden:
+            ok &= v == truth[k]
+    if rate is not None:
+        num, den, shown = rate
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ok &= (full[den] > 0) & (np.abs(full[num] / full[den] - shown) <= 0.00005 + 1e-12)
+    return {k: (int(full[k][ok].min()), int(full[k][ok].max())) for k in hidden}
+
+
+def auditor_problem(cells: list[list[int]], published: set | None, rate: tuple | None) -> Problem:
+    rows, cols = len(cells), len(cells[0])
+    values = {(r, c): cells[r][c] for r in range(rows) for c in range(cols)}
+    relations = []
+    for r in range(rows):
+        values[(r, "T")] = sum(cells[r])
+        relations.append(total_of((r, "T"), [(r, c) for c in range(cols)]))
+    for c in range(cols):
+        values[("T", c)] = sum(cells[r][c] for r in range(rows))
+        relations.append(total_of(("T", c), [(r, c) for r in range(rows)]))
+    values[("T", "T")] = sum(map(sum, cells))
+    relations.append(total_of(("T", "T"), [(r, "T") for r in range(rows)]))
+    relations.append(total_of(("T", "T"), [("T", c) for c in range(cols)]))
+    upper = {(r, c): CELL_MAX for r in range(rows) for c in range(cols)}
+    rates = [rounded(rate[2], 4, [rate[0]], [rate[1]])] if rate else []
+    return Problem(values, set(values) if published is None else published, relations, rates, upper=upper)
+
+
+tables = st.integers(2, 3).flatmap(
+    lambda cols: st.lists(st.lists(st.integers(0, CELL_MAX), min_size=cols, max_size=cols), min_size=2, max_size=2)
+)
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=tables, data=st.data(), threshold=st.integers(2, 5), with_rate=st.booleans())
+def test_auditor_intervals_match_enumeration(cells, data, threshold, with_rate):
+    problem = auditor_problem(cells, None, None)
+    keys = sorted(problem.values, key=str)
+    hidden = set(data.draw(st.lists(st.sampled_from(keys), min_size=1, max_size=5, unique=True)))
+    # A rate (row 0's first cell over row 0's total, as a percentage to 2 dp) shown beside the table.
+    rate = None
+    if with_rate and problem.values[(0, "T")]:
+        rate = ((0, 0), (0, "T"), round(problem.values[(0, 0)] / problem.values[(0, "T")], 4))
+    problem = auditor_problem(cells, set(problem.values) - hidden, rate)
+    expected = brute_ranges(cells, hidden, rate)
+    result = audit(problem, threshold)
+    assert {k: (r.lo, r.hi) for k, r in result.ranges.items() if k in hidden} == expected
+
+
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=tables, threshold=st.integers(2, 4))
+def test_every_hidden_small_cell_is_protected(cells, threshold):
+    problem = auditor_problem(cells, None, None)
+    hidden = protect(problem, threshold).hidden
+    shown = {k: v for k, v in problem.values.items() if k not in hidden}
+    assert not any(1 <= v <= threshold for v in shown.values())
+    for key, (lo, hi) in brute_ranges(cells, hidden, None).items():
+        if problem.values[key]:
+            assert protected(lo, hi, threshold), (key, problem.values[key], (lo, hi))
