@@ -37,7 +37,10 @@ except ErreviewError as exc:
 
 actor = current_actor()
 if actor is None:
-    st.navigation([st.Page("panels/signin.py", title="Sign in", icon=":material/login:")]).run()
+    page = st.navigation([st.Page("panels/signin.py", title="Sign in", icon=":material/login:")])
+    # Each screen names itself in the browser tab, so a screen reader and a row of tabs can tell them apart.
+    st.set_page_config(page_title=f"{page.title} – erreview")
+    page.run()
 else:
     pages = [
         st.Page(f, title=t, icon=i, default=(t == "Overview")) for f, t, i, roles in SCREENS if actor.role in roles
@@ -49,4 +52,6 @@ else:
             if getattr(st.user, "is_logged_in", False):
                 st.logout()
             st.rerun()
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    st.set_page_config(page_title=f"{page.title} – erreview")
+    page.run()

@@ -91,7 +91,15 @@ c3.download_button(
     icon=":material/folder_zip:",
 )
 if "trend.png" in files:
-    st.image(files["trend.png"], caption=f"Trend to {label}")
+    st.image(
+        files["trend.png"],
+        caption=f"Trend to {label}",
+        alt=(
+            f"Line chart of the indicator 3 ratio (BME relative to White staff) for each half-year to {label}, "
+            "on a log scale with the non-adverse range 0.80 to 1.25 shaded and parity at 1. "
+            "The same figures are in the pack's indicator 3 table."
+        ),
+    )
 st.caption(
     f"Periods run from {period.start:%d %B %Y} to {period.end:%d %B %Y}. Current half-year: "
     f"{period_of(period.end).label}."

@@ -1,0 +1,55 @@
+"""Accessibility with axe-core in the real browser: every screen, for every role, with no critical and no
+serious violations (WCAG 2.1 A and AA rules as axe-core reports them), and a title per screen."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from erreview.demo import DEMO_ACCOUNTS
+
+from .test_browser import SHOTS, browser, page, server, sign_in, wait_idle  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+AXE = Axe()
+#: The screens each demo account sees, by navigation label and the heading that shows it has loaded.
+ROLE_OF = {account.username: account.role for account in DEMO_ACCOUNTS}
+
+
+def _violations(page: Page) -> list[dict]:
+    results = AXE.run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    )
+    return [v for v in results.response["violations"] if v.get("impact") in ("critical", "serious")]
+
+
+@pytest.mark.parametrize("username", sorted(ROLE_OF))
+def test_every_screen_has_no_serious_accessibility_violation(page: Page, username: str):
+    sign_in(page, username)
+    links = page.locator("[data-testid=stSidebarNav] a")
+    # A link's text is its icon's ligature name, then its label.
+    names = [links.nth(i).inner_text().strip().split("\n")[-1] for i in range(links.count())]
+    assert names, "the navigation lists the screens"
+    found: dict[str, list[dict]] = {}
+    for name in names:
+        page.get_by_role("link", name=name, exact=True).click()
+        wait_idle(page)
+        expect(page.locator("h1").first).to_be_visible()
+        expect(page).to_have_title(f"{name} – erreview")
+        bad = _violations(page)
+        if bad:
+            found[name] = [
+                {
+                    "id": v["id"],
+                    "impact": v["impact"],
+                    "help": v["help"],
+                    "nodes": [n["target"] for n in v["nodes"]][:5],
+                }
+                for v in bad
+            ]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS.parent / f"axe-{username}.json").write_text(json.dumps(found, indent=1))
+    assert not found, json.dumps(found, indent=1)
