@@ -19,15 +19,13 @@ AXE = Axe()
 ROLE_OF = {account.username: account.role for account in DEMO_ACCOUNTS}
 
 
-def _violations(page: Page) -> list[dict]:
-    results = AXE.run(
-        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-    )
+def _violations(tab: Page) -> list[dict]:
+    results = AXE.run(tab, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
     return [v for v in results.response["violations"] if v.get("impact") in ("critical", "serious")]
 
 
 @pytest.mark.parametrize("username", sorted(ROLE_OF))
-def test_every_screen_has_no_serious_accessibility_violation(page: Page, username: str):
+def test_every_screen_has_no_serious_accessibility_violation(page: Page, username: str):  # noqa: F811 (fixture)
     sign_in(page, username)
     links = page.locator("[data-testid=stSidebarNav] a")
     # A link's text is its icon's ligature name, then its label.
