@@ -94,10 +94,18 @@ def _print_json(payload: Any) -> None:
 def import_(
     workforce: Annotated[Path | None, typer.Option(help="ESR workforce extract (CSV or .xlsx).")] = None,
     cases: Annotated[Path | None, typer.Option(help="ER-tracker cases extract (CSV or .xlsx).")] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            help="Import profile (TOML) mapping the extract's column names, values and dates to the contract."
+        ),
+    ] = None,
 ) -> None:
     """Validate and import files atomically: any problem in either file and nothing is written."""
     if workforce is None and cases is None:
         raise fail("give --workforce FILE, --cases FILE or both")
+    from erreview.profiles import load_profile
+
     summary = service.import_files(
         _engine(),
         state.settings,
@@ -105,6 +113,7 @@ def import_(
         cases=cases,
         workforce_name=workforce.name if workforce else None,
         cases_name=cases.name if cases else None,
+        profile=load_profile(profile) if profile else None,
     )
     typer.echo(summary.to_text())
 

@@ -29,7 +29,8 @@ from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
 from erreview.periods import Length, Period, periods_between
-from erreview.problems import ImportRejected, ImportReport
+from erreview.problems import ImportRejected, ImportReport, Problem
+from erreview.profiles import FileKind, Profile, unmapped_values
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import MAX_FILE_BYTES, FileUnreadable, read_table
 from erreview.store import Engine, audit
@@ -76,8 +77,11 @@ def check_files(
     cases_name: str | None = None,
     today: date | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    profile: Profile | None = None,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, ImportReport]:
-    """Read and validate without writing anything: (clean workforce, clean cases, report)."""
+    """Read and validate without writing anything: (clean workforce, clean cases, report).
+
+    With an import ``profile`` the source's names, values and dates are mapped onto the contract first."""
     report = ImportReport()
     clean_w = clean_c = None
     if workforce is not None:
@@ -85,16 +89,46 @@ def check_files(
         report.extend(file_report.problems)
         if frame is not None:
             label = workforce_name or (Path(workforce).name if not isinstance(workforce, bytes) else "workforce")
+            frame, unmapped = _profiled(frame, profile, "workforce", label)
             clean_w, problems = validate_workforce(frame, file=label, today=today)
-            report.extend(problems)
+            report.extend(_summarised(problems, unmapped))
     if cases is not None:
         frame, file_report = _load(cases, cases_name, max_bytes)
         report.extend(file_report.problems)
         if frame is not None:
             label = cases_name or (Path(cases).name if not isinstance(cases, bytes) else "cases")
+            frame, unmapped = _profiled(frame, profile, "cases", label)
             clean_c, problems = validate_cases(frame, file=label, today=today)
-            report.extend(problems)
+            report.extend(_summarised(problems, unmapped))
     return clean_w, clean_c, report
+
+
+def _profiled(
+    frame: pd.DataFrame, profile: Profile | None, kind: FileKind, label: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Apply the import profile (a pure mapping before validation); what it leaves unmapped, as problems."""
+    mapping = profile.mapping(kind) if profile is not None else None
+    if mapping is None:
+        return frame, []
+    frame = mapping.apply(frame, kind)
+    found = [
+        Problem(
+            u.file,
+            None,
+            u.column,
+            u.value,
+            f"not mapped by the profile and not a contract value ({u.rows} row(s))"
+            + (f"; suggested mapping: {u.suggestion}" if u.suggestion else ""),
+        )
+        for u in unmapped_values(frame, file=label)
+    ]
+    return frame, found
+
+
+def _summarised(problems: list[Problem], unmapped: list[Problem]) -> list[Problem]:
+    """Row problems about a value already listed as unmapped are folded into that one line."""
+    listed = {(p.column, p.value) for p in unmapped}
+    return unmapped + [p for p in problems if p.row is None or (p.column, p.value) not in listed]
 
 
 def import_files(
@@ -107,6 +141,7 @@ def import_files(
     cases_name: str | None = None,
     user: str | None = None,
     today: date | None = None,
+    profile: Profile | None = None,
 ) -> ImportSummary:
     """Validate both files, then write them in one transaction; any problem and nothing is written.
 
@@ -119,6 +154,7 @@ def import_files(
         cases_name=cases_name,
         today=today,
         max_bytes=settings.max_upload_mb * 1024**2,
+        profile=profile,
     )
     if not report.ok:
         raise ImportRejected(report)

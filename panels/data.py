@@ -7,6 +7,7 @@ import streamlit as st
 
 from erreview import service
 from erreview.errors import ErreviewError
+from erreview.profiles import Profile, example_profile_path, load_profile, parse_profile
 from erreview.review.roles import Role
 from panels.common import completeness, data_key, engine, require, settings, show_error
 
@@ -17,6 +18,26 @@ st.markdown(
     "Every row is checked first; nothing is written unless both files are entirely valid. Staff "
     "identifiers are pseudonymised before storage, and unknown columns (such as names) are refused."
 )
+
+PROFILE_CHOICES = ["None: the files follow the import contract", "Example ER tracker (shipped)", "Upload a profile"]
+choice = st.radio(
+    "Import profile",
+    PROFILE_CHOICES,
+    help="A profile maps an extract's own column names, values and dates onto the contract, "
+    "e.g. 'Stage 1 - Verbal Warning' to formal_verbal_warning.",
+)
+profile: Profile | None = None
+try:
+    if choice == PROFILE_CHOICES[1]:
+        profile = load_profile(example_profile_path())
+    elif choice == PROFILE_CHOICES[2]:
+        uploaded = st.file_uploader("Profile (TOML)", type=["toml"])
+        if uploaded is not None:
+            profile = parse_profile(uploaded.getvalue().decode("utf-8", errors="replace"), source=uploaded.name)
+except ErreviewError as exc:
+    show_error(exc.message)
+if profile is not None:
+    st.caption(f"Using the profile “{profile.name}”. {profile.description}")
 
 c1, c2 = st.columns(2)
 workforce = c1.file_uploader("Workforce extract (workforce.csv)", type=["csv", "xlsx"])
@@ -31,6 +52,7 @@ if workforce or cases:
             cases=c_bytes,
             workforce_name=workforce.name if workforce else None,
             cases_name=cases.name if cases else None,
+            profile=profile,
         )
     if report.ok:
         st.success("No problems found. Ready to import.")
@@ -45,12 +67,20 @@ if workforce or cases:
                         workforce_name=workforce.name if workforce else None,
                         cases_name=cases.name if cases else None,
                         user=actor.username,
+                        profile=profile,
                     )
                 st.success(summary.to_text())
             except ErreviewError as exc:
                 show_error(exc.message)
     else:
         show_error(f"{len(report.problems)} problem(s) found; nothing will be imported until they are fixed.")
+        if profile is not None and any(
+            p.row is None and "not mapped by the profile" in p.reason for p in report.problems
+        ):
+            st.caption(
+                "Values the profile does not map are listed once, with how many rows have them and the closest "
+                "contract value; add them to the profile's values section."
+            )
         st.dataframe(pd.DataFrame([p.as_dict() for p in report.sorted()]), hide_index=True)
 
 st.subheader("Data quality")
