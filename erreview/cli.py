@@ -1,6 +1,10 @@
 """The ``erreview`` command line (contract §6).
 
 Errors go to stderr with a non-zero exit code; ``--json`` output goes to stdout and nothing else does.
+
+Start-up is kept short: this module imports only typer and erreview's light modules. The database layer,
+pandas and the statistics libraries are imported inside the commands that use them
+(tests/test_startup.py checks it).
 """
 
 from __future__ import annotations
@@ -12,17 +16,18 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from erreview import service, store
-from erreview.auth import add_user, users
-from erreview.config import Settings, check_production, get_settings
 from erreview.errors import ErreviewError
 from erreview.periods import parse_period
 from erreview.review.roles import Role
+
+if TYPE_CHECKING:
+    from erreview.config import Settings
+    from erreview.store import Engine
 
 
 class _Commands(TyperGroup):
@@ -43,6 +48,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: rendering it with rich costs a tenth of a second at start-up
 )
 
 
@@ -75,11 +81,15 @@ def main(
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from erreview.config import check_production, get_settings
+
     state.settings = get_settings(database_url=db)
     check_production(state.settings)
 
 
-def _engine() -> store.Engine:
+def _engine() -> Engine:
+    from erreview import store
+
     try:
         return store.engine_for(state.settings.database_url)
     except Exception as exc:  # SQLAlchemy raises many types for a bad URL or unreachable server
@@ -104,6 +114,7 @@ def import_(
     """Validate and import files atomically: any problem in either file and nothing is written."""
     if workforce is None and cases is None:
         raise fail("give --workforce FILE, --cases FILE or both")
+    from erreview import service
     from erreview.profiles import load_profile
 
     summary = service.import_files(
@@ -137,6 +148,8 @@ def wres(
     """WRES indicator 3: relative likelihood of BME vs White staff entering a formal disciplinary
     investigation, per period, with its 95% interval and band."""
     chosen = parse_period(period) if period else None
+    from erreview import service
+
     results = service.wres_results(_engine(), period=chosen, pool=pool)
     if as_json:
         for result in results:  # the JSON has no place for the reason; say it on stderr
@@ -189,6 +202,8 @@ def decisions(
     start, end = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
     if start and end and start > end:
         raise fail(f"--from {start} is after --to {end}")
+    from erreview import service
+
     engine = _engine()
     results = service.decision_results(engine, opened_from=start, opened_to=end)
     complaints = service.complaint_results(engine, opened_from=start, opened_to=end)
@@ -214,6 +229,7 @@ def export(
 ) -> None:
     """Write the six-monthly review pack for boards: Excel workbook, PDF report and CSV tables, with
     small numbers suppressed."""
+    from erreview import service
     from erreview.export.writers import write_review_pack
 
     chosen = parse_period(period)
@@ -247,7 +263,7 @@ def synth(
         typer.echo(str(path))
 
 
-users_app = typer.Typer(help="Manage who can sign in and their roles.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage who can sign in and their roles.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(users_app, name="users")
 
 
@@ -262,6 +278,8 @@ def users_add(
     ] = True,
 ) -> None:
     """Add a user (or change an existing one's role, panels or password)."""
+    from erreview.auth import add_user
+
     secret = None
     if password:
         secret = os.environ.get("ERREVIEW_NEW_PASSWORD") or typer.prompt(
@@ -282,6 +300,8 @@ def users_add(
 @users_app.command("list")
 def users_list() -> None:
     """List users and their roles."""
+    from erreview.auth import users
+
     for user in users(_engine()):
         typer.echo(
             f"{user['username']:<32}{user['role']:<20}{user['panels']:<20}"
@@ -289,13 +309,14 @@ def users_list() -> None:
         )
 
 
-audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check every entry of the hash-chained audit log; say where it was edited, deleted or reordered."""
+    from erreview import store
     from erreview.store import audit
 
     with store.session_scope(_engine()) as session:
@@ -327,17 +348,18 @@ def restore(
     typer.echo(f"restored {state.settings.database_url} from {source}")
 
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
 def streamlit_command(port: int, *, app_file: Path | None = None) -> list[str]:
-    """How erreview starts its app: local address only, headless, no usage statistics."""
+    """How erreview starts its app: local address only, headless, no usage statistics, the shipped
+    Streamlit settings."""
+    from erreview import bundled
+
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(app_file or REPO_ROOT / "streamlit_app.py"),
+        str(app_file or bundled.app_file()),
+        *bundled.streamlit_options(),
         "--server.port",
         str(port),
         "--server.address",
@@ -375,6 +397,8 @@ def demo(
 @app.command("settings")
 def settings_() -> None:
     """List every setting with its environment variable, current value and meaning."""
+    from erreview.config import Settings
+
     for name, field in Settings.model_fields.items():
         value = getattr(state.settings, name)
         shown = "(set)" if name == "pseudonym_key" and value is not None else value

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from erreview import service, store
 from erreview.auth import add_user
+from erreview.bundled import demo_data
 from erreview.config import Settings
 from erreview.review.roles import SYSTEM, Role
 from erreview.review.workflow import assign_case, list_cases
 
-DEMO_DATA = Path(__file__).resolve().parent.parent / "synthetic_cases"
+DEMO_DATA = demo_data()
 DEMO_PASSWORD = "erreview-demo"
 DEMO_PANEL = "North"
 DEMO_INTERVENTION = date(2024, 4, 1)

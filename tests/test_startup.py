@@ -1,0 +1,82 @@
+"""The command line starts quickly: the heavy libraries are imported only by the commands that use them.
+
+Checked on what is imported, not on a timing (the machine is shared and timings vary); the timing itself is
+printed by ``benchmarks/bench_startup.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+#: Libraries that each cost a large share of a second (or more) to import.
+HEAVY = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "fairlearn",
+    "sklearn",
+    "streamlit",
+    "altair",
+    "fpdf",
+    "xlsxwriter",
+    "openpyxl",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "argon2",
+    "faker",
+)
+
+PROBE = """
+import json, sys
+from erreview.cli import app
+try:
+    app({args!r}, prog_name="erreview")
+except SystemExit:
+    pass
+print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})), file=sys.stderr)
+"""
+
+
+def loaded_after(args: list[str]) -> set[str]:
+    """Top-level modules loaded by a fresh interpreter that imports the CLI and runs ``erreview *args``."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    done = subprocess.run(
+        [sys.executable, "-c", "import json, sys, erreview.cli; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    top = {m.split(".")[0] for m in json.loads(done.stdout)}
+    assert sorted(top & set(HEAVY)) == []
+
+
+def test_help_loads_no_heavy_library():
+    assert sorted(loaded_after(["--help"]) & set(HEAVY)) == []
+
+
+@pytest.mark.parametrize("args", [["wres", "--help"], ["decisions", "--help"], ["import", "--help"], ["settings"]])
+def test_command_start_up_loads_no_heavy_library(args):
+    """A command's own start-up (options parsed, settings read) needs none of them either."""
+    assert sorted(loaded_after(args) & set(HEAVY)) == []
+
+
+def test_help_is_complete():
+    done = subprocess.run(
+        [sys.executable, "-m", "erreview.cli", "--help"], capture_output=True, text=True, timeout=120, check=True
+    )
+    for command in ("import", "wres", "decisions", "export", "demo", "users", "audit"):
+        assert f"  {command} " in done.stdout
