@@ -25,6 +25,7 @@ SCREENS = [
     ("panels/cases.py", "Cases", ":material/folder_open:", {ADMIN, LEAD, PANEL}),
     ("panels/precheck.py", "Panel check", ":material/fact_check:", {ADMIN, LEAD, PANEL}),
     ("panels/reports.py", "Reports", ":material/description:", {ADMIN, ANALYST, BOARD}),
+    ("panels/actions.py", "Actions", ":material/task_alt:", {ADMIN, ANALYST, BOARD}),
     ("panels/data.py", "Data", ":material/upload_file:", {ADMIN, ANALYST}),
     ("panels/admin.py", "Admin", ":material/admin_panel_settings:", {ADMIN}),
 ]

@@ -173,3 +173,29 @@ class Setting(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=2000)
     version: int = 1
+
+
+class ErAction(SQLModel, table=True):
+    """An action agreed in response to a finding (a measure, a period, optionally a division), tracked to
+    completion and signed off by the board."""
+
+    __tablename__ = "er_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    measure: str = Field(max_length=64, index=True)
+    period: str = Field(default="", max_length=32)
+    #: Empty: the whole trust.
+    division: str = Field(default="", max_length=200, index=True)
+    owner: str = Field(max_length=200)
+    due_date: date
+    status: str = Field(max_length=16)
+    evidence: str = Field(default="", max_length=5000)
+    signed_off_by: str | None = Field(default=None, max_length=200)
+    signed_off_at: datetime | None = None
+    created_at: datetime
+    created_by: str = Field(max_length=200)
+    updated_at: datetime
+    updated_by: str = Field(max_length=200)
+    #: Optimistic-locking counter: a save must name the version it read.
+    version: int = 1

@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from erreview import store
+from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
 from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
@@ -338,6 +339,7 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
         reviews=reviews,
         intervention=settings.intervention_date,
         threshold=settings.suppression_threshold,
+        actions=actions_for(engine),
     )
     return assemble_pack(inputs, generated=generated)
 

@@ -21,6 +21,7 @@ SCREENS = {
     "panels/cases.py": {Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER},
     "panels/precheck.py": {Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER},
     "panels/reports.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
+    "panels/actions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
     "panels/data.py": {Role.ADMIN, Role.INCLUSION_ANALYST},
     "panels/admin.py": {Role.ADMIN},
 }

@@ -13,6 +13,9 @@ from datetime import date
 
 import pandas as pd
 
+from erreview.export.actions_section import NOTE as ACTIONS_NOTE
+from erreview.export.actions_section import TITLE as ACTIONS_TITLE
+from erreview.export.actions_section import actions_section, progress_line
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import (
     data_quality_table,
@@ -67,6 +70,8 @@ class PackInputs:
     reviews: pd.DataFrame  # current panel reviews submitted in the period, with wres_group
     intervention: date | None
     threshold: int
+    #: The action tracker's actions (none: the pack has no actions section).
+    actions: pd.DataFrame | None = None
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -310,10 +315,15 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
             "data_quality", "Ethnicity not stated, by division", data_quality_table(inputs.division_headcounts, t)
         ),
     ]
+    summary = summary_lines(inputs)
+    if inputs.actions is not None and not inputs.actions.empty:
+        as_of = generated or inputs.period.end
+        tables.append(PackTable("actions", ACTIONS_TITLE, actions_section(inputs.actions, as_of=as_of), ACTIONS_NOTE))
+        summary.append(progress_line(inputs.actions, as_of=as_of))
     return ReviewPack(
         period=inputs.period,
         title=f"Race equality in employee relations: six-monthly review, {inputs.period.label}",
-        summary=summary_lines(inputs),
+        summary=summary,
         tables=tables,
         trend=trend,
         spc=chart,
