@@ -43,26 +43,33 @@ def _actor(user: AppUser) -> Actor:
 
 
 def authenticate(engine: store.Engine, username: str, password: str) -> Actor | None:
-    """The actor for a correct local username and password, else ``None`` (no hint which was wrong)."""
-    with store.session_scope(engine) as session:
-        user = ws.get_user(session, username.strip().lower())
-        if user is None or not user.active or not user.password_hash:
-            _hasher.hash("timing-equaliser")  # as slow as a real check, so usernames cannot be probed
-            return None
-        try:
-            _hasher.verify(user.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        return _actor(user)
+    """The actor for a correct local username and password, else ``None`` (no hint which was wrong).
+    Every attempt, successful or not, is written to the audit log."""
+    with store.session_scope(engine, write=True) as session:
+        actor = _check_password(session, username, password)
+        audit.record_sign_in(session, username, ok=actor is not None, method="password")
+        return actor
+
+
+def _check_password(session: Any, username: str, password: str) -> Actor | None:
+    user = ws.get_user(session, username.strip().lower())
+    if user is None or not user.active or not user.password_hash:
+        _hasher.hash("timing-equaliser")  # as slow as a real check, so usernames cannot be probed
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return _actor(user)
 
 
 def actor_for_identity(engine: store.Engine, claims: Mapping[str, Any]) -> Actor | None:
     """Map OIDC claims to a user: by subject first, then by email as username (binding the subject)."""
     subject = str(claims.get("sub") or "")
     email = str(claims.get("email") or claims.get("preferred_username") or "").strip().lower()
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         user = ws.user_by_subject(session, subject) if subject else None
         if user is None and email:
             user = ws.get_user(session, email)
@@ -77,7 +84,9 @@ def actor_for_identity(engine: store.Engine, claims: Mapping[str, Any]) -> Actor
                     detail={"subject_bound": True},
                 )
         if user is None or not user.active:
+            audit.record_sign_in(session, email or subject, ok=False, method="oidc", reason="no active account")
             return None
+        audit.record_sign_in(session, user.username, ok=True, method="oidc")
         return _actor(user)
 
 
@@ -95,7 +104,7 @@ def add_user(
     name = username.strip().lower()
     if not name:
         raise UserError("a username is required")
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         existing = ws.get_user(session, name)
         user = AppUser(
             username=name,

@@ -91,9 +91,13 @@ def _engine() -> Engine:
     from erreview import store
 
     try:
-        return store.engine_for(state.settings.database_url)
+        engine = store.engine_for(state.settings.database_url)
     except Exception as exc:  # SQLAlchemy raises many types for a bad URL or unreachable server
         raise fail(f"cannot open the database {state.settings.database_url!r}: {exc}") from None
+    from erreview.store import audit
+
+    audit.bind(engine.url, state.settings)  # the audit key comes from this run's pseudonym key
+    return engine
 
 
 def _print_json(payload: Any) -> None:
@@ -315,15 +319,14 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check every entry of the hash-chained audit log; say where it was edited, deleted or reordered."""
-    from erreview import store
-    from erreview.store import audit
+    """Check every entry of the keyed, hash-chained audit log and every anchor recorded outside the database;
+    say where it was edited, deleted, reordered or cut short."""
+    from erreview import service
 
-    with store.session_scope(_engine()) as session:
-        report = audit.verify_chain(session)
+    report = service.verify_audit(_engine())
     if not report.ok:
         raise fail(f"the audit log has been tampered with: {report.reason}", code=2)
-    typer.echo(f"audit log intact: {report.entries} entries")
+    typer.echo(f"audit log intact: {report.entries} entries, {report.anchored} anchors checked; {report.head_text()}")
 
 
 @app.command()

@@ -163,6 +163,8 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    #: 1: plain SHA-256 (entries written before the audit key); 2: HMAC-SHA256 under the audit key.
+    chain: int = Field(default=2, sa_column_kwargs={"server_default": "1"})
 
 
 class Setting(SQLModel, table=True):

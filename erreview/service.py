@@ -5,8 +5,9 @@ Each function takes an engine (or settings) explicitly; none keeps state between
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -59,6 +60,11 @@ class ImportSummary:
 
 
 Source = str | Path | bytes
+
+
+def _sha256(source: Source) -> str:
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    return hashlib.sha256(data).hexdigest()
 
 
 def _load(source: Source, name: str | None, max_bytes: int) -> tuple[pd.DataFrame | None, ImportReport]:
@@ -161,7 +167,15 @@ def import_files(
         raise ImportRejected(report)
     key = load_or_create_key(settings)
     summary = ImportSummary()
-    with store.session_scope(engine) as session:
+    files = [
+        {"kind": kind, "name": name or kind, "sha256": _sha256(source), "rows": len(frame)}
+        for kind, source, name, frame in (
+            ("workforce", workforce, workforce_name, clean_w),
+            ("cases", cases, cases_name, clean_c),
+        )
+        if source is not None and frame is not None
+    ]
+    with store.session_scope(engine, write=True) as session:
         store.check_key_fingerprint(session, key_fingerprint(key))
         store.bump_data_version(session)
         if clean_w is not None:
@@ -190,6 +204,16 @@ def import_files(
                 user=user,
             )
             summary = ImportSummary(summary.workforce_rows, summary.snapshots, inserted, updated)
+        audit.record_import(
+            session,
+            user or "command line",
+            files,
+            {
+                "workforce_rows": summary.workforce_rows,
+                "cases_inserted": summary.cases_inserted,
+                "cases_updated": summary.cases_updated,
+            },
+        )
     log.info("%s", summary.to_text())
     return summary
 
@@ -289,7 +313,7 @@ def change_setting(engine: Engine, base: Settings, name: str, value: str | None,
     except ValidationError as exc:
         reasons = "; ".join(str(e["msg"]) for e in exc.errors())
         raise SettingRefused(f"{name.replace('_', ' ')}: {reasons}") from None
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         store.set_setting_override(session, name, value)
         audit.append(
             session, actor=user, action="setting.change", entity="setting", entity_id=name, detail={"value": value}
@@ -341,7 +365,11 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
         threshold=settings.suppression_threshold,
         actions=actions_for(engine),
     )
-    return assemble_pack(inputs, generated=generated)
+    pack = assemble_pack(inputs, generated=generated)
+    # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
+    with store.session_scope(engine) as session:
+        head = audit.data_head(session)
+    return replace(pack, methods=[*pack.methods, f"Audit: {head}."])
 
 
 def ethnicity_completeness(engine: Engine) -> pd.DataFrame:
@@ -361,10 +389,48 @@ def ethnicity_completeness(engine: Engine) -> pd.DataFrame:
 
 def record_export(engine: Engine, *, user: str, period: str, files: list[str]) -> None:
     """Every export is written to the audit log."""
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         audit.append(
             session, actor=user, action="export.review_pack", entity="export", entity_id=period, detail={"files": files}
         )
+
+
+def record_download(engine: Engine, *, user: str, what: str, file_name: str) -> None:
+    """Every file handed to a browser is written to the audit log."""
+    with store.session_scope(engine, write=True) as session:
+        audit.record_download(session, user, what, file_name)
+
+
+def record_case_view(engine: Engine, *, user: str, case_id: str) -> None:
+    """Who opened which case."""
+    with store.session_scope(engine, write=True) as session:
+        audit.record_case_view(session, user, case_id)
+
+
+def verify_audit(engine: Engine) -> audit.ChainReport:
+    """Check the audit chain and its anchors (see :func:`erreview.store.audit.verify_chain`)."""
+    with store.session_scope(engine) as session:
+        return audit.verify_chain(session)
+
+
+def audit_log(
+    engine: Engine,
+    *,
+    person: str | None = None,
+    action: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The audit log, newest first, filtered (see :func:`erreview.store.audit.log_frame`)."""
+    with store.session_scope(engine) as session:
+        return audit.log_frame(session, person=person, action=action, start=start, end=end, limit=limit)
+
+
+def audit_filters(engine: Engine) -> tuple[list[str], list[str]]:
+    """The people and actions in the audit log (for filter choices)."""
+    with store.session_scope(engine) as session:
+        return audit.people_and_actions(session)
 
 
 def current_data_version(engine: Engine) -> int:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from erreview import store
 from erreview.config import Settings
+from erreview.store import audit
 
 from .pg import BACKEND, database_url
 
@@ -31,7 +32,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url(tmp_path, "erreview.db"), pseudonym_key=TEST_KEY)
+    settings = Settings(database_url=database_url(tmp_path, "erreview.db"), pseudonym_key=TEST_KEY)
+    audit.bind(settings.database_url, settings)  # the audit key of this test's database, as the CLI would use
+    return settings
 
 
 @pytest.fixture

@@ -53,27 +53,6 @@ def rules(settings):
     return Rules.from_settings(settings)
 
 
-@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
-def test_audit_verify_finds_tampering_and_says_where(engine, settings, rules, cli, tamper):
-    _chain(engine, settings, rules)
-    ok = cli.invoke(app, ["--db", settings.database_url, "audit", "verify"])
-    assert ok.exit_code == 0 and "audit log intact: 4 entries" in ok.stdout
-    with engine.begin() as con:
-        if tamper == "edit":
-            con.execute(text("UPDATE audit_log SET actor = 'someone-else' WHERE id = 2"))
-            expected = "entry 2 was edited"
-        elif tamper == "delete":
-            con.execute(text("DELETE FROM audit_log WHERE id = 2"))
-            expected = "entry 3 does not follow"
-        else:
-            con.execute(text("UPDATE audit_log SET id = 99 WHERE id = 2"))
-            con.execute(text("UPDATE audit_log SET id = 2 WHERE id = 3"))
-            con.execute(text("UPDATE audit_log SET id = 3 WHERE id = 99"))
-            expected = "entry 2 does not follow"
-    bad = cli.invoke(app, ["--db", settings.database_url, "audit", "verify"])
-    assert bad.exit_code == 2 and expected in bad.stderr, bad.stderr
-
-
 def test_exports_users_and_settings_are_audited(engine, settings):
     from erreview.auth import add_user
 

@@ -170,7 +170,7 @@ def create_case(
         raise TransitionRefused("; ".join(f"{p.column}: {p.reason}" for p in problems))
     key = load_or_create_key(settings)
     clean = pseudonymise_frame(clean, key)
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         if ws.get_case(session, case_id) is not None:
             raise TransitionRefused(f"a case {case_id!r} already exists")
         store.check_key_fingerprint(session, key_fingerprint(key))
@@ -202,7 +202,7 @@ def assign_case(
     panel: str | None = None,
 ) -> None:
     """Give a case (e.g. an imported one) a case lead and/or panel."""
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         _, work = _load(session, case_id)
         before = {"case_lead": work.case_lead, "panel": work.panel}
         work.case_lead = case_lead if case_lead is not None else work.case_lead
@@ -273,7 +273,7 @@ def transition(
     step decided "proceed" with a quorate panel.
     """
     on = on or date.today()
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         case, work = _load(session, case_id)
         _check_change(actor, work)
         if case.version != expected_version:  # say so before judging a move made on stale information
@@ -369,7 +369,7 @@ def submit_review(
     engine: store.Engine, rules: Rules, case_id: str, submission: ReviewSubmission, *, actor: Actor
 ) -> int:
     """Validate and store a panel review; returns its id. Every problem is listed at once."""
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         _, work = _load(session, case_id)
         if actor.role is Role.PANEL_MEMBER and (work.panel is None or work.panel not in actor.panels):
             raise AccessDenied(f"{actor.label} does not sit on the panel case {case_id} is referred to")

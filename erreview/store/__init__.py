@@ -17,11 +17,12 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine as Engine  # re-exported: callers type their engines as store.Engine
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, create_engine
 
-from erreview.errors import ErreviewError
+from erreview.errors import Busy, ErreviewError
 from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceRecord
 from erreview.vocab import CASE_DATE_COLUMNS, CaseType
 
@@ -36,13 +37,31 @@ class KeyMismatch(ErreviewError, RuntimeError):
     """The database was built under a different pseudonym key."""
 
 
+#: How long a writer waits for another writer before giving up with :class:`Busy`.
+BUSY_TIMEOUT_S = 10
+#: Execution option marking a connection whose transactions write (SQLite: BEGIN IMMEDIATE).
+WRITE = "erreview_write"
+#: The advisory lock (PostgreSQL) held by the one writer at a time.
+WRITER_LOCK = 7263501
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver would run SELECTs outside any transaction (so two writers could read the same audit head);
+    # take transactions out of its hands and BEGIN ourselves in _sqlite_begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: one writer at a time, waiting up to the busy timeout. Readers
+    # BEGIN DEFERRED and never wait for a writer (WAL).
+    immediate = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -55,6 +74,7 @@ def make_engine(url: str) -> Engine:
             kwargs["poolclass"] = StaticPool  # one shared in-memory database
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     migrate(engine)
@@ -78,9 +98,9 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    # Two app instances starting at once must not both migrate (SQLite: BEGIN IMMEDIATE).
+    with engine.execution_options(**{WRITE: True}).begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Two app instances starting at once must not both migrate.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7263502)")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -92,13 +112,45 @@ def engine_for(url: str) -> Engine:
     return make_engine(url)
 
 
+BUSY_MESSAGE = "someone else is saving a change right now (perhaps an import); nothing was saved: try again"
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available (lock_timeout)
+        return True
+    return "database is locked" in str(orig) or "database is busy" in str(orig)
+
+
+def lock_for_write(session: Session) -> None:
+    """Make the session's transaction the one writer: PostgreSQL waits for the advisory lock (at most the
+    busy timeout); SQLite already holds the write lock when the session came from ``session_scope(write=True)``.
+    Calling it again in the same transaction is harmless."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_S}s'"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})"))
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any exception."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any exception.
+
+    ``write=True``: this transaction changes data, so it first becomes the one writer (see
+    :func:`lock_for_write`); a writer that cannot get its turn in time raises :class:`Busy`, never the
+    driver's "database is locked".
+    """
+    bind = engine.execution_options(**{WRITE: True}) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
+            if write:
+                lock_for_write(session)
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if _is_busy(exc):
+                raise Busy(BUSY_MESSAGE) from None
+            raise
         except BaseException:
             session.rollback()
             raise
