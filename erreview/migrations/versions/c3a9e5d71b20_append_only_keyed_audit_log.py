@@ -8,7 +8,7 @@ SQLite a later ``batch_alter_table`` on audit_log recreates the table and drops 
 create them again (call ``create_append_only_triggers``).
 
 Revision ID: c3a9e5d71b20
-Revises: b7d1c2e4a9f0
+Revises: c4a8e1f2d3b6
 Create Date: 2026-12-01 04:40:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = 'c3a9e5d71b20'
-down_revision: str | None = 'b7d1c2e4a9f0'
+down_revision: str | None = 'c4a8e1f2d3b6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
