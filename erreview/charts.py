@@ -7,12 +7,14 @@ non-adverse band 0.80–1.25 shaded; colour is never the only signal (shapes and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import altair as alt
 import pandas as pd
 
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
+from erreview.national import NationalFigure
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -22,10 +24,8 @@ NHS_GREEN = "#009639"
 NHS_GREY = "#768692"
 NHS_PALE_GREY = "#E8EDEE"
 
-#: National WRES indicator 3 figures (HSJ WRES tables; NHS Providers, *Closing the gap*, 2023).
-NATIONAL_RATIO = {"2016": 1.56, "2017": 1.37, "2018": 1.24, "2019": 1.22, "2021": 1.14, "2022": 1.14}
-NATIONAL_LATEST_YEAR = max(NATIONAL_RATIO)
-NATIONAL_LATEST = NATIONAL_RATIO[NATIONAL_LATEST_YEAR]
+#: Text marking a period on the trend whose ratio is not drawn: hidden by disclosure control, or none.
+MARKS = {"suppressed": "* (too small to publish)", "no ratio": "no ratio", "unavailable": "no data"}
 
 
 def wres_trend_frame(results: Sequence[WresResult]) -> pd.DataFrame:
@@ -42,6 +42,8 @@ def wres_trend_frame(results: Sequence[WresResult]) -> pd.DataFrame:
                 "ci_high": est.ci_high if est else None,
                 "band": est.band.value if est and est.band else "unavailable",
                 "significant": bool(est.significant) if est else False,
+                "status": "shown" if est and est.ratio else ("no ratio" if r.available else "unavailable"),
+                "start": pd.Timestamp(r.period.start),
             }
         )
     return pd.DataFrame(rows)
@@ -53,8 +55,15 @@ def ratio_trend_chart(
     title: str = "BME : White relative likelihood",
     width: int = 640,
     height: int = 300,
+    national: NationalFigure | None = None,
+    intervention: date | None = None,
 ) -> alt.LayerChart | alt.FacetChart:
-    """Ratio per period with its 95% interval, on a log axis with the 0.80–1.25 band."""
+    """Ratio per period with its 95% interval, on a log axis with the 0.80–1.25 band.
+
+    Periods without a drawn ratio (``status`` other than ``shown``) keep their place on the axis and are
+    marked at parity with why; ``national`` draws England's figure labelled by report and data year;
+    ``intervention`` marks the first period that began on or after that date.
+    """
     data = frame.dropna(subset=["ratio"])
     lo = min([0.5, *data["ci_low"].dropna().tolist()]) if len(data) else 0.5
     hi = max([2.0, *data["ci_high"].dropna().tolist()]) if len(data) else 2.0
@@ -97,21 +106,47 @@ def ratio_trend_chart(
             ],
         )
     )
-    national = alt.Chart(
-        pd.DataFrame({"y": [NATIONAL_LATEST], "label": [f"England {NATIONAL_LATEST_YEAR}: {NATIONAL_LATEST:.2f}"]})
-    )
-    national_rule = national.mark_rule(color=NHS_WARM_YELLOW, strokeWidth=2).encode(y=alt.Y("y:Q", scale=scale))
-    national_text = national.mark_text(align="left", dx=4, dy=-6, color="#7A5500", fontSize=10).encode(
-        y=alt.Y("y:Q", scale=scale), text="label:N", x=alt.value(0)
-    )
     labels = (
         alt.Chart(data)
         .mark_text(dy=-12, color=NHS_DARK_BLUE, fontSize=11)
         .encode(x=x, y=alt.Y("ratio:Q", scale=scale), text=alt.Text("ratio:Q", format=".2f"))
     )
-    return alt.layer(band, parity, national_rule, national_text, bars, points, labels).properties(
-        title=title, width=width, height=height
-    )
+    layers: list[alt.Chart] = [band, parity, bars, points, labels]
+    if national is not None:
+        line = alt.Chart(
+            pd.DataFrame({"y": [national.value], "label": [f"England, {national.label}: {national.value:.2f}"]})
+        )
+        layers.append(line.mark_rule(color=NHS_WARM_YELLOW, strokeWidth=2).encode(y=alt.Y("y:Q", scale=scale)))
+        layers.append(
+            line.mark_text(align="left", dx=4, dy=-6, color="#7A5500", fontSize=10).encode(
+                y=alt.Y("y:Q", scale=scale), text="label:N", x=alt.value(0)
+            )
+        )
+    if "status" in frame:
+        missing = frame[frame["status"].fillna("shown") != "shown"]
+        if len(missing):
+            marks = pd.DataFrame(
+                {"period": missing["period"], "y": 1.0, "mark": [MARKS.get(s, s) for s in missing["status"]]}
+            )
+            layers.append(
+                alt.Chart(marks)
+                .mark_text(color=NHS_GREY, fontSize=10, angle=270, align="left", dx=4)
+                .encode(x=x, y=alt.Y("y:Q", scale=scale), text="mark:N")
+            )
+    if intervention is not None and "end" in frame:
+        after = frame[frame["end"] >= pd.Timestamp(intervention)]
+        if len(after):
+            marker = pd.DataFrame(
+                {"period": [after["period"].iloc[0]], "label": [f"Pre-checks began {intervention:%d %b %Y}"]}
+            )
+            base = alt.Chart(marker)
+            layers.append(base.mark_rule(color=NHS_RED, strokeDash=[6, 3], strokeWidth=2).encode(x=x))
+            layers.append(
+                base.mark_text(align="left", dx=4, dy=8, color=NHS_RED, fontSize=10).encode(
+                    x=x, y=alt.value(0), text="label:N"
+                )
+            )
+    return alt.layer(*layers).properties(title=title, width=width, height=height)
 
 
 def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int = 280) -> alt.Chart:

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
-from erreview import store
+
 from erreview.actions import actions_for
+from erreview import national, store
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
 from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
@@ -30,6 +31,7 @@ from erreview.metrics.decisions import DecisionResult, complaint_result, decisio
 from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
+from erreview.national import NationalTable
 from erreview.periods import Length, Period, periods_between
 from erreview.problems import ImportRejected, ImportReport, Problem
 from erreview.profiles import FileKind, Profile, unmapped_values
@@ -364,6 +366,7 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
         intervention=settings.intervention_date,
         threshold=settings.suppression_threshold,
         actions=actions_for(engine),
+        national=national_figures(engine).latest(),
     )
     pack = assemble_pack(inputs, generated=generated)
     # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
@@ -385,6 +388,39 @@ def ethnicity_completeness(engine: Engine) -> pd.DataFrame:
     out["share_not_stated"] = out["not_stated"] / out["staff"]
     out["snapshot_date"] = heads["snapshot_date"].iloc[0].date()
     return out.sort_values("share_not_stated", ascending=False).reset_index(drop=True)
+
+
+def national_figures(engine: Engine) -> NationalTable:
+    """England's indicator 3 by WRES report: the shipped, sourced table plus figures an admin added."""
+    with store.session_scope(engine) as session:
+        stored = store.setting_overrides(session).get(national.SETTING_NAME)
+    return national.merged(national.decode_added(stored))
+
+
+def add_national_figure(engine: Engine, raw: dict[str, object], *, user: str) -> NationalTable:
+    """Add a later WRES report's national figure (validated; audited). A shipped year cannot be replaced."""
+    figure = national.validate(raw)
+    if figure.report_year in {f.report_year for f in national.shipped_table().figures}:
+        raise national.ComparatorError(
+            f"the WRES {figure.report_year} report's figure is already in the shipped table and cannot be replaced"
+        )
+    with store.session_scope(engine) as session:
+        added = [
+            f
+            for f in national.decode_added(store.setting_overrides(session).get(national.SETTING_NAME))
+            if f.report_year != figure.report_year
+        ]
+        store.set_setting_override(session, national.SETTING_NAME, national.encode_added([*added, figure]))
+        audit.append(
+            session,
+            actor=user,
+            action="national_comparator.add",
+            entity="setting",
+            entity_id=national.SETTING_NAME,
+            detail={"report_year": figure.report_year, "value": figure.value, "source_url": figure.source_url},
+        )
+        store.bump_data_version(session)
+    return national_figures(engine)
 
 
 def record_export(engine: Engine, *, user: str, period: str, files: list[str]) -> None:
@@ -449,6 +485,7 @@ def latest_available(results: list[WresResult]) -> WresResult | None:
 __all__ = [
     "DecisionAnalysis",
     "ImportSummary",
+    "add_national_figure",
     "change_setting",
     "check_files",
     "complaint_results",
@@ -460,6 +497,7 @@ __all__ = [
     "ethnicity_completeness",
     "import_files",
     "latest_available",
+    "national_figures",
     "review_pack",
     "wres_results",
 ]

@@ -33,7 +33,7 @@ def test_overview_answers_the_question_from_the_numbers(loaded):
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "In 2024/25 H2, BME staff were 3.04 times as likely as White staff" in text
-    assert "8 of 539 compared with 9 of 1,842" in text
+    assert "8 of 539 BME staff compared with 9 of 1,842 White staff" in text
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Relative likelihood, 2024/25-H2"] == "3.04"
     assert metrics["95% confidence interval"] == "1.18 – 7.84"

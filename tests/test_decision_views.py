@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import mannwhitneyu
+from statsmodels.duration.survfunc import survdiff
 
 from erreview.metrics.adjusted import adjusted_formal_route
 from erreview.metrics.breakdowns import TOO_FEW, breakdown_table, intersection_table
 from erreview.metrics.decisions import decision_rows
-from erreview.metrics.timing import time_in_process
+from erreview.metrics.timing import INTERVALS, durations, time_in_process
 
 
 def _cases(specs):
@@ -80,31 +82,124 @@ def test_intersections_hide_small_cells_and_compare_with_white_in_the_same_level
     assert fi.at["Asian", "events"] is None  # not even the count of events is shown
 
 
-def test_time_in_process_medians_percentiles_and_rank_test():
-    rng = np.random.default_rng(0)
-    n = 40
+def _km_quantiles(days: np.ndarray, ended: np.ndarray, p: Fraction) -> set[float]:
+    """Brute-force Kaplan–Meier in exact fractions: the first event time at which the survival curve
+    drops below 1 − p; where it lands exactly on 1 − p, the conventions differ (≤ or <), so both the time
+    it lands and the next event time are accepted. Empty set: the curve never gets there."""
+    surv = Fraction(1)
+    times = [float(t) for t in np.unique(days[ended])]
+    for i, t in enumerate(times):
+        at_risk = int((days >= t).sum())
+        deaths = int(((days == t) & ended).sum())
+        surv *= 1 - Fraction(deaths, at_risk)
+        if surv < 1 - p:
+            return {t}
+        if surv == 1 - p:
+            return {t, *times[i + 1 : i + 2]}
+    return set()
+
+
+def _routing_cases(bme_days, white_days, bme_open, white_open):
     opened = pd.Timestamp("2024-01-01")
-    bme_days, white_days = rng.integers(10, 60, n), rng.integers(5, 30, n)
     rows = []
-    for group, days in (("BME", bme_days), ("White", white_days)):
-        for d in days:
+    for group, days, open_ in (("BME", bme_days, bme_open), ("White", white_days, white_open)):
+        for d, still_open in zip(days, open_, strict=True):
             rows.append(
                 {
                     "wres_group": group,
                     "opened_date": opened,
-                    "route_date": opened + pd.Timedelta(days=int(d)),
-                    "initial_route": "informal",
+                    "route_date": pd.NaT if still_open else opened + pd.Timedelta(days=int(d)),
+                    "initial_route": None if still_open else "informal",
                     "formal_investigation_date": pd.NaT,
                     "closed_date": pd.NaT,
                     "restriction": None,
                 }
             )
-    table = time_in_process(pd.DataFrame(rows), min_group_size=10).set_index("measure")
+    return pd.DataFrame(rows)
+
+
+def test_time_in_process_counts_open_cases_as_censored():
+    rng = np.random.default_rng(0)
+    n = 60
+    bme_days, white_days = rng.integers(10, 200, n), rng.integers(5, 120, n)
+    as_of = pd.Timestamp("2024-01-01") + pd.Timedelta(days=150)
+    # Cases not decided by the as-of date are open: followed up to it, not dropped.
+    bme_open, white_open = bme_days > 150, white_days > 150
+    cases = _routing_cases(bme_days, white_days, bme_open, white_open)
+    table = time_in_process(cases, min_group_size=10, as_of=as_of).set_index("measure")
     row = table.loc["concern_to_route"]
-    assert row["bme_median"] == pytest.approx(np.median(bme_days))
-    assert row["white_p90"] == pytest.approx(np.quantile(white_days, 0.9))
-    assert row["mann_whitney_p"] == pytest.approx(mannwhitneyu(bme_days, white_days).pvalue)
+    assert row["bme_open"] == bme_open.sum() > 0
+    for key, days, open_ in (("bme", bme_days, bme_open), ("white", white_days, white_open)):
+        observed = np.where(open_, 150, days).astype(float)
+        for stat, p in (("median", Fraction(1, 2)), ("p90", Fraction(9, 10))):
+            expected = _km_quantiles(observed, ~open_, p)
+            if not expected:
+                assert row[f"{key}_{stat}"] is None
+            else:
+                assert row[f"{key}_{stat}"] in expected
+    assert row["bme_median_low"] <= row["bme_median"] <= row["bme_median_high"]
+    # Dropping open cases would understate the BME median (the bias the censoring fixes).
+    assert np.median(bme_days[~bme_open]) < row["bme_median"]
+    assert row["logrank_p"] == pytest.approx(
+        survdiff(
+            np.r_[np.where(bme_open, 150, bme_days), np.where(white_open, 150, white_days)].astype(float),
+            np.r_[~bme_open, ~white_open].astype(float),
+            np.r_[np.ones(n), np.zeros(n)],
+        )[1]
+    )
     assert table.loc["formal_to_close", "bme_n"] == 0 and pd.isna(table.loc["formal_to_close", "bme_median"])
+
+
+def test_censored_median_ratio_recovers_the_truth():
+    """Exponential times, BME median 1.42× White, a third of cases still open: the KM medians' ratio is
+    close to 1.42 where dropping open cases is biased towards 1."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    white = rng.exponential(60 / np.log(2), n)
+    bme = rng.exponential(1.42 * 60 / np.log(2), n)
+    follow = rng.uniform(0, 250, 2 * n)  # how long each case had been running at the as-of date
+    days = np.r_[bme, white]
+    open_ = days > follow
+    cases = pd.DataFrame(
+        {
+            "wres_group": ["BME"] * n + ["White"] * n,
+            "opened_date": pd.Timestamp("2020-01-01") - pd.to_timedelta(follow.round(), unit="D"),
+            "initial_route": np.where(open_, None, "informal"),
+            "formal_investigation_date": pd.NaT,
+            "closed_date": pd.NaT,
+            "restriction": None,
+        }
+    )
+    cases["route_date"] = (cases["opened_date"] + pd.to_timedelta(days.round(), unit="D")).where(~open_)
+    row = time_in_process(cases, as_of=pd.Timestamp("2020-01-01")).set_index("measure").loc["concern_to_route"]
+    assert row["bme_median"] / row["white_median"] == pytest.approx(1.42, rel=0.08)
+    closed_only = np.median(bme[~open_[:n]]) / np.median(white[~open_[n:]])
+    assert abs(closed_only - 1.42) > abs(row["bme_median"] / row["white_median"] - 1.42)
+
+
+def test_suspension_length_uses_suspension_dates_and_labels_the_proxy():
+    base = {
+        "wres_group": "BME",
+        "opened_date": pd.Timestamp("2024-01-01"),
+        "route_date": pd.Timestamp("2024-01-05"),
+        "initial_route": "formal",
+        "formal_investigation_date": pd.Timestamp("2024-01-10"),
+        "restriction": "suspended",
+    }
+    rows = [
+        base
+        | {
+            "suspension_start_date": pd.Timestamp("2024-01-10"),
+            "suspension_end_date": pd.Timestamp("2024-01-30"),
+            "closed_date": pd.Timestamp("2024-06-01"),
+        },
+        base
+        | {"suspension_start_date": pd.NaT, "suspension_end_date": pd.NaT, "closed_date": pd.Timestamp("2024-03-10")},
+    ]
+    d = durations(pd.DataFrame(rows), INTERVALS[2], pd.Timestamp("2024-07-01"))
+    assert d["days"].tolist() == [20.0, 60.0] and d["proxy"].tolist() == [False, True]
+    table = time_in_process(pd.DataFrame(rows), min_group_size=1).set_index("measure")
+    assert "proxy" in table.loc["suspension_length", "label"]
 
 
 def test_adjustment_removes_a_gap_that_case_mix_explains():

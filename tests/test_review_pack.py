@@ -147,7 +147,7 @@ def test_no_small_count_and_no_recomputable_cell_in_any_file(pack_dir):
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(next(folder.glob("*.pdf"))).pages).split())
     assert "six-monthly review, 2024/25-H2" in text
     assert "BME staff were 3.04 times as likely" in text
-    assert "8 of 539 compared with 9 of 1,842" in text
+    assert "8 of 539 BME staff compared with 9 of 1,842 White staff" in text
     # The PDF's decision-point table agrees with the CSV (suppressed cells included).
     csv = pd.read_csv(folder / "csv" / "decision_points.csv", dtype=str, keep_default_na=False)
     suspension = csv[csv["Decision point"] == "Suspension"].iloc[0]

@@ -27,10 +27,18 @@ from erreview.export.tables import (
 from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.likelihood import WresResult, pooled_counts, split_at
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
-from erreview.metrics.trend import MIN_POINTS_FOR_LIMITS, TRIAL_LIMITS_NOTE, XmR, log_ratio_xmr, ratio_of_ratios
-from erreview.narrative import QUESTION
+from erreview.metrics.trend import (
+    MIN_POINTS_FOR_LIMITS,
+    RULES_SOURCE,
+    TRIAL_LIMITS_NOTE,
+    XmR,
+    ratio_of_ratios,
+    series_xmr,
+)
+from erreview.narrative import QUESTION, decisions_headline, window_words, wres_sentence
+from erreview.national import NationalFigure
 from erreview.periods import Period
-from erreview.vocab import Band, WresGroup
+from erreview.vocab import WresGroup
 
 
 @dataclass(frozen=True)
@@ -47,11 +55,13 @@ class ReviewPack:
     title: str
     summary: list[str]
     tables: list[PackTable]
-    trend: pd.DataFrame  # period, ratio, ci_low, ci_high, band for the chart (suppressed periods left out)
+    trend: pd.DataFrame  # every period: ratio, ci_low, ci_high, band, status (suppressed periods marked, no numbers)
     spc: XmR | None
     methods: list[str]
     threshold: int
     generated: date = field(default_factory=date.today)
+    national: NationalFigure | None = None  # England's figure for the chart, labelled by report and data year
+    intervention: date | None = None  # marked on the trend
 
     def table(self, name: str) -> PackTable:
         return next(t for t in self.tables if t.name == name)
@@ -72,6 +82,7 @@ class PackInputs:
     threshold: int
     #: The action tracker's actions (none: the pack has no actions section).
     actions: pd.DataFrame | None = None
+    national: NationalFigure | None = None
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -112,37 +123,14 @@ def summary_lines(inputs: PackInputs) -> list[str]:
             f"In {words} the numbers are too small to publish safely (a group had between 1 and "
             f"{inputs.threshold} people), so the ratio for this period is not shown."
         )
-    elif est.ratio is None:
-        lines.append(
-            f"In {words} no ratio can be given because no White staff entered a formal disciplinary investigation."
-        )
     else:
-        ci = (
-            f" (95% CI {est.ci_low:.2f} to {est.ci_high:.2f})"
-            if est.ci_low is not None and est.ci_high is not None
-            else ""
-        )
-        text = (
-            f"In {words}, BME staff were {est.ratio:.2f} times as likely as White staff to enter a formal "
-            f"disciplinary investigation{ci}: {bme.entrants:,} of {bme.headcount:,} compared with "
-            f"{white.entrants:,} of {white.headcount:,}."
-        )
-        range_text = f"the non-adverse range of {NON_ADVERSE_LOW:.2f} to {NON_ADVERSE_HIGH:.2f}"
-        if est.band is Band.NON_ADVERSE:
-            text += f" This is inside {range_text}."
-        else:
-            text += f" This is outside {range_text}."
-            text += (
-                " The interval excludes parity, so chance is an unlikely explanation."
-                if est.significant
-                else " The interval includes parity, so with numbers this small the gap could be chance."
+        lines.append(wres_sentence(current))
+        if est.ratio is not None and bme.headcount and white.headcount:
+            bme_rate, white_rate = bme.entrants / bme.headcount, white.entrants / white.headcount
+            lines.append(
+                f"The rates were {bme_rate:.2%} for BME staff and {white_rate:.2%} for White staff "
+                f"(a difference of {(bme_rate - white_rate) * 100:+.2f} percentage points)."
             )
-        lines.append(text)
-        bme_rate, white_rate = bme.entrants / bme.headcount, white.entrants / white.headcount
-        lines.append(
-            f"The rates were {bme_rate:.2%} for BME staff and {white_rate:.2%} for White staff "
-            f"(a difference of {(bme_rate - white_rate) * 100:+.2f} percentage points)."
-        )
     unknown = current.groups[WresGroup.UNKNOWN]
     total = bme.headcount + white.headcount + unknown.headcount
     if total and not _small(unknown.headcount, threshold=inputs.threshold):
@@ -150,47 +138,61 @@ def summary_lines(inputs: PackInputs) -> list[str]:
             f"Ethnicity was not stated for {unknown.headcount / total:.1%} of staff; they are left out of the ratio."
         )
     lines += panel_lines(inputs, words)
-    flagged = [
+    # Only steps whose counts can be published are named (a flag on a suppressed row would disclose it).
+    published = [
         d
         for d in inputs.decisions
-        if d.flag.value == "disparity"
-        and not _small(d.bme.n, d.bme.events, d.white.n, d.white.events, threshold=inputs.threshold)
+        if not _small(d.bme.n, d.bme.events, d.white.n, d.white.events, threshold=inputs.threshold)
     ]
-    if flagged:
-        names = ", ".join(d.point.label.lower() for d in flagged)
-        lines.append(
-            f"Over the 12 months to {inputs.decision_window[1]:%d %B %Y}, the gap was significant "
-            f"and outside the non-adverse range at: {names}."
-        )
-    else:
-        lines.append(
-            f"Over the 12 months to {inputs.decision_window[1]:%d %B %Y}, no decision point showed a "
-            "significant gap outside the non-adverse range that can be published."
-        )
+    start, end = inputs.decision_window
+    _, headline = decisions_headline(published, f"the 12 months to {end:%d %B %Y} ({window_words(start, end)})")
+    hidden = len(inputs.decisions) - len(published)
+    if hidden:
+        headline += f" {hidden} step(s) rest on numbers too small to publish and are not judged here."
+    lines.append(headline)
     return lines
 
 
+TREND_COLUMNS = ["period", "end", "ratio", "ci_low", "ci_high", "band", "significant", "status"]
+#: ``status`` of a trend row: its ratio is published, hidden by disclosure control, or has no ratio.
+SHOWN, HIDDEN, NO_RATIO, UNAVAILABLE = "shown", "suppressed", "no ratio", "unavailable"
+
+
 def trend_frame(series: Sequence[WresResult], threshold: int) -> pd.DataFrame:
+    """Every period, in order. Periods whose counts are too small to publish keep their row, marked
+    ``suppressed`` with no numbers; periods without a ratio say why in ``status``."""
     rows = []
     for r in series:
-        if not r.available or r.estimate is None or r.estimate.ratio in (None, 0):
+        row: dict[str, object] = {"period": r.period.label, "end": pd.Timestamp(r.period.end)}
+        if not r.available or r.estimate is None:
+            rows.append(row | {"status": UNAVAILABLE})
             continue
         g = r.groups
-        if _small(g[WresGroup.BME].entrants, g[WresGroup.WHITE].entrants, threshold=threshold):
+        if _small(
+            g[WresGroup.BME].entrants,
+            g[WresGroup.WHITE].entrants,
+            g[WresGroup.BME].headcount,
+            g[WresGroup.WHITE].headcount,
+            threshold=threshold,
+        ):
+            rows.append(row | {"status": HIDDEN})
             continue
         e = r.estimate
+        if not e.ratio:
+            rows.append(row | {"status": NO_RATIO})
+            continue
         rows.append(
-            {
-                "period": r.period.label,
-                "end": pd.Timestamp(r.period.end),
+            row
+            | {
                 "ratio": e.ratio,
                 "ci_low": e.ci_low,
                 "ci_high": e.ci_high,
                 "band": e.band.value if e.band else "",
                 "significant": e.significant,
+                "status": SHOWN,
             }
         )
-    return pd.DataFrame(rows, columns=["period", "end", "ratio", "ci_low", "ci_high", "band", "significant"])
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def change_table(inputs: PackInputs) -> pd.DataFrame:
@@ -230,23 +232,29 @@ def change_table(inputs: PackInputs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def spc_of(trend: pd.DataFrame) -> XmR | None:
-    if len(trend) < 2:
-        return None
-    return log_ratio_xmr(trend["ratio"].tolist())
-
-
-def spc_table(trend: pd.DataFrame, chart: XmR | None) -> tuple[pd.DataFrame, str]:
-    if chart is None:
-        return pd.DataFrame(columns=["Signal", "Periods"]), "Too few periods with a publishable ratio to chart."
-    labels = trend["period"].tolist()
+def spc_table(series: Sequence[WresResult], trend: pd.DataFrame) -> tuple[XmR | None, pd.DataFrame, str]:
+    """The chart over every period with counts (:func:`~erreview.metrics.trend.series_xmr`), its signals
+    by period label, and a note naming the rules' source and which periods are hidden."""
+    found = series_xmr(series)
+    if found is None:
+        return None, pd.DataFrame(columns=["Signal", "Periods"]), "Too few periods with data to chart."
+    chart, held = found
+    labels = [series[i].period.label for i in held]
     rows = [{"Signal": s.description, "Periods": ", ".join(labels[i] for i in s.indices)} for s in chart.signals]
+    hidden = trend.loc[trend["status"] == HIDDEN, "period"].tolist()
     note = (
-        f"Centre {chart.centre:.2f}, process limits {chart.lower:.2f} to {chart.upper:.2f} (on the log scale). "
+        f"Centre {chart.centre:.2f}, process limits {chart.lower:.2f} to {chart.upper:.2f} (on the log scale), "
+        f"from all {len(held)} periods with data"
+        + (
+            f", including {', '.join(hidden)}, whose numbers are too small to publish (marked * on the chart)"
+            if hidden
+            else ""
+        )
+        + f". Rules: {RULES_SOURCE}. "
         + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
         + ("" if rows else " No special-cause variation.")
     )
-    return pd.DataFrame(rows, columns=["Signal", "Periods"]), note.strip()
+    return chart, pd.DataFrame(rows, columns=["Signal", "Periods"]), note.strip()
 
 
 def methods_lines(inputs: PackInputs) -> list[str]:
@@ -262,13 +270,25 @@ def methods_lines(inputs: PackInputs) -> list[str]:
         f"range {NON_ADVERSE_LOW:.2f}–{NON_ADVERSE_HIGH:.2f} (A fair experience for all, 2019). Significant: "
         "the interval excludes 1.",
         f"Decision points: disciplinary cases opened {inputs.decision_window[0]:%d %B %Y} to "
-        f"{inputs.decision_window[1]:%d %B %Y}; each step's rate is among the cases that reached it. p-values: "
-        "Fisher's exact test; q-values: Benjamini–Hochberg across the table.",
-        "Trend: NHS Making Data Count XmR chart on ln(ratio) with the four special-cause rules; with fewer than "
-        f"{MIN_POINTS_FOR_LIMITS} points the limits are trial limits.",
+        f"{inputs.decision_window[1]:%d %B %Y}; each step's rate is among the cases that reached it. Flag rule "
+        "(contract §4.2): Fisher's exact test for each step, Benjamini–Hochberg q-values across the seven steps; "
+        "a step is a disparity when its ratio is outside the non-adverse range and q < 0.05, and one to watch "
+        "when it is outside but q ≥ 0.05. Each step says which side of parity harms BME staff (fewer cases to "
+        "answer is the harmful side at case to answer). The smallest detectable ratio is the gap the counts "
+        "would detect with 80% power (two-sided 5% test, normal approximation on the arcsine scale).",
+        "Trend: XmR chart on ln(ratio) over every period with data (periods too small to publish are included in "
+        "the limits and marked, not dropped; a period with no BME or no White entrants uses a 0.5 continuity "
+        "correction), with the four special-cause rules; "
+        f"with fewer than {MIN_POINTS_FOR_LIMITS} points the limits are trial limits. Source: {RULES_SOURCE}.",
         f"Disclosure control: counts from 1 to {inputs.threshold} are shown as *, with secondary suppression so "
         "that no hidden count can be worked out from totals, and every rate, ratio or interval resting on a "
         "hidden count hidden too.",
+        (
+            f"National comparator on the chart: England, {inputs.national.label}, {inputs.national.value:.2f}; "
+            f"source: {inputs.national.source_title}, {inputs.national.source_url}."
+            if inputs.national
+            else "No national comparator is shown."
+        ),
         f"Data: ESR snapshots {', '.join(snapshots) if snapshots else 'none'}; ER-tracker cases. All identifiers "
         "are pseudonymised (keyed hash) before storage.",
     ]
@@ -277,8 +297,7 @@ def methods_lines(inputs: PackInputs) -> list[str]:
 def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> ReviewPack:
     """The whole pack from already-computed numbers."""
     trend = trend_frame(inputs.series, inputs.threshold)
-    chart = spc_of(trend)
-    spc_rows, spc_note = spc_table(trend, chart)
+    chart, spc_rows, spc_note = spc_table(inputs.series, trend)
     t = inputs.threshold
     tables = [
         PackTable(
@@ -330,4 +349,6 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
         methods=methods_lines(inputs),
         threshold=t,
         generated=generated or inputs.period.end,
+        national=inputs.national,
+        intervention=inputs.intervention,
     )

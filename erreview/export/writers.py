@@ -86,7 +86,12 @@ def trend_png(pack: ReviewPack, *, width: int = 640, height: int = 300) -> bytes
     if pack.trend.empty:
         return None
     chart = ratio_trend_chart(
-        pack.trend, title=f"Relative likelihood by half-year to {pack.period.label}", width=width, height=height
+        pack.trend,
+        title=f"Relative likelihood by half-year to {pack.period.label}",
+        width=width,
+        height=height,
+        national=pack.national,
+        intervention=pack.intervention,
     )
     return bytes(vlc.vegalite_to_png(chart.to_json(), scale=2))
 

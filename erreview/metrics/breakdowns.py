@@ -1,6 +1,10 @@
 """Breakdown and intersectional views: the BME/White gap within each gender, band, staff group and
 division, and rates for each broad ethnic group crossed with those dimensions.
 
+Both views flag cells by the contract's rule (§4.2, :mod:`erreview.metrics.flags`), with the
+Benjamini–Hochberg q computed over *all* cells of the breakdown (every decision point × every level of the
+dimension): a screen of dozens of cells tested one by one at 5% almost always shows a false "disparity".
+
 Both views come from one fairlearn computation per dimension (:func:`dimension_rates`); the breakdown
 sums a level's broad groups into BME and White. Cells resting on fewer cases than ``min_group_size``
 read :data:`TOO_FEW` instead of a number: small groups give wild ratios and can identify people.
@@ -14,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from erreview.ethnicity import ethnicity_table
+from erreview.metrics.decisions import POINTS_BY_NAME
+from erreview.metrics.flags import ABOVE, Side, assess_all
 from erreview.metrics.groups import RatesFn, group_rates
-from erreview.metrics.ratio import relative_likelihood
+from erreview.metrics.ratio import RatioEstimate, relative_likelihood
 from erreview.vocab import BroadGroup, WresGroup
 
 Dimension = Literal["gender", "band", "staff_group", "division"]
@@ -35,8 +41,13 @@ BREAKDOWN_COLUMNS = [
     "ci_low",
     "ci_high",
     "band",
+    "fisher_p",
+    "q",
     "significant",
+    "side",
+    "harm_direction",
     "flag",
+    "adverse",
     "status",
 ]
 INTERSECTION_COLUMNS = [
@@ -49,8 +60,30 @@ INTERSECTION_COLUMNS = [
     "ratio_to_white",
     "ci_low",
     "ci_high",
+    "fisher_p",
+    "q",
+    "significant",
+    "side",
+    "harm_direction",
+    "flag",
+    "adverse",
     "status",
 ]
+
+
+def _harm(point: str) -> Side:
+    found = POINTS_BY_NAME.get(point)
+    return found.harm_direction if found else ABOVE
+
+
+def _flag_cells(records: list[dict[str, object]], tested: list[tuple[int, RatioEstimate, int, int, int, int]]) -> None:
+    """Add the v2 flag fields to ``records[i]`` for each tested cell, q over all of them (one breakdown)."""
+    assessments = assess_all(
+        [(est, a, n1, c, n2) for _, est, a, n1, c, n2 in tested],
+        [_harm(str(records[i]["point"])) for i, *_ in tested],
+    )
+    for (i, *_), assessment in zip(tested, assessments, strict=True):
+        records[i] |= assessment.as_json()
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -88,7 +121,8 @@ def breakdown_from_rates(rates: pd.DataFrame, dimension: Dimension, *, min_group
         by_group = cells.setdefault((str(rec["point"]), str(rec[dimension])), {})
         n, events = by_group.get(str(rec["wres_group"]), (0, 0))
         by_group[str(rec["wres_group"])] = (n + int(rec["n"]), events + int(rec["events"]))
-    out = []
+    out: list[dict[str, object]] = []
+    tested: list[tuple[int, RatioEstimate, int, int, int, int]] = []
     for (point, level), by_group in sorted(cells.items()):
         n1, a = by_group.get(WresGroup.BME.value, (0, 0))
         n2, c = by_group.get(WresGroup.WHITE.value, (0, 0))
@@ -111,10 +145,10 @@ def breakdown_from_rates(rates: pd.DataFrame, dimension: Dimension, *, min_group
                 "ci_low": est.ci_low,
                 "ci_high": est.ci_high,
                 "band": est.band.value if est.band else None,
-                "significant": est.significant,
-                "flag": est.flag.value,
             }
+            tested.append((len(out), est, a, n1, c, n2))
         out.append(record)
+    _flag_cells(out, tested)
     frame = pd.DataFrame(out).reindex(columns=BREAKDOWN_COLUMNS)
     frame.insert(1, "dimension", dimension)
     return frame
@@ -131,7 +165,8 @@ def intersection_from_rates(rates: pd.DataFrame, dimension: Dimension, *, min_gr
         for r in _records(rates)
         if r["broad_group"] == BroadGroup.WHITE.value
     }
-    records = []
+    records: list[dict[str, object]] = []
+    tested: list[tuple[int, RatioEstimate, int, int, int, int]] = []
     for r in _records(rates):
         point, level, group = str(r["point"]), str(r[dimension]), str(r["broad_group"])
         n, events = int(r["n"]), int(r["events"])
@@ -145,7 +180,9 @@ def intersection_from_rates(rates: pd.DataFrame, dimension: Dimension, *, min_gr
         if group not in (BroadGroup.WHITE.value, BroadGroup.NOT_STATED.value) and ref_n >= min_group_size:
             est = relative_likelihood(events, n, ref_events, ref_n)
             record |= {"ratio_to_white": est.ratio, "ci_low": est.ci_low, "ci_high": est.ci_high}
+            tested.append((len(records), est, events, n, ref_events, ref_n))
         records.append(record)
+    _flag_cells(records, tested)
     frame = pd.DataFrame(records).reindex(columns=INTERSECTION_COLUMNS)
     frame.insert(1, "dimension", dimension)
     return frame.replace({np.nan: None})

@@ -14,7 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from erreview.metrics.ratio import RatioEstimate, rate, relative_likelihood
+from erreview.metrics.ratio import CountsError, RatioEstimate, rate, relative_likelihood
 from erreview.periods import Period
 from erreview.vocab import WresGroup
 
@@ -123,8 +123,22 @@ def wres_indicator(entries: pd.DataFrame, headcounts: pd.DataFrame, period: Peri
         heads = snapshot_counts(headcounts, snap)
         totals = {g: GroupCount(totals[g].entrants + entrants[g], totals[g].headcount + heads[g]) for g in WresGroup}
     bme, white = totals[WresGroup.BME], totals[WresGroup.WHITE]
-    estimate = relative_likelihood(bme.entrants, bme.headcount, white.entrants, white.headcount)
-    return WresResult(period, pool, tuple(s for s in snapshots if s), totals, estimate)
+    used = tuple(s for s in snapshots if s)
+    for group, count in ((WresGroup.BME, bme), (WresGroup.WHITE, white)):
+        if count.entrants > count.headcount:
+            # Someone entered the process but is missing from the snapshot: the extracts do not match.
+            when = ", ".join(d.isoformat() for d in used)
+            reason = (
+                f"data error: {count.entrants:,} {group.value} staff entered a formal disciplinary investigation "
+                f"but the snapshot ({when}) counts only {count.headcount:,} {group.value} staff; check that the "
+                "workforce extract covers everyone with a case"
+            )
+            return WresResult(period, pool, used, totals, unavailable_reason=reason)
+    try:
+        estimate = relative_likelihood(bme.entrants, bme.headcount, white.entrants, white.headcount)
+    except CountsError as exc:  # cannot happen after the check above; kept so bad counts never crash a screen
+        return WresResult(period, pool, used, totals, unavailable_reason=f"data error: {exc}")
+    return WresResult(period, pool, used, totals, estimate)
 
 
 def wres_series(

@@ -7,9 +7,17 @@ XmR: centre = mean; limits = mean ± 2.66 × mean moving range. Special cause:
 3. a trend of 7 points in a row all rising or all falling;
 4. 2 of 3 points in a row beyond two thirds of the way to a limit, on the same side.
 
-With fewer than 12 points the limits are *trial limits* and must say so (NHS-R ``NHSRplotthedots``).
+With fewer than 12 points the limits are *trial limits* and must say so. The rules and constants are
+those of NHS England's *Making Data Count* and the NHS-R Community's R package ``NHSRplotthedots``
+(``ptd_spc``); rule 4 counts only points on the *same* side of the mean, as that package does since its
+fix for opposite-side "2 in 3" flags (issue #143).
 Ratios are charted on the log scale, so 2× and ½× are equally far from parity; the limits are computed on
 ``ln(ratio)`` and turned back.
+
+:func:`period_log_ratios` gives the chart every period that has data, including periods whose counts are
+too small to publish (they are marked, not dropped: dropping them biases the centre line) and periods with
+no BME or no White entrants (a 0.5 continuity correction in every cell, Haldane's, gives them a finite
+log ratio).
 """
 
 from __future__ import annotations
@@ -20,13 +28,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import Z95, RatioEstimate
+from erreview.vocab import WresGroup
 
 XMR_CONSTANT = 2.66
 RUN_LENGTH = 7
 TREND_LENGTH = 7
 MIN_POINTS_FOR_LIMITS = 12
 TRIAL_LIMITS_NOTE = "Fewer than 12 points: these are trial limits and may change as more data arrive."
+RULES_SOURCE = "NHS England Making Data Count; rules as implemented in the NHS-R Community package NHSRplotthedots"
 
 
 @dataclass(frozen=True)
@@ -155,3 +166,35 @@ def ratio_of_ratios(earlier: tuple[int, int, int, int], later: tuple[int, int, i
     value = l_.ratio / e.ratio
     se = math.sqrt(var(*earlier) + var(*later))
     return RatioChange(e, l_, value, math.exp(math.log(value) - Z95 * se), math.exp(math.log(value) + Z95 * se))
+
+
+def charted_ratio(a: int, n1: int, c: int, n2: int) -> float | None:
+    """The ratio the SPC chart uses: the plain ratio, or with 0.5 added to every cell when ``a`` or ``c`` is
+    0 (Haldane), so a period with no BME or no White entrants still counts. ``None`` without a headcount."""
+    if n1 <= 0 or n2 <= 0:
+        return None
+    if a == 0 or c == 0:
+        return ((a + 0.5) / (n1 + 1)) / ((c + 0.5) / (n2 + 1))
+    return (a / n1) / (c / n2)
+
+
+def period_log_ratios(series: Sequence[WresResult]) -> list[tuple[int, float]]:
+    """(index into ``series``, charted ratio) for every period with counts, whatever their size."""
+    out = []
+    for i, r in enumerate(series):
+        if not r.groups or r.unavailable_reason is not None:
+            continue
+        bme, white = r.groups[WresGroup.BME], r.groups[WresGroup.WHITE]
+        value = charted_ratio(bme.entrants, bme.headcount, white.entrants, white.headcount)
+        if value is not None:
+            out.append((i, value))
+    return out
+
+
+def series_xmr(series: Sequence[WresResult]) -> tuple[XmR, list[int]] | None:
+    """The log-ratio XmR chart over every period with counts, and which periods of ``series`` it holds
+    (signals' indices refer to that list). ``None`` with fewer than 2 such periods."""
+    points = period_log_ratios(series)
+    if len(points) < 2:
+        return None
+    return log_ratio_xmr([v for _, v in points]), [i for i, _ in points]
