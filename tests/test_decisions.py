@@ -17,6 +17,7 @@ from erreview.metrics.groups import group_rates, group_rates_naive
 from erreview.synth import SynthConfig, generate
 
 from .conftest import EXAMPLES, assert_matches, load_json
+from .pg import database_url
 
 
 def test_examples_reproduce_expected_decisions_json(cli, imported):
@@ -133,3 +134,52 @@ def test_planted_gaps_are_flagged_and_only_they(seed, engine, settings, tmp_path
     assert found("formal_investigation") and found("suspension")
     for name in ("case_to_answer", "formal_sanction", "dismissal", "appeal_upheld", "regulator_referral"):
         assert not found(name), (name, results[name].estimate, results[name].q_value)
+
+
+def test_edge_examples_reproduce_expected_decisions_edge_json(cli, tmp_path):
+    """Contract v2 edge cases, cases only (imported with --cases alone): every BME case dismissed while no
+    White case is (flagged although the ratio is undefined), an appeal table where the Katz interval
+    excludes 1 but Fisher does not, withdrawn complaints left out of §4.3."""
+    url = database_url(tmp_path, "edge.db")
+    result = cli.invoke(app, ["--db", url, "import", "--cases", str(EXAMPLES / "edge_cases.csv")])
+    assert result.exit_code == 0, result.stderr
+    result = cli.invoke(app, ["--db", url, "decisions", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert_matches(json.loads(result.stdout), load_json(EXAMPLES / "expected_decisions_edge.json"))
+
+
+def test_v2_fields_by_hand_on_the_edge_examples(cli, tmp_path):
+    """The flag fields recomputed from the raw CSV with scipy and a hand-written Benjamini–Hochberg."""
+    url = database_url(tmp_path, "edge.db")
+    assert cli.invoke(app, ["--db", url, "import", "--cases", str(EXAMPLES / "edge_cases.csv")]).exit_code == 0
+    got = {
+        p["name"]: p
+        for p in json.loads(cli.invoke(app, ["--db", url, "decisions", "--json"]).stdout)["decision_points"]
+    }
+    raw = pd.read_csv(EXAMPLES / "edge_cases.csv", dtype=str, keep_default_na=False)
+    raw = raw[raw["case_type"] == "disciplinary"]
+    white = raw["ethnic_category"].str[0].isin(["A", "B", "C"])
+    unknown = raw["ethnic_category"].str[0].isin(["Z", "9"]) | (raw["ethnic_category"] == "")
+    bme = ~white & ~unknown
+    sanctioned = raw["sanction"] != ""
+    dismissal = raw["sanction"] == "dismissal"
+    tables = {}
+    for name, population, event in (
+        ("dismissal", sanctioned, dismissal),
+        ("formal_investigation", raw["initial_route"] != "", raw["initial_route"] == "formal"),
+    ):
+        a, n1 = int((event & population & bme).sum()), int((population & bme).sum())
+        c, n2 = int((event & population & white).sum()), int((population & white).sum())
+        tables[name] = (a, n1, c, n2)
+        assert (got[name]["bme"]["events"], got[name]["bme"]["n"]) == (a, n1)
+        assert got[name]["fisher_p"] == pytest.approx(fisher_exact([[a, n1 - a], [c, n2 - c]]).pvalue, rel=1e-9)
+    assert tables["dismissal"][2] == 0 and got["dismissal"]["ratio"] is None
+    assert got["dismissal"]["side"] == "above" and got["dismissal"]["flag"] == "disparity"
+    ps = sorted((p["fisher_p"], n) for n, p in got.items())
+    m = len(ps)
+    for i, (_, name) in enumerate(ps):
+        expected = min(min(1.0, ps[j][0] * m / (j + 1)) for j in range(i, m))
+        assert got[name]["q"] == pytest.approx(expected, rel=1e-9)
+        assert got[name]["significant"] is (expected < 0.05)
+    # Katz says "significant" at appeal upheld (4/4 vs 9/15); the v2 rule does not flag it.
+    assert got["appeal_upheld"]["ci_low"] > 1 and got["appeal_upheld"]["flag"] == "watch"
