@@ -14,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
-
-from erreview.actions import actions_for
 from erreview import national, store
+from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
 from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
