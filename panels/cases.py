@@ -1,66 +1,130 @@
-"""Cases (case leads): your cases with filters, a case's timeline, raising a concern, moving a case on."""
+"""Cases: the list of cases a person may see, and a case page that offers only what can happen next."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from erreview.errors import ErreviewError
-from erreview.review.lifecycle import ACTION_LABELS, STAGE_LABELS, Action, Stage
+from erreview.ethnicity import ethnicity_table
+from erreview.review.casepage import CHOICE_LABELS, FIELD_LABELS, case_status, new_case_problems, next_steps
+from erreview.review.lifecycle import STAGE_LABELS, Stage
+from erreview.review.panel import Rules
 from erreview.review.roles import Role
 from erreview.review.workflow import (
-    ACTION_VALUES,
     NewCase,
-    Rules,
     case_detail,
     create_case,
     list_cases,
+    panels,
+    subject_choices,
     transition,
 )
-from erreview.vocab import AllegationCategory, CaseType, Gender, ReferralSource
-from panels.common import choose_case, engine, flash, plain_validation, require, settings, show_error, show_flash
+from panels.common import engine, flash, require, settings, show_error, show_flash
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Cases")
 show_flash()
+ERRORS_KEY = "new_case_errors"
+
+
+def _field_problem(name: str) -> None:
+    """The problem with one form field, shown right under it."""
+    message = st.session_state.get(ERRORS_KEY, {}).get(name)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def _pick(column: Any, name: str, options: list[str], labels: dict[str, str] | None = None, **extra: Any) -> Any:
+    """A pick list with no default: the person chooses, the form never decides for them."""
+    with column:
+        value = st.selectbox(
+            FIELD_LABELS[name],
+            options,
+            index=None,
+            placeholder="Choose…",
+            format_func=(lambda v: labels.get(v, v)) if labels else str,
+            key=f"new_{name}",
+            **extra,
+        )
+        _field_problem(name)
+    return value
+
+
+def _new_concern_form() -> None:
+    known = subject_choices(engine(), actor=actor)
+    ethnic = {c.code: f"{c.label} ({c.code})" for c in ethnicity_table().rows()}
+    with st.form("new_case"):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            person = st.text_input(
+                FIELD_LABELS["person_id"], key="new_person_id", help="Pseudonymised on save; never stored."
+            )
+            _field_problem("person_id")
+        ethnicity = _pick(c2, "ethnic_category", list(ethnic), ethnic, help="As recorded in ESR.")
+        gender = _pick(c3, "gender", list(CHOICE_LABELS["gender"]), CHOICE_LABELS["gender"])
+        free = {"accept_new_options": True, "help": "Pick a known value, or type a new one."}
+        band = _pick(c1, "band", known["band"], **free)
+        staff_group = _pick(c2, "staff_group", known["staff_group"], **free)
+        division = _pick(c3, "division", known["division"], **free)
+        case_type = _pick(c1, "case_type", list(CHOICE_LABELS["case_type"]), CHOICE_LABELS["case_type"])
+        allegation = _pick(
+            c2, "allegation_category", list(CHOICE_LABELS["allegation_category"]), CHOICE_LABELS["allegation_category"]
+        )
+        referral = _pick(
+            c3, "referral_source", list(CHOICE_LABELS["referral_source"]), CHOICE_LABELS["referral_source"]
+        )
+        with c1:
+            opened = st.date_input(
+                FIELD_LABELS["opened_date"],
+                value=None,
+                max_value=date.today(),
+                key="new_opened_date",
+                format="DD/MM/YYYY",
+            )
+            _field_problem("opened_date")
+        if not st.form_submit_button("Raise concern", type="primary"):
+            return
+    fields = {
+        "person_id": person,
+        "ethnic_category": ethnicity,
+        "gender": gender,
+        "band": band,
+        "staff_group": staff_group,
+        "division": division,
+        "case_type": case_type,
+        "allegation_category": allegation,
+        "referral_source": referral,
+        "opened_date": opened,
+    }
+    problems = new_case_problems(fields)
+    if problems:
+        st.session_state[ERRORS_KEY] = problems
+        st.rerun()  # show every problem beside its field; what was typed stays in the form
+    st.session_state.pop(ERRORS_KEY, None)
+    try:
+        case_id = create_case(engine(), settings(), NewCase(**fields), actor=actor)
+    except ErreviewError as exc:
+        show_error(f"The concern was not saved: {exc.message}")
+        return
+    for name in FIELD_LABELS:
+        st.session_state.pop(f"new_{name}", None)
+    st.session_state["case_id"] = case_id
+    st.query_params["case"] = case_id
+    flash(f"Case {case_id} created. You are its case lead.")
+    st.rerun()
+
 
 if actor.role in (Role.CASE_LEAD, Role.ADMIN):
-    with st.expander("Raise a new concern", icon=":material/add_circle:"), st.form("new_case"):
-        c1, c2, c3 = st.columns(3)
-        person = c1.text_input("Staff identifier (ESR number)", help="Pseudonymised on save; never stored.")
-        ethnicity = c2.text_input("Ethnic category code", help="NHS code, e.g. A, N, LH; empty if not stated.")
-        gender = c3.selectbox("Gender", [g.value for g in Gender])
-        band = c1.text_input("Band", value="Band 5")
-        staff_group = c2.text_input("Staff group")
-        division = c3.text_input("Division")
-        case_type = c1.selectbox("Case type", [t.value for t in CaseType])
-        allegation = c2.selectbox("Allegation category", [a.value for a in AllegationCategory])
-        referral = c3.selectbox("Referral source", [r.value for r in ReferralSource])
-        opened = c1.date_input("Concern raised on", value=date.today(), max_value=date.today())
-        if st.form_submit_button("Raise concern", type="primary"):
-            try:
-                new = NewCase(
-                    person_id=person,
-                    ethnic_category=ethnicity,
-                    gender=gender,
-                    band=band,
-                    staff_group=staff_group,
-                    division=division,
-                    case_type=case_type,
-                    allegation_category=allegation,
-                    referral_source=referral,
-                    opened_date=opened,
-                )
-                case_id = create_case(engine(), settings(), new, actor=actor)
-                st.success(f"Case {case_id} created. You are its case lead.")
-                st.session_state["case_id"] = case_id
-            except ErreviewError as exc:
-                show_error(f"The concern was not saved: {exc.message}")
-            except ValidationError as exc:  # the form's own fields (pydantic), not a library refusal
-                show_error(f"The concern was not saved: {plain_validation(exc)}")
+    problems_shown = bool(st.session_state.get(ERRORS_KEY))
+    with st.expander("Raise a new concern", icon=":material/add_circle:", expanded=problems_shown):
+        if problems_shown:
+            count = len(st.session_state[ERRORS_KEY])
+            show_error(f"The concern was not saved: {count} problem(s), shown beside each field.")
+        _new_concern_form()
 
 cases = list_cases(engine(), actor=actor)
 if cases.empty:
@@ -69,7 +133,9 @@ if cases.empty:
 
 with st.sidebar:
     stages = st.multiselect("Stage", [s.value for s in Stage], format_func=lambda s: STAGE_LABELS[Stage(s)])
-    types = st.multiselect("Case type", sorted(cases["case_type"].unique()))
+    types = st.multiselect(
+        "Case type", sorted(cases["case_type"].unique()), format_func=lambda t: CHOICE_LABELS["case_type"].get(t, t)
+    )
     divisions = st.multiselect("Division", sorted(cases["division"].unique()))
 shown = cases
 if stages:
@@ -79,25 +145,44 @@ if types:
 if divisions:
     shown = shown[shown["division"].isin(divisions)]
 
-columns = [
-    "case_id",
-    "stage",
-    "case_type",
-    "allegation_category",
-    "division",
-    "band",
-    "opened_date",
-    "initial_route",
-    "case_lead",
-    "panel",
-]
-listing = shown[columns].assign(stage=shown["stage"].map(lambda s: STAGE_LABELS[Stage(s)]))
-st.caption(f"{len(shown):,} of {len(cases):,} case(s)")
-event = st.dataframe(listing, hide_index=True, on_select="rerun", selection_mode="single-row", key="case_table")
+listing = pd.DataFrame(
+    {
+        "Case": shown["case_id"],
+        "Stage": shown["stage"].map(lambda s: STAGE_LABELS[Stage(s)]),
+        "Type": shown["case_type"].map(lambda t: CHOICE_LABELS["case_type"].get(t, t)),
+        "Allegation": shown["allegation_category"].map(lambda a: CHOICE_LABELS["allegation_category"].get(a, a)),
+        "Division": shown["division"],
+        "Band": shown["band"],
+        "Opened": pd.to_datetime(shown["opened_date"]),
+        "Case lead": shown["case_lead"].fillna("—"),
+        "Panel": shown["panel"].fillna("—"),
+    }
+)
+st.caption(f"{len(shown):,} of {len(cases):,} case(s). Select a row to open the case.")
+event = st.dataframe(
+    listing,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="case_table",
+    column_config={
+        "Case": st.column_config.TextColumn(help="The case's reference in the ER tracker."),
+        "Stage": st.column_config.TextColumn(help="Where the case is in the process."),
+        "Opened": st.column_config.DateColumn(format="D MMM YYYY", help="When the concern was raised."),
+        "Panel": st.column_config.TextColumn(help="The panel the case is referred to for its bias check."),
+    },
+)
+case_ids = list(shown["case_id"])
 selected_rows = event.selection.rows if event and hasattr(event, "selection") else []
 if selected_rows:
-    st.session_state["case_id"] = listing.iloc[selected_rows[0]]["case_id"]
-case_id = choose_case("Open case", list(shown["case_id"]))
+    st.session_state["case_id"] = case_ids[selected_rows[0]]
+linked = st.query_params.get("case")
+if linked in case_ids and not selected_rows:
+    st.session_state["case_id"] = linked
+remembered = st.session_state.get("case_id")
+case_id = st.selectbox("Open case", case_ids, index=case_ids.index(remembered) if remembered in case_ids else 0)
+st.session_state["case_id"] = case_id
+st.query_params["case"] = case_id  # the address bar now links to this case
 
 try:
     detail = case_detail(engine(), case_id, actor=actor)
@@ -105,44 +190,81 @@ except ErreviewError as exc:
     show_error(exc.message)
     st.stop()
 
+rules = Rules.from_settings(settings())
 st.header(f"{case_id}: {detail.stage_label}")
+st.info(case_status(detail, rules), icon=":material/info:")
 info = detail.case
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Stage", detail.stage_label)
-c2.metric("Allegation", str(info["allegation_category"]).replace("_", " "))
+c1.metric("Concern raised", f"{pd.Timestamp(info['opened_date']):%-d %b %Y}")
+c2.metric("Allegation", CHOICE_LABELS["allegation_category"].get(info["allegation_category"], "—"))
 c3.metric("Division", info["division"])
 c4.metric("Panel", detail.panel or "—")
 
-st.subheader("Timeline")
-st.dataframe(pd.DataFrame(detail.timeline_rows()), hide_index=True)
-
-if detail.actions:
-    st.subheader("Move the case on")
-    rules = Rules.from_settings(settings())
-    with st.form("transition"):
-        action = st.selectbox(
-            "Action", [a.value for a in detail.actions], format_func=lambda a: ACTION_LABELS[Action(a)]
-        )
-        on = st.date_input("Date", value=date.today(), max_value=date.today())
-        options = sorted({v for col, values in ACTION_VALUES.values() for v in values})
-        value = st.selectbox("Outcome (for outcomes, sanctions, appeals and restrictions)", ["", *options])
-        panel = st.text_input("Panel (when referring to the panel check)", value=detail.panel or "")
-        if st.form_submit_button("Save", type="primary"):
-            try:
-                transition(
-                    engine(),
-                    rules,
-                    case_id,
-                    Action(action),
-                    actor=actor,
-                    expected_version=int(info["version"]),
-                    on=on,
-                    value=value or None,
-                    panel=panel or None,
+steps = next_steps(detail, rules)
+if steps:
+    st.subheader("What happens next")
+    by_label = {s.label: s for s in steps}
+    chosen_label = st.radio(
+        "Choose the next step",
+        list(by_label),
+        index=None,
+        captions=[s.explanation for s in steps],
+        key=f"next_step_{case_id}_{detail.case['version']}",
+    )
+    if chosen_label is not None:
+        step = by_label[chosen_label]
+        with st.form(f"step_{case_id}"):
+            value = None
+            if step.choices:
+                labels = {c.value: c.label for c in step.choices}
+                value = st.selectbox(
+                    step.question or "Value", list(labels), index=None, placeholder="Choose…", format_func=labels.get
                 )
-                flash(f"Saved: {ACTION_LABELS[Action(action)]}.")
-                st.rerun()
-            except ErreviewError as exc:
-                show_error(exc.message)
+            panel = None
+            if step.needs_panel:
+                offered = panels(engine(), actor=actor)
+                if not offered:
+                    st.warning("There are no panels yet: an administrator adds panel members to a panel first.")
+                panel = st.selectbox(
+                    "Panel", offered, index=None, placeholder="Choose the panel…", help="Only existing panels."
+                )
+            on = st.date_input("Date", value=date.today(), max_value=date.today(), format="DD/MM/YYYY")
+            if st.form_submit_button(step.label, type="primary"):
+                missing = [
+                    what
+                    for what, needed, given in (
+                        (step.question or "the value", bool(step.choices), value),
+                        ("the panel", step.needs_panel, panel),
+                    )
+                    if needed and not given
+                ]
+                if missing:
+                    show_error("Choose " + " and ".join(m[0].lower() + m[1:] for m in missing) + " first.")
+                else:
+                    try:
+                        transition(
+                            engine(),
+                            rules,
+                            case_id,
+                            step.action,
+                            actor=actor,
+                            expected_version=int(info["version"]),
+                            on=on,
+                            value=value,
+                            panel=panel,
+                        )
+                        flash(f"Saved: {step.label}.")
+                        st.rerun()
+                    except ErreviewError as exc:
+                        show_error(exc.message)
 elif actor.role is Role.PANEL_MEMBER:
     st.info("Panel members review cases on the Panel check screen.")
+
+st.subheader("Timeline")
+timeline = pd.DataFrame(detail.timeline_rows(), columns=["date", "event"])
+timeline["date"] = pd.to_datetime(timeline["date"])
+st.dataframe(
+    timeline.rename(columns={"date": "Date", "event": "What happened"}),
+    hide_index=True,
+    column_config={"Date": st.column_config.DateColumn(format="D MMM YYYY")},
+)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from erreview.errors import ErreviewError
 from erreview.review.checklists import ANSWER_LABELS, latest
 from erreview.review.context import comparables_for, disparity_context
-from erreview.review.lifecycle import Stage, Step
+from erreview.review.lifecycle import CHECK_STAGES, step_under_check
 from erreview.review.panel import (
     DECISION_LABELS,
     AnswerIn,
@@ -35,18 +35,17 @@ st.markdown(
 )
 
 cases = list_cases(engine(), actor=actor)
-waiting = (
-    cases[cases["stage"].isin([Stage.AWAITING_PANEL_CHECK.value, Stage.FORMAL_INVESTIGATION.value])]
-    if not cases.empty
-    else cases
-)
+waiting = cases[cases["stage"].isin([stage.value for stage in CHECK_STAGES.values()])] if not cases.empty else cases
 if waiting.empty:
     st.info("No case is waiting for a panel check.")
     st.stop()
 case_id = choose_case("Case", list(waiting["case_id"]))
 detail = case_detail(engine(), case_id, actor=actor)
 rules = Rules.from_settings(settings())
-step = Step.FORMAL_INVESTIGATION if detail.stage is Stage.AWAITING_PANEL_CHECK else Step.SUSPENSION
+step = step_under_check(detail.stage)
+if step is None:  # moved on since the list was read
+    st.info(f"{case_id} is no longer waiting for a panel check ({detail.stage_label}).")
+    st.stop()
 st.caption(
     f"{case_id} · {detail.stage_label} · checking: {step.value.replace('_', ' ')} · "
     f"{str(detail.case['allegation_category']).replace('_', ' ')} · {detail.case['division']}"

@@ -126,19 +126,48 @@ def test_decision_points_screen_shows_the_table_and_breakdowns(app_env):
     assert any("too few to compare" in str(df.value.values) for df in at.dataframe[1:3])
 
 
-def test_a_case_lead_moves_a_case_and_the_gate_refuses_formal_without_a_panel(app_env):
+def _next_step(at: AppTest):
+    return next(r for r in at.radio if r.label == "Choose the next step")
+
+
+def test_a_case_page_offers_only_the_steps_open_at_its_stage(app_env):
     at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
     assert not at.exception
     assert at.header[0].value.endswith("Concern raised")
-    action = next(s for s in at.selectbox if s.label == "Action")
-    action.select("start_assessment")
-    next(b for b in at.button if b.label == "Save").click().run()
+    assert _next_step(at).options == ["Start initial assessment"]
+    assert _next_step(at).value is None  # nothing is chosen for the person
+    _next_step(at).set_value("Start initial assessment").run()
+    next(b for b in at.button if b.label == "Start initial assessment").click().run()
     assert not at.exception and any("Saved" in s.value for s in at.success)
-    action = next(s for s in at.selectbox if s.label == "Action")
-    assert "start_formal" in action.options or "Start formal investigation" in action.options
-    action.select("start_formal")
-    next(b for b in at.button if b.label == "Save").click().run()
-    assert any("no panel bias-check review" in e.value for e in at.error)
+    # The formal investigation is gated: it is not offered until the panel has decided; the referral is.
+    assert _next_step(at).options == ["Route informally", "No further action", "Refer to the panel bias check"]
+    _next_step(at).set_value("Refer to the panel bias check").run()
+    panel = next(s for s in at.selectbox if s.label == "Panel")
+    assert panel.options == ["North"]  # only existing panels: a misspelt panel cannot be chosen
+    next(b for b in at.button if b.label == "Refer to the panel bias check").click().run()
+    assert any("Choose the panel first" in e.value for e in at.error)
+    next(s for s in at.selectbox if s.label == "Panel").select("North")
+    next(b for b in at.button if b.label == "Refer to the panel bias check").click().run()
+    assert not at.exception
+    assert at.header[0].value.endswith("Awaiting panel check")
+    assert any("Waiting for the North panel" in i.value for i in at.info)
+    assert "Start formal investigation" not in _next_step(at).options
+
+
+def test_a_new_concern_lists_every_problem_beside_its_field(app_env):
+    at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    gender = next(s for s in at.selectbox if s.label == "Gender")
+    assert gender.value is None  # no default decides for the person
+    next(t for t in at.text_input if t.label.startswith("Staff identifier")).input("E1234567")
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    assert not at.exception
+    messages = [e.value for e in at.error]
+    assert any("9 problem(s)" in m for m in messages), messages
+    for label in ("Ethnic category", "Gender", "Band", "Division", "Case type", "Allegation", "Concern raised on"):
+        assert any(m.startswith(f"{label} is required") for m in messages), (label, messages)
+    assert not any("pydantic" in m or "_" in m.split(" is required")[0] for m in messages)
+    # What was typed is kept.
+    assert next(t for t in at.text_input if t.label.startswith("Staff identifier")).value == "E1234567"
 
 
 def test_the_data_screen_lists_every_problem_before_writing(app_env):

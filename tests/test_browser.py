@@ -161,20 +161,24 @@ def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, serve
     shot(page, "03-cases")
     case_id = page.get_by_role("heading", level=2).first.inner_text().split(":")[0]
 
-    def act(action: str, panel: str = "") -> None:
-        choose(page, "Action", action)
+    def act(step: str, panel: str = "") -> None:
+        """Choose the next step on the case page, fill what it needs, and save it."""
+        page.get_by_role("radiogroup").get_by_text(step, exact=True).click()
+        wait_idle(page)
         if panel:
-            page.get_by_label("Panel (when referring to the panel check)").fill(panel)
-        page.get_by_role("button", name="Save").click()
+            choose(page, "Panel", panel)
+        page.get_by_role("button", name=step, exact=True).click()
         wait_idle(page)
 
     act("Start initial assessment")
     expect(page.get_by_text("Saved: Start initial assessment.")).to_be_visible()
-    act("Start formal investigation")
-    expect(page.get_by_text("no panel bias-check review for formal investigation")).to_be_visible()
+    # The formal investigation is gated: it is not offered, and the page says why.
+    expect(page.get_by_text("A formal investigation needs the panel's bias check first.")).to_be_visible()
+    expect(page.get_by_role("radiogroup").get_by_text("Start formal investigation", exact=True)).to_have_count(0)
     shot(page, "03b-gate-refuses")
     act("Refer to the panel bias check", panel="North")
     expect(page.get_by_text("Saved: Refer to the panel bias check.")).to_be_visible()
+    expect(page.get_by_text("Waiting for the North panel")).to_be_visible()
 
     # The panel member completes the check.
     panel_context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -213,6 +217,7 @@ def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, serve
     go(page, "Cases")
     choose(page, "Open case", case_id)
     wait_idle(page)
+    expect(page.get_by_text("The panel decided to proceed on")).to_be_visible()
     act("Start formal investigation")
     expect(page.get_by_text("Saved: Start formal investigation.")).to_be_visible()
     expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()

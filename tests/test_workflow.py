@@ -48,6 +48,14 @@ NEW = NewCase(
 )
 
 
+@pytest.fixture(autouse=True)
+def north_panel(engine):
+    """The North panel exists: a panel member sits on it (a referral can only name an existing panel)."""
+    from erreview.auth import add_user
+
+    add_user(engine, username="pat", role=Role.PANEL_MEMBER, panels="North")
+
+
 @pytest.fixture
 def rules(settings: Settings) -> Rules:
     return Rules.from_settings(settings)
@@ -327,7 +335,7 @@ def test_every_change_is_in_a_verifiable_audit_chain(engine, settings, rules):
     submit_review(engine, rules, case_id, review(), actor=PANEL)
     with store.session_scope(engine) as session:
         report = audit.verify_chain(session)
-    assert report.ok and report.entries == 4
+    assert report.ok and report.entries == 5  # the North panel member, the case, two moves, the review
 
 
 def test_the_panel_sees_comparable_cases_and_the_disparity_picture(loaded, settings, rules):
@@ -360,3 +368,36 @@ def test_the_timeline_tells_the_case_in_date_order(engine, settings, rules):
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
     events = " | ".join(r["event"] for r in rows)
     assert "refer to panel (by lead1)" in events and "Proceed to formal action (v1)" in events
+
+
+@pytest.mark.parametrize("name", ["north ", "Nort", "South", ""])
+def test_a_referral_names_an_existing_panel_exactly(engine, settings, rules, name):
+    case_id = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    v = transition(engine, rules, case_id, Action.START_ASSESSMENT, actor=LEAD, expected_version=1, today=TODAY)
+    with pytest.raises(TransitionRefused, match="panel"):
+        transition(
+            engine, rules, case_id, Action.REFER_TO_PANEL, actor=LEAD, expected_version=v, panel=name, today=TODAY
+        )
+    assert case_detail(engine, case_id, actor=LEAD).stage is Stage.INITIAL_ASSESSMENT
+
+
+def test_a_suspension_is_checked_by_the_panel_on_its_own_path(engine, settings, rules):
+    from erreview.review.casepage import next_steps
+
+    case_id, v = referred_case(engine, settings, rules)
+    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    v = transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
+    offered = [s.action for s in next_steps(case_detail(engine, case_id, actor=LEAD), rules)]
+    assert Action.REFER_SUSPENSION_CHECK in offered and Action.SUSPEND not in offered
+    with pytest.raises(TransitionRefused, match="no panel bias-check review for suspension"):
+        transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
+    v = transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=LEAD, expected_version=v, today=TODAY)
+    assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_SUSPENSION_CHECK
+    submit_review(engine, rules, case_id, review(step=Step.SUSPENSION), actor=PANEL)
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert Action.SUSPEND in [s.action for s in next_steps(detail, rules)]
+    v = transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert detail.stage is Stage.FORMAL_INVESTIGATION
+    assert detail.case["restriction"] == "suspended"
+    assert detail.case["suspension_start_date"] == TODAY

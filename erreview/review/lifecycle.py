@@ -3,9 +3,12 @@
     concern_raised → initial_assessment → informal | no_further_action | awaiting_panel_check
     awaiting_panel_check → formal_investigation (gated) | informal | no_further_action
     formal_investigation → outcome → sanction → appeal → closed
+    formal_investigation → awaiting_suspension_check → formal_investigation (suspended (gated), restricted,
+                                                                            or not suspended)
     (informal, no_further_action, outcome with no case to answer, sanction, appeal) → closed
 
-Suspension is not a stage but a gated action on a formal case. Which steps need a submitted panel review
+Suspension is not a stage but a gated action on a formal case; asking the panel to check a proposed
+suspension parks the case in ``awaiting_suspension_check`` until the case lead acts on the decision. Which steps need a submitted panel review
 that decided "proceed" is a setting (:data:`DEFAULT_GATED_STEPS`).
 """
 
@@ -23,6 +26,7 @@ class Stage(StrEnum):
     INFORMAL = "informal"
     NO_FURTHER_ACTION = "no_further_action"
     AWAITING_PANEL_CHECK = "awaiting_panel_check"
+    AWAITING_SUSPENSION_CHECK = "awaiting_suspension_check"
     FORMAL_INVESTIGATION = "formal_investigation"
     OUTCOME = "outcome"
     SANCTION = "sanction"
@@ -36,6 +40,7 @@ STAGE_LABELS = {
     Stage.INFORMAL: "Informal route",
     Stage.NO_FURTHER_ACTION: "No further action",
     Stage.AWAITING_PANEL_CHECK: "Awaiting panel check",
+    Stage.AWAITING_SUSPENSION_CHECK: "Awaiting suspension check",
     Stage.FORMAL_INVESTIGATION: "Formal investigation",
     Stage.OUTCOME: "Investigation outcome",
     Stage.SANCTION: "Sanction",
@@ -60,7 +65,9 @@ class Action(StrEnum):
     NO_FURTHER_ACTION = "no_further_action"
     REFER_TO_PANEL = "refer_to_panel"
     START_FORMAL = "start_formal"
+    REFER_SUSPENSION_CHECK = "refer_suspension_check"
     SUSPEND = "suspend"
+    DO_NOT_SUSPEND = "do_not_suspend"
     RESTRICT = "restrict"
     RECORD_OUTCOME = "record_outcome"
     RECORD_SANCTION = "record_sanction"
@@ -74,7 +81,9 @@ ACTION_LABELS = {
     Action.NO_FURTHER_ACTION: "No further action",
     Action.REFER_TO_PANEL: "Refer to the panel bias check",
     Action.START_FORMAL: "Start formal investigation",
+    Action.REFER_SUSPENSION_CHECK: "Ask the panel to check a proposed suspension",
     Action.SUSPEND: "Suspend",
+    Action.DO_NOT_SUSPEND: "Do not suspend",
     Action.RESTRICT: "Restrict duties or redeploy",
     Action.RECORD_OUTCOME: "Record investigation outcome",
     Action.RECORD_SANCTION: "Record sanction",
@@ -98,8 +107,16 @@ TRANSITIONS: dict[Action, tuple[frozenset[Stage], Stage | None]] = {
         frozenset({Stage.INITIAL_ASSESSMENT, Stage.AWAITING_PANEL_CHECK}),
         Stage.FORMAL_INVESTIGATION,
     ),
-    Action.SUSPEND: (frozenset({Stage.FORMAL_INVESTIGATION}), None),
-    Action.RESTRICT: (frozenset({Stage.FORMAL_INVESTIGATION}), None),
+    Action.REFER_SUSPENSION_CHECK: (frozenset({Stage.FORMAL_INVESTIGATION}), Stage.AWAITING_SUSPENSION_CHECK),
+    Action.SUSPEND: (
+        frozenset({Stage.FORMAL_INVESTIGATION, Stage.AWAITING_SUSPENSION_CHECK}),
+        Stage.FORMAL_INVESTIGATION,
+    ),
+    Action.DO_NOT_SUSPEND: (frozenset({Stage.AWAITING_SUSPENSION_CHECK}), Stage.FORMAL_INVESTIGATION),
+    Action.RESTRICT: (
+        frozenset({Stage.FORMAL_INVESTIGATION, Stage.AWAITING_SUSPENSION_CHECK}),
+        Stage.FORMAL_INVESTIGATION,
+    ),
     Action.RECORD_OUTCOME: (frozenset({Stage.FORMAL_INVESTIGATION}), Stage.OUTCOME),
     Action.RECORD_SANCTION: (frozenset({Stage.OUTCOME}), Stage.SANCTION),
     Action.RECORD_APPEAL: (frozenset({Stage.SANCTION}), Stage.APPEAL),
@@ -110,6 +127,21 @@ TRANSITIONS: dict[Action, tuple[frozenset[Stage], Stage | None]] = {
 }
 #: Actions that escalate and the panel step that gates them.
 GATES: dict[Action, Step] = {Action.START_FORMAL: Step.FORMAL_INVESTIGATION, Action.SUSPEND: Step.SUSPENSION}
+
+
+#: The stage a case waits in while the panel checks each step.
+CHECK_STAGES: dict[Step, Stage] = {
+    Step.FORMAL_INVESTIGATION: Stage.AWAITING_PANEL_CHECK,
+    Step.SUSPENSION: Stage.AWAITING_SUSPENSION_CHECK,
+}
+
+
+def step_under_check(stage: Stage) -> Step | None:
+    """The escalation step the panel is asked to check while a case is at ``stage`` (``None``: none)."""
+    for step, waiting in CHECK_STAGES.items():
+        if waiting is stage:
+            return step
+    return None
 
 
 class TransitionRefused(ErreviewError, ValueError):

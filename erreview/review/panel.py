@@ -135,7 +135,7 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
     problems = []
     allowed = {
         Step.FORMAL_INVESTIGATION: {Stage.AWAITING_PANEL_CHECK},
-        Step.SUSPENSION: {Stage.AWAITING_PANEL_CHECK, Stage.FORMAL_INVESTIGATION},
+        Step.SUSPENSION: {Stage.AWAITING_PANEL_CHECK, Stage.FORMAL_INVESTIGATION, Stage.AWAITING_SUSPENSION_CHECK},
     }[sub.step]
     if stage not in allowed:
         problems.append(

@@ -47,7 +47,7 @@ from erreview.review.panel import (
 from erreview.review.roles import AccessDenied, Actor, Role, can_change_case, can_see_case, requires
 from erreview.store import audit
 from erreview.store import workflow as ws
-from erreview.vocab import CASE_COLUMNS
+from erreview.vocab import CASE_COLUMNS, AppealOutcome, InvestigationOutcome, Restriction, Sanction
 
 
 class NotFound(ErreviewError, LookupError):
@@ -253,6 +253,20 @@ def case_detail(engine: store.Engine, case_id: str, *, actor: Actor) -> CaseDeta
         )
 
 
+@requires(Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN)
+def panels(engine: store.Engine, *, actor: Actor) -> list[str]:
+    """The panels a case can be referred to (every panel an active user sits on), for pick lists."""
+    with store.session_scope(engine) as session:
+        return sorted(ws.panel_names(session))
+
+
+@requires(Role.CASE_LEAD, Role.ADMIN)
+def subject_choices(engine: store.Engine, *, actor: Actor) -> dict[str, list[str]]:
+    """Known bands, staff groups and divisions (from cases and the latest workforce snapshot)."""
+    with store.session_scope(engine) as session:
+        return {column: ws.subject_values(session, column) for column in ("band", "staff_group", "division")}
+
+
 @requires(Role.CASE_LEAD, Role.ADMIN)
 def transition(
     engine: store.Engine,
@@ -272,7 +286,7 @@ def transition(
     Escalations named in the rules' gated steps are refused unless the current panel review for that
     step decided "proceed" with a quorate panel.
     """
-    on = on or date.today()
+    on = on or today or date.today()
     with store.session_scope(engine, write=True) as session:
         case, work = _load(session, case_id)
         _check_change(actor, work)
@@ -289,10 +303,15 @@ def transition(
             if problem:
                 raise TransitionRefused(f"cannot '{ACTION_LABELS[action]}': {problem}")
         values = _values_for(action, on, value, case)
-        if action is Action.REFER_TO_PANEL:
-            if not panel:
-                raise TransitionRefused("name the panel the case is referred to")
-            work.panel = panel
+        if action in (Action.REFER_TO_PANEL, Action.REFER_SUSPENSION_CHECK):
+            chosen = panel or work.panel
+            if not chosen:
+                raise TransitionRefused("choose the panel the case is referred to")
+            known = ws.panel_names(session)
+            if chosen not in known:
+                offered = ", ".join(sorted(known)) or "none yet: an administrator adds panel members first"
+                raise TransitionRefused(f"there is no panel called {chosen!r}; the panels are: {offered}")
+            work.panel = chosen
         merged = case.model_dump() | values
         _check_rules(merged, today)
         before = {k: getattr(case, k) for k in values}
@@ -329,14 +348,12 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
-ACTION_VALUES = {
-    Action.RESTRICT: ("restriction", {"restricted_duties", "redeployed", "none"}),
-    Action.RECORD_OUTCOME: ("investigation_outcome", {"no_case_to_answer", "fast_track", "hearing"}),
-    Action.RECORD_SANCTION: (
-        "sanction",
-        {"no_action", "first_written_warning", "final_written_warning", "dismissal"},
-    ),
-    Action.RECORD_APPEAL: ("appeal_outcome", {"upheld", "partially_upheld", "not_upheld"}),
+#: Actions that record a value, the column it goes to, and the values allowed (from the contract's vocabulary).
+ACTION_VALUES: dict[Action, tuple[str, set[str]]] = {
+    Action.RESTRICT: ("restriction", {Restriction.RESTRICTED_DUTIES.value, Restriction.REDEPLOYED.value}),
+    Action.RECORD_OUTCOME: ("investigation_outcome", {o.value for o in InvestigationOutcome}),
+    Action.RECORD_SANCTION: ("sanction", {s.value for s in Sanction}),
+    Action.RECORD_APPEAL: ("appeal_outcome", {a.value for a in AppealOutcome}),
 }
 
 
@@ -358,7 +375,7 @@ def _values_for(action: Action, on: date, value: str | None, case: ErCase) -> di
                 "formal_investigation_date": on,
             }
         case Action.SUSPEND:
-            return {"restriction": "suspended"}
+            return {"restriction": Restriction.SUSPENDED.value, "suspension_start_date": on}
         case Action.CLOSE:
             return {"closed_date": on}
     return {}
@@ -446,6 +463,8 @@ __all__ = [
     "current_review",
     "gate_problem",
     "list_cases",
+    "panels",
+    "subject_choices",
     "submit_review",
     "transition",
 ]

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from erreview.errors import ErreviewError
-from erreview.models import AppUser, CaseWork, ErCase, PanelReview
+from erreview.models import AppUser, CaseWork, ErCase, PanelReview, WorkforceRecord
 
 
 class StaleEdit(ErreviewError, RuntimeError):
@@ -53,6 +53,31 @@ def save_user(session: Session, user: AppUser, *, expected_version: int | None =
 
 
 # --- cases --------------------------------------------------------------------------------------------
+
+
+def panel_names(session: Session) -> set[str]:
+    """The panels that exist: every panel an active panel member sits on (admins manage them through users)."""
+    names: set[str] = set()
+    for user in list_users(session):
+        if user.active:
+            names.update(p.strip() for p in user.panels.split(",") if p.strip())
+    return names
+
+
+def subject_values(session: Session, column: str) -> list[str]:
+    """Distinct values of a subject column (band, staff group, division) in the cases and the latest
+    workforce snapshot, for pick lists."""
+    if column not in ("band", "staff_group", "division"):
+        raise ValueError(f"not a subject column: {column}")
+    values = set(session.execute(select(getattr(ErCase, column)).distinct()).scalars())
+    latest = session.execute(select(func.max(col(WorkforceRecord.snapshot_date)))).scalar()
+    if latest is not None:
+        values.update(
+            session.execute(
+                select(getattr(WorkforceRecord, column)).where(col(WorkforceRecord.snapshot_date) == latest).distinct()
+            ).scalars()
+        )
+    return sorted(v for v in values if v)
 
 
 def get_case(session: Session, case_id: str) -> ErCase | None:
