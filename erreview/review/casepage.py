@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
-from erreview.review.panel import DECISION_LABELS, Rules, current_review, gate_problem
 import pandas as pd
 from pydantic import ValidationError
 
 from erreview.ingest import validate_cases
+from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
+from erreview.review.panel import DECISION_LABELS, Rules, current_review, gate_problem
 from erreview.review.workflow import ACTION_VALUES, CaseDetail, NewCase
 from erreview.vocab import (
     CASE_COLUMNS,
@@ -293,10 +293,10 @@ def new_case_problems(fields: dict[str, Any], *, today: date | None = None) -> d
 __all__ = [
     "CHOICE_LABELS",
     "FIELD_LABELS",
-    "new_case_problems",
     "VALUE_LABELS",
     "Choice",
     "NextStep",
     "case_status",
+    "new_case_problems",
     "next_steps",
 ]
