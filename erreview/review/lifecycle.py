@@ -3,13 +3,13 @@
     concern_raised → initial_assessment → informal | no_further_action | awaiting_panel_check
     awaiting_panel_check → formal_investigation (gated) | informal | no_further_action
     formal_investigation → outcome → sanction → appeal → closed
-    formal_investigation → awaiting_suspension_check → formal_investigation (suspended (gated), restricted,
-                                                                            or not suspended)
+    formal_investigation → awaiting_suspension_check → formal_investigation
+                                                     (suspended (gated), restricted, or not suspended)
     (informal, no_further_action, outcome with no case to answer, sanction, appeal) → closed
 
 Suspension is not a stage but a gated action on a formal case; asking the panel to check a proposed
-suspension parks the case in ``awaiting_suspension_check`` until the case lead acts on the decision. Which steps need a submitted panel review
-that decided "proceed" is a setting (:data:`DEFAULT_GATED_STEPS`).
+suspension parks the case in ``awaiting_suspension_check`` until the case lead acts on the decision.
+Which steps need a submitted panel review that decided "proceed" is a setting (:data:`DEFAULT_GATED_STEPS`).
 """
 
 from __future__ import annotations
