@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from datetime import date
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
+from erreview.metrics.funnel import Funnel
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
 from erreview.national import NationalFigure
@@ -233,3 +235,62 @@ def decision_ratio_chart(
         )
     )
     return alt.layer(band, rules, points).properties(width=width, height=height)
+
+
+def funnel_chart(funnel: Funnel, *, width: int = 640, height: int = 340) -> alt.LayerChart | alt.FacetChart:
+    """Divisions' ratios against their effective size, with 95% and 99.8% limits around the trust ratio."""
+    points = funnel.frame().dropna(subset=["position"])
+    points = points.assign(outside=points["position"].map(lambda p: "within" if p == "within" else "outside 95%"))
+    top = float(max(points["effective_size"].max() if len(points) else 100.0, 100.0)) * 1.15
+    sizes = np.geomspace(max(top / 400, 5.0), top, 120)
+    lines = funnel.limit_lines(sizes).melt("size", var_name="limit", value_name="ratio")
+    lines["level"] = lines["limit"].map(lambda s: "99.8%" if s.endswith("998") else "95%")
+    values = [*lines["ratio"].tolist(), *points["ratio"].tolist(), funnel.centre]
+    scale = alt.Scale(type="log", domain=[min(values) * 0.9, max(values) * 1.1])
+    x = alt.X("size:Q", title="Effective staff (BME + White, at the trust's BME share)")
+    limits = (
+        alt.Chart(lines)
+        .mark_line(color=NHS_GREY)
+        .encode(
+            x=x,
+            y=alt.Y("ratio:Q", scale=scale, title="Relative likelihood (log scale)"),
+            detail="limit:N",
+            strokeDash=alt.StrokeDash(
+                "level:N", title="Limit", scale=alt.Scale(domain=["95%", "99.8%"], range=[[6, 3], [1, 0]])
+            ),
+        )
+    )
+    centre = (
+        alt.Chart(pd.DataFrame({"y": [funnel.centre]}))
+        .mark_rule(color=NHS_DARK_BLUE, strokeWidth=2)
+        .encode(y=alt.Y("y:Q", scale=scale))
+    )
+    dots = (
+        alt.Chart(points.rename(columns={"effective_size": "size"}))
+        .mark_point(filled=True, size=90)
+        .encode(
+            x=x,
+            y=alt.Y("ratio:Q", scale=scale),
+            color=alt.Color(
+                "outside:N",
+                title="Division",
+                scale=alt.Scale(domain=["within", "outside 95%"], range=[NHS_BLUE, NHS_RED]),
+            ),
+            shape=alt.Shape(
+                "outside:N", scale=alt.Scale(domain=["within", "outside 95%"], range=["circle", "diamond"])
+            ),
+            tooltip=[
+                alt.Tooltip("division:N"),
+                alt.Tooltip("ratio:Q", format=".2f"),
+                alt.Tooltip("size:Q", format=",.0f", title="effective staff"),
+            ],
+        )
+    )
+    names = (
+        alt.Chart(points.rename(columns={"effective_size": "size"}))
+        .mark_text(dx=8, align="left", fontSize=10, color=NHS_DARK_BLUE)
+        .encode(x=x, y=alt.Y("ratio:Q", scale=scale), text="division:N")
+    )
+    return alt.layer(limits, centre, dots, names).properties(
+        title=f"Divisions against the trust ratio {funnel.centre:.2f}", width=width, height=height
+    )

@@ -18,6 +18,8 @@ from erreview import national, store
 from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
 from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
+from erreview.export.suppression import SUPPRESSED
+from erreview.export.tables import division_table
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
 from erreview.metrics.breakdowns import (
@@ -27,6 +29,7 @@ from erreview.metrics.breakdowns import (
     intersection_from_rates,
 )
 from erreview.metrics.decisions import DecisionResult, complaint_result, decision_rows, decision_table
+from erreview.metrics.funnel import FunnelView, division_funnel, funnel_sentence
 from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
@@ -38,7 +41,7 @@ from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import MAX_FILE_BYTES, FileUnreadable, read_table
 from erreview.store import Engine, audit
 from erreview.store import workflow as ws
-from erreview.vocab import CaseType
+from erreview.vocab import CaseType, WresGroup
 
 log = logging.getLogger(__name__)
 
@@ -366,12 +369,79 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
         threshold=settings.suppression_threshold,
         actions=actions_for(engine),
         national=national_figures(engine).latest(),
+        funnel=division_funnel_view(engine, period, threshold=settings.suppression_threshold),
     )
     pack = assemble_pack(inputs, generated=generated)
     # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
     with store.session_scope(engine) as session:
         head = audit.data_head(session)
     return replace(pack, methods=[*pack.methods, f"Audit: {head}."])
+
+
+def division_units(engine: Engine, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, WresResult]:
+    """The period's formal entrants (person_key, wres_group, division), its snapshot's headcounts by division,
+    and the trust's indicator 3 for the period."""
+    with store.session_scope(engine) as session:
+        entries = store.formal_disciplinary_entries(session)
+        headcounts = store.snapshot_headcounts(session)
+    current = wres_indicator(entries, headcounts, period)
+    with store.session_scope(engine) as session:
+        heads = (
+            store.snapshot_headcounts(session, by="division", on=current.snapshot_date)
+            if current.snapshot_date
+            else pd.DataFrame(columns=["snapshot_date", "wres_group", "division", "headcount"])
+        )
+    dates = entries["formal_investigation_date"]
+    inside = entries[(dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))]
+    return inside, heads, current
+
+
+def funnel_units(entries: pd.DataFrame, heads: pd.DataFrame) -> pd.DataFrame:
+    """``unit, a, n1, c, n2`` per division (BME then White entrants and headcount)."""
+    divisions = sorted(set(heads["division"]))
+    rows = []
+    for d in divisions:
+        e, h = entries[entries["division"] == d], heads[heads["division"] == d]
+        counts = []
+        for group in (WresGroup.BME.value, WresGroup.WHITE.value):
+            counts.append(int(e.loc[e["wres_group"] == group, "person_key"].nunique()))
+            counts.append(int(h.loc[h["wres_group"] == group, "headcount"].sum()))
+        rows.append((d, *counts))
+    return pd.DataFrame(rows, columns=["unit", "a", "n1", "c", "n2"])
+
+
+def publishable_divisions(entries: pd.DataFrame, heads: pd.DataFrame, threshold: int) -> set[str]:
+    """Divisions whose ratio the board pack's division table publishes (no count hidden under it)."""
+    table = division_table(entries, heads, threshold)
+    return set(table.loc[(table["Division"] != "Trust") & (table["Ratio"] != SUPPRESSED), "Division"])
+
+
+def division_funnel_view(
+    engine: Engine, period: Period, *, threshold: int | None = None, divisions: frozenset[str] | None = None
+) -> FunnelView:
+    """Indicator 3 by division on a funnel plot for ``period``. With a ``threshold`` (screens for roles that may
+    not see small numbers, and packs) divisions whose ratio rests on a hidden count are left off the plot and
+    listed; ``divisions`` limits the points shown (a division lead's own), the limits staying the trust's."""
+    entries, heads, current = division_units(engine, period)
+    units = funnel_units(entries, heads)
+    withheld: list[str] = []
+    if threshold is not None:
+        shown = publishable_divisions(entries, heads, threshold)
+        withheld = sorted(set(units["unit"]) - shown)
+        units = units[units["unit"].isin(shown)]
+    if divisions is not None:
+        units = units[units["unit"].isin(divisions)]
+    trust = None
+    if current.available and current.groups:
+        bme, white = current.groups[WresGroup.BME], current.groups[WresGroup.WHITE]
+        trust = (bme.entrants, bme.headcount, white.entrants, white.headcount)
+    funnel = division_funnel(units, trust=trust) if trust is not None else None
+    sentence = funnel_sentence(funnel, period=period.label)
+    if withheld:
+        small = f"{len(withheld)} division(s) are left off because their numbers are too small to publish safely."
+        plotted = funnel is not None and any(p.position for p in funnel.points)
+        sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {period.label}: {small}"
+    return FunnelView(period.label, funnel, sentence, withheld)
 
 
 def ethnicity_completeness(engine: Engine) -> pd.DataFrame:

@@ -16,6 +16,8 @@ import pandas as pd
 from erreview.export.actions_section import NOTE as ACTIONS_NOTE
 from erreview.export.actions_section import TITLE as ACTIONS_TITLE
 from erreview.export.actions_section import actions_section, progress_line
+from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
+from erreview.export.funnel_section import funnel_note, funnel_table
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import (
     data_quality_table,
@@ -25,6 +27,7 @@ from erreview.export.tables import (
     panel_table,
 )
 from erreview.metrics.decisions import DecisionResult
+from erreview.metrics.funnel import FunnelView
 from erreview.metrics.likelihood import WresResult, pooled_counts, split_at
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
 from erreview.metrics.trend import (
@@ -83,6 +86,8 @@ class PackInputs:
     #: The action tracker's actions (none: the pack has no actions section).
     actions: pd.DataFrame | None = None
     national: NationalFigure | None = None
+    #: Divisions on a funnel plot (None: no funnel section).
+    funnel: FunnelView | None = None
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -335,6 +340,9 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
         ),
     ]
     summary = summary_lines(inputs)
+    if inputs.funnel is not None and inputs.funnel.funnel is not None:
+        tables.append(PackTable("funnel", FUNNEL_TITLE, funnel_table(inputs.funnel), funnel_note(inputs.funnel)))
+        summary.append(inputs.funnel.sentence)
     if inputs.actions is not None and not inputs.actions.empty:
         as_of = generated or inputs.period.end
         tables.append(PackTable("actions", ACTIONS_TITLE, actions_section(inputs.actions, as_of=as_of), ACTIONS_NOTE))
