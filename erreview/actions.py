@@ -128,7 +128,7 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
 def create_action(engine: store.Engine, values: dict[str, Any], *, actor: Actor) -> int:
     """Record a new action; returns its id."""
     data = _validated(values)
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         row = sa.add_action(session, _stored(data.model_dump()), user=actor.username)
         assert row.id is not None
         audit.append(
@@ -147,7 +147,7 @@ def update_action(
     engine: store.Engine, action_id: int, changes: dict[str, Any], *, actor: Actor, expected_version: int
 ) -> int:
     """Change an action's fields (any of :class:`ActionInput`'s); returns the new version."""
-    with store.session_scope(engine) as session:
+    with store.session_scope(engine, write=True) as session:
         row = _load(session, action_id, expected_version)
         if row.signed_off_by:
             raise ActionRefused(f"action {action_id} was signed off by the board and is closed to changes")

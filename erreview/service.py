@@ -5,6 +5,7 @@ Each function takes an engine (or settings) explicitly; none keeps state between
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
 from dataclasses import dataclass, replace
@@ -530,6 +531,14 @@ def audit_log(
     """The audit log, newest first, filtered (see :func:`erreview.store.audit.log_frame`)."""
     with store.session_scope(engine) as session:
         return audit.log_frame(session, person=person, action=action, start=start, end=end, limit=limit)
+
+
+def audit_csv(log: pd.DataFrame) -> bytes:
+    """An audit-log extract as CSV that is safe to open in a spreadsheet (no cell is read as a formula)."""
+    from erreview.export.writers import neutralise
+
+    # QUOTE_ALL: a lone CR inside a value would otherwise end the row in most spreadsheet programs.
+    return log.map(neutralise).to_csv(index=False, quoting=csv.QUOTE_ALL).encode("utf-8")
 
 
 def audit_filters(engine: Engine) -> tuple[list[str], list[str]]:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-from erreview import service, store
+from erreview import service
 from erreview.auth import add_user, users
 from erreview.config import ADJUSTABLE, Settings, get_settings
 from erreview.errors import ErreviewError
 from erreview.review.roles import ROLE_LABELS, Role
 from erreview.review.workflow import Rules
-from erreview.store import audit
 from panels.common import engine, require, settings, show_error
 
 actor = require(Role.ADMIN)
@@ -89,10 +90,36 @@ with templates_tab:
     st.caption("A trust adds its own template as a TOML file in the folder set by ERREVIEW_TEMPLATE_DIR.")
 
 with audit_tab:
-    if st.button("Verify the audit chain"):
-        with store.session_scope(engine()) as session:
-            report = audit.verify_chain(session)
-        if report.ok:
-            st.success(f"All {report.entries} entries are intact.")
-        else:
-            show_error(f"Tampering found: {report.reason}.")
+    report = service.verify_audit(engine())
+    if report.ok:
+        st.success(
+            f"The audit log is intact: all {report.entries} entries check out, and all {report.anchored} "
+            f"records kept outside the database match ({report.head_text()})."
+        )
+    else:
+        show_error(f"Tampering found: {report.reason}.")
+    people, actions = service.audit_filters(engine())
+    c1, c2, c3, c4 = st.columns(4)
+    person = c1.selectbox("Person", ["Everyone", *people])
+    action = c2.selectbox("Action", ["All actions", *actions])
+    start = c3.date_input("From", value=None, format="DD/MM/YYYY")
+    end = c4.date_input("To", value=None, format="DD/MM/YYYY")
+    log = service.audit_log(
+        engine(),
+        person=None if person == "Everyone" else person,
+        action=None if action == "All actions" else action,
+        start=start if isinstance(start, date) else None,
+        end=end if isinstance(end, date) else None,
+    )
+    st.caption(f"{len(log)} entries, newest first.")
+    st.dataframe(log, hide_index=True)
+    st.download_button(
+        "Download these entries (CSV)",
+        service.audit_csv(log),
+        "audit-log.csv",
+        "text/csv",
+        on_click=lambda: service.record_download(
+            engine(), user=actor.username, what="audit_log", file_name="audit-log.csv"
+        ),
+        icon=":material/download:",
+    )

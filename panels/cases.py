@@ -23,7 +23,7 @@ from erreview.review.workflow import (
     subject_choices,
     transition,
 )
-from panels.common import engine, flash, require, settings, show_error, show_flash
+from panels.common import engine, flash, note_case_view, require, settings, show_error, show_flash
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Cases")
@@ -186,6 +186,7 @@ st.query_params["case"] = case_id  # the address bar now links to this case
 
 try:
     detail = case_detail(engine(), case_id, actor=actor)
+    note_case_view(actor, case_id)
 except ErreviewError as exc:
     show_error(exc.message)
     st.stop()

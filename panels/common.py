@@ -88,6 +88,13 @@ def choose_case(label: str, case_ids: list[str]) -> str:
     return str(chosen)
 
 
+def note_case_view(actor: Actor, case_id: str) -> None:
+    """Record in the audit log that ``actor`` opened ``case_id`` (once per opening, not on every rerun)."""
+    if st.session_state.get("viewed_case") != case_id:
+        service.record_case_view(engine(), user=actor.username, case_id=case_id)
+        st.session_state["viewed_case"] = case_id
+
+
 def flash(message: str) -> None:
     """A success message that survives the rerun that follows a save."""
     st.session_state["flash"] = message

@@ -23,7 +23,16 @@ from erreview.review.panel import (
 )
 from erreview.review.roles import Role
 from erreview.review.workflow import case_detail, list_cases, submit_review
-from panels.common import choose_case, engine, fmt_ratio, plain_validation, require, settings, show_error
+from panels.common import (
+    choose_case,
+    engine,
+    fmt_ratio,
+    note_case_view,
+    plain_validation,
+    require,
+    settings,
+    show_error,
+)
 
 MEMBER_SLOTS = 5
 
@@ -41,6 +50,7 @@ if waiting.empty:
     st.stop()
 case_id = choose_case("Case", list(waiting["case_id"]))
 detail = case_detail(engine(), case_id, actor=actor)
+note_case_view(actor, case_id)
 rules = Rules.from_settings(settings())
 step = step_under_check(detail.stage)
 if step is None:  # moved on since the list was read

@@ -22,6 +22,14 @@ EXAMPLES = DATA / "examples"
 TEST_KEY = "test-pseudonym-key-0123456789abcdef"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_key_files_at_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module fixtures too: no key file or audit anchor file may land in the user's home folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ERREVIEW_KEY_FILE", str(tmp_path_factory.mktemp("session-key") / "pseudonym.key"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may touch the user's key file or a database in the working directory."""

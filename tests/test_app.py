@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from erreview import service
 from erreview.demo import DEMO_PASSWORD, prepare_demo
 from erreview.review.roles import Actor, Role
+from erreview.store import audit
 
 from .pg import database_url
 
@@ -41,7 +42,12 @@ def demo_db(tmp_path_factory):
     from erreview.config import Settings
 
     tmp = tmp_path_factory.mktemp("app")
-    settings = Settings(database_url=database_url(tmp, "app.db"), pseudonym_key="test-pseudonym-key-0123456789")
+    settings = Settings(
+        database_url=database_url(tmp, "app.db"),
+        pseudonym_key="test-pseudonym-key-0123456789",
+        key_file=tmp / "pseudonym.key",  # the audit anchors live beside it: never in the home folder
+    )
+    audit.bind(settings.database_url, settings)
     engine = store.make_engine(settings.database_url)
     prepare_demo(engine, settings)
     return settings
@@ -51,6 +57,7 @@ def demo_db(tmp_path_factory):
 def app_env(demo_db, monkeypatch):
     monkeypatch.setenv("ERREVIEW_DATABASE_URL", demo_db.database_url)
     monkeypatch.setenv("ERREVIEW_PSEUDONYM_KEY", demo_db.pseudonym_key.get_secret_value())
+    monkeypatch.setenv("ERREVIEW_KEY_FILE", str(demo_db.key_file))
     return demo_db
 
 
@@ -183,8 +190,30 @@ def test_admin_sees_users_settings_and_templates(app_env):
     users = at.dataframe[0].value
     assert {"admin", "lead", "panel", "analyst", "board"} <= set(users["username"])
     assert any(e.label.startswith("Pre-formal action panel bias check") for e in at.expander)
-    next(b for b in at.button if b.label == "Verify the audit chain").click().run()
-    assert any("entries are intact" in s.value for s in at.success)
+    assert any("The audit log is intact" in s.value for s in at.success)
+
+
+def test_admin_sees_who_opened_which_case_and_can_filter_and_download_the_log(app_env):
+    lead = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    assert not lead.exception
+    opened = lead.session_state["case_id"]
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    assert not at.exception
+    assert any("The audit log is intact" in s.value for s in at.success)
+    next(s for s in at.selectbox if s.label == "Person").select("lead").run()
+    next(s for s in at.selectbox if s.label == "Action").select("case.view").run()
+    log = next(d for d in at.dataframe if "action" in d.value.columns).value
+    assert not log.empty and set(log["actor"]) == {"lead"} and set(log["action"]) == {"case.view"}
+    assert opened in set(log["entity_id"])
+    csv = service.audit_csv(service.audit_log(service_engine(app_env), person="lead", action="case.view"))
+    assert csv.decode().splitlines()[0] == '"id","at","actor","action","entity","entity_id","detail"'
+    assert opened in csv.decode()
+
+
+def service_engine(settings):
+    from erreview import store
+
+    return store.engine_for(settings.database_url)
 
 
 def _refer_a_demo_case(settings) -> str:

@@ -6,7 +6,9 @@ triggers are dropped (SQLite) or disabled (PostgreSQL) first, as such an attacke
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -258,3 +260,38 @@ def test_every_review_pack_prints_the_audit_head(engine, settings):
     with store.session_scope(engine) as session:
         first = session.execute(text("SELECT hash FROM audit_log WHERE id = 1")).scalar_one()
     assert pack.methods[-1] == f"Audit: audit head at the last change to data: entry 1, hash {first[:16]}."
+
+
+# --- what is logged ------------------------------------------------------------------------------------
+
+
+def test_sign_ins_imports_and_case_views_are_logged(engine, settings):
+    from erreview.auth import add_user, authenticate
+
+    add_user(engine, username="ana@trust.example", role="inclusion_analyst", password="a-long-password-123", by="admin")
+    assert authenticate(engine, "ana@trust.example", "wrong-password-000") is None
+    assert authenticate(engine, "ANA@trust.example", "a-long-password-123") is not None
+    service.import_files(
+        engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv", user="ana@trust.example"
+    )
+    service.record_case_view(engine, user="ana@trust.example", case_id="C-1")
+    log = service.audit_log(engine)
+    assert list(log["action"])[::-1] == ["user.create", "signin.failed", "signin.ok", "import", "case.view"]
+    imported = json.loads(log.loc[log["action"] == "import", "detail"].iloc[0])
+    assert [f["sha256"] for f in imported["files"]] == [
+        hashlib.sha256((EXAMPLES / name).read_bytes()).hexdigest() for name in ("workforce.csv", "cases.csv")
+    ]
+    assert imported["cases_inserted"] > 0 and imported["workforce_rows"] > 0
+    assert "a-long-password-123" not in log.to_csv() and "wrong-password-000" not in log.to_csv()
+    assert list(service.audit_log(engine, person="ana@trust.example", action="signin")["action"]) == [
+        "signin.ok",
+        "signin.failed",
+    ]
+    assert _verify(engine).ok
+
+
+def test_the_log_extract_is_safe_to_open_in_a_spreadsheet(engine):
+    for who in ("=HYPERLINK(1)", "+1+cmd", "@SUM(A1)", "-2+3", "\tTAB", "\rCR"):
+        service.record_download(engine, user=who, what="x", file_name="f.csv")
+    rows = list(csv.DictReader(io.StringIO(service.audit_csv(service.audit_log(engine)).decode(), newline="")))
+    assert len(rows) == 6 and all(r["actor"].startswith("'") for r in rows), [r["actor"] for r in rows]

@@ -20,6 +20,7 @@ from erreview import store
 from erreview.cli import streamlit_command
 from erreview.config import Settings
 from erreview.demo import DEMO_PASSWORD, prepare_demo
+from erreview.store import audit
 
 from .pg import database_url
 
@@ -50,12 +51,18 @@ def server(tmp_path_factory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required: run scripts/install-system-deps (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("browser")
-    settings = Settings(database_url=database_url(tmp, "browser.db"), pseudonym_key="browser-test-key-0123456789")
+    settings = Settings(
+        database_url=database_url(tmp, "browser.db"),
+        pseudonym_key="browser-test-key-0123456789",
+        key_file=tmp / "pseudonym.key",  # the audit anchors live beside it: never in the home folder
+    )
+    audit.bind(settings.database_url, settings)
     prepare_demo(store.make_engine(settings.database_url), settings)
     port = _free_port()
     env = os.environ | {
         "ERREVIEW_DATABASE_URL": settings.database_url,
         "ERREVIEW_PSEUDONYM_KEY": "browser-test-key-0123456789",
+        "ERREVIEW_KEY_FILE": str(settings.key_file),
     }
     log = (tmp / "streamlit.log").open("w")
     proc = subprocess.Popen(

@@ -18,6 +18,7 @@ from erreview.auth import add_user
 from erreview.cli import streamlit_command
 from erreview.config import Settings
 from erreview.review.roles import Role
+from erreview.store import audit
 
 from .pg import database_url
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
@@ -43,7 +44,12 @@ def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="module")
 def oidc_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("oidc")
-    settings = Settings(database_url=database_url(tmp, "oidc.db"), pseudonym_key="oidc-test-key-0123456789")
+    settings = Settings(
+        database_url=database_url(tmp, "oidc.db"),
+        pseudonym_key="oidc-test-key-0123456789",
+        key_file=tmp / "pseudonym.key",  # the audit anchors live beside it: never in the home folder
+    )
+    audit.bind(settings.database_url, settings)
     engine = store.make_engine(settings.database_url)
     add_user(engine, username=KNOWN["email"], role=Role.INCLUSION_ANALYST, display_name="Ina Analyst")
     provider_port, app_port = _free_port(), _free_port()
@@ -81,6 +87,7 @@ def oidc_app(tmp_path_factory):
     env = os.environ | {
         "ERREVIEW_DATABASE_URL": settings.database_url,
         "ERREVIEW_PSEUDONYM_KEY": "oidc-test-key-0123456789",
+        "ERREVIEW_KEY_FILE": str(settings.key_file),
     }
     procs.append(
         subprocess.Popen(

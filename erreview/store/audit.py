@@ -325,7 +325,7 @@ def log_frame(
     """Entries newest first, filtered by person (exact), action (prefix, e.g. ``case``) and dates (inclusive)."""
     query = select(AuditEntry)
     if person:
-        query = query.where(col(AuditEntry.actor) == person.strip().lower())
+        query = query.where(col(AuditEntry.actor) == person)
     if action:
         query = query.where(col(AuditEntry.action).startswith(action))
     if start is not None:
