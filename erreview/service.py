@@ -29,13 +29,21 @@ from erreview.metrics.breakdowns import (
     dimension_rates,
     intersection_from_rates,
 )
-from erreview.metrics.decisions import DecisionResult, complaint_result, decision_rows, decision_table
+from erreview.metrics.decisions import (
+    COMPLAINT_TYPES,
+    DecisionResult,
+    complaint_result,
+    decision_rows,
+    decision_table,
+)
 from erreview.metrics.funnel import FunnelView, division_funnel, funnel_sentence
 from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
+from erreview.metrics.trend import RatioChange, ratio_of_ratios
+from erreview.narrative import change_sentence
 from erreview.national import NationalTable
-from erreview.periods import Length, Period, periods_between
+from erreview.periods import Length, Period, period_of, periods_between
 from erreview.problems import ImportRejected, ImportReport, Problem
 from erreview.profiles import FileKind, Profile, unmapped_values
 from erreview.pseudonym import key_fingerprint, load_or_create_key
@@ -253,13 +261,54 @@ def decision_results(
     return decision_table(disciplinary_cases(engine, opened_from=opened_from, opened_to=opened_to))
 
 
+def complaint_cases(engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None) -> pd.DataFrame:
+    """Grievance and bullying/harassment cases opened in the window (the person raised the complaint)."""
+    with store.session_scope(engine) as session:
+        cases = store.cases_frame(session, opened_from=opened_from, opened_to=opened_to)
+    return cases[cases["case_type"].isin(COMPLAINT_TYPES)].reset_index(drop=True)
+
+
 def complaint_results(
     engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None
 ) -> DecisionResult:
     """Contract §4.3: complaints raised by staff (grievance, bullying and harassment) opened in the window."""
+    return complaint_result(complaint_cases(engine, opened_from=opened_from, opened_to=opened_to))
+
+
+def pack_window(period: Period) -> tuple[date, date]:
+    """The decision-point window of the review pack for ``period``: the 12 months to its end."""
+    return (period.shift(-1).start if period.length == "half" else period.start, period.end)
+
+
+def default_decision_window(engine: Engine) -> tuple[date, date] | None:
+    """The window the Decision points screen opens on: the pack's, for the half-year holding the latest data."""
     with store.session_scope(engine) as session:
-        cases = store.cases_frame(session, opened_from=opened_from, opened_to=opened_to)
-    return complaint_result(cases)
+        _, last = store.data_extent(session)
+    return pack_window(period_of(last, "half")) if last is not None else None
+
+
+@dataclass(frozen=True)
+class PointChange:
+    """One decision point before and after the intervention: the ratio of ratios, in a sentence."""
+
+    name: str
+    label: str
+    change: RatioChange
+    sentence: str
+
+
+def intervention_changes(cases: pd.DataFrame, since: date) -> list[PointChange]:
+    """Each decision point over cases opened before ``since`` and cases opened on or after it."""
+    opened = pd.to_datetime(cases["opened_date"])
+    before = decision_table(cases[opened < pd.Timestamp(since)])
+    after = decision_table(cases[opened >= pd.Timestamp(since)])
+    out = []
+    for b, a in zip(before, after, strict=True):
+        change = ratio_of_ratios(
+            (b.bme.events, b.bme.n, b.white.events, b.white.n), (a.bme.events, a.bme.n, a.white.events, a.white.n)
+        )
+        out.append(PointChange(b.point.name, b.point.label, change, change_sentence(b.point.label, change, since)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -267,6 +316,7 @@ class DecisionAnalysis:
     """Everything the Decision points screen and the review pack show, from one pass over the cases."""
 
     table: list[DecisionResult]
+    complaints: DecisionResult
     breakdowns: pd.DataFrame
     intersections: pd.DataFrame
     timing: pd.DataFrame
@@ -275,14 +325,20 @@ class DecisionAnalysis:
 
 
 def decision_analysis(
-    cases: pd.DataFrame, *, min_group_size: int = 10, rates_fn: RatesFn = group_rates
+    cases: pd.DataFrame,
+    *,
+    min_group_size: int = 10,
+    rates_fn: RatesFn = group_rates,
+    complaints: pd.DataFrame | None = None,
 ) -> DecisionAnalysis:
     """The contract table plus breakdowns by gender, band, staff group and division, ethnicity ×
-    those intersections, time in process and the case-mix-adjusted formal-route view."""
+    those intersections, time in process and the case-mix-adjusted formal-route view; ``complaints``
+    (grievance and bullying/harassment cases, any frame holding them) gives §4.3."""
     rows = decision_rows(cases)
     per_dimension = {d: dimension_rates(rows, d, rates_fn=rates_fn) for d in DIMENSIONS}
     return DecisionAnalysis(
         table=decision_table(cases, rates_fn=rates_fn),
+        complaints=complaint_result(complaints if complaints is not None else cases.iloc[0:0]),
         breakdowns=pd.concat(
             [breakdown_from_rates(r, d, min_group_size=min_group_size) for d, r in per_dimension.items()],
             ignore_index=True,
@@ -350,7 +406,7 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
         )
     dates = entries["formal_investigation_date"]
     period_entries = entries[(dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))]
-    window = (period.shift(-1).start if period.length == "half" else period.start, period.end)
+    window = pack_window(period)
     cases = disciplinary_cases(engine, opened_from=window[0], opened_to=window[1])
     if not reviews.empty:
         superseded = set(reviews["supersedes_id"].dropna().astype(int))
@@ -566,16 +622,20 @@ __all__ = [
     "add_national_figure",
     "change_setting",
     "check_files",
+    "complaint_cases",
     "complaint_results",
     "current_data_version",
     "decision_analysis",
     "decision_results",
+    "default_decision_window",
     "disciplinary_cases",
     "effective_settings",
     "ethnicity_completeness",
     "import_files",
+    "intervention_changes",
     "latest_available",
     "national_figures",
+    "pack_window",
     "review_pack",
     "wres_results",
 ]

@@ -17,7 +17,9 @@ from panels.common import engine, require, settings, show_error
 
 actor = require(Role.ADMIN)
 st.title("Admin")
-users_tab, settings_tab, templates_tab, audit_tab = st.tabs(["Users", "Settings", "Templates", "Audit log"])
+users_tab, settings_tab, templates_tab, national_tab, audit_tab = st.tabs(
+    ["Users", "Settings", "Templates", "National comparator", "Audit log"]
+)
 
 with users_tab:
     st.dataframe(pd.DataFrame(users(engine())), hide_index=True)
@@ -88,6 +90,51 @@ with templates_tab:
                 hide_index=True,
             )
     st.caption("A trust adds its own template as a TOML file in the folder set by ERREVIEW_TEMPLATE_DIR.")
+
+with national_tab:
+    table = service.national_figures(engine())
+    st.markdown(
+        "England's WRES indicator 3 by report, drawn on the Overview and in the review pack (the latest report). "
+        f"Shipped table version {table.version}. Add a later report's figure only from the report itself."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Label": f.label,
+                    "Value": f.value,
+                    "Source": f.source_title,
+                    "Address": f.source_url,
+                    "Added by an admin": f.added,
+                }
+                for f in table.figures
+            ]
+        ),
+        hide_index=True,
+    )
+    with st.form("national_figure"):
+        c1, c2, c3 = st.columns(3)
+        report_year = c1.text_input("Report year", placeholder="2023")
+        data_year = c2.text_input("Data year", placeholder="2022/23")
+        value = c3.text_input("Relative likelihood", placeholder="1.09")
+        title = st.text_input("Source title (the report the figure was published in)")
+        url = st.text_input("Source address (https://…)")
+        if st.form_submit_button("Add figure", type="primary"):
+            try:
+                service.add_national_figure(
+                    engine(),
+                    {
+                        "report_year": report_year,
+                        "data_year": data_year,
+                        "value": value,
+                        "source_title": title,
+                        "source_url": url,
+                    },
+                    user=actor.username,
+                )
+                st.success(f"Added the WRES {report_year} report's figure.")
+            except ErreviewError as exc:
+                show_error(f"Not added: {exc}")
 
 with audit_tab:
     report = service.verify_audit(engine())

@@ -130,7 +130,23 @@ def wres_results(key: tuple[str, int], pool: int = 1) -> list[WresResult]:
 def decision_analysis(key: tuple[str, int], opened_from: Any, opened_to: Any, min_group_size: int) -> Any:
     engine_ = _engine(key[0])
     cases = service.disciplinary_cases(engine_, opened_from=opened_from, opened_to=opened_to)
-    return service.decision_analysis(cases, min_group_size=min_group_size)
+    complaints = service.complaint_cases(engine_, opened_from=opened_from, opened_to=opened_to)
+    return service.decision_analysis(cases, min_group_size=min_group_size, complaints=complaints)
+
+
+@st.cache_resource(show_spinner="Comparing before and after the pre-checks…", max_entries=8)
+def intervention_changes(key: tuple[str, int], since: Any) -> Any:
+    return service.intervention_changes(service.disciplinary_cases(_engine(key[0])), since)
+
+
+@st.cache_data(show_spinner=False)
+def default_window(key: tuple[str, int]) -> Any:
+    return service.default_decision_window(_engine(key[0]))
+
+
+@st.cache_data(show_spinner=False)
+def national_latest(key: tuple[str, int]) -> Any:
+    return service.national_figures(_engine(key[0])).latest()
 
 
 @st.cache_data(show_spinner="Reading the workforce snapshots…")

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from erreview.charts import decision_rates_chart, decision_ratio_chart
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
+from erreview.narrative import decision_sentence, decisions_headline, window_words
 from erreview.review.roles import Role
-from panels.common import data_key, decision_analysis, require, settings
+from erreview.vocab import Flag
+from panels.common import (
+    data_key,
+    decision_analysis,
+    default_window,
+    intervention_changes,
+    require,
+    settings,
+)
 
 require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Decision points")
@@ -17,21 +27,47 @@ st.markdown(
     "reached that step? A gap can open at any step."
 )
 
+key = data_key()
+pack_window = default_window(key)
 with st.sidebar:
-    window = st.date_input("Cases opened between", value=(), help="Leave empty for all cases.")
-start, end = (window[0], window[1]) if isinstance(window, tuple) and len(window) == 2 else (None, None)
+    everything = st.checkbox("All cases on record", value=False, help="Otherwise the review pack's window.")
+    window = st.date_input(
+        "Cases opened between",
+        value=pack_window if pack_window else (),
+        help="Defaults to the review pack's window: the 12 months to the end of the latest half-year.",
+        disabled=everything,
+    )
+if everything:
+    start, end = None, None
+else:
+    start, end = (window[0], window[1]) if isinstance(window, tuple) and len(window) == 2 else (None, None)
+words = window_words(start, end)
+is_pack_window = pack_window is not None and (start, end) == tuple(pack_window)
+st.markdown(f"**Window: {words}**" + (" (the same 12 months as the latest review pack)." if is_pack_window else "."))
 min_size = settings().min_group_size
-analysis = decision_analysis(data_key(), start, end, min_size)
+analysis = decision_analysis(key, start, end, min_size)
 table = decision_table_frame(analysis.table)
 if not analysis.cases:
-    st.info("No disciplinary cases in this window.")
+    st.info(f"No disciplinary cases in this window ({words}).")
     st.stop()
 
-flagged = table[table["flag"] == "disparity"]["label"].tolist()
-if flagged:
-    st.error(f"Significant gap outside the non-adverse range at: {', '.join(flagged)}.", icon=":material/flag:")
+level, headline = decisions_headline(analysis.table, words)
+if level is Flag.DISPARITY:
+    st.error(headline, icon=":material/flag:")
+elif level is Flag.WATCH:
+    st.warning(headline, icon=":material/visibility:")
 else:
-    st.success("No decision point shows a significant gap outside the non-adverse range.")
+    st.success(headline)
+st.caption(
+    "A step is a disparity when its ratio is outside 0.80–1.25 and it stays significant after allowing for the "
+    "seven steps tested together (Benjamini–Hochberg q below 0.05, Fisher's exact test); outside the range but "
+    "not significant is one to watch. Which side harms BME staff differs by step: at case to answer, fewer "
+    "cases to answer means more formal investigations without cause."
+)
+
+st.subheader("What each step shows")
+for result in analysis.table:
+    st.markdown(f"- {decision_sentence(result, compared=len(analysis.table))}")
 
 left, right = st.columns(2)
 with left:
@@ -41,8 +77,8 @@ with right:
     st.subheader("BME : White ratio")
     st.altair_chart(decision_ratio_chart(table), width="stretch")
     st.caption(
-        "Shaded: 0.80–1.25. Diamond: disparity (outside and significant); triangle: watch (outside, "
-        "not significant); circle: inside the range."
+        "Shaded: 0.80–1.25. Diamond: disparity (outside and significant after allowing for the seven steps); "
+        "triangle: watch (outside, could be chance); circle: inside the range."
     )
 
 st.subheader("The disparity table")
@@ -60,10 +96,13 @@ shown = table.drop(columns=["decision_point"]).rename(
         "ci_low": "CI low",
         "ci_high": "CI high",
         "band": "Band",
-        "significant": "Significant",
         "fisher_p": "Fisher p",
         "q_value": "q (BH)",
+        "significant": "Significant (q < 0.05)",
+        "side": "Side",
+        "harm_direction": "Harms BME staff if",
         "flag": "Flag",
+        "adverse": "On the harmful side",
     }
 )
 st.dataframe(
@@ -81,6 +120,19 @@ st.dataframe(
     },
 )
 
+st.subheader("Complaints raised by staff")
+st.markdown(
+    "Grievance and bullying or harassment complaints raised by a member of staff, not withdrawn: "
+    f"{decision_sentence(analysis.complaints, compared=1)}"
+)
+
+intervention = settings().intervention_date
+if intervention is not None:
+    st.subheader(f"Is it better since the pre-checks began ({intervention:%d %B %Y})?")
+    st.caption("All cases opened before that date against all opened since, at each step (ratio of ratios).")
+    for change in intervention_changes(key, intervention):
+        st.markdown(f"- {change.sentence}")
+
 st.subheader("For whom? Breakdowns and intersections")
 c1, c2 = st.columns(2)
 dimension = c1.selectbox("Break down by", DIMENSIONS, format_func=lambda d: d.replace("_", " ").capitalize())
@@ -94,7 +146,8 @@ breakdown = analysis.breakdowns[
 ]
 st.markdown(
     f"**BME compared with White staff within each {dimension.replace('_', ' ')}** "
-    f"(cells with fewer than {min_size} cases read “{TOO_FEW}”)"
+    f"(cells with fewer than {min_size} cases read “{TOO_FEW}”; q allows for every cell of this breakdown, "
+    "all steps and levels together)"
 )
 st.dataframe(breakdown.drop(columns=["point", "dimension"]), hide_index=True)
 inter = analysis.intersections[
@@ -104,8 +157,34 @@ st.markdown(f"**Each ethnic group × {dimension.replace('_', ' ')}**")
 st.dataframe(inter.drop(columns=["point", "dimension"]), hide_index=True)
 
 st.subheader("Time in process")
-st.dataframe(analysis.timing.drop(columns=["measure"]), hide_index=True)
-st.caption("Days. Medians and 90th percentiles per group; Mann–Whitney test of BME against White.")
+timing = analysis.timing
+
+
+def _days(value: object) -> str:
+    return "?" if value is None or pd.isna(value) else f"{float(value):.0f}"  # type: ignore[arg-type]
+
+
+rows = []
+for rec in timing.to_dict("records"):
+    row = {"Measure": rec["label"]}
+    for group, prefix in (("BME", "bme"), ("White", "white")):
+        row[f"{group} cases (still open)"] = f"{rec[f'{prefix}_n']} ({rec[f'{prefix}_open']})"
+        for stat, title in (("median", "median days"), ("p90", "90th percentile")):
+            value = rec[f"{prefix}_{stat}"]
+            row[f"{group} {title} (95% CI)"] = (
+                "n/a"
+                if value is None or pd.isna(value)
+                else f"{_days(value)} ({_days(rec[f'{prefix}_{stat}_low'])}–{_days(rec[f'{prefix}_{stat}_high'])})"
+            )
+    p = rec["logrank_p"]
+    row["Log-rank p"] = "n/a" if p is None or pd.isna(p) else f"{p:.3f}"
+    rows.append(row)
+st.dataframe(pd.DataFrame(rows), hide_index=True)
+st.caption(
+    "Days, by Kaplan–Meier: open cases count as 'at least this long so far', so long-running cases are not "
+    "left out. '?' where an interval has no upper end yet (too many cases still open). Log-rank test of BME "
+    "against White."
+)
 
 st.subheader("Is the formal-route gap explained by case mix?")
 st.markdown(analysis.adjusted.sentence())

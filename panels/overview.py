@@ -7,12 +7,22 @@ import streamlit as st
 
 from erreview.charts import ratio_trend_chart, wres_trend_frame
 from erreview.metrics.likelihood import pooled_counts, split_at
-from erreview.metrics.trend import TRIAL_LIMITS_NOTE, log_ratio_xmr, ratio_of_ratios
-from erreview.narrative import QUESTION, wres_sentence
+from erreview.metrics.trend import RULES_SOURCE, TRIAL_LIMITS_NOTE, ratio_of_ratios, series_xmr
+from erreview.narrative import QUESTION, change_sentence, wres_sentence
 from erreview.review.roles import Role
 from erreview.service import latest_available
 from erreview.vocab import WresGroup
-from panels.common import band_text, completeness, data_key, fmt_rate, fmt_ratio, require, settings, wres_results
+from panels.common import (
+    band_text,
+    completeness,
+    data_key,
+    fmt_rate,
+    fmt_ratio,
+    national_latest,
+    require,
+    settings,
+    wres_results,
+)
 
 require(*Role)
 st.title("Overview")
@@ -64,29 +74,35 @@ st.caption(
 
 st.subheader("Trend by half-year")
 frame = wres_trend_frame(results)
-st.altair_chart(ratio_trend_chart(frame), width="stretch")
+national = national_latest(key)
+intervention = settings().intervention_date
+st.altair_chart(ratio_trend_chart(frame, national=national, intervention=intervention), width="stretch")
 st.caption(
     "Log scale: 2× and ½× are the same distance from parity. Shaded: the non-adverse range 0.80–1.25. "
-    "Yellow line: England's latest national figure. Lines: 95% intervals. Triangles point up above the "
-    "range and down below it."
+    + (
+        f"Yellow line: England, {national.label}, {national.value:.2f} (source: {national.source_title}). "
+        if national
+        else ""
+    )
+    + ("Red dashed line: the half-year the panel pre-checks began. " if intervention else "")
+    + "Lines: 95% intervals. Triangles point up above the range and down below it."
 )
 
-plotted = frame.dropna(subset=["ratio"])
-plotted = plotted[plotted["ratio"] > 0]
-if len(plotted) >= 2:
-    chart = log_ratio_xmr(plotted["ratio"].tolist())
+found = series_xmr(results)
+if found is not None:
+    chart, held = found
+    labels = [results[i].period.label for i in held]
     st.subheader("Is anything changing? (Making Data Count)")
     if chart.signals:
         for signal in chart.signals:
-            st.markdown(f"- **{signal.description}**: " + ", ".join(plotted["period"].iloc[i] for i in signal.indices))
+            st.markdown(f"- **{signal.description}**: " + ", ".join(labels[i] for i in signal.indices))
     else:
         st.markdown("No special-cause variation: the ratio is moving within its usual range.")
     st.caption(
-        f"Centre {chart.centre:.2f}; process limits {chart.lower:.2f} to {chart.upper:.2f}. "
-        + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
+        f"Centre {chart.centre:.2f}; process limits {chart.lower:.2f} to {chart.upper:.2f}, from all "
+        f"{len(held)} half-years with data. Rules: {RULES_SOURCE}. " + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
     )
 
-intervention = settings().intervention_date
 if intervention is not None:
     before, after = split_at(results, intervention)
     if before and after:
@@ -101,14 +117,7 @@ if intervention is not None:
             f"95% CI {fmt_ratio(change.ci_low)}–{fmt_ratio(change.ci_high)}",
             delta_color="off",
         )
-        st.caption(
-            "Below 1: the gap narrowed. "
-            + (
-                "The change is statistically significant."
-                if change.significant
-                else "The interval includes 1, so the change could be chance."
-            )
-        )
+        st.markdown(change_sentence("Indicator 3", change, intervention))
 
 st.subheader("Ethnicity data completeness by division")
 quality = completeness(key)

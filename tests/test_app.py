@@ -134,6 +134,28 @@ def test_decision_points_screen_shows_the_table_and_breakdowns(app_env):
     assert any("too few to compare" in str(df.value.values) for df in at.dataframe[1:3])
 
 
+def test_decision_points_screen_states_the_pack_window_and_speaks_from_the_flags(app_env):
+    from erreview import store
+    from erreview.narrative import decisions_headline, window_words
+
+    engine = store.engine_for(app_env.database_url)
+    start, end = service.default_decision_window(engine)
+    at = signed_in(Role.INCLUSION_ANALYST).switch_page("panels/decisions.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    words = window_words(start, end)
+    assert f"Window: {words}" in text and "same 12 months as the latest review pack" in text
+    results = service.decision_results(engine, opened_from=start, opened_to=end)
+    _, headline = decisions_headline(results, words)
+    banners = [*at.error, *at.warning, *at.success]
+    assert any(b.value == headline for b in banners)
+    assert "significant gap" not in text.lower()
+    for r in results:  # one sentence per step, from its flag
+        assert any(m.value.startswith(f"- {r.point.label} (") for m in at.markdown)
+    assert any("Complaints raised by staff" in s.value for s in at.subheader)
+    assert any("Is it better since the pre-checks began" in s.value for s in at.subheader)
+
+
 def _next_step(at: AppTest):
     return next(r for r in at.radio if r.label == "Choose the next step")
 
@@ -182,6 +204,30 @@ def test_the_data_screen_lists_every_problem_before_writing(app_env):
     at = signed_in(Role.INCLUSION_ANALYST).switch_page("panels/data.py").run()
     assert not at.exception
     assert any("Ethnicity not stated" in m.label for m in at.metric)
+
+
+def test_admin_adds_a_national_figure_and_a_bad_one_is_refused(app_env):
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    shipped = at.dataframe[3].value if len(at.dataframe) > 3 else None
+    assert shipped is None or "WRES 2022 report (2021/22 data)" in list(shipped["Label"])
+
+    def field(label: str):
+        return next(t for t in at.text_input if t.label.startswith(label))
+
+    field("Report year").input("2031")
+    field("Data year").input("2030/31")
+    field("Relative likelihood").input("abc")
+    field("Source title").input("A test report")
+    field("Source address").input("https://example.org/report")
+    next(b for b in at.button if b.label == "Add figure").click().run()
+    assert any("Not added: value 'abc' is not a number" in e.value for e in at.error)
+    field("Relative likelihood").input("1.05")
+    next(b for b in at.button if b.label == "Add figure").click().run()
+    assert not at.exception and any("Added the WRES 2031 report" in s.value for s in at.success)
+    from erreview import store
+
+    latest = service.national_figures(store.engine_for(app_env.database_url)).latest()
+    assert latest is not None and latest.label == "WRES 2031 report (2030/31 data)" and latest.added
 
 
 def test_admin_sees_users_settings_and_templates(app_env):

@@ -50,31 +50,45 @@ class AdjustedResult:
         return self.status == "ok"
 
     def sentence(self) -> str:
-        """What the comparison means, in plain English."""
+        """What the comparison means, in plain English, from the odds ratios' direction and intervals.
+
+        Labelled as odds (not the relative likelihood). "Case mix explains much of the gap" needs a
+        significant gap before adjustment *and* none after, shrunk by at least half on the log scale; a
+        significant odds ratio below 1 is said to be reversed, never "the gap remains".
+        """
         if not self.ok or self.adjusted is None or self.unadjusted is None:
             return f"No case-mix-adjusted estimate: {self.status}."
         adj, raw = self.adjusted, self.unadjusted
         text = (
-            f"Before adjustment, the odds of a concern about a BME colleague going to formal "
-            f"investigation were {raw.value:.2f} times those for a White colleague (95% CI "
-            f"{raw.ci_low:.2f} to {raw.ci_high:.2f}). Comparing cases with the same allegation type, "
-            f"referral source, band and staff group, they were {adj.value:.2f} times "
-            f"(95% CI {adj.ci_low:.2f} to {adj.ci_high:.2f}). "
+            f"Odds, not likelihoods: before adjustment, the odds of a concern about a BME colleague going to "
+            f"formal investigation were {raw.value:.2f} times the odds for a White colleague (odds ratio, 95% CI "
+            f"{raw.ci_low:.2f} to {raw.ci_high:.2f}). Comparing cases with the same allegation type, referral "
+            f"source, band and staff group, the odds ratio was {adj.value:.2f} (95% CI {adj.ci_low:.2f} to "
+            f"{adj.ci_high:.2f}). "
         )
-        shrink = abs(math.log(adj.value)) < abs(math.log(raw.value)) * 0.5 if raw.value != 1 else False
-        if adj.ci_low > 1 or adj.ci_high < 1:
-            text += (
-                "Case mix does not explain the gap: it remains among comparable cases, so the "
-                "decision to go formal itself deserves scrutiny."
+        raw_sig = raw.ci_low > 1 or raw.ci_high < 1
+        if adj.ci_low > 1:
+            return text + (
+                "Case mix does not explain the gap: BME colleagues' concerns still went formal more often "
+                "among comparable cases, so the decision to go formal itself deserves scrutiny."
             )
-        elif shrink:
-            text += (
-                "Much of the gap goes away among comparable cases: it may lie earlier, in which "
-                "concerns are raised and how they are categorised."
+        if adj.ci_high < 1:
+            return text + (
+                "Among comparable cases the difference is reversed: BME colleagues' concerns went formal less "
+                "often than comparable White colleagues'."
             )
-        else:
-            text += "Among comparable cases the remaining difference could be chance."
-        return text
+        shrink = raw.value != 1 and abs(math.log(adj.value)) < abs(math.log(raw.value)) * 0.5
+        if raw_sig and shrink:
+            return text + (
+                "Much of the gap goes away among comparable cases: it may lie earlier, in which concerns are "
+                "raised and how they are categorised."
+            )
+        if raw_sig:
+            return text + (
+                "Among comparable cases the remaining difference could be chance, but the interval is wide: "
+                "case mix may explain only part of the gap."
+            )
+        return text + "Neither before nor after adjustment is the difference clear of chance."
 
 
 def _pool_rare(series: pd.Series) -> pd.Series:
