@@ -7,7 +7,7 @@ import streamlit as st
 from erreview.config import check_production, get_settings
 from erreview.errors import ErreviewError
 from erreview.review.roles import ROLE_LABELS, Role
-from panels.common import ACTOR_KEY, current_actor
+from panels.common import ACTOR_KEY, current_actor, my_work_items
 
 st.set_page_config(page_title="erreview", page_icon=":material/balance:", layout="wide")
 
@@ -20,6 +20,7 @@ ADMIN, LEAD, PANEL, ANALYST, BOARD = (
 )
 #: (file, title, icon, roles that see it). Each screen checks the role again itself.
 SCREENS = [
+    ("panels/mywork.py", "My work", ":material/inbox:", set(Role)),
     ("panels/overview.py", "Overview", ":material/monitoring:", {ADMIN, LEAD, PANEL, ANALYST, BOARD}),
     ("panels/decisions.py", "Decision points", ":material/account_tree:", {ADMIN, ANALYST, BOARD}),
     ("panels/divisions.py", "Divisions", ":material/scatter_plot:", {ADMIN, ANALYST, BOARD}),
@@ -44,8 +45,18 @@ if actor is None:
     st.set_page_config(page_title=f"{page.title} – erreview")
     page.run()
 else:
+    waiting = len(my_work_items(actor))
     pages = [
-        st.Page(f, title=t, icon=i, default=(t == "Overview")) for f, t, i, roles in SCREENS if actor.role in roles
+        st.Page(
+            f,
+            # The count of what waits shows in the navigation; the address stays the same.
+            title=f"{t} ({waiting})" if t == "My work" and waiting else t,
+            icon=i,
+            url_path=f.removeprefix("panels/").removesuffix(".py"),
+            default=(t == "My work"),
+        )
+        for f, t, i, roles in SCREENS
+        if actor.role in roles
     ]
     with st.sidebar:
         st.markdown(f"**{actor.label}**  \n{ROLE_LABELS[actor.role]}")

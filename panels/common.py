@@ -42,6 +42,20 @@ def data_key() -> tuple[str, int]:
     return database_url(), service.current_data_version(engine())
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _my_work(key: tuple[str, int], username: str, role: str, panels: frozenset[str]) -> list[Any]:
+    from erreview.review.panel import Rules
+    from erreview.review.worklist import my_work
+
+    actor = Actor(username, Role(role), panels)
+    return my_work(_engine(key[0]), Rules.from_settings(settings()), actor=actor)
+
+
+def my_work_items(actor: Actor) -> list[Any]:
+    """What waits for ``actor`` (cached until the data changes)."""
+    return _my_work(data_key(), actor.username, actor.role.value, actor.panels)
+
+
 def oidc_configured() -> bool:
     try:
         return "auth" in st.secrets

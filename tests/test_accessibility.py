@@ -35,6 +35,8 @@ def test_every_screen_has_no_serious_accessibility_violation(page: Page, usernam
     for name in names:
         page.get_by_role("link", name=name, exact=True).click()
         wait_idle(page)
+        # Streamlit greys out the previous screen's elements while it reruns: judge only the settled page.
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=45_000)
         expect(page.locator("h1").first).to_be_visible()
         expect(page).to_have_title(f"{name} – erreview")
         bad = _violations(page)

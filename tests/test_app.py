@@ -17,6 +17,7 @@ from .pg import database_url
 ROOT = Path(__file__).parent.parent
 APP = str(ROOT / "streamlit_app.py")
 SCREENS = {
+    "panels/mywork.py": set(Role),
     "panels/overview.py": set(Role),
     "panels/decisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
     "panels/divisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
@@ -86,7 +87,7 @@ def test_local_sign_in_with_the_demo_password(app_env):
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["actor"].role is Role.INCLUSION_ANALYST
-    assert "Overview" in [t.value for t in at.title]
+    assert "My work" in [t.value for t in at.title]  # the first screen for everyone
 
 
 CASES = [(screen, role) for screen in SCREENS for role in Role]
@@ -111,7 +112,7 @@ def test_each_screen_for_each_role(app_env, screen, role):
 
 
 def test_overview_numbers_and_signals(app_env):
-    at = signed_in(Role.INCLUSION_ANALYST)
+    at = signed_in(Role.INCLUSION_ANALYST).switch_page("panels/overview.py").run()
     text = " ".join(m.value for m in at.markdown)
     assert "times as likely as White staff" in text
     metrics = {m.label: m.value for m in at.metric}
@@ -305,3 +306,14 @@ def test_a_panel_member_completes_the_check_in_the_form(app_env):
     next(b for b in at.button if b.label == "Submit review").click().run()
     assert not at.exception
     assert any("Divert to an informal route" in s.value for s in at.success), [e.value for e in at.error]
+
+
+def test_my_work_lists_what_waits_and_links_to_it(app_env):
+    at = signed_in(Role.CASE_LEAD)
+    assert not at.exception
+    assert at.title[0].value == "My work"
+    texts = [t.value for t in at.text]
+    assert texts and all("move it on or close it" in t or "panel decided" in t for t in texts), texts
+    board = signed_in(Role.BOARD_VIEWER)
+    assert not board.exception
+    assert any("Nothing is waiting for you" in s.value for s in board.success)

@@ -25,7 +25,7 @@ def loaded(engine, settings, monkeypatch):
 def _as_analyst() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["actor"] = Actor("analyst", Role.INCLUSION_ANALYST)
-    return at.run()
+    return at.run().switch_page("panels/overview.py").run()
 
 
 def test_overview_answers_the_question_from_the_numbers(loaded):

@@ -126,7 +126,7 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
 
 
 def go(page: Page, screen: str, heading: str | None = None) -> None:
@@ -151,6 +151,8 @@ def wait_idle(page: Page) -> None:
 
 def test_analyst_reads_the_overview_and_decision_points(page: Page):
     sign_in(page, "analyst")
+    shot(page, "00b-my-work")
+    go(page, "Overview")
     expect(page.get_by_text("times as likely as White staff").first).to_be_visible()
     expect(page.get_by_text("Making Data Count")).to_be_visible()
     shot(page, "01-overview")

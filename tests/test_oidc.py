@@ -124,7 +124,7 @@ def _sign_in_as(url: str, subject: str):
 
 def test_a_known_organisation_account_signs_in_with_its_role(oidc_app):
     for page in _sign_in_as(oidc_app, KNOWN["sub"]):
-        expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        expect(page.get_by_role("heading", name="My work")).to_be_visible()
         expect(page.get_by_text("Inclusion analyst")).to_be_visible()
         expect(page.get_by_role("link", name="Decision points")).to_be_visible()
         expect(page.get_by_role("link", name="Cases")).to_have_count(0)
@@ -133,4 +133,4 @@ def test_a_known_organisation_account_signs_in_with_its_role(oidc_app):
 def test_an_unknown_organisation_account_is_refused(oidc_app):
     for page in _sign_in_as(oidc_app, STRANGER["sub"]):
         expect(page.get_by_text("has no access to erreview yet")).to_be_visible()
-        expect(page.get_by_role("heading", name="Overview")).to_have_count(0)
+        expect(page.get_by_role("heading", name="My work")).to_have_count(0)
