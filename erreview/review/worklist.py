@@ -65,20 +65,21 @@ def _case_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkIt
         return []
     items: list[WorkItem] = []
     with store.session_scope(engine) as session:
-        for row in cases.itertuples(index=False):
-            stage = Stage(row.stage)
+        for record in cases.to_dict("records"):
+            case_id, panel = str(record["case_id"]), record.get("panel")
+            stage = Stage(str(record["stage"]))
             step = step_under_check(stage)
             if step is not None:
-                review = current_review(ws.reviews_for(session, row.case_id), step)
+                review = current_review(ws.reviews_for(session, case_id), step)
                 words = step.value.replace("_", " ")
                 if actor.role is Role.PANEL_MEMBER and review is None:
-                    since = _referred_on(session, row.case_id)
+                    since = _referred_on(session, case_id)
                     items.append(
                         WorkItem(
                             "referral",
-                            f"{row.case_id}: the {row.panel} panel is asked to check the {words}.",
+                            f"{case_id}: the {panel} panel is asked to check the {words}.",
                             PANEL_CHECK,
-                            row.case_id,
+                            case_id,
                             since,
                         )
                     )
@@ -86,9 +87,9 @@ def _case_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkIt
                     items.append(
                         WorkItem(
                             "panel_decided",
-                            f"{row.case_id}: the panel decided on the {words}: {DECISION_LABELS[review.decision]}.",
+                            f"{case_id}: the panel decided on the {words}: {DECISION_LABELS[review.decision]}.",
                             CASES,
-                            row.case_id,
+                            case_id,
                             review.submitted_at.date(),
                         )
                     )
@@ -96,10 +97,10 @@ def _case_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkIt
                 items.append(
                     WorkItem(
                         "move_on",
-                        f"{row.case_id}: {STAGE_LABELS[stage].lower()}; move it on or close it.",
+                        f"{case_id}: {STAGE_LABELS[stage].lower()}; move it on or close it.",
                         CASES,
-                        row.case_id,
-                        _day(row.opened_date),
+                        case_id,
+                        _day(record.get("opened_date")),
                     )
                 )
     return items
