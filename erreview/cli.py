@@ -240,7 +240,13 @@ def export(
     engine = _engine()
     pack = service.review_pack(engine, state.settings, chosen)
     paths = write_review_pack(pack, out)
-    service.record_export(engine, user="command line", period=chosen.label, files=[p.name for p in paths])
+    service.record_export(
+        engine,
+        user="command line",
+        period=chosen.label,
+        files=[p.name for p in paths],
+        record=pack.record.to_json() if pack.record else None,
+    )
     for path in paths:
         typer.echo(str(path))
 

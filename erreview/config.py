@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from erreview.errors import ErreviewError
@@ -18,6 +18,10 @@ from erreview.errors import ErreviewError
 
 def _default_key_file() -> Path:
     return Path.home() / ".config" / "erreview" / "pseudonym.key"
+
+
+#: Contract §5: the small-number threshold cannot be set below this.
+MIN_SUPPRESSION_THRESHOLD = 5
 
 
 class Settings(BaseSettings):
@@ -42,7 +46,9 @@ class Settings(BaseSettings):
         description="File holding the pseudonym key, created with 0600 permissions on first use.",
     )
     suppression_threshold: int = Field(
-        default=7, ge=0, description="Board exports show counts from 1 to this value as '*'."
+        default=7,
+        description=f"Board exports and the screens of roles without case-level access show counts from 1 to this "
+        f"value as '*' (at least {MIN_SUPPRESSION_THRESHOLD}).",
     )
     min_group_size: int = Field(
         default=10, ge=1, description="Breakdown cells with fewer cases than this read 'too few to compare'."
@@ -64,6 +70,16 @@ class Settings(BaseSettings):
     intervention_date: date | None = Field(
         default=None, description="Date panel pre-checks started; the review pack compares before and after it."
     )
+
+    @field_validator("suppression_threshold")
+    @classmethod
+    def _threshold_floor(cls, value: int) -> int:
+        if value < MIN_SUPPRESSION_THRESHOLD:
+            raise ValueError(
+                f"the suppression threshold cannot be below {MIN_SUPPRESSION_THRESHOLD} (you gave {value}): "
+                "counts from 1 to the threshold are hidden so that no one can be identified"
+            )
+        return value
 
 
 #: Settings an admin may change in the app (stored in the database, overriding the environment).

@@ -201,3 +201,17 @@ class ErAction(SQLModel, table=True):
     updated_by: str = Field(max_length=200)
     #: Optimistic-locking counter: a save must name the version it read.
     version: int = 1
+
+
+class PublishedPack(SQLModel, table=True):
+    """What one exported review pack published (its cells, which were hidden, their relations), so that
+    the next pack is audited together with it. The same record exported twice is kept once."""
+
+    __tablename__ = "published_pack"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=32)
+    published_at: datetime
+    published_by: str = Field(max_length=200)
+    digest: str = Field(max_length=64, unique=True, index=True)
+    record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -19,6 +19,7 @@ from erreview import national, store
 from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
 from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
+from erreview.export.published import PublishedRecord
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import division_table
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
@@ -48,7 +49,7 @@ from erreview.problems import ImportRejected, ImportReport, Problem
 from erreview.profiles import FileKind, Profile, unmapped_values
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import MAX_FILE_BYTES, FileUnreadable, read_table
-from erreview.store import Engine, audit
+from erreview.store import Engine, audit, published
 from erreview.store import workflow as ws
 from erreview.vocab import CaseType, WresGroup
 
@@ -359,32 +360,53 @@ def effective_settings(engine: Engine, base: Settings) -> Settings:
         overrides = {k: v for k, v in store.setting_overrides(session).items() if k in ADJUSTABLE}
     if not overrides:
         return base
-    return Settings.model_validate(base.model_dump() | overrides)
+    try:
+        return Settings.model_validate(base.model_dump() | overrides)
+    except ValidationError as exc:
+        # A value stored before a rule tightened (e.g. a threshold below 5) is ignored, not fatal.
+        bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        log.warning("ignoring stored settings that are no longer valid: %s", ", ".join(sorted(bad)))
+        return Settings.model_validate(base.model_dump() | {k: v for k, v in overrides.items() if k not in bad})
 
 
 def change_setting(engine: Engine, base: Settings, name: str, value: str | None, *, user: str) -> Settings:
     """Validate and store one adjustable setting (``None`` restores the default); audited."""
     if name not in ADJUSTABLE:
         raise SettingRefused(f"{name} cannot be changed in the app")
-    candidate = effective_settings(engine, base).model_dump() | {
-        name: value if value is not None else Settings.model_fields[name].default
-    }
+    current = effective_settings(engine, base)
+    candidate = current.model_dump() | {name: value if value is not None else Settings.model_fields[name].default}
     try:
         Settings.model_validate(candidate)
     except ValidationError as exc:
-        reasons = "; ".join(str(e["msg"]) for e in exc.errors())
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         raise SettingRefused(f"{name.replace('_', ' ')}: {reasons}") from None
+    previous = getattr(current, name)
     with store.session_scope(engine, write=True) as session:
         store.set_setting_override(session, name, value)
         audit.append(
-            session, actor=user, action="setting.change", entity="setting", entity_id=name, detail={"value": value}
+            session,
+            actor=user,
+            action="setting.change",
+            entity="setting",
+            entity_id=name,
+            detail={"value": value, "previous": None if previous is None else str(previous)},
         )
         store.bump_data_version(session)
     return effective_settings(engine, base)
 
 
 def review_pack(engine: Engine, settings: Settings, period: Period, *, generated: date | None = None) -> ReviewPack:
-    """The six-monthly review pack for a half-year (or year) ``period``."""
+    """The six-monthly review pack for a half-year (or year) ``period``, its suppression audited together
+    with every pack exported before it."""
+    pack = assemble_pack(pack_inputs(engine, settings, period), generated=generated)
+    # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
+    with store.session_scope(engine) as session:
+        head = audit.data_head(session)
+    return replace(pack, methods=[*pack.methods, f"Audit: {head}."])
+
+
+def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInputs:
+    """The numbers the review pack for ``period`` is built from."""
     settings = effective_settings(engine, settings)
     with store.session_scope(engine) as session:
         entries = store.formal_disciplinary_entries(session)
@@ -414,7 +436,15 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
         reviews = reviews[
             ~reviews["id"].isin(superseded) & (when >= pd.Timestamp(period.start)) & (when <= pd.Timestamp(period.end))
         ]
-    inputs = PackInputs(
+    # The window's counts are the sums of its half-years' (for auditing packs whose windows overlap).
+    opened = pd.to_datetime(cases["opened_date"])
+    halves = [
+        (h.label, decision_table(cases[(opened >= pd.Timestamp(h.start)) & (opened <= pd.Timestamp(h.end))]))
+        for h in periods_between(window[0], window[1], "half")
+    ]
+    with store.session_scope(engine) as session:
+        earlier = [PublishedRecord.from_json(r) for r in published.published_records(session)]
+    return PackInputs(
         period=period,
         series=series,
         decisions=decision_table(cases),
@@ -427,12 +457,9 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
         actions=actions_for(engine),
         national=national_figures(engine).latest(),
         funnel=division_funnel_view(engine, period, threshold=settings.suppression_threshold),
+        decisions_by_half=halves,
+        earlier=earlier,
     )
-    pack = assemble_pack(inputs, generated=generated)
-    # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
-    with store.session_scope(engine) as session:
-        head = audit.data_head(session)
-    return replace(pack, methods=[*pack.methods, f"Audit: {head}."])
 
 
 def division_units(engine: Engine, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, WresResult]:
@@ -549,9 +576,14 @@ def add_national_figure(engine: Engine, raw: dict[str, object], *, user: str) ->
     return national_figures(engine)
 
 
-def record_export(engine: Engine, *, user: str, period: str, files: list[str]) -> None:
-    """Every export is written to the audit log."""
+def record_export(
+    engine: Engine, *, user: str, period: str, files: list[str], record: dict[str, object] | None = None
+) -> None:
+    """Every export is written to the audit log, and what the pack published (``record``) is kept so that the
+    next pack is audited together with it."""
     with store.session_scope(engine, write=True) as session:
+        if record is not None:
+            published.record_pack(session, period=period, by=user, record=record)
         audit.append(
             session, actor=user, action="export.review_pack", entity="export", entity_id=period, detail={"files": files}
         )
@@ -636,6 +668,7 @@ __all__ = [
     "latest_available",
     "national_figures",
     "pack_window",
+    "pack_inputs",
     "review_pack",
     "wres_results",
 ]

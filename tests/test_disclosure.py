@@ -240,3 +240,63 @@ def test_every_hidden_small_cell_is_protected(cells, threshold):
     for key, (lo, hi) in brute_ranges(cells, hidden, None).items():
         if problem.values[key]:
             assert protected(lo, hi, threshold), (key, problem.values[key], (lo, hi))
+
+
+# --- the threshold setting ----------------------------------------------------------------------------
+
+
+def test_the_threshold_cannot_be_set_below_five():
+    from pydantic import ValidationError
+
+    from erreview.config import Settings
+
+    with pytest.raises(ValidationError, match="cannot be below 5"):
+        Settings(suppression_threshold=4)
+    assert Settings(suppression_threshold=5).suppression_threshold == 5
+
+
+def test_a_threshold_change_is_refused_plainly_below_five_and_audited(engine, settings):
+    from erreview import service, store
+    from erreview.config import SettingRefused
+    from erreview.store import audit as audit_log
+
+    with pytest.raises(SettingRefused) as refused:
+        service.change_setting(engine, settings, "suppression_threshold", "0", user="admin1")
+    assert "cannot be below 5" in refused.value.message and "Value error" not in refused.value.message
+    assert service.effective_settings(engine, settings).suppression_threshold == 7
+    service.change_setting(engine, settings, "suppression_threshold", "9", user="admin1")
+    assert service.effective_settings(engine, settings).suppression_threshold == 9
+    with store.session_scope(engine) as session:
+        entries = audit_log.entries_for(session, "setting", "suppression_threshold")
+        assert [(e.actor, e.detail) for e in entries] == [("admin1", {"value": "9", "previous": "7"})]
+        assert audit_log.verify_chain(session).ok
+
+
+def test_a_stored_threshold_below_five_from_before_is_ignored(engine, settings):
+    from erreview import service, store
+
+    with store.session_scope(engine) as session:
+        store.set_setting_override(session, "suppression_threshold", "2")
+    assert service.effective_settings(engine, settings).suppression_threshold == 7
+
+
+def test_each_exported_pack_is_recorded_once(engine, settings, tmp_path):
+    from erreview import service, store
+    from erreview.export.published import PublishedRecord
+    from erreview.periods import parse_period
+    from erreview.store import published
+
+    from .conftest import EXAMPLES
+
+    service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
+    pack = service.review_pack(engine, settings, parse_period("2024/25-H2"))
+    assert pack.record is not None and pack.audit is not None and pack.audit.ok
+    for _ in range(2):
+        service.record_export(engine, user="u", period="2024/25-H2", files=["x"], record=pack.record.to_json())
+    with store.session_scope(engine) as session:
+        records = published.published_records(session)
+    assert len(records) == 1
+    again = PublishedRecord.from_json(records[0])
+    assert again == pack.record
+    # Shown counts are never small; the record knows which were hidden.
+    assert all(not 1 <= again.values[k] <= 7 for k in again.published)

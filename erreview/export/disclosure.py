@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.optimize import linprog
 
-Key = Hashable
+#: A cell name: any hashable value (tables use strings; tests use tuples).
+Key = Any
 #: Slack for floating-point round-off when turning an optimum into integer bounds.
 _EPS = 1e-6
 
@@ -221,58 +222,133 @@ def _components(rows: list[_Row]) -> list[tuple[list[Key], list[_Row]]]:
     return sorted(out, key=lambda c: str(c[0][0]))
 
 
+try:  # HiGHS through scipy's own binding: one model per block, re-solved warm for each cell (fast)
+    from scipy.optimize._highspy import _core as _highs
+except ImportError:  # pragma: no cover - a scipy without it falls back to linprog, slower
+    _highs = None
+
+
 class _Component:
     """One connected block of the system, ready for HiGHS."""
 
     def __init__(self, keys: list[Key], rows: list[_Row], upper: Mapping[Key, int]):
         self.keys = keys
         self.index = {k: i for i, k in enumerate(keys)}
-        n = len(keys)
-        eq = [r for r in rows if r.equal]
-        ub = [r for r in rows if not r.equal]
-        self.a_eq = self._matrix(eq, n)
-        self.b_eq = np.array([-r.const for r in eq]) if eq else None
-        self.a_ub = self._matrix(ub, n)
-        self.b_ub = np.array([-r.const for r in ub]) if ub else None
-        self.bounds = [(0.0, float(upper[k]) if k in upper else None) for k in keys]
+        self.rows = rows
+        self.upper = np.array([float(upper[k]) if k in upper else np.inf for k in keys])
+        self.model: Any = None
 
-    def _matrix(self, rows: list[_Row], n: int) -> np.ndarray | None:
-        if not rows:
-            return None
-        m = np.zeros((len(rows), n))
-        for i, r in enumerate(rows):
+    # -- with scipy's HiGHS binding (a persistent model, warm re-solves) --------------------------------
+    def _build(self) -> Any:
+        h = _highs._Highs()
+        h.setOptionValue("output_flag", False)
+        n = len(self.keys)
+        inf = h.getInfinity()
+        h.addVars(n, np.zeros(n), np.where(np.isinf(self.upper), inf, self.upper))
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
+        lower: list[float] = []
+        upper_b: list[float] = []
+        for r in self.rows:
+            starts.append(len(index))
             for k, c in r.coefs.items():
-                m[i, self.index[k]] = c
-        return m
-
-    def _solve(self, c: np.ndarray, integral: bool) -> tuple[float | None, np.ndarray | None]:
-        res = linprog(
-            c,
-            A_ub=self.a_ub,
-            b_ub=self.b_ub,
-            A_eq=self.a_eq,
-            b_eq=self.b_eq,
-            bounds=self.bounds,
-            method="highs",
-            integrality=np.ones(len(self.keys)) if integral else None,
+                index.append(self.index[k])
+                value.append(c)
+            lower.append(-r.const if r.equal else -inf)
+            upper_b.append(-r.const)
+        h.addRows(
+            len(self.rows),
+            np.array(lower),
+            np.array(upper_b),
+            len(index),
+            np.array(starts, dtype=np.int32),
+            np.array(index, dtype=np.int32),
+            np.array(value, dtype=np.float64),
         )
-        if res.status == 3:  # unbounded
-            return None, None
-        if res.status != 0:
-            raise RuntimeError(f"disclosure audit: the published cells are inconsistent ({res.message})")
-        return float(res.fun), res.x
+        return h
+
+    def _run(self, integral: bool) -> tuple[float | None, np.ndarray | None]:
+        h = self.model
+        n = len(self.keys)
+        if integral:
+            h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, _highs.HighsVarType.kInteger))
+        h.run()
+        status = h.getModelStatus()
+        try:
+            if status in (_highs.HighsModelStatus.kUnbounded, _highs.HighsModelStatus.kUnboundedOrInfeasible):
+                return None, None
+            if status != _highs.HighsModelStatus.kOptimal:
+                raise RuntimeError(
+                    f"disclosure audit: the published cells are inconsistent ({h.modelStatusToString(status)})"
+                )
+            return float(h.getInfo().objective_function_value), np.array(h.getSolution().col_value)
+        finally:
+            if integral:
+                h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, _highs.HighsVarType.kContinuous))
+
+    def _extreme_highs(self, key: Key, sign: float) -> float | None:
+        if self.model is None:
+            self.model = self._build()
+        h = self.model
+        i = self.index[key]
+        h.changeColCost(i, 1.0)
+        h.changeObjectiveSense(_highs.ObjSense.kMinimize if sign > 0 else _highs.ObjSense.kMaximize)
+        try:
+            value, x = self._run(integral=False)
+            if value is None or x is None:
+                return None
+            if np.all(np.abs(x - np.round(x)) < 1e-7):
+                return value  # an integral vertex: the integer optimum too
+            value, _ = self._run(integral=True)
+            return value
+        finally:
+            h.changeColCost(i, 0.0)
+
+    # -- with linprog -----------------------------------------------------------------------------------
+    def _extreme_linprog(self, key: Key, sign: float) -> float | None:
+        n = len(self.keys)
+        eq = [r for r in self.rows if r.equal]
+        ub = [r for r in self.rows if not r.equal]
+
+        def matrix(rows: list[_Row]) -> np.ndarray | None:
+            if not rows:
+                return None
+            m = np.zeros((len(rows), n))
+            for j, r in enumerate(rows):
+                for k, c in r.coefs.items():
+                    m[j, self.index[k]] = c
+            return m
+
+        c = np.zeros(n)
+        c[self.index[key]] = sign
+        bounds = [(0.0, None if np.isinf(u) else float(u)) for u in self.upper]
+        value = None
+        for integral in (False, True):
+            res = linprog(
+                c,
+                A_ub=matrix(ub),
+                b_ub=np.array([-r.const for r in ub]) if ub else None,
+                A_eq=matrix(eq),
+                b_eq=np.array([-r.const for r in eq]) if eq else None,
+                bounds=bounds,
+                method="highs",
+                integrality=np.ones(n) if integral else None,
+            )
+            if res.status == 3:  # unbounded
+                return None
+            if res.status != 0:
+                raise RuntimeError(f"disclosure audit: the published cells are inconsistent ({res.message})")
+            value = sign * float(res.fun)
+            if np.all(np.abs(res.x - np.round(res.x)) < 1e-7):
+                break
+        return value
 
     def extreme(self, key: Key, sign: float) -> float | None:
         """min (sign=1) or max (sign=-1) of ``key`` over the integer points of the system."""
-        c = np.zeros(len(self.keys))
-        c[self.index[key]] = sign
-        value, x = self._solve(c, integral=False)
-        if value is None or x is None:
-            return None
-        if np.all(np.abs(x - np.round(x)) < 1e-7):
-            return sign * value  # an integral vertex: the integer optimum too
-        value, _ = self._solve(c, integral=True)
-        return None if value is None else sign * value
+        if _highs is not None:
+            return self._extreme_highs(key, sign)
+        return self._extreme_linprog(key, sign)
 
     def range_of(self, key: Key) -> Range:
         lo = self.extreme(key, 1.0)
@@ -353,14 +429,19 @@ class _Solver:
     def audit(self, hidden: set[Key]) -> Audit:
         rows, unmodelled = _rows(self.problem, hidden)
         ranges: dict[Key, Range] = {}
+        linked: set[Key] = set()
         for keys, comp_rows in _components(rows):
+            linked.update(keys)
             sig = frozenset(keys)
             if sig not in self.cache:
                 comp = _Component(keys, comp_rows, self.problem.upper)
-                self.cache[sig] = {k: comp.range_of(k) for k in keys}
+                # Only the counts that need protecting (the suppressor does not look at the others).
+                needed = [k for k in keys if k in hidden and _needs_protection(self.problem, k, self.threshold)]
+                self.cache[sig] = {k: comp.range_of(k) for k in needed}
             ranges.update(self.cache[sig])
         for k in hidden:
-            ranges.setdefault(k, Range(0, self.problem.upper.get(k)))
+            if k not in linked:
+                ranges.setdefault(k, Range(0, self.problem.upper.get(k)))
         failures = sorted(
             (
                 k

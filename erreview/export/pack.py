@@ -8,7 +8,7 @@ pack into Excel, PDF and CSV. The same data and settings always give the same pa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
@@ -16,18 +16,32 @@ import pandas as pd
 from erreview.export.actions_section import NOTE as ACTIONS_NOTE
 from erreview.export.actions_section import TITLE as ACTIONS_TITLE
 from erreview.export.actions_section import actions_section, progress_line
+from erreview.export.disclosure import Audit, protect
 from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
 from erreview.export.funnel_section import funnel_note, funnel_table
+from erreview.export.published import PublishedRecord, combined_problem
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import (
+    Cells,
+    data_quality_cells,
+    data_quality_links,
     data_quality_table,
+    decision_points_cells,
     decision_points_table,
+    div_key,
+    division_cells,
     division_table,
+    dp_key,
+    i3_key,
+    indicator3_cells,
     indicator3_table,
+    panel_cells,
     panel_table,
+    pc_key,
+    window_label,
 )
 from erreview.metrics.decisions import DecisionResult
-from erreview.metrics.funnel import FunnelView
+from erreview.metrics.funnel import FunnelView, funnel_sentence
 from erreview.metrics.likelihood import WresResult, pooled_counts, split_at
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
 from erreview.metrics.trend import (
@@ -65,6 +79,10 @@ class ReviewPack:
     generated: date = field(default_factory=date.today)
     national: NationalFigure | None = None  # England's figure for the chart, labelled by report and data year
     intervention: date | None = None  # marked on the trend
+    #: What this pack publishes, to be stored when it is exported (the next pack is audited against it).
+    record: PublishedRecord | None = None
+    #: The disclosure audit of this pack together with the packs published before it.
+    audit: Audit | None = None
 
     def table(self, name: str) -> PackTable:
         return next(t for t in self.tables if t.name == name)
@@ -88,42 +106,79 @@ class PackInputs:
     national: NationalFigure | None = None
     #: Divisions on a funnel plot (None: no funnel section).
     funnel: FunnelView | None = None
+    #: The decision points of each half-year of the decision window (label, results): the window's counts
+    #: are their sums, so that packs with overlapping windows are audited together.
+    decisions_by_half: Sequence[tuple[str, Sequence[DecisionResult]]] = ()
+    #: What earlier packs published.
+    earlier: Sequence[PublishedRecord] = ()
 
 
 def _small(*counts: int, threshold: int) -> bool:
     return any(1 <= c <= threshold for c in counts)
 
 
-def panel_lines(inputs: PackInputs, words: str) -> list[str]:
+class Hidden:
+    """The pack's hidden cells (``None``: the old per-number rule, for callers without a pack)."""
+
+    def __init__(self, keys: set[str] | None, threshold: int):
+        self.keys = keys
+        self.threshold = threshold
+
+    def any(self, keys: Sequence[str], counts: Sequence[int]) -> bool:
+        if self.keys is None:
+            return _small(*counts, threshold=self.threshold)
+        return any(k in self.keys for k in keys)
+
+
+def _i3_keys(r: WresResult) -> list[str]:
+    return [i3_key(r.period.label, g, k) for g in ("BME", "White") for k in ("entrants", "headcount")]
+
+
+def _i3_counts(r: WresResult) -> list[int]:
+    g = r.groups
+    return [
+        g[WresGroup.BME].entrants,
+        g[WresGroup.BME].headcount,
+        g[WresGroup.WHITE].entrants,
+        g[WresGroup.WHITE].headcount,
+    ]
+
+
+def panel_lines(inputs: PackInputs, words: str, hidden: Hidden | None = None) -> list[str]:
     """How many panel checks were held, and whether they diverted BME and White cases alike."""
     if inputs.reviews.empty:
         return []
+    hidden = hidden or Hidden(None, inputs.threshold)
+    period = inputs.period.label
     stopped = inputs.reviews["decision"].isin(["divert_informal", "no_further_action"])
     total = len(inputs.reviews)
-    shown = SUPPRESSED if _small(total, threshold=inputs.threshold) else str(total)
+    shown = SUPPRESSED if hidden.any([pc_key(period, "All", "All")], [total]) else str(total)
     held = f"Panels held {shown} bias-check review(s) in {words}."
     shares = []
     for group in (WresGroup.BME.value, WresGroup.WHITE.value):
         mask = inputs.reviews["wres_group"] == group
         n, k = int(mask.sum()), int((stopped & mask).sum())
-        if n <= inputs.threshold or _small(k, n - k, threshold=inputs.threshold):
+        # The share rests on the group's total and its two 'stopped' cells: all must be published.
+        keys = [pc_key(period, d, group) for d in ("All", "divert_informal", "no_further_action")]
+        if n <= inputs.threshold or _small(k, n - k, threshold=inputs.threshold) or hidden.any(keys, []):
             return [f"{held} Too few to compare diversion rates by group without identifying people."]
         shares.append(f"{k / n:.0%} of {group} cases")
     return [f"{held} They diverted or stopped {shares[0]} and {shares[1]}."]
 
 
-def summary_lines(inputs: PackInputs) -> list[str]:
+def summary_lines(inputs: PackInputs, hidden: Hidden | None = None) -> list[str]:
     """The plain-English summary, never quoting a count the tables suppress."""
+    hidden = hidden or Hidden(None, inputs.threshold)
     current = inputs.series[-1] if inputs.series else None
     words = inputs.period.label.replace("-H", " H")
     lines = [QUESTION]
     if current is None or not current.available or current.estimate is None:
         reason = current.unavailable_reason if current else "there are no data"
         lines.append(f"In {words} no ratio can be given: {reason}.")
-        return lines + panel_lines(inputs, words)
+        return lines + panel_lines(inputs, words, hidden)
     bme, white = current.groups[WresGroup.BME], current.groups[WresGroup.WHITE]
     est = current.estimate
-    if _small(bme.entrants, bme.headcount, white.entrants, white.headcount, threshold=inputs.threshold):
+    if hidden.any(_i3_keys(current), _i3_counts(current)):
         lines.append(
             f"In {words} the numbers are too small to publish safely (a group had between 1 and "
             f"{inputs.threshold} people), so the ratio for this period is not shown."
@@ -138,22 +193,27 @@ def summary_lines(inputs: PackInputs) -> list[str]:
             )
     unknown = current.groups[WresGroup.UNKNOWN]
     total = bme.headcount + white.headcount + unknown.headcount
-    if total and not _small(unknown.headcount, threshold=inputs.threshold):
+    share_keys = [*_i3_keys(current), i3_key(current.period.label, "Unknown", "headcount")]
+    if total and not hidden.any(share_keys, [bme.headcount, white.headcount, unknown.headcount]):
         lines.append(
             f"Ethnicity was not stated for {unknown.headcount / total:.1%} of staff; they are left out of the ratio."
         )
-    lines += panel_lines(inputs, words)
+    lines += panel_lines(inputs, words, hidden)
     # Only steps whose counts can be published are named (a flag on a suppressed row would disclose it).
+    window = window_label(inputs.decision_window)
     published = [
         d
         for d in inputs.decisions
-        if not _small(d.bme.n, d.bme.events, d.white.n, d.white.events, threshold=inputs.threshold)
+        if not hidden.any(
+            [dp_key(window, d.point.name, g, k) for g in ("BME", "White") for k in ("n", "events")],
+            [d.bme.n, d.bme.events, d.white.n, d.white.events],
+        )
     ]
     start, end = inputs.decision_window
     _, headline = decisions_headline(published, f"the 12 months to {end:%d %B %Y} ({window_words(start, end)})")
-    hidden = len(inputs.decisions) - len(published)
-    if hidden:
-        headline += f" {hidden} step(s) rest on numbers too small to publish and are not judged here."
+    held_back = len(inputs.decisions) - len(published)
+    if held_back:
+        headline += f" {held_back} step(s) rest on numbers too small to publish and are not judged here."
     lines.append(headline)
     return lines
 
@@ -163,23 +223,17 @@ TREND_COLUMNS = ["period", "end", "ratio", "ci_low", "ci_high", "band", "signifi
 SHOWN, HIDDEN, NO_RATIO, UNAVAILABLE = "shown", "suppressed", "no ratio", "unavailable"
 
 
-def trend_frame(series: Sequence[WresResult], threshold: int) -> pd.DataFrame:
+def trend_frame(series: Sequence[WresResult], threshold: int, hidden: Hidden | None = None) -> pd.DataFrame:
     """Every period, in order. Periods whose counts are too small to publish keep their row, marked
     ``suppressed`` with no numbers; periods without a ratio say why in ``status``."""
+    hidden = hidden or Hidden(None, threshold)
     rows = []
     for r in series:
         row: dict[str, object] = {"period": r.period.label, "end": pd.Timestamp(r.period.end)}
         if not r.available or r.estimate is None:
             rows.append(row | {"status": UNAVAILABLE})
             continue
-        g = r.groups
-        if _small(
-            g[WresGroup.BME].entrants,
-            g[WresGroup.WHITE].entrants,
-            g[WresGroup.BME].headcount,
-            g[WresGroup.WHITE].headcount,
-            threshold=threshold,
-        ):
+        if hidden.any(_i3_keys(r), _i3_counts(r)):
             rows.append(row | {"status": HIDDEN})
             continue
         e = r.estimate
@@ -200,8 +254,12 @@ def trend_frame(series: Sequence[WresResult], threshold: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
-def change_table(inputs: PackInputs) -> pd.DataFrame:
-    """Change since the previous period, and before/after the intervention (ratio of ratios)."""
+def change_table(inputs: PackInputs, hidden: Hidden | None = None) -> pd.DataFrame:
+    """Change since the previous period, and before/after the intervention (ratio of ratios).
+
+    A pooled ratio is a relation between the counts of every period in it: it is shown only when all of
+    them are (otherwise the ratio with the other periods' counts would give a hidden one back)."""
+    hidden = hidden or Hidden(None, inputs.threshold)
 
     comparisons = []
     if len(inputs.series) >= 2:
@@ -214,10 +272,13 @@ def change_table(inputs: PackInputs) -> pd.DataFrame:
     for label, earlier, later in comparisons:
         e, l_ = pooled_counts(earlier), pooled_counts(later)
         change = ratio_of_ratios(e, l_)
-        hidden = _small(*e, *l_, threshold=inputs.threshold)
+        used = [r for r in (*earlier, *later) if r.available and r.groups]
+        masked = _small(*e, *l_, threshold=inputs.threshold) or any(
+            hidden.any(_i3_keys(r), _i3_counts(r)) for r in used
+        )
 
-        def show(v: float | None, hidden: bool = hidden) -> str:
-            return SUPPRESSED if hidden else ("" if v is None else f"{v:.2f}")
+        def show(v: float | None, masked: bool = masked) -> str:
+            return SUPPRESSED if masked else ("" if v is None else f"{v:.2f}")
 
         rows.append(
             {
@@ -230,7 +291,7 @@ def change_table(inputs: PackInputs) -> pd.DataFrame:
                 "95% CI low": show(change.ci_low),
                 "95% CI high": show(change.ci_high),
                 "Changed?": SUPPRESSED
-                if hidden
+                if masked
                 else ("" if change.ratio is None else "yes" if change.significant else "not significantly"),
             }
         )
@@ -285,9 +346,11 @@ def methods_lines(inputs: PackInputs) -> list[str]:
         "the limits and marked, not dropped; a period with no BME or no White entrants uses a 0.5 continuity "
         "correction), with the four special-cause rules; "
         f"with fewer than {MIN_POINTS_FOR_LIMITS} points the limits are trial limits. Source: {RULES_SOURCE}.",
-        f"Disclosure control: counts from 1 to {inputs.threshold} are shown as *, with secondary suppression so "
-        "that no hidden count can be worked out from totals, and every rate, ratio or interval resting on a "
-        "hidden count hidden too.",
+        f"Disclosure control: counts from 1 to {inputs.threshold} are shown as *. Further cells are hidden where "
+        "needed so that no hidden count can be worked out, or narrowed to fewer than "
+        f"{inputs.threshold} values, from any combination of the published cells, in this pack or in the packs "
+        "published before it (checked exactly by linear programming); every rate, ratio or interval resting "
+        "on a hidden count is hidden too.",
         (
             f"National comparator on the chart: England, {inputs.national.label}, {inputs.national.value:.2f}; "
             f"source: {inputs.national.source_title}, {inputs.national.source_url}."
@@ -299,50 +362,122 @@ def methods_lines(inputs: PackInputs) -> list[str]:
     ]
 
 
+def pack_cells(inputs: PackInputs) -> Cells:
+    """Every count the pack's tables show, and every relation a reader knows between them, as one system."""
+    period = inputs.period.label
+    window = window_label(inputs.decision_window)
+    cells = indicator3_cells(inputs.series)
+    for part in (
+        decision_points_cells(inputs.decisions, window, inputs.decisions_by_half),
+        division_cells(inputs.period_entries, inputs.division_headcounts, period),
+        data_quality_cells(inputs.division_headcounts, period),
+        panel_cells(inputs.reviews, period),
+    ):
+        cells.update(part)
+    for relation in data_quality_links(inputs.division_headcounts, period):
+        if all(k in cells.values for k in relation.cells()):
+            cells.relate(relation)
+    return cells
+
+
+def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]:
+    """Primary and audited secondary suppression over the whole pack and the packs published before it."""
+    t = inputs.threshold
+    cells = pack_cells(inputs)
+    problem, fixed = combined_problem(cells, inputs.earlier)
+    shown = set(cells.values) - cells.latent
+    protection = protect(problem, t, candidates=shown - fixed)
+    # A small count published before (under a lower threshold) is public, but this pack still shows '*'.
+    hidden = {str(k) for k in protection.hidden if k in shown} | {k for k in fixed if 1 <= cells.values[k] <= t}
+    record = PublishedRecord(
+        period=inputs.period.label,
+        threshold=t,
+        values=cells.values,
+        hidden=tuple(sorted(hidden)),
+        latent=tuple(sorted(cells.latent)),
+        relations=tuple(cells.relations),
+    )
+    return hidden, record, protection.audit
+
+
+def funnel_within(view: FunnelView | None, hidden: set[str], period: str) -> FunnelView | None:
+    """The funnel with every division whose counts the pack hides left off (its ratio would give them back),
+    and no funnel at all when the trust's own counts are hidden (the centre is the trust's ratio)."""
+    if view is None or view.funnel is None:
+        return view
+    kinds = [(g, k) for g in ("BME", "White") for k in ("entrants", "headcount")]
+    if any(div_key(period, "Trust", g, k) in hidden for g, k in kinds):
+        return FunnelView(view.period, None, "", view.withheld)
+
+    def masked(unit: str) -> bool:
+        return any(div_key(period, unit, g, k) in hidden for g, k in kinds)
+
+    dropped = sorted(p.unit for p in view.funnel.points if masked(p.unit))
+    if not dropped:
+        return view
+    funnel = replace(view.funnel, points=[p for p in view.funnel.points if not masked(p.unit)])
+    withheld = sorted({*view.withheld, *dropped})
+    small = f"{len(withheld)} division(s) are left off because their numbers are too small to publish safely."
+    plotted = any(p.position for p in funnel.points)
+    sentence = (
+        f"{funnel_sentence(funnel, period=period)} {small}"
+        if plotted
+        else f"No division is plotted for {period}: {small}"
+    )
+    return FunnelView(view.period, funnel, sentence, withheld)
+
+
 def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> ReviewPack:
     """The whole pack from already-computed numbers."""
-    trend = trend_frame(inputs.series, inputs.threshold)
-    chart, spc_rows, spc_note = spc_table(inputs.series, trend)
     t = inputs.threshold
+    keys, record, audit = choose_hidden(inputs)
+    hidden = Hidden(keys, t)
+    period = inputs.period.label
+    window = window_label(inputs.decision_window)
+    trend = trend_frame(inputs.series, t, hidden)
+    chart, spc_rows, spc_note = spc_table(inputs.series, trend)
     tables = [
         PackTable(
             "indicator3",
             "WRES indicator 3 by half-year",
-            indicator3_table(inputs.series, t),
+            indicator3_table(inputs.series, t, keys),
             "Relative likelihood of BME compared with White staff entering a formal disciplinary investigation.",
         ),
         PackTable(
             "change",
             "Change over time",
-            change_table(inputs),
+            change_table(inputs, hidden),
             "A ratio of ratios below 1 means the gap narrowed; the interval says whether the change is real.",
         ),
         PackTable("trend_signals", "Special-cause variation (Making Data Count)", spc_rows, spc_note),
         PackTable(
             "decision_points",
             "Where in the process the gap opens",
-            decision_points_table(inputs.decisions, t),
+            decision_points_table(inputs.decisions, t, keys, window),
             "Each rate is among the cases that reached that step.",
         ),
         PackTable(
             "divisions",
             f"Indicator 3 by division, {inputs.period.label}",
-            division_table(inputs.period_entries, inputs.division_headcounts, t),
+            division_table(inputs.period_entries, inputs.division_headcounts, t, keys, period),
         ),
         PackTable(
             "panel_checks",
             f"Panel bias-check decisions, {inputs.period.label}",
-            panel_table(inputs.reviews, t),
+            panel_table(inputs.reviews, t, keys, period),
             "Is the check diverting BME and White cases at the same rate?",
         ),
         PackTable(
-            "data_quality", "Ethnicity not stated, by division", data_quality_table(inputs.division_headcounts, t)
+            "data_quality",
+            "Ethnicity not stated, by division",
+            data_quality_table(inputs.division_headcounts, t, keys, period),
         ),
     ]
-    summary = summary_lines(inputs)
-    if inputs.funnel is not None and inputs.funnel.funnel is not None:
-        tables.append(PackTable("funnel", FUNNEL_TITLE, funnel_table(inputs.funnel), funnel_note(inputs.funnel)))
-        summary.append(inputs.funnel.sentence)
+    summary = summary_lines(inputs, hidden)
+    funnel = funnel_within(inputs.funnel, keys, period)
+    if funnel is not None and funnel.funnel is not None:
+        tables.append(PackTable("funnel", FUNNEL_TITLE, funnel_table(funnel), funnel_note(funnel)))
+        summary.append(funnel.sentence)
     if inputs.actions is not None and not inputs.actions.empty:
         as_of = generated or inputs.period.end
         tables.append(PackTable("actions", ACTIONS_TITLE, actions_section(inputs.actions, as_of=as_of), ACTIONS_NOTE))
@@ -359,4 +494,6 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
         generated=generated or inputs.period.end,
         national=inputs.national,
         intervention=inputs.intervention,
+        record=record,
+        audit=audit,
     )

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from erreview.config import MIN_SUPPRESSION_THRESHOLD
 from erreview.export.disclosure import Problem, protect, total_of
 
 SUPPRESSED = "*"
 DEFAULT_THRESHOLD = 7
 #: The threshold cannot be set below this (contract §5).
-MIN_THRESHOLD = 5
+MIN_THRESHOLD = MIN_SUPPRESSION_THRESHOLD
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,70 @@
 """The review pack's tables, each built from the numbers with disclosure control applied.
 
-Every builder returns a frame of display strings: counts as integers, rates as percentages, ratios to
-two decimals, and ``*`` wherever a count is small (1 to the threshold), wherever secondary suppression
-must hide a cell, and wherever a rate, ratio, interval, band, flag or p-value rests on a hidden count.
+Every table is two steps: its **cells** (named counts and the linear relations between them, see
+:class:`Cells`) and its **frame** of display strings: counts as integers, rates as percentages, ratios to
+two decimals, and ``*`` wherever a count is hidden and wherever a rate, ratio, interval, band, flag or
+p-value rests on a hidden count. The pack audits the cells of all its tables (and of the packs published
+before it) as one system and passes the hidden set to every frame; a table built on its own is audited
+alone.
+
+Cell names are stable strings so that the same count in two packs is the same unknown:
+``i3|<period>|<group>|<entrants|headcount>``, ``div|<period>|<division>|…``, ``dq|<period>|<division>|…``,
+``dp|<window or half-year>|<point>|<group>|<n|events>``, ``pc|<period>|<decision>|<group>``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from erreview.export.suppression import SUPPRESSED, Relation, suppress
+from erreview.export.disclosure import Linear, Problem, at_most, protect, total_of
+from erreview.export.suppression import SUPPRESSED
 from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import relative_likelihood
 from erreview.review.panel import DECISION_LABELS
 from erreview.vocab import BroadGroup, WresGroup
 
+log = logging.getLogger(__name__)
+
 BROAD_BME = [g.value for g in BroadGroup if g not in (BroadGroup.WHITE, BroadGroup.NOT_STATED)]
 BROAD_ORDER = [g.value for g in BroadGroup]
+#: The WRES groups of indicator 3, as cell names use them.
+I3_GROUPS = (WresGroup.BME.value, WresGroup.WHITE.value, WresGroup.UNKNOWN.value)
+
+
+@dataclass
+class Cells:
+    """Named counts and the relations between them, as a reader of the tables knows them."""
+
+    values: dict[str, int] = field(default_factory=dict)
+    relations: list[Linear] = field(default_factory=list)
+    latent: set[str] = field(default_factory=set)  # model-only cells, never shown
+
+    def relate(self, relation: Linear) -> None:
+        """Add a relation, but only one the numbers satisfy (e.g. a person counted in two divisions makes
+        the divisions add up to more than the trust)."""
+        if relation.holds(self.values):
+            self.relations.append(relation)
+        else:
+            log.debug("relation does not hold on these data, left out: %s", relation)
+
+    def update(self, other: Cells) -> None:
+        for k, v in other.values.items():
+            if self.values.setdefault(k, v) != v:
+                raise ValueError(f"cell {k} has two values ({self.values[k]} and {v})")
+        self.relations += other.relations
+        self.latent |= other.latent
+
+    def hidden(self, threshold: int) -> set[str]:
+        """This table's suppression when it is published on its own."""
+        problem = Problem(self.values, set(self.values) - self.latent, self.relations, latent=self.latent)
+        return {str(k) for k in protect(problem, threshold).hidden} - self.latent
 
 
 def fmt_count(v: int | None) -> str:
@@ -43,87 +87,183 @@ def _show(value: str, hidden: bool) -> str:
     return SUPPRESSED if hidden else value
 
 
-def indicator3_table(results: Sequence[WresResult], threshold: int) -> pd.DataFrame:
+# --- indicator 3 -------------------------------------------------------------------------------------
+
+
+def i3_key(period: str, group: str, kind: str) -> str:
+    return f"i3|{period}|{group}|{kind}"
+
+
+def indicator3_cells(results: Sequence[WresResult]) -> Cells:
+    cells = Cells()
+    for r in results:
+        if not r.available or r.estimate is None:
+            continue
+        for g in WresGroup:
+            entrants, heads = i3_key(r.period.label, g.value, "entrants"), i3_key(r.period.label, g.value, "headcount")
+            cells.values[entrants] = int(r.groups[g].entrants)
+            cells.values[heads] = int(r.groups[g].headcount)
+            cells.relate(at_most(entrants, heads))
+    return cells
+
+
+def indicator3_table(
+    results: Sequence[WresResult], threshold: int, hidden: Collection[str] | None = None
+) -> pd.DataFrame:
     """Indicator 3 per period: entrants, headcounts, rates, ratio and interval."""
+    if hidden is None:
+        hidden = indicator3_cells(results).hidden(threshold)
     rows = []
     for r in results:
         if not r.available or r.estimate is None:
             rows.append({"Period": r.period.label, "Snapshot": "", "Note": r.unavailable_reason or ""})
             continue
         g = r.groups
-        values: dict[Hashable, int] = {
-            (grp, k): int(getattr(g[grp], k)) for grp in WresGroup for k in ("entrants", "headcount")
-        }
-        hidden = suppress(values, [], threshold=threshold)
-        bme_h = {(WresGroup.BME, "entrants"), (WresGroup.BME, "headcount")} & hidden
-        white_h = {(WresGroup.WHITE, "entrants"), (WresGroup.WHITE, "headcount")} & hidden
+
+        def h(group: WresGroup, kind: str, label: str = r.period.label) -> bool:
+            return i3_key(label, group.value, kind) in hidden
+
+        bme_h = h(WresGroup.BME, "entrants") or h(WresGroup.BME, "headcount")
+        white_h = h(WresGroup.WHITE, "entrants") or h(WresGroup.WHITE, "headcount")
         est = r.estimate
-        ratio_hidden = bool(bme_h or white_h)
-        rows.append(
-            {
-                "Period": r.period.label,
-                "Snapshot": r.snapshot_date.isoformat() if r.snapshot_date else "",
-                "BME entrants": _show(fmt_count(g[WresGroup.BME].entrants), (WresGroup.BME, "entrants") in hidden),
-                "BME headcount": _show(fmt_count(g[WresGroup.BME].headcount), (WresGroup.BME, "headcount") in hidden),
-                "BME rate": _show(fmt_rate(g[WresGroup.BME].rate), bool(bme_h)),
-                "White entrants": _show(
-                    fmt_count(g[WresGroup.WHITE].entrants), (WresGroup.WHITE, "entrants") in hidden
-                ),
-                "White headcount": _show(
-                    fmt_count(g[WresGroup.WHITE].headcount), (WresGroup.WHITE, "headcount") in hidden
-                ),
-                "White rate": _show(fmt_rate(g[WresGroup.WHITE].rate), bool(white_h)),
-                "Not stated entrants": _show(
-                    fmt_count(g[WresGroup.UNKNOWN].entrants), (WresGroup.UNKNOWN, "entrants") in hidden
-                ),
-                "Not stated headcount": _show(
-                    fmt_count(g[WresGroup.UNKNOWN].headcount), (WresGroup.UNKNOWN, "headcount") in hidden
-                ),
-                "Ratio": _show(fmt_ratio(est.ratio), ratio_hidden),
-                "95% CI low": _show(fmt_ratio(est.ci_low), ratio_hidden),
-                "95% CI high": _show(fmt_ratio(est.ci_high), ratio_hidden),
-                "Band": _show(est.band.value if est.band else "", ratio_hidden),
-                "Significant": _show("yes" if est.significant else "no", ratio_hidden),
-                "Note": "",
-            }
-        )
-    return pd.DataFrame(rows).fillna("")
+        ratio_hidden = bme_h or white_h
+        row: dict[str, Any] = {
+            "Period": r.period.label,
+            "Snapshot": r.snapshot_date.isoformat() if r.snapshot_date else "",
+        }
+        for group, name in ((WresGroup.BME, "BME"), (WresGroup.WHITE, "White"), (WresGroup.UNKNOWN, "Not stated")):
+            row[f"{name} entrants"] = _show(fmt_count(g[group].entrants), h(group, "entrants"))
+            row[f"{name} headcount"] = _show(fmt_count(g[group].headcount), h(group, "headcount"))
+            if group is not WresGroup.UNKNOWN:
+                row[f"{name} rate"] = _show(fmt_rate(g[group].rate), bme_h if group is WresGroup.BME else white_h)
+        row |= {
+            "Ratio": _show(fmt_ratio(est.ratio), ratio_hidden),
+            "95% CI low": _show(fmt_ratio(est.ci_low), ratio_hidden),
+            "95% CI high": _show(fmt_ratio(est.ci_high), ratio_hidden),
+            "Band": _show(est.band.value if est.band else "", ratio_hidden),
+            "Significant": _show("yes" if est.significant else "no", ratio_hidden),
+            "Note": "",
+        }
+        rows.append(row)
+    columns = [
+        "Period",
+        "Snapshot",
+        "BME entrants",
+        "BME headcount",
+        "BME rate",
+        "White entrants",
+        "White headcount",
+        "White rate",
+        "Not stated entrants",
+        "Not stated headcount",
+        "Ratio",
+        "95% CI low",
+        "95% CI high",
+        "Band",
+        "Significant",
+        "Note",
+    ]
+    return pd.DataFrame(rows, columns=columns).fillna("")
 
 
-def decision_points_table(results: Sequence[DecisionResult], threshold: int) -> pd.DataFrame:
-    """The decision-point table with every group's n and events, suppressed as one linked table."""
-    values: dict[Hashable, int] = {}
-    relations: list[Relation] = []
+# --- decision points ---------------------------------------------------------------------------------
+
+#: The groups of the decision-point table as cell names use them (WRES White is the broad White group).
+DP_GROUPS = ["BME", *BROAD_ORDER]
+
+
+def window_label(window: tuple[date, date]) -> str:
+    return f"{window[0].isoformat()}..{window[1].isoformat()}"
+
+
+def dp_key(window: str, point: str, group: str, kind: str) -> str:
+    return f"dp|{window}|{point}|{group}|{kind}"
+
+
+def _dp_values(results: Sequence[DecisionResult], window: str) -> dict[str, int]:
+    values: dict[str, int] = {}
     for r in results:
         p = r.point.name
-        for grp, count in (("BME", r.bme), ("White", r.white)):
-            values[(p, grp, "n")] = count.n
-            values[(p, grp, "events")] = count.events
+        values[dp_key(window, p, "BME", "n")] = r.bme.n
+        values[dp_key(window, p, "BME", "events")] = r.bme.events
         for grp in BROAD_ORDER:
             found = r.groups.get(grp)
-            values[(p, "g:" + grp, "n")] = found.n if found else 0
-            values[(p, "g:" + grp, "events")] = found.events if found else 0
+            values[dp_key(window, p, grp, "n")] = found.n if found else 0
+            values[dp_key(window, p, grp, "events")] = found.events if found else 0
+    return values
+
+
+def _dp_relations(cells: Cells, results: Sequence[DecisionResult], window: str) -> None:
+    names = {r.point.name for r in results}
+    for r in results:
+        p = r.point.name
         for kind in ("n", "events"):
-            relations.append(Relation((p, "BME", kind), tuple((p, "g:" + g, kind) for g in BROAD_BME)))
-            relations.append(Relation((p, "White", kind), ((p, "g:White", kind),)))
-    # Steps with the same population count the same people.
-    groups = ["BME", "White", *("g:" + g for g in BROAD_ORDER)]
-    for grp in groups:
-        relations.append(Relation(("formal_investigation", grp, "events"), (("suspension", grp, "n"),)))
-        relations.append(Relation(("formal_investigation", grp, "events"), (("regulator_referral", grp, "n"),)))
-        relations.append(Relation(("formal_sanction", grp, "n"), (("dismissal", grp, "n"),)))
-    hidden = suppress(values, relations, threshold=threshold)
+            cells.relate(total_of(dp_key(window, p, "BME", kind), [dp_key(window, p, g, kind) for g in BROAD_BME]))
+        for g in DP_GROUPS:
+            cells.relate(at_most(dp_key(window, p, g, "events"), dp_key(window, p, g, "n")))
+    for g in DP_GROUPS:
+
+        def k(point: str, kind: str, g: str = g) -> str:
+            return dp_key(window, point, g, kind)
+
+        # Steps with the same population count the same people; later steps are reached by fewer.
+        pairs = [
+            (total_of, ("formal_investigation", "events"), ("suspension", "n")),
+            (total_of, ("formal_investigation", "events"), ("regulator_referral", "n")),
+            (total_of, ("formal_sanction", "n"), ("dismissal", "n")),
+            (at_most, ("dismissal", "events"), ("formal_sanction", "events")),
+            (at_most, ("case_to_answer", "n"), ("formal_investigation", "events")),
+            (at_most, ("formal_sanction", "n"), ("case_to_answer", "events")),
+        ]
+        for make, (p1, k1), (p2, k2) in pairs:
+            if p1 in names and p2 in names:
+                cells.relate(make(k(p1, k1), [k(p2, k2)]))
+
+
+def decision_points_cells(
+    results: Sequence[DecisionResult],
+    window: str = "window",
+    halves: Sequence[tuple[str, Sequence[DecisionResult]]] = (),
+) -> Cells:
+    """The table's counts, and (``halves``) the half-years whose sum the window is, as unknowns, so that
+    two packs whose windows overlap are audited together."""
+    cells = Cells(_dp_values(results, window))
+    _dp_relations(cells, results, window)
+    if halves:
+        for label, res in halves:
+            half = _dp_values(res, label)
+            cells.values |= half
+            cells.latent |= set(half)
+            _dp_relations(cells, res, label)
+        for key in _dp_values(results, window):
+            tail = key.removeprefix(f"dp|{window}|")
+            cells.relate(total_of(key, [f"dp|{label}|{tail}" for label, _ in halves]))
+    return cells
+
+
+def decision_points_table(
+    results: Sequence[DecisionResult],
+    threshold: int,
+    hidden: Collection[str] | None = None,
+    window: str = "window",
+) -> pd.DataFrame:
+    """The decision-point table with every group's n and events, suppressed as one linked table."""
+    if hidden is None:
+        hidden = decision_points_cells(results, window).hidden(threshold)
+    values = _dp_values(results, window)
 
     def cell(p: str, grp: str, kind: str) -> str:
-        key = (p, grp, kind)
-        return _show(fmt_count(values[key]), key in hidden) if key in values else ""
+        key = dp_key(window, p, grp, kind)
+        return _show(fmt_count(values[key]), key in hidden)
+
+    def h(p: str, grp: str) -> bool:
+        return any(dp_key(window, p, grp, k) in hidden for k in ("n", "events"))
 
     rows = []
     for r in results:
         p = r.point.name
-        any_hidden = any((p, g, k) in hidden for g in ("BME", "White") for k in ("n", "events"))
-        bme_hidden = any((p, "BME", k) in hidden for k in ("n", "events"))
-        white_hidden = any((p, "White", k) in hidden for k in ("n", "events"))
+        bme_hidden, white_hidden = h(p, "BME"), h(p, "White")
+        any_hidden = bme_hidden or white_hidden
         est = r.estimate
         row: dict[str, Any] = {
             "Decision point": r.point.label,
@@ -143,43 +283,72 @@ def decision_points_table(results: Sequence[DecisionResult], threshold: int) -> 
             "q (BH)": _show(fmt_p(r.q_value), any_hidden),
         }
         for g in BROAD_ORDER:
-            row[f"{g} n"] = cell(p, "g:" + g, "n")
-            row[f"{g} events"] = cell(p, "g:" + g, "events")
+            row[f"{g} n"] = cell(p, g, "n")
+            row[f"{g} events"] = cell(p, g, "events")
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def division_table(entries: pd.DataFrame, headcounts: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Indicator 3 by division for one period: ``entries`` already limited to the period (person_key,
-    wres_group, division); ``headcounts`` of the period's snapshot by division and group."""
-    divisions = sorted(set(headcounts["division"]) | set(entries["division"]))
-    values: dict[Hashable, int] = {}
+# --- divisions and data quality ----------------------------------------------------------------------
+
+
+def _divisions(entries: pd.DataFrame, headcounts: pd.DataFrame) -> list[str]:
+    return sorted(set(headcounts["division"]) | set(entries["division"]))
+
+
+def div_key(period: str, division: str, group: str, kind: str) -> str:
+    """A division's cell; the trust row is indicator 3's own cells for the period."""
+    return i3_key(period, group, kind) if division == "Trust" else f"div|{period}|{division}|{group}|{kind}"
+
+
+def division_cells(entries: pd.DataFrame, headcounts: pd.DataFrame, period: str = "period") -> Cells:
+    divisions = _divisions(entries, headcounts)
+    cells = Cells()
     for d in [*divisions, "Trust"]:
         e = entries if d == "Trust" else entries[entries["division"] == d]
         h = headcounts if d == "Trust" else headcounts[headcounts["division"] == d]
         for grp in (WresGroup.BME.value, WresGroup.WHITE.value):
-            values[(d, grp, "entrants")] = int(e.loc[e["wres_group"] == grp, "person_key"].nunique())
-            values[(d, grp, "headcount")] = int(h.loc[h["wres_group"] == grp, "headcount"].sum())
-    relations = [
-        Relation(("Trust", g, k), tuple((d, g, k) for d in divisions))
-        for g in (WresGroup.BME.value, WresGroup.WHITE.value)
-        for k in ("entrants", "headcount")
-    ]
-    hidden = suppress(values, relations, threshold=threshold)
+            cells.values[div_key(period, d, grp, "entrants")] = int(
+                e.loc[e["wres_group"] == grp, "person_key"].nunique()
+            )
+            cells.values[div_key(period, d, grp, "headcount")] = int(h.loc[h["wres_group"] == grp, "headcount"].sum())
+    for grp in (WresGroup.BME.value, WresGroup.WHITE.value):
+        for kind in ("entrants", "headcount"):
+            cells.relate(
+                total_of(div_key(period, "Trust", grp, kind), [div_key(period, d, grp, kind) for d in divisions])
+            )
+        for d in divisions:
+            cells.relate(at_most(div_key(period, d, grp, "entrants"), div_key(period, d, grp, "headcount")))
+    return cells
+
+
+def division_table(
+    entries: pd.DataFrame,
+    headcounts: pd.DataFrame,
+    threshold: int,
+    hidden: Collection[str] | None = None,
+    period: str = "period",
+) -> pd.DataFrame:
+    """Indicator 3 by division for one period: ``entries`` already limited to the period (person_key,
+    wres_group, division); ``headcounts`` of the period's snapshot by division and group."""
+    cells = division_cells(entries, headcounts, period)
+    if hidden is None:
+        hidden = cells.hidden(threshold)
     rows = []
-    for d in [*divisions, "Trust"]:
-        a, n1 = values[(d, "BME", "entrants")], values[(d, "BME", "headcount")]
-        c, n2 = values[(d, "White", "entrants")], values[(d, "White", "headcount")]
-        any_hidden = any((d, g, k) in hidden for g in ("BME", "White") for k in ("entrants", "headcount"))
+    for d in [*_divisions(entries, headcounts), "Trust"]:
+        keys = {(g, k): div_key(period, d, g, k) for g in ("BME", "White") for k in ("entrants", "headcount")}
+        a, n1 = cells.values[keys[("BME", "entrants")]], cells.values[keys[("BME", "headcount")]]
+        c, n2 = cells.values[keys[("White", "entrants")]], cells.values[keys[("White", "headcount")]]
+        any_hidden = any(k in hidden for k in keys.values())
         # A division may appear in cases but not in the snapshot (renamed, or case data from another time).
         est = relative_likelihood(a, n1, c, n2) if a <= n1 and c <= n2 else relative_likelihood(0, 0, 0, 0)
         rows.append(
             {
                 "Division": d,
-                "BME entrants": _show(fmt_count(a), (d, "BME", "entrants") in hidden),
-                "BME headcount": _show(fmt_count(n1), (d, "BME", "headcount") in hidden),
-                "White entrants": _show(fmt_count(c), (d, "White", "entrants") in hidden),
-                "White headcount": _show(fmt_count(n2), (d, "White", "headcount") in hidden),
+                "BME entrants": _show(fmt_count(a), keys[("BME", "entrants")] in hidden),
+                "BME headcount": _show(fmt_count(n1), keys[("BME", "headcount")] in hidden),
+                "White entrants": _show(fmt_count(c), keys[("White", "entrants")] in hidden),
+                "White headcount": _show(fmt_count(n2), keys[("White", "headcount")] in hidden),
                 "Ratio": _show(fmt_ratio(est.ratio), any_hidden),
                 "95% CI low": _show(fmt_ratio(est.ci_low), any_hidden),
                 "95% CI high": _show(fmt_ratio(est.ci_high), any_hidden),
@@ -189,52 +358,97 @@ def division_table(entries: pd.DataFrame, headcounts: pd.DataFrame, threshold: i
     return pd.DataFrame(rows)
 
 
-def data_quality_table(headcounts: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Ethnicity not stated, by division, at one snapshot (``headcounts`` by division and group)."""
+def dq_key(period: str, division: str, kind: str) -> str:
+    if division == "Trust" and kind == "not_stated":
+        return i3_key(period, WresGroup.UNKNOWN.value, "headcount")
+    return f"dq|{period}|{division}|{kind}"
+
+
+def data_quality_cells(headcounts: pd.DataFrame, period: str = "period") -> Cells:
     divisions = sorted(set(headcounts["division"]))
-    values: dict[Hashable, int] = {}
+    cells = Cells()
     for d in [*divisions, "Trust"]:
         h = headcounts if d == "Trust" else headcounts[headcounts["division"] == d]
-        values[(d, "staff")] = int(h["headcount"].sum())
-        values[(d, "not_stated")] = int(h.loc[h["wres_group"] == WresGroup.UNKNOWN.value, "headcount"].sum())
-    relations = [Relation(("Trust", k), tuple((d, k) for d in divisions)) for k in ("staff", "not_stated")]
-    hidden = suppress(values, relations, threshold=threshold)
+        cells.values[dq_key(period, d, "staff")] = int(h["headcount"].sum())
+        cells.values[dq_key(period, d, "not_stated")] = int(
+            h.loc[h["wres_group"] == WresGroup.UNKNOWN.value, "headcount"].sum()
+        )
+        cells.relate(at_most(dq_key(period, d, "not_stated"), dq_key(period, d, "staff")))
+    for kind in ("staff", "not_stated"):
+        cells.relate(total_of(dq_key(period, "Trust", kind), [dq_key(period, d, kind) for d in divisions]))
+    return cells
+
+
+def data_quality_links(headcounts: pd.DataFrame, period: str) -> list[Linear]:
+    """Staff = BME + White + not stated, in each division and the trust (ties the table to the others)."""
+    out = []
+    for d in [*sorted(set(headcounts["division"])), "Trust"]:
+        parts = [div_key(period, d, g, "headcount") for g in ("BME", "White")]
+        out.append(total_of(dq_key(period, d, "staff"), [*parts, dq_key(period, d, "not_stated")]))
+    return out
+
+
+def data_quality_table(
+    headcounts: pd.DataFrame, threshold: int, hidden: Collection[str] | None = None, period: str = "period"
+) -> pd.DataFrame:
+    """Ethnicity not stated, by division, at one snapshot (``headcounts`` by division and group)."""
+    cells = data_quality_cells(headcounts, period)
+    if hidden is None:
+        hidden = cells.hidden(threshold)
     rows = []
-    for d in [*divisions, "Trust"]:
-        staff, missing = values[(d, "staff")], values[(d, "not_stated")]
+    for d in [*sorted(set(headcounts["division"])), "Trust"]:
+        sk, mk = dq_key(period, d, "staff"), dq_key(period, d, "not_stated")
+        staff, missing = cells.values[sk], cells.values[mk]
         rows.append(
             {
                 "Division": d,
-                "Staff": _show(fmt_count(staff), (d, "staff") in hidden),
-                "Ethnicity not stated": _show(fmt_count(missing), (d, "not_stated") in hidden),
-                "Share not stated": _show(
-                    fmt_rate(missing / staff if staff else None), (d, "staff") in hidden or (d, "not_stated") in hidden
-                ),
+                "Staff": _show(fmt_count(staff), sk in hidden),
+                "Ethnicity not stated": _show(fmt_count(missing), mk in hidden),
+                "Share not stated": _show(fmt_rate(missing / staff if staff else None), sk in hidden or mk in hidden),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["Division", "Staff", "Ethnicity not stated", "Share not stated"])
 
 
-def panel_table(reviews: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Panel decisions by WRES group with row and column totals."""
-    groups = ["BME", "White", "Unknown"]
+# --- panel checks -----------------------------------------------------------------------------------
+
+PANEL_GROUPS = ["BME", "White", "Unknown"]
+
+
+def pc_key(period: str, decision: str, group: str) -> str:
+    return f"pc|{period}|{decision}|{group}"
+
+
+def panel_cells(reviews: pd.DataFrame, period: str = "period") -> Cells:
     decisions = list(DECISION_LABELS)
-    values: dict[Hashable, int] = {}
+    cells = Cells()
     for d in [*decisions, "All"]:
-        for g in [*groups, "All"]:
+        for g in [*PANEL_GROUPS, "All"]:
             mask = pd.Series(True, index=reviews.index)
             if d != "All":
                 mask &= reviews["decision"] == d
             if g != "All":
                 mask &= reviews["wres_group"] == g
-            values[(d, g)] = int(mask.sum())
-    relations = [Relation((d, "All"), tuple((d, g) for g in groups)) for d in [*decisions, "All"]]
-    relations += [Relation(("All", g), tuple((d, g) for d in decisions)) for g in [*groups, "All"]]
-    hidden = suppress(values, relations, threshold=threshold)
-    rows = []
+            cells.values[pc_key(period, d, g)] = int(mask.sum())
     for d in [*decisions, "All"]:
+        cells.relate(total_of(pc_key(period, d, "All"), [pc_key(period, d, g) for g in PANEL_GROUPS]))
+    for g in [*PANEL_GROUPS, "All"]:
+        cells.relate(total_of(pc_key(period, "All", g), [pc_key(period, d, g) for d in decisions]))
+    return cells
+
+
+def panel_table(
+    reviews: pd.DataFrame, threshold: int, hidden: Collection[str] | None = None, period: str = "period"
+) -> pd.DataFrame:
+    """Panel decisions by WRES group with row and column totals."""
+    cells = panel_cells(reviews, period)
+    if hidden is None:
+        hidden = cells.hidden(threshold)
+    rows = []
+    for d in [*DECISION_LABELS, "All"]:
         row = {"Decision": "All decisions" if d == "All" else DECISION_LABELS[d]}
-        for g in [*groups, "All"]:
-            row["Not stated" if g == "Unknown" else g] = _show(fmt_count(values[(d, g)]), (d, g) in hidden)
+        for g in [*PANEL_GROUPS, "All"]:
+            key = pc_key(period, d, g)
+            row["Not stated" if g == "Unknown" else g] = _show(fmt_count(cells.values[key]), key in hidden)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -1,0 +1,90 @@
+"""What each review pack published, kept so that the next pack is audited together with it (contract §5 v2).
+
+A :class:`PublishedRecord` holds a pack's cells (every count the tables are built from, hidden or not,
+with the half-year unknowns under its 12-month window), which of them were shown as ``*`` and the linear
+relations between them. It is stored as JSON when a pack is exported; :func:`combined_problem` puts the
+new pack's cells and every earlier record into one system for the auditor. A cell of an earlier pack with
+the same name and the same value is the same unknown; if the data changed since, it is a separate one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from erreview.export.disclosure import Linear, Problem
+from erreview.export.tables import Cells
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PublishedRecord:
+    period: str
+    threshold: int
+    values: dict[str, int]
+    hidden: tuple[str, ...]
+    latent: tuple[str, ...]
+    relations: tuple[Linear, ...]
+
+    @property
+    def published(self) -> set[str]:
+        return set(self.values) - set(self.hidden) - set(self.latent)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "period": self.period,
+            "threshold": self.threshold,
+            "values": dict(sorted(self.values.items())),
+            "hidden": sorted(self.hidden),
+            "latent": sorted(self.latent),
+            "relations": [
+                {"terms": [[str(k), c] for k, c in r.terms], "equal": r.equal, "const": r.const} for r in self.relations
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PublishedRecord:
+        return cls(
+            period=str(data["period"]),
+            threshold=int(data["threshold"]),
+            values={str(k): int(v) for k, v in data["values"].items()},
+            hidden=tuple(data["hidden"]),
+            latent=tuple(data["latent"]),
+            relations=tuple(
+                Linear(tuple((str(k), float(c)) for k, c in r["terms"]), bool(r["equal"]), float(r["const"]))
+                for r in data["relations"]
+            ),
+        )
+
+
+def _signature(r: Linear) -> tuple[Any, ...]:
+    return (tuple(sorted((str(k), c) for k, c in r.terms)), r.equal, r.const)
+
+
+def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tuple[Problem, set[str]]:
+    """One system of this pack's cells (all candidates for publishing) and every earlier record; also the
+    cells of this pack that an earlier pack already published (they cannot be taken back)."""
+    values: dict[str, int] = dict(current.values)
+    latent = set(current.latent)
+    published = set(current.values) - latent
+    relations: dict[tuple[Any, ...], Linear] = {_signature(r): r for r in current.relations}
+    fixed: set[str] = set()
+    for i, record in enumerate(earlier):
+        names = {}
+        for key, value in record.values.items():
+            name = key if values.get(key, value) == value else f"{key}@{i}"
+            values[name] = value
+            names[key] = name
+        latent |= {names[k] for k in record.latent}
+        shown = {names[k] for k in record.published}
+        fixed |= shown & set(current.values)
+        published |= shown
+        for r in record.relations:
+            renamed = Linear(tuple((names[str(k)], c) for k, c in r.terms), r.equal, r.const)
+            relations.setdefault(_signature(renamed), renamed)
+    # A cell hidden now but shown before is public all the same.
+    problem = Problem(values, published, list(relations.values()), latent=latent - published)
+    return problem, fixed
