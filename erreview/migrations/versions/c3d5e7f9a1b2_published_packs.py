@@ -1,7 +1,7 @@
 """published packs: what each exported review pack published, for auditing the next one
 
 Revision ID: c3d5e7f9a1b2
-Revises: b7d1c2e4a9f0
+Revises: c3a9e5d71b20
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = 'c3d5e7f9a1b2'
-down_revision: str | None = 'b7d1c2e4a9f0'
+down_revision: str | None = 'c3a9e5d71b20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
