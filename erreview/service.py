@@ -667,8 +667,8 @@ __all__ = [
     "intervention_changes",
     "latest_available",
     "national_figures",
-    "pack_window",
     "pack_inputs",
+    "pack_window",
     "review_pack",
     "wres_results",
 ]
