@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import date
 
 import openpyxl
@@ -27,8 +22,7 @@ from erreview.review.roles import Role
 from erreview.store import audit
 from erreview.store.workflow import StaleEdit
 
-from .conftest import EXAMPLES, TEST_KEY
-from .pg import database_url
+from .conftest import EXAMPLES
 from .test_ingest import dump
 from .test_workflow import LEAD, NEW, PANEL, TODAY, referred_case, review
 
@@ -119,39 +113,7 @@ def test_two_panels_correcting_one_review_the_second_is_refused(engine, settings
 # --- crash safety -------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_an_import_killed_part_way_leaves_the_database_as_it_was(tmp_path):
-    from erreview.synth import SynthConfig, write_synthetic
-
-    url = database_url(tmp_path, "crash.db")
-    paths = write_synthetic(SynthConfig(seed=3, staff=20_000, years=4, end_fy=2024), tmp_path / "big")
-    env = os.environ | {"ERREVIEW_PSEUDONYM_KEY": TEST_KEY}
-    base = [sys.executable, "-m", "erreview.cli", "--db", url, "import"]
-    subprocess.run([*base, "--cases", str(EXAMPLES / "cases.csv")], env=env, check=True, capture_output=True)
-    before = dump(url)
-    killed = 0
-    for delay in (1.0, 2.0, 3.0):
-        proc = subprocess.Popen(
-            [*base, "--workforce", str(paths[0]), "--cases", str(paths[1])],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            killed += 1
-        proc.wait()
-        if proc.returncode == 0:
-            break  # it finished before the kill: nothing more to learn at longer delays
-        assert dump(url) == before, f"a kill after {delay}s left a partial import"
-    assert killed >= 1
-    # A restart works: the same import now completes.
-    done = subprocess.run(
-        [*base, "--workforce", str(paths[0]), "--cases", str(paths[1])], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert dump(url)["workforce_record"]
+# The crash tests (a kill at known points inside the transaction) are in test_crash.py.
 
 
 # --- hostile input ------------------------------------------------------------------------------------
