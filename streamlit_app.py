@@ -24,6 +24,7 @@ SCREENS = [
     ("panels/overview.py", "Overview", ":material/monitoring:", {ADMIN, LEAD, PANEL, ANALYST, BOARD}),
     ("panels/decisions.py", "Decision points", ":material/account_tree:", {ADMIN, ANALYST, BOARD}),
     ("panels/divisions.py", "Divisions", ":material/scatter_plot:", {ADMIN, ANALYST, BOARD}),
+    ("panels/measures.py", "Measures", ":material/help_center:", {ADMIN, ANALYST, BOARD}),
     ("panels/cases.py", "Cases", ":material/folder_open:", {ADMIN, LEAD, PANEL}),
     ("panels/precheck.py", "Panel check", ":material/fact_check:", {ADMIN, LEAD, PANEL}),
     ("panels/reports.py", "Reports", ":material/description:", {ADMIN, ANALYST, BOARD}),

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of the trust's own checklist templates (TOML), added to the shipped ones.",
     )
+    measure_dir: Path | None = Field(
+        default=None,
+        description="Folder of the trust's own measures (TOML questions), reported beside the contract's measures.",
+    )
     comparable_cases: int = Field(default=30, ge=5, description="How many comparable past cases the panel sees.")
     intervention_date: date | None = Field(
         default=None, description="Date panel pre-checks started; the review pack compares before and after it."

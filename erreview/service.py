@@ -23,6 +23,7 @@ from erreview.export.published import PublishedRecord
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import division_table
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
+from erreview.measures import load_measures, trust_measures
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
 from erreview.metrics.breakdowns import (
     DIMENSIONS,
@@ -36,6 +37,7 @@ from erreview.metrics.decisions import (
     complaint_result,
     decision_rows,
     decision_table,
+    measure_table,
 )
 from erreview.metrics.funnel import FunnelView, division_funnel, funnel_sentence
 from erreview.metrics.groups import RatesFn, group_rates
@@ -459,6 +461,8 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         funnel=division_funnel_view(engine, period, threshold=settings.suppression_threshold),
         decisions_by_half=halves,
         earlier=earlier,
+        measures=load_measures(settings.measure_dir),
+        trust_results=trust_measure_results(engine, settings, opened_from=window[0], opened_to=window[1]),
     )
 
 
@@ -526,6 +530,19 @@ def division_funnel_view(
         plotted = funnel is not None and any(p.position for p in funnel.points)
         sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {period.label}: {small}"
     return FunnelView(period.label, funnel, sentence, withheld)
+
+
+def trust_measure_results(
+    engine: Engine, settings: Settings, *, opened_from: date | None = None, opened_to: date | None = None
+) -> list[DecisionResult]:
+    """The trust's own measures (``ERREVIEW_MEASURE_DIR``) over cases opened in the window: one table, so q is
+    over these measures only. Empty when the trust has added none."""
+    measures = trust_measures(settings.measure_dir)
+    if not measures:
+        return []
+    with store.session_scope(engine) as session:
+        cases = store.cases_frame(session, opened_from=opened_from, opened_to=opened_to)
+    return measure_table(measures, cases)
 
 
 def ethnicity_completeness(engine: Engine) -> pd.DataFrame:

@@ -21,6 +21,7 @@ SCREENS = {
     "panels/overview.py": set(Role),
     "panels/decisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
     "panels/divisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
+    "panels/measures.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
     "panels/cases.py": {Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER},
     "panels/precheck.py": {Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER},
     "panels/reports.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},

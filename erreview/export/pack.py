@@ -20,6 +20,9 @@ from erreview.export.disclosure import Audit, protect
 from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
 from erreview.export.funnel_section import funnel_note, funnel_table
 from erreview.export.published import PublishedRecord, combined_problem
+from erreview.export.measures_section import NOTE as MEASURES_NOTE
+from erreview.export.measures_section import TITLE as MEASURES_TITLE
+from erreview.export.measures_section import TRUST_NOTE, TRUST_TITLE, measures_table
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import (
     Cells,
@@ -40,6 +43,7 @@ from erreview.export.tables import (
     pc_key,
     window_label,
 )
+from erreview.measures import Measure
 from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.funnel import FunnelView, funnel_sentence
 from erreview.metrics.likelihood import WresResult, pooled_counts, split_at
@@ -111,6 +115,9 @@ class PackInputs:
     decisions_by_half: Sequence[tuple[str, Sequence[DecisionResult]]] = ()
     #: What earlier packs published.
     earlier: Sequence[PublishedRecord] = ()
+    #: The measure library (shipped and the trust's own) and the trust measures' results.
+    measures: Sequence[Measure] = ()
+    trust_results: Sequence[DecisionResult] = ()
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -478,6 +485,12 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
     if funnel is not None and funnel.funnel is not None:
         tables.append(PackTable("funnel", FUNNEL_TITLE, funnel_table(funnel), funnel_note(funnel)))
         summary.append(funnel.sentence)
+    if inputs.measures:
+        tables.insert(0, PackTable("measures", MEASURES_TITLE, measures_table(inputs.measures), MEASURES_NOTE))
+    if inputs.trust_results:
+        # Audited as its own table (the trust's measures are not linked into the contract tables' system).
+        trust = decision_points_table(inputs.trust_results, t, window="trust measures")
+        tables.append(PackTable("trust_measures", TRUST_TITLE, trust, TRUST_NOTE))
     if inputs.actions is not None and not inputs.actions.empty:
         as_of = generated or inputs.period.end
         tables.append(PackTable("actions", ACTIONS_TITLE, actions_section(inputs.actions, as_of=as_of), ACTIONS_NOTE))

@@ -11,26 +11,22 @@ each broad group's ratio to White.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from erreview.metrics.flags import ABOVE, BELOW, Assessment, Side, assess_all
+from erreview.measures import Kind, Measure, contract_specs, point_spec
+from erreview.metrics.flags import ABOVE, Assessment, Side, assess_all
 from erreview.metrics.groups import EVENT, RatesFn, group_rates
 from erreview.metrics.ratio import RatioEstimate, rate, relative_likelihood
 from erreview.vocab import (
-    AppealOutcome,
     BroadGroup,
     CaseType,
     Flag,
-    InvestigationOutcome,
-    Restriction,
     Route,
-    Sanction,
     WresGroup,
-    YesNo,
 )
 
 Mask = Callable[[pd.DataFrame], pd.Series]
@@ -59,65 +55,15 @@ class DecisionPoint:
     harm: str = ""
 
 
-DECISION_POINTS: tuple[DecisionPoint, ...] = (
-    DecisionPoint(
-        "formal_investigation",
-        "Formal investigation",
-        "Once a concern is raised, does it go to formal investigation?",
-        _set("initial_route"),
-        _formal,
-        harm="BME staff's concerns go to formal investigation more often",
-    ),
-    DecisionPoint(
-        "suspension",
-        "Suspension",
-        "Is a formal case suspended?",
-        _formal,
-        lambda c: c["restriction"] == Restriction.SUSPENDED,
-        harm="BME staff under formal investigation are suspended more often",
-    ),
-    DecisionPoint(
-        "case_to_answer",
-        "Case to answer",
-        "Does the investigation find a case to answer (hearing or fast track)?",
-        lambda c: _formal(c) & c["investigation_outcome"].notna(),
-        lambda c: c["investigation_outcome"].isin([InvestigationOutcome.HEARING, InvestigationOutcome.FAST_TRACK]),
-        harm_direction=BELOW,
-        harm="fewer cases to answer means BME staff were more often put through a formal investigation without cause",
-    ),
-    DecisionPoint(
-        "formal_sanction",
-        "Formal sanction",
-        "Does a decided case end in a formal sanction?",
-        _set("sanction"),
-        lambda c: c["sanction"] != Sanction.NO_ACTION,
-        harm="BME staff's decided cases end in a formal sanction more often",
-    ),
-    DecisionPoint(
-        "dismissal",
-        "Dismissal",
-        "Does a decided case end in dismissal?",
-        _set("sanction"),
-        lambda c: c["sanction"] == Sanction.DISMISSAL,
-        harm="BME staff's decided cases end in dismissal more often",
-    ),
-    DecisionPoint(
-        "appeal_upheld",
-        "Appeal upheld",
-        "Is an appeal upheld in whole or in part?",
-        _set("appeal_outcome"),
-        lambda c: c["appeal_outcome"].isin([AppealOutcome.UPHELD, AppealOutcome.PARTIALLY_UPHELD]),
-        harm="more of BME staff's appeals succeed, so more of their original outcomes were wrong",
-    ),
-    DecisionPoint(
-        "regulator_referral",
-        "Regulator referral",
-        "Is a formal case referred to a regulator?",
-        _formal,
-        lambda c: c["regulator_referral"] == YesNo.YES,
-        harm="BME staff under formal investigation are referred to a regulator more often",
-    ),
-)
+def _from_library(kind: Kind) -> tuple[DecisionPoint, ...]:
+    """Decision points built from the measure library (:mod:`erreview.measures`): definitions are data."""
+    return tuple(
+        DecisionPoint(s.name, s.label, s.question, s.population, s.event, s.harm_direction, s.harm)
+        for s in contract_specs(kind)
+    )
+
+
+DECISION_POINTS: tuple[DecisionPoint, ...] = _from_library("decision_point")
 POINTS_BY_NAME = {p.name: p for p in DECISION_POINTS}
 
 #: Outcomes of a complaint that count as upheld (contract §4.3), and the one that takes it out.
@@ -134,17 +80,7 @@ def _complaint_population(c: pd.DataFrame) -> pd.Series:
 
 
 #: Contract §4.3: complaints raised by staff (the person is the one who raised it), upheld in whole or part.
-COMPLAINT_POINT = DecisionPoint(
-    "complaint_upheld",
-    "Complaint upheld",
-    "Is a grievance or bullying and harassment complaint raised by a member of staff upheld, in whole or in part?",
-    _complaint_population,
-    lambda c: (
-        c["complaint_outcome"].isin(UPHELD_COMPLAINTS) if "complaint_outcome" in c else pd.Series(False, index=c.index)
-    ),
-    harm_direction=BELOW,
-    harm="complaints raised by BME staff are upheld less often",
-)
+COMPLAINT_POINT: DecisionPoint = _from_library("complaint")[0]
 #: Columns a case frame needs for decision-point analysis.
 SUBJECT_COLUMNS = ("wres_group", "broad_group", "gender", "band", "staff_group", "division")
 
@@ -287,6 +223,17 @@ def complaint_result(cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates) ->
     """Contract §4.3 over cases of any type (only grievance and bullying/harassment ones with a complaint
     outcome other than withdrawn count): its own one-row table, so q equals the Fisher p."""
     return _results((COMPLAINT_POINT,), cases, rates_fn)[0]
+
+
+def measure_table(
+    measures: Sequence[Measure], cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates
+) -> list[DecisionResult]:
+    """Measures from the library (a trust's own questions) over cases of any type, as one table."""
+    points = tuple(
+        DecisionPoint(s.name, s.label, s.question, s.population, s.event, s.harm_direction, s.harm)
+        for s in map(point_spec, measures)
+    )
+    return _results(points, cases, rates_fn) if points else []
 
 
 def decision_table_frame(results: list[DecisionResult]) -> pd.DataFrame:

@@ -1,0 +1,47 @@
+"""Measures: the questions erreview answers, including the trust's own, and the trust measures' results."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from erreview import service
+from erreview.errors import ErreviewError
+from erreview.export.measures_section import measures_table
+from erreview.export.tables import decision_points_table
+from erreview.measures import load_measures
+from erreview.review.roles import Role
+from panels.common import engine, require, settings, show_error
+
+require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
+st.title("Measures")
+st.markdown(
+    "Every measure answers a question. The contract's measures are WRES indicator 3, the seven decision points "
+    "and complaints raised by staff; the trust can add its own questions to the measure library (TOML files in "
+    "the folder named by `ERREVIEW_MEASURE_DIR`)."
+)
+current = settings()
+try:
+    measures = load_measures(current.measure_dir)
+except ErreviewError as exc:
+    show_error(exc.message)
+    st.stop()
+for measure in measures:
+    marker = "" if measure.shipped else " *(added by the trust)*"
+    st.markdown(f"**{measure.label}**{marker}: {measure.question}")
+with st.expander("Definitions: who is counted and what counts"):
+    st.dataframe(measures_table(measures), hide_index=True)
+
+own = [m for m in measures if not m.shipped]
+if own:
+    st.subheader("The trust's own measures")
+    c1, c2 = st.columns(2)
+    start = c1.date_input("Cases opened from", value=None)
+    end = c2.date_input("Cases opened to", value=None)
+    results = service.trust_measure_results(engine(), current, opened_from=start, opened_to=end)
+    table: pd.DataFrame = decision_points_table(results, current.suppression_threshold)
+    st.dataframe(table.rename(columns={"Decision point": "Measure"}), hide_index=True)
+    st.caption(
+        f"Counts from 1 to {current.suppression_threshold} are shown as *, with every figure resting on them. "
+        "q: Benjamini–Hochberg over the trust's measures."
+    )
