@@ -19,10 +19,10 @@ from erreview.export.actions_section import actions_section, progress_line
 from erreview.export.disclosure import Audit, protect
 from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
 from erreview.export.funnel_section import funnel_note, funnel_table
-from erreview.export.published import PublishedRecord, combined_problem
 from erreview.export.measures_section import NOTE as MEASURES_NOTE
 from erreview.export.measures_section import TITLE as MEASURES_TITLE
 from erreview.export.measures_section import TRUST_NOTE, TRUST_TITLE, measures_table
+from erreview.export.published import PublishedRecord, combined_problem
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import (
     Cells,
