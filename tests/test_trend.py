@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from erreview.metrics.trend import log_ratio_xmr, ratio_of_ratios, xmr
@@ -73,3 +74,47 @@ def test_ratio_of_ratios():
     assert change.ci_high == pytest.approx(0.5 * math.exp(1.959964 * se))
     assert change.significant
     assert ratio_of_ratios((0, 10, 1, 10), (1, 10, 1, 10)).ratio is None
+
+
+def test_two_of_three_counts_only_points_on_the_same_side():
+    """NHSRplotthedots' rule (issue #143 there): one point high and one low in three is not a signal."""
+    series = [10, 10.2, 9.8, 10, 10.2, 9.8, 10, 10.2, 9.8, 10, 10.2, 9.8, 10.9, 10, 9.1, 10]
+    chart = xmr(series)
+    assert chart.centre + (chart.upper - chart.centre) * 2 / 3 < 10.9 < chart.upper
+    assert chart.centre - (chart.centre - chart.lower) * 2 / 3 > 9.1 > chart.lower
+    assert "two_of_three" not in rules(series)
+
+
+def _period_result(label: str, a: int, n1: int, c: int, n2: int):
+    from erreview.metrics.likelihood import GroupCount, WresResult
+    from erreview.metrics.ratio import relative_likelihood
+    from erreview.periods import parse_period
+    from erreview.vocab import WresGroup
+
+    p = parse_period(label)
+    groups = {WresGroup.BME: GroupCount(a, n1), WresGroup.WHITE: GroupCount(c, n2), WresGroup.UNKNOWN: GroupCount(0, 0)}
+    return WresResult(p, 1, (p.end,), groups, relative_likelihood(a, n1, c, n2))
+
+
+def test_spc_and_trend_keep_small_and_zero_periods():
+    """A period with 3 BME entrants (suppressed in the pack) and one with none stay in the chart's limits
+    and on the trend, marked; dropping them would move the centre line up."""
+    from erreview.export.pack import HIDDEN, NO_RATIO, SHOWN, trend_frame
+    from erreview.metrics.trend import charted_ratio, series_xmr
+
+    series = [
+        _period_result("2022/23-H1", 20, 1000, 40, 2000),
+        _period_result("2022/23-H2", 3, 1000, 44, 2000),
+        _period_result("2023/24-H1", 0, 1000, 38, 2000),
+        _period_result("2023/24-H2", 22, 1000, 40, 2000),
+    ]
+    chart, held = series_xmr(series)
+    assert held == [0, 1, 2, 3]
+    logs = [math.log(r) for r in (1.0, (3 / 1000) / (44 / 2000), charted_ratio(0, 1000, 38, 2000), 1.1)]
+    assert math.log(chart.centre) == pytest.approx(sum(logs) / 4)
+    assert charted_ratio(0, 1000, 38, 2000) == pytest.approx((0.5 / 1001) / (38.5 / 2001))
+    trend = trend_frame(series, threshold=7)
+    assert trend["period"].tolist() == [r.period.label for r in series]
+    # Zero entrants is publishable but has no point on a log axis: marked "no ratio", not dropped.
+    assert trend["status"].tolist() == [SHOWN, HIDDEN, NO_RATIO, SHOWN]
+    assert pd.isna(trend.loc[1, "ratio"])  # the hidden period's number is not published

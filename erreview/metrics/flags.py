@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from scipy.stats import fisher_exact
@@ -37,6 +38,9 @@ ALPHA = 0.05
 POWER = 0.80
 
 
+# Cached: breakdowns and simulations test the same small tables over and over, and scipy's exact test
+# costs about a millisecond a call.
+@lru_cache(maxsize=65_536)
 def fisher_p(a: int, n1: int, c: int, n2: int) -> float | None:
     """Two-sided Fisher exact p for BME ``a`` of ``n1`` against White ``c`` of ``n2``; ``None`` if a group is empty."""
     if n1 == 0 or n2 == 0:
@@ -108,7 +112,7 @@ def assess_all(
     cells: Sequence[tuple[RatioEstimate, int, int, int, int]], harm_directions: Sequence[Side]
 ) -> list[Assessment]:
     """One :class:`Assessment` per ``(estimate, a, n1, c, n2)``, with q over all of them (one table)."""
-    ps = [fisher_p(a, n1, c, n2) for _, a, n1, c, n2 in cells]
+    ps = [fisher_p(int(a), int(n1), int(c), int(n2)) for _, a, n1, c, n2 in cells]
     qs = bh_q(ps)
     return [
         Assessment(p, q, harm, side_of(est, a, c, n2))
