@@ -120,7 +120,8 @@ def shot(page: Page, name: str) -> None:
 
 
 def sign_in(page: Page, username: str) -> None:
-    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    # The first page a fresh server renders imports everything; on a busy machine that takes a while.
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=120_000)
     if username == "analyst":
         shot(page, "00-sign-in")
     page.get_by_role("textbox", name="Username").fill(username)

@@ -11,6 +11,7 @@ import pandas as pd
 from erreview import store
 from erreview.metrics.comparators import DEFAULT_K, Comparison, comparable_cases
 from erreview.metrics.decisions import DecisionResult, decision_table
+from erreview.metrics.groups import group_rates_counted
 from erreview.metrics.ratio import RatioEstimate, relative_likelihood
 from erreview.review.roles import Actor, Role, requires
 from erreview.review.workflow import _check_see, _load
@@ -43,8 +44,10 @@ def disparity_context(engine: store.Engine, case_id: str, *, actor: Actor) -> Di
         case, work = _load(session, case_id)
         _check_see(actor, work)
         cases = store.cases_frame(session, case_type=CaseType.DISCIPLINARY)
-    trust = decision_table(cases)[0]
-    division = decision_table(cases[cases["division"] == case.division])[0]
+    # Counted directly rather than through MetricFrame: this runs on every save of a panel check, and the
+    # numbers are the same (tests hold the two equal); the Decision points screen keeps fairlearn.
+    trust = decision_table(cases, rates_fn=group_rates_counted)[0]
+    division = decision_table(cases[cases["division"] == case.division], rates_fn=group_rates_counted)[0]
     return DisparityContext(trust, division, case.division)
 
 
