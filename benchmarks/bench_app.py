@@ -1,6 +1,8 @@
-"""First-render and rerun times of the Overview and Decision points screens on a large organisation.
+"""Screen times: first render and rerun of the Overview and Decision points screens on a large organisation,
+and (``--demo``) every screen on the demo data with a panel review's save, against the targets.
 
     uv run python benchmarks/bench_app.py [--staff 100000] [--years 10]
+    uv run python benchmarks/bench_app.py --demo      # exits non-zero on a missed target
 
 Builds (once, cached under bench-output/) a synthetic organisation, then renders each screen with
 Streamlit's AppTest as an inclusion analyst: the first render (cold caches) and a rerun (warm caches, as
@@ -18,11 +20,103 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY = "benchmark-pseudonym-key-0123456789"
 
 
+#: Targets on the demo data (issue #15): seconds.
+FIRST_VISIT, RERUN, REVIEW_SAVE = 2.0, 0.5, 1.0
+#: Each screen with a role that sees it.
+DEMO_SCREENS = {
+    "panels/mywork.py": "lead",
+    "panels/overview.py": "analyst",
+    "panels/decisions.py": "analyst",
+    "panels/cases.py": "lead",
+    "panels/precheck.py": "panel",
+    "panels/reports.py": "board",
+    "panels/data.py": "analyst",
+    "panels/admin.py": "admin",
+}
+
+
+def demo() -> int:
+    """Every screen on the demo data, and saving a panel review; returns the number of missed targets."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="erreview-bench-app-"))
+    os.environ["ERREVIEW_DATABASE_URL"] = f"sqlite:///{tmp / 'demo.db'}"
+    os.environ["ERREVIEW_PSEUDONYM_KEY"] = KEY
+    os.environ["ERREVIEW_KEY_FILE"] = str(tmp / "pseudonym.key")
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from erreview import service, store
+    from erreview.config import get_settings
+    from erreview.demo import DEMO_ACCOUNTS, prepare_demo
+    from erreview.review.lifecycle import Action
+    from erreview.review.panel import Rules
+    from erreview.review.roles import Actor
+    from erreview.review.workflow import case_detail, list_cases, transition
+
+    settings = get_settings()
+    engine = store.make_engine(settings.database_url)
+    prepare_demo(engine, settings)
+    actors = {
+        a.username: Actor(a.username, a.role, frozenset(p for p in a.panels.split(",") if p)) for a in DEMO_ACCOUNTS
+    }
+    missed = 0
+    print(f"{'screen (demo data)':<22}{'role':<10}{'first visit s':>14}{'rerun s':>9}  target {FIRST_VISIT} / {RERUN}")
+    for screen, username in DEMO_SCREENS.items():
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+        at.session_state["actor"] = actors[username]
+        at.run()
+        at.switch_page(screen)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        t = time.perf_counter()
+        at.run()
+        first = time.perf_counter() - t
+        assert not at.exception, at.exception
+        t = time.perf_counter()
+        at.run()
+        rerun = time.perf_counter() - t
+        ok = first <= FIRST_VISIT and rerun <= RERUN
+        missed += not ok
+        name = screen.split("/")[1][:-3]
+        print(f"{name:<22}{username:<10}{first:>14.2f}{rerun:>9.2f}  {'ok' if ok else 'MISSED'}")
+
+    # A panel review's save: the library call and the screen's rerun that shows the result.
+    from tests.test_workflow import review  # the same valid v1 review the workflow tests submit
+
+    lead, panel = actors["lead"], actors["panel"]
+    rules = Rules.from_settings(service.effective_settings(engine, settings))
+    case_id = str(list_cases(engine, actor=lead)["case_id"].iloc[0])
+    version = int(case_detail(engine, case_id, actor=lead).case["version"])
+    version = transition(engine, rules, case_id, Action.START_ASSESSMENT, actor=lead, expected_version=version)
+    panel_name = sorted(panel.panels)[0]
+    transition(engine, rules, case_id, Action.REFER_TO_PANEL, actor=lead, expected_version=version, panel=panel_name)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+    at.session_state["actor"] = panel
+    at.run()
+    at.switch_page("panels/precheck.py").run()
+    from erreview.review.workflow import submit_review
+
+    t = time.perf_counter()
+    submit_review(engine, rules, case_id, review(), actor=panel)
+    at.run()  # the screen after the save (data version bumped: its figures are recomputed)
+    saved = time.perf_counter() - t
+    ok = saved <= REVIEW_SAVE
+    missed += not ok
+    print(f"{'panel review saved':<32}{saved:>14.2f}{'':>9}  target {REVIEW_SAVE}  {'ok' if ok else 'MISSED'}")
+    return missed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--staff", type=int, default=100_000)
     parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--demo", action="store_true", help="every screen on the demo data, against the targets")
     args = parser.parse_args()
+    if args.demo:
+        missed = demo()
+        print(f"{missed} target(s) missed")
+        raise SystemExit(1 if missed else 0)
     folder = ROOT / "bench-output" / f"app-{args.staff}-{args.years}"
     db = folder / "app.db"
     os.environ["ERREVIEW_DATABASE_URL"] = f"sqlite:///{db}"
