@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     quorum_independent: int = Field(
         default=1, ge=0, description="… of whom at least this many are independent of the referring manager."
     )
+    quorum_director: bool = Field(
+        default=False, description="The gate also needs a director-level member among those who attested."
+    )
+    suspension_review_days: int = Field(
+        default=28, ge=1, le=365, description="A suspension is reviewed at least this often (days; 2019 letter)."
+    )
     template_dir: Path | None = Field(
         default=None,
         description="Folder of the trust's own checklist templates (TOML), added to the shipped ones.",
@@ -94,6 +100,8 @@ ADJUSTABLE = (
     "gated_steps",
     "quorum_members",
     "quorum_independent",
+    "quorum_director",
+    "suspension_review_days",
     "comparable_cases",
 )
 

@@ -34,6 +34,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("admin", Role.ADMIN, "Ada Admin"),
     DemoAccount("lead", Role.CASE_LEAD, "Lee Caselead"),
     DemoAccount("panel", Role.PANEL_MEMBER, "Pat Panel", DEMO_PANEL),
+    # A second member: the panel's quorum is attested by each member from their own account.
+    DemoAccount("panel2", Role.PANEL_MEMBER, "Remi Ambassador", DEMO_PANEL),
     DemoAccount("analyst", Role.INCLUSION_ANALYST, "Ina Analyst"),
     DemoAccount("board", Role.BOARD_VIEWER, "Bo Board"),
 )

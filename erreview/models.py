@@ -147,6 +147,56 @@ class PanelReview(SQLModel, table=True):
     submitted_by: str = Field(max_length=200)
     supersedes_id: int | None = Field(default=None, foreign_key="panel_review.id")
     review_version: int = 1
+    #: What the template's routing recommended (None for templates without routing, e.g. v1).
+    recommended_outcome: str | None = Field(default=None, max_length=32)
+    #: True when the panel decided against the recommendation; the reason it gave is kept beside it.
+    against_recommendation: bool = False
+    override_reason: str | None = Field(default=None, max_length=5000)
+
+
+class PanelAttestation(SQLModel, table=True):
+    """A named panel member's own confirmation, from their own signed-in account, that they sat on the
+    panel for a review, with their declaration of independence or of a conflict. The gate counts these,
+    never the names a chair typed."""
+
+    __tablename__ = "panel_attestation"
+    __table_args__ = (UniqueConstraint("review_id", "username", name="uq_panel_attestation_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="panel_review.id", index=True)
+    username: str = Field(foreign_key="app_user.username", max_length=200)
+    #: "independent" or "conflict".
+    declaration: str = Field(max_length=16)
+    conflict_note: str = Field(default="", max_length=2000)
+    director_level: bool = False
+    attested_at: datetime
+
+
+class SuspensionPlan(SQLModel, table=True):
+    """How a suspension is managed (the 2019 letter): alternatives considered, full pay, a named contact
+    and regular reviews. Its start and end dates are the case's contract columns."""
+
+    __tablename__ = "suspension_plan"
+
+    case_id: str = Field(primary_key=True, foreign_key="er_case.case_id", max_length=100)
+    alternatives_considered: str = Field(max_length=2000)
+    full_pay: bool
+    named_contact: str = Field(max_length=200)
+    first_review: date
+    review_every_days: int
+    recorded_by: str = Field(max_length=200)
+
+
+class SuspensionReview(SQLModel, table=True):
+    """A review of a suspension that took place."""
+
+    __tablename__ = "suspension_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="er_case.case_id", max_length=100, index=True)
+    held_on: date
+    note: str = Field(default="", max_length=2000)
+    recorded_by: str = Field(max_length=200)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -11,19 +11,31 @@ import streamlit as st
 from erreview.errors import ErreviewError
 from erreview.ethnicity import ethnicity_table
 from erreview.review.casepage import CHOICE_LABELS, FIELD_LABELS, case_status, new_case_problems, next_steps
-from erreview.review.lifecycle import STAGE_LABELS, Stage
+from erreview.review.lifecycle import STAGE_LABELS, Action, Stage
 from erreview.review.panel import Rules
 from erreview.review.roles import Role
+from erreview.review.suspension import STATUS_LABELS, SuspensionPlanIn
 from erreview.review.workflow import (
     NewCase,
     case_detail,
     create_case,
     list_cases,
     panels,
+    record_suspension_review,
     subject_choices,
+    suspension_work_list,
     transition,
 )
-from panels.common import engine, flash, note_case_view, require, settings, show_error, show_flash
+from panels.common import (
+    engine,
+    flash,
+    note_case_view,
+    plain_validation,
+    require,
+    settings,
+    show_error,
+    show_flash,
+)
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Cases")
@@ -125,6 +137,31 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
             count = len(st.session_state[ERRORS_KEY])
             show_error(f"The concern was not saved: {count} problem(s), shown beside each field.")
         _new_concern_form()
+
+if actor.role in (Role.CASE_LEAD, Role.ADMIN):
+    every = settings().suspension_review_days
+    due = suspension_work_list(engine(), every, actor=actor, today=date.today())
+    if not due.empty:
+        st.subheader("Suspension reviews")
+        urgent = due[due["status"] != "scheduled"]
+        st.caption(
+            f"{len(due)} suspension(s) running; {len(urgent)} review(s) overdue or due within a week. "
+            f"Suspensions are reviewed at least every {every} days."
+        )
+        st.dataframe(
+            due.assign(status=due["status"].map(STATUS_LABELS)).rename(
+                columns={
+                    "case_id": "Case",
+                    "start": "Suspended since",
+                    "named_contact": "Named contact",
+                    "last_review": "Last review",
+                    "next_review": "Next review",
+                    "days_suspended": "Days suspended",
+                    "status": "Review",
+                }
+            ),
+            hide_index=True,
+        )
 
 cases = list_cases(engine(), actor=actor)
 if cases.empty:
@@ -230,6 +267,16 @@ if steps:
                     "Panel", offered, index=None, placeholder="Choose the panel…", help="Only existing panels."
                 )
             on = st.date_input("Date", value=date.today(), max_value=date.today(), format="DD/MM/YYYY")
+            if step.action is Action.SUSPEND:
+                st.markdown("**Suspension safeguards** (the 2019 letter: suspension is a last resort)")
+                alternatives = st.text_area("Alternatives to suspension considered, and why they will not do")
+                full_pay = st.checkbox("The employee stays on full pay")
+                contact = st.text_input("Named contact for the employee (name or role)")
+                first_review = st.date_input(
+                    "First review of the suspension (empty: four weeks after the start)",
+                    value=None,
+                    format="DD/MM/YYYY",
+                )
             if st.form_submit_button(step.label, type="primary"):
                 missing = [
                     what
@@ -243,6 +290,16 @@ if steps:
                     show_error("Choose " + " and ".join(m[0].lower() + m[1:] for m in missing) + " first.")
                 else:
                     try:
+                        suspension = (
+                            SuspensionPlanIn(
+                                alternatives_considered=alternatives,
+                                full_pay=full_pay,
+                                named_contact=contact,
+                                first_review=first_review,
+                            )
+                            if step.action is Action.SUSPEND
+                            else None
+                        )
                         transition(
                             engine(),
                             rules,
@@ -253,11 +310,27 @@ if steps:
                             on=on,
                             value=value,
                             panel=panel,
+                            suspension=suspension,
+                            review_every_days=settings().suspension_review_days,
                         )
                         flash(f"Saved: {step.label}.")
                         st.rerun()
                     except ErreviewError as exc:
                         show_error(exc.message)
+                    except ValueError as exc:  # the safeguards' own fields (pydantic)
+                        show_error(f"Not saved: {plain_validation(exc) if hasattr(exc, 'errors') else exc}")
+    if Action.END_SUSPENSION in detail.actions:
+        with st.form(f"suspension_review_{case_id}"):
+            st.markdown("**Record a review of the suspension**")
+            held_on = st.date_input("Suspension reviewed on", value=date.today(), max_value=date.today())
+            note = st.text_input("What the review found")
+            if st.form_submit_button("Record the suspension review"):
+                try:
+                    record_suspension_review(engine(), case_id, held_on, note, actor=actor)
+                    flash("Suspension review recorded.")
+                    st.rerun()
+                except ErreviewError as exc:
+                    show_error(exc.message)
 elif actor.role is Role.PANEL_MEMBER:
     st.info("Panel members review cases on the Panel check screen.")
 

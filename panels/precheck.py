@@ -1,4 +1,8 @@
-"""Panel check: the bias-check checklist beside comparable past cases and the disparity picture."""
+"""Panel check: the bias-check checklist beside comparable past cases and the disparity picture.
+
+The recommended outcome is worked out by the library as the panel answers; the chair names the members by
+their accounts, and each member confirms their place from their own session (attestation).
+"""
 
 from __future__ import annotations
 
@@ -9,49 +13,102 @@ import streamlit as st
 from pydantic import ValidationError
 
 from erreview.errors import ErreviewError
-from erreview.review.checklists import ANSWER_LABELS, latest
+from erreview.review.checklists import ANSWER_LABELS, Template, applies, latest, recommended_outcome
 from erreview.review.context import comparables_for, disparity_context
 from erreview.review.lifecycle import CHECK_STAGES, step_under_check
 from erreview.review.panel import (
     DECISION_LABELS,
+    DECLARATION_LABELS,
     AnswerIn,
+    AttestationIn,
     Member,
     ReviewRejected,
     ReviewSubmission,
     Rules,
+    answer_rows,
+    named_members,
     review_problems,
 )
 from erreview.review.roles import Role
-from erreview.review.workflow import case_detail, list_cases, submit_review
+from erreview.review.workflow import (
+    attest,
+    attestations_waiting,
+    case_detail,
+    list_cases,
+    panel_candidates,
+    submit_review,
+)
 from panels.common import (
     choose_case,
     engine,
+    flash,
     fmt_ratio,
     note_case_view,
     plain_validation,
     require,
     settings,
     show_error,
+    show_flash,
 )
-
-MEMBER_SLOTS = 5
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Panel bias check")
+show_flash()
 st.markdown(
     "Before a case goes formal (and before suspension) the panel checks it for bias. "
-    "The case cannot be escalated until a quorate panel decides to proceed."
+    "The case cannot be escalated until the panel decides to proceed and enough members confirm their place "
+    "from their own accounts."
 )
+rules = Rules.from_settings(settings())
+
+# --- the signed-in member's own attestations ----------------------------------------------------------------
+if actor.role in (Role.PANEL_MEMBER, Role.ADMIN):
+    waiting = attestations_waiting(engine(), actor=actor)
+    if waiting:
+        st.subheader("Reviews waiting for your confirmation")
+        for request in waiting:
+            title = (
+                f"Case {request.case_id}, review {request.review_id} "
+                f"({request.step.replace('_', ' ')}): {DECISION_LABELS[request.decision]}"
+            )
+            with st.form(f"attest-{request.review_id}"), st.container(border=True):
+                st.markdown(f"**{title}**")
+                declaration = st.radio(
+                    f"Your declaration for review {request.review_id}",
+                    list(DECLARATION_LABELS),
+                    format_func=DECLARATION_LABELS.get,
+                    index=None,
+                )
+                conflict = st.text_input(f"If you have a conflict, describe it (review {request.review_id})")
+                director = st.checkbox(f"I am a director-level member (review {request.review_id})")
+                if st.form_submit_button(f"Confirm my place on the panel for review {request.review_id}"):
+                    try:
+                        if declaration is None:
+                            raise ReviewRejected(["choose independent or conflict of interest"])
+                        attest(
+                            engine(),
+                            request.case_id,
+                            request.review_id,
+                            AttestationIn(declaration=declaration, conflict_note=conflict, director_level=director),
+                            actor=actor,
+                        )
+                        flash(f"You confirmed your place on the panel for review {request.review_id}.")
+                        st.rerun()
+                    except ReviewRejected as exc:
+                        show_error("Not confirmed: " + "; ".join(exc.problems))
+                    except ErreviewError as exc:
+                        show_error(f"Not confirmed: {exc.message}")
 
 cases = list_cases(engine(), actor=actor)
-waiting = cases[cases["stage"].isin([stage.value for stage in CHECK_STAGES.values()])] if not cases.empty else cases
-if waiting.empty:
+waiting_cases = (
+    cases[cases["stage"].isin([stage.value for stage in CHECK_STAGES.values()])] if not cases.empty else cases
+)
+if waiting_cases.empty:
     st.info("No case is waiting for a panel check.")
     st.stop()
-case_id = choose_case("Case", list(waiting["case_id"]))
+case_id = choose_case("Case", list(waiting_cases["case_id"]))
 detail = case_detail(engine(), case_id, actor=actor)
 note_case_view(actor, case_id)
-rules = Rules.from_settings(settings())
 step = step_under_check(detail.stage)
 if step is None:  # moved on since the list was read
     st.info(f"{case_id} is no longer waiting for a panel check ({detail.stage_label}).")
@@ -87,103 +144,170 @@ with context_col:
             pd.DataFrame(
                 [
                     {
-                        "id": r.id,
-                        "step": r.step,
-                        "decision": DECISION_LABELS[r.decision],
-                        "version": r.review_version,
-                        "submitted": r.submitted_at,
-                        "corrects": r.supersedes_id,
+                        "Review": r.id,
+                        "Step": r.step.replace("_", " "),
+                        "Decision": DECISION_LABELS[r.decision],
+                        "Recommended": DECISION_LABELS.get(r.recommended_outcome or "", "—"),
+                        "Against the recommendation": "yes" if r.against_recommendation else "no",
+                        "Version": r.review_version,
+                        "Submitted": r.submitted_at,
+                        "Corrects review": r.supersedes_id,
+                        "Confirmed by": ", ".join(a.username for a in detail.attestations_of(r.id)) or "nobody yet",
+                        "Still to confirm": ", ".join(
+                            sorted(set(named_members(r)) - {a.username for a in detail.attestations_of(r.id)})
+                        )
+                        or "—",
                     }
                     for r in detail.reviews
                 ]
             ),
             hide_index=True,
         )
+        for r in detail.reviews:
+            past = rules.templates.get((r.template_id, r.template_version))
+            if past is not None:
+                with st.expander(f"Answers of review {r.id} ({past.title}, version {past.version})"):
+                    st.dataframe(pd.DataFrame(answer_rows(past, r)), hide_index=True)
 
 with form_col:
     if actor.role is Role.CASE_LEAD:
         st.info("The panel completes this check. You can see its decision here and escalate on the Cases screen.")
         st.stop()
-    template = latest(rules.templates, "panel_precheck")
+    template: Template = latest(rules.templates, "panel_precheck")
     started = st.session_state.setdefault(f"started-{case_id}", datetime.now(UTC))
-    with st.form("review"):
-        st.subheader(f"{template.title} (v{template.version})")
-        answers: dict[str, AnswerIn] = {}
-        for q in template.questions_for(step):
-            st.markdown(f"**{q.text}**" + ("" if q.required else " *(optional)*"))
-            if q.help:
-                st.caption(q.help)
-            if q.answer_type == "yes_no_na":
-                choice = st.radio(
-                    q.id,
-                    list(ANSWER_LABELS),
-                    format_func=ANSWER_LABELS.get,
-                    index=None,
-                    horizontal=True,
-                    label_visibility="collapsed",
-                    key=f"{case_id}-{q.id}",
-                )
-                note = st.text_input(
-                    "Note",
-                    key=f"{case_id}-{q.id}-note",
-                    label_visibility="collapsed",
-                    placeholder="Note"
-                    + (f" (required if {', '.join(q.note_required_for)})" if q.note_required_for else ""),
-                )
-                answers[q.id] = AnswerIn(answer=choice, note=note)
-            else:
-                answers[q.id] = AnswerIn(
-                    note=st.text_area(q.id, key=f"{case_id}-{q.id}-text", label_visibility="collapsed")
-                )
-        st.subheader("Panel members")
-        st.caption(
-            "At least two members, at least one independent of the referring manager. Include a cultural "
-            "ambassador or trained lay member where you can."
-        )
-        member_rows = []
-        for i in range(MEMBER_SLOTS):
-            c1, c2, c3 = st.columns([3, 3, 2.4])
-            member_rows.append(
-                {
-                    "name": c1.text_input(
-                        f"Member {i + 1} name", value=actor.label if i == 0 else "", key=f"{case_id}-m{i}-name"
-                    ),
-                    "role": c2.text_input(
-                        f"Member {i + 1} role", value="Panel chair" if i == 0 else "", key=f"{case_id}-m{i}-role"
-                    ),
-                    "independent": c3.checkbox("Independent", value=i == 0, key=f"{case_id}-m{i}-ind"),
-                    "cultural_ambassador": c3.checkbox("Cultural ambassador", key=f"{case_id}-m{i}-ca"),
-                    "lay_member": c3.checkbox("Lay member", key=f"{case_id}-m{i}-lay"),
-                }
+    st.subheader(f"{template.title} (version {template.version})")
+    answers: dict[str, AnswerIn] = {}
+    values: dict[str, str | None] = {}
+    numbers = {q.id: n for n, q in enumerate(template.questions_for(step), start=1)}
+    section = None
+    for q in template.questions_for(step):
+        if applies(template, q, step, values) is False:
+            continue  # a follow-up the earlier answers made irrelevant
+        if q.section and q.section != section:
+            section = q.section
+            st.markdown(f"#### {section}")
+        n = numbers[q.id]
+        label = f"{n}. {q.text}" + ("" if q.required else " (optional)")
+        if q.choices:
+            choice = st.radio(
+                label,
+                list(q.choices),
+                format_func=ANSWER_LABELS.get,
+                index=None,
+                horizontal=True,
+                key=f"{case_id}-{q.id}",
+                help=q.help or None,
             )
-        decision = st.radio("Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None)
-        rationale = st.text_area("Written rationale")
-        correcting = st.selectbox(
-            "This corrects review", [None, *[r.id for r in detail.reviews if r.step == step.value]]
-        )
-        if st.form_submit_button("Submit review", type="primary"):
-            try:
-                submission = ReviewSubmission(
-                    step=step,
-                    template_id=template.id,
-                    template_version=template.version,
-                    members=[Member(**row) for row in member_rows if row["name"].strip()],
-                    answers=answers,
-                    decision=decision or "more_information",
-                    rationale=rationale,
-                    supersedes_id=correcting,
-                    started_at=started,
+            note = ""
+            if q.note_required_for:
+                note = st.text_input(
+                    f"Note for question {n}"
+                    + f" (needed if {' or '.join(ANSWER_LABELS[a].lower() for a in q.note_required_for)})",
+                    key=f"{case_id}-{q.id}-note",
                 )
-                problems = review_problems(submission, detail.stage, rules)
-                if decision is None:
-                    problems.insert(0, "choose a decision")
-                if problems:
-                    raise ReviewRejected(problems)
-                review_id = submit_review(engine(), rules, case_id, submission, actor=actor)
-                st.success(f"Review {review_id} submitted: {DECISION_LABELS[decision]}.")
-            except ReviewRejected as exc:
-                show_error("The review was not submitted:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
-            except ErreviewError as exc:
-                show_error(f"The review was not submitted: {exc.message}")
-            except ValidationError as exc:  # the form's own fields (pydantic), not a library refusal
-                show_error(f"The review was not submitted: {plain_validation(exc)}")
+            answers[q.id] = AnswerIn(answer=choice, note=note)
+            values[q.id] = choice
+        elif q.answer_type == "date":
+            day = st.date_input(label, value=None, key=f"{case_id}-{q.id}-date", help=q.help or None)
+            answers[q.id] = AnswerIn(day=day)
+        else:
+            answers[q.id] = AnswerIn(note=st.text_area(label, key=f"{case_id}-{q.id}-text", help=q.help or None))
+
+    recommendation = recommended_outcome(template, values, step)
+    if recommendation is not None:
+        text = f"**Recommended outcome: {DECISION_LABELS[recommendation.outcome]}.** {recommendation.reason}"
+        if not recommendation.final:
+            pending = ", ".join(str(numbers[q]) for q in recommendation.waiting_on if q in numbers)
+            text += f"\n\nThis can still change: answer question(s) {pending}."
+        st.info(text, icon=":material/route:")
+
+    st.markdown("#### Panel members")
+    st.caption(
+        f"Name at least {rules.quorum_members} members by their erreview accounts. Each confirms their place "
+        "and declares independence or a conflict from their own account; the case cannot be escalated until "
+        f"{rules.quorum_members} have, {rules.quorum_independent} of them independent"
+        + (", one director level" if rules.quorum_director else "")
+        + ". Include a cultural ambassador or trained lay member where you can."
+    )
+    candidates = panel_candidates(engine(), case_id, actor=actor)
+    chosen = st.multiselect(
+        "Panel members",
+        list(candidates),
+        default=[actor.username] if actor.username in candidates else [],
+        format_func=lambda u: f"{candidates[u]} ({u})",
+        key=f"{case_id}-members",
+    )
+    members = []
+    for username in chosen:
+        name = candidates[username]
+        c1, c2, c3 = st.columns([3, 1.5, 1.5])
+        members.append(
+            {
+                "username": username,
+                "role": c1.text_input(
+                    f"Role on the panel: {name}",
+                    value="Panel chair" if username == actor.username else "",
+                    key=f"{case_id}-{username}-role",
+                ),
+                "cultural_ambassador": c2.checkbox(f"{name} is a cultural ambassador", key=f"{case_id}-{username}-ca"),
+                "lay_member": c3.checkbox(f"{name} is a trained lay member", key=f"{case_id}-{username}-lay"),
+            }
+        )
+
+    st.markdown("#### Decision")
+    decision = st.radio("Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None)
+    override = ""
+    if recommendation is not None and decision is not None and decision != recommendation.outcome:
+        st.warning(
+            f"The panel is deciding against the recommended outcome "
+            f"({DECISION_LABELS[recommendation.outcome]}). Say why; this is marked in the audit of decisions.",
+            icon=":material/warning:",
+        )
+        override = st.text_area("Why the panel decides against the recommended outcome")
+    rationale = st.text_area("Written rationale")
+    earlier = [r for r in detail.reviews if r.step == step.value]
+    correcting = st.selectbox(
+        "This corrects an earlier review",
+        [None, *[r.id for r in earlier]],
+        format_func=lambda i: "No, this is a new review" if i is None else f"Review {i}",
+    )
+
+    def plain(problem: str) -> str:
+        """The library names questions by id; the screen by their number."""
+        for qid, n in sorted(numbers.items(), key=lambda item: -len(item[0])):
+            problem = problem.replace(f"question {qid}", f"question {n}").replace(
+                f"note to {qid}", f"note to question {n}"
+            )
+        return problem
+
+    if st.button("Submit review", type="primary"):
+        try:
+            submission = ReviewSubmission(
+                step=step,
+                template_id=template.id,
+                template_version=template.version,
+                members=[Member(**row) for row in members],
+                answers={k: v for k, v in answers.items() if v.answer or v.note or v.day},
+                decision=decision or "more_information",
+                rationale=rationale,
+                override_reason=override,
+                supersedes_id=correcting,
+                started_at=started,
+            )
+            problems = review_problems(submission, detail.stage, rules)
+            if decision is None:
+                problems.insert(0, "choose a decision")
+            if problems:
+                raise ReviewRejected(problems)
+            review_id = submit_review(engine(), rules, case_id, submission, actor=actor)
+            flash(
+                f"Review {review_id} submitted: {DECISION_LABELS[submission.decision]}. "
+                "Each named member now confirms their place on this screen."
+            )
+            st.rerun()
+        except ReviewRejected as exc:
+            show_error("The review was not submitted:\n\n" + "\n".join(f"- {plain(p)}" for p in exc.problems))
+        except ErreviewError as exc:
+            show_error(f"The review was not submitted: {exc.message}")
+        except ValidationError as exc:  # the form's own fields (pydantic), not a library refusal
+            show_error(f"The review was not submitted: {plain_validation(exc)}")

@@ -284,29 +284,61 @@ def _refer_a_demo_case(settings) -> str:
 
 
 def test_a_panel_member_completes_the_check_in_the_form(app_env):
+    """The v2 check: the recommendation follows the answers, a decision against it needs a reason, and
+    each named member confirms their place from their own session."""
+    from .test_workflow import PROCEED
+
     case_id = _refer_a_demo_case(app_env)
     at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
     assert not at.exception
     at.selectbox[0].select(case_id).run()
-    submit = next(b for b in at.button if b.label == "Submit review")
-    submit.click().run()
-    assert any("needs at least 2 member" in e.value and "needs an answer" in e.value for e in at.error)
-    for radio in at.radio:
-        if radio.label != "Decision":
-            radio.set_value("not_applicable")
+    next(b for b in at.button if b.label == "Submit review").click().run()
+    first = " ".join(e.value for e in at.error)
+    assert "it needs at least 2" in first and "question 1 needs an answer" in first
+    assert "concern_framed" not in first  # the screen names questions by number, not by id
+    labels = [w.label for w in [*at.radio, *at.text_input, *at.text_area]]
+    assert len(labels) == len(set(labels)), "every control has its own label"
+    for qid, value in PROCEED.items():
+        radios = [r for r in at.radio if r.key == f"{case_id}-{qid}"]
+        if radios:
+            radios[0].set_value(value)
+    at.run()
+    assert any("Recommended outcome: Proceed to formal action" in i.value for i in at.info)
+    # "Did it follow an incident?" yes brings in the guide's tests; ill health routes to occupational health.
+    at.radio(key=f"{case_id}-followed_incident").set_value("yes").run()
+    at.radio(key=f"{case_id}-jc_mental_ill_health").set_value("yes").run()
+    assert any("Recommended outcome: Health route (occupational health)" in i.value for i in at.info)
+    at.radio(key=f"{case_id}-followed_incident").set_value("no").run()
+    for box in at.text_input:
+        if box.key and box.key.endswith("-note"):
+            box.input("Checked by the panel.")
     for area in at.text_area:
-        if area.label != "Written rationale":
+        if area.label not in ("Written rationale",):
             area.input("Agreed with occupational health and the ward manager.")
-    at.text_input(key=f"{case_id}-m1-name").input("R. Ambassador")
-    at.text_input(key=f"{case_id}-m1-role").input("Cultural ambassador")
-    at.checkbox(key=f"{case_id}-m1-ind").check()
-    next(r for r in at.radio if r.label == "Decision").set_value("divert_informal")
+    at.multiselect(key=f"{case_id}-members").set_value(["panel", "panel2"]).run()
+    at.text_input(key=f"{case_id}-panel2-role").input("Cultural ambassador")
+    next(r for r in at.radio if r.label == "Decision").set_value("divert_informal").run()
+    assert any("against the recommended outcome" in w.value for w in at.warning)
     next(a for a in at.text_area if a.label == "Written rationale").input(
         "A letter of concern and supervision are proportionate; no previous concerns."
     )
     next(b for b in at.button if b.label == "Submit review").click().run()
+    assert any("differs from the recommended outcome" in e.value for e in at.error), [e.value for e in at.error]
+    next(a for a in at.text_area if a.label.startswith("Why the panel decides")).input(
+        "The ward has already agreed a supervised improvement plan."
+    )
+    next(b for b in at.button if b.label == "Submit review").click().run()
     assert not at.exception
     assert any("Divert to an informal route" in s.value for s in at.success), [e.value for e in at.error]
+    # The second member confirms from their own session.
+    other = AppTest.from_file(APP, default_timeout=90)
+    other.session_state["actor"] = Actor("panel2", Role.PANEL_MEMBER, frozenset({"North"}))
+    other.run().switch_page("panels/precheck.py").run()
+    declaration = next(r for r in other.radio if r.label.startswith("Your declaration for review"))
+    declaration.set_value("independent")
+    next(b for b in other.button if b.label.startswith("Confirm my place")).click().run()
+    assert not other.exception
+    assert any("You confirmed your place" in s.value for s in other.success), [e.value for e in other.error]
 
 
 def test_my_work_lists_what_waits_and_links_to_it(app_env):

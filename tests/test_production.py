@@ -24,7 +24,7 @@ from erreview.store.workflow import StaleEdit
 
 from .conftest import EXAMPLES
 from .test_ingest import dump
-from .test_workflow import LEAD, NEW, PANEL, TODAY, referred_case, review
+from .test_workflow import LEAD, NEW, PANEL, TODAY, make_accounts, referred_case, review
 
 HEADER = (EXAMPLES / "cases.csv").read_text().splitlines()[0]
 
@@ -38,6 +38,13 @@ def _chain(engine, settings, rules):
 
     submit_review(engine, rules, case_id, review(), actor=PANEL)
     return case_id
+
+
+@pytest.fixture(autouse=True)
+def _accounts(request) -> None:
+    """Panel members are accounts (reviews name them); only for tests that have a database."""
+    if "engine" in request.fixturenames:
+        make_accounts(request.getfixturevalue("engine"))
 
 
 @pytest.fixture

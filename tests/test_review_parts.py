@@ -30,7 +30,8 @@ from erreview.review.screening import (
 
 
 def test_builtin_template_has_the_fourteen_questions_of_the_domain():
-    (template,) = builtin_templates()
+    template, v2 = builtin_templates()  # v1 is kept for past reviews; v2 is the latest
+    assert latest(all_templates(), "panel_precheck") == v2 and v2.routing is not None
     assert (template.id, template.version, len(template.questions)) == ("panel_precheck", 1, 14)
     assert [q.id for q in template.questions_for("formal_investigation")].count("q10_suspension") == 0
     assert "q10_suspension" in [q.id for q in template.questions_for("suspension")]
@@ -61,7 +62,7 @@ def test_a_trust_adds_its_own_template_without_code(tmp_path):
     [
         (
             GOOD_TEMPLATE.replace('answer_type = "yes_no_na"', 'answer_type = "maybe"'),
-            "broken.toml: field questions[0] (q1).answer_type: Input should be 'yes_no_na' or 'text'",
+            "broken.toml: field questions[0] (q1).answer_type: Input should be 'yes_no', 'yes_no_na', 'text' or 'date'",
         ),
         (
             GOOD_TEMPLATE.replace("version = 2", "version = 0"),
@@ -270,6 +271,10 @@ ENTRY_POINTS = {
     workflow.case_detail: {Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN},
     workflow.transition: {Role.CASE_LEAD, Role.ADMIN},
     workflow.submit_review: {Role.PANEL_MEMBER, Role.ADMIN},
+    workflow.attest: {Role.PANEL_MEMBER, Role.ADMIN},
+    workflow.attestations_waiting: {Role.PANEL_MEMBER, Role.ADMIN},
+    workflow.record_suspension_review: {Role.CASE_LEAD, Role.ADMIN},
+    workflow.suspension_work_list: {Role.CASE_LEAD, Role.ADMIN},
     context.comparables_for: {Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN},
     context.disparity_context: {Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN},
     context.panel_audit: {Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.ADMIN},

@@ -8,15 +8,19 @@ import pytest
 
 from erreview import service, store
 from erreview.config import Settings
+from erreview.models import AppUser
 from erreview.review.lifecycle import Action, Stage, Step, TransitionRefused
 from erreview.review.roles import AccessDenied, Actor, Role
+from erreview.review.suspension import SuspensionPlanIn
 from erreview.review.workflow import (
     AnswerIn,
+    AttestationIn,
     Member,
     NewCase,
     ReviewRejected,
     ReviewSubmission,
     Rules,
+    attest,
     case_detail,
     create_case,
     list_cases,
@@ -24,6 +28,7 @@ from erreview.review.workflow import (
     transition,
 )
 from erreview.store import audit
+from erreview.store import workflow as ws
 from erreview.store.workflow import StaleEdit
 
 from .conftest import EXAMPLES
@@ -31,6 +36,7 @@ from .conftest import EXAMPLES
 LEAD = Actor("lead1", Role.CASE_LEAD)
 OTHER_LEAD = Actor("lead2", Role.CASE_LEAD)
 PANEL = Actor("panel1", Role.PANEL_MEMBER, panels=frozenset({"North"}))
+PANEL2 = Actor("panel2", Role.PANEL_MEMBER, panels=frozenset({"North"}))
 OTHER_PANEL = Actor("panel2", Role.PANEL_MEMBER, panels=frozenset({"South"}))
 ANALYST = Actor("ana", Role.INCLUSION_ANALYST)
 TODAY = date(2025, 6, 30)
@@ -61,47 +67,98 @@ def rules(settings: Settings) -> Rules:
     return Rules.from_settings(settings)
 
 
+@pytest.fixture(autouse=True)
+def accounts(engine) -> None:
+    make_accounts(engine)
+
+
+def make_accounts(engine) -> None:
+    """The panel members' erreview accounts (named in reviews, attesting from their own sessions)."""
+    with store.session_scope(engine) as session:
+        for name, role, panels in [
+            ("panel1", "panel_member", "North"),
+            ("panel2", "panel_member", "North"),
+            ("panel3", "panel_member", "North"),
+            ("panel9", "panel_member", "West"),
+            ("lead1", "case_lead", ""),
+        ]:
+            ws.save_user(session, AppUser(username=name, display_name=name.title(), role=role, panels=panels))
+
+
 @pytest.fixture
 def loaded(engine, settings):
     service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
     return engine
 
 
-def answers(step: Step = Step.FORMAL_INVESTIGATION) -> dict[str, AnswerIn]:
-    from erreview.review.checklists import builtin_templates
+#: v2 answers that route to "proceed" (no test points away from formal action).
+PROCEED = {
+    "concern_framed": "yes",
+    "informal_considered": "yes",
+    "own_account_heard": "yes",
+    "information_gathered": "yes",
+    "system_problem": "no",
+    "followed_incident": "no",
+    "would_we_be_here": "yes",
+    "comparable_consistent": "yes",
+    "cultural_factors": "no",
+    "bias_risk": "no",
+    "lay_member_present": "yes",
+    "investigator_independent": "not_applicable",
+    "decision_maker_independent": "yes",
+    "case_manager_trained": "yes",
+    "investigator_trained": "not_applicable",
+    "suspension_alternatives_considered": "yes",
+    "suspension_alternative_enough": "no",
+    "suspension_full_pay": "yes",
+    "suspension_named_contact": "yes",
+}
 
-    template = builtin_templates()[0]
+
+def answers(step: Step = Step.FORMAL_INVESTIGATION, **changes: str) -> dict[str, AnswerIn]:
+    from erreview.review.checklists import all_templates
+
+    template = all_templates()[("panel_precheck", 2)]
+    given = PROCEED | changes
     out = {}
     for q in template.questions_for(step):
         if q.answer_type == "text":
             out[q.id] = AnswerIn(note="Discussed with the case manager and occupational health.")
-        else:
-            out[q.id] = AnswerIn(
-                answer="not_applicable" if "no" in q.note_required_for else "yes",
-                note="Checked by the panel." if q.note_required_for else "",
-            )
+        elif q.answer_type == "date":
+            out[q.id] = AnswerIn(day=date(2025, 6, 1))
+        elif q.id in given:
+            out[q.id] = AnswerIn(answer=given[q.id], note="Checked by the panel.")  # type: ignore[arg-type]
     return out
 
 
+MEMBERS = [
+    Member(username="panel1", role="Panel chair"),
+    Member(username="panel2", role="Cultural ambassador", cultural_ambassador=True),
+]
+
+
 def review(decision="proceed", members=None, step=Step.FORMAL_INVESTIGATION, **extra) -> ReviewSubmission:
-    members = (
-        members
-        if members is not None
-        else [
-            Member(name="A. Director", role="Deputy director of nursing", independent=True),
-            Member(name="B. Ambassador", role="Cultural ambassador", independent=True, cultural_ambassador=True),
-        ]
-    )
     return ReviewSubmission(
         step=step,
         template_id="panel_precheck",
-        template_version=1,
-        members=members,
+        template_version=2,
+        members=members if members is not None else MEMBERS,
         answers=answers(step),
         decision=decision,
         rationale="Informal routes were tried twice and the conduct continued.",
         **extra,
     )
+
+
+def attest_all(engine, case_id: str, review_id: int, *actors: Actor) -> None:
+    for actor in actors or (PANEL, PANEL2):
+        attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=actor)
+
+
+def submit_attested(engine, rules, case_id: str, sub: ReviewSubmission) -> int:
+    review_id = submit_review(engine, rules, case_id, sub, actor=PANEL)
+    attest_all(engine, case_id, review_id)
+    return review_id
 
 
 def referred_case(engine, settings, rules) -> tuple[str, int]:
@@ -133,7 +190,7 @@ def referred_case(engine, settings, rules) -> tuple[str, int]:
 def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_review(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
     assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_PANEL_CHECK
-    review_id = submit_review(engine, rules, case_id, review(), actor=PANEL)
+    review_id = submit_attested(engine, rules, case_id, review())
     v = transition(
         engine,
         rules,
@@ -155,9 +212,11 @@ def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_revie
         "case.start_assessment",
         "case.refer_to_panel",
         "review.submit",
+        "review.attest",
+        "review.attest",
         "case.start_formal",
     ]
-    assert {t["by"] for t in detail.timeline} == {"lead1", "panel1"}
+    assert {t["by"] for t in detail.timeline} == {"lead1", "panel1", "panel2"}
     # The new formal case counts in indicator 3 and the decision points straight away.
     results = {r.point.name: r for r in service.decision_results(engine)}
     assert results["formal_investigation"].bme.events == 1
@@ -176,13 +235,13 @@ def test_gate_refuses_formal_investigation_without_a_review(engine, settings, ru
 
 def test_gate_refuses_with_too_small_a_panel(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
-    lone = [Member(name="A. Manager", role="Line manager", independent=False)]
-    with pytest.raises(ReviewRejected, match="it needs at least 2 member"):
+    lone = [Member(username="panel1", role="Line manager")]
+    with pytest.raises(ReviewRejected, match="it needs at least 2"):
         submit_review(engine, rules, case_id, review(members=lone), actor=PANEL)
     with pytest.raises(TransitionRefused, match="no panel bias-check review"):
         transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
     # A quorate review made under a looser rule no longer opens the gate once the rule is tightened.
-    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    submit_attested(engine, rules, case_id, review())
     stricter = Rules(rules.gated_steps, 3, 2, rules.templates)
     with pytest.raises(TransitionRefused, match="not valid under the current quorum rule"):
         transition(engine, stricter, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
@@ -190,7 +249,8 @@ def test_gate_refuses_with_too_small_a_panel(engine, settings, rules):
 
 def test_gate_refuses_after_a_divert_decision_and_the_case_goes_informal(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
-    submit_review(engine, rules, case_id, review("divert_informal"), actor=PANEL)
+    reason = "The ward manager agreed to mentoring instead."
+    submit_review(engine, rules, case_id, review("divert_informal", override_reason=reason), actor=PANEL)
     with pytest.raises(TransitionRefused, match="Divert to an informal route"):
         transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
     transition(
@@ -208,7 +268,7 @@ def test_gate_refuses_after_a_divert_decision_and_the_case_goes_informal(engine,
 
 def test_suspension_has_its_own_gate(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
-    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    submit_attested(engine, rules, case_id, review())
     v = transition(
         engine,
         rules,
@@ -221,9 +281,26 @@ def test_suspension_has_its_own_gate(engine, settings, rules):
     )
     with pytest.raises(TransitionRefused, match="review for suspension"):
         transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
-    submit_review(engine, rules, case_id, review(step=Step.SUSPENSION), actor=PANEL)
-    transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
-    assert case_detail(engine, case_id, actor=LEAD).case["restriction"] == "suspended"
+    submit_attested(engine, rules, case_id, review(step=Step.SUSPENSION))
+    with pytest.raises(TransitionRefused, match="2019 safeguards"):
+        transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
+    plan = SuspensionPlanIn(alternatives_considered="Redeployment to clinic", full_pay=True, named_contact="HR advisor")
+    transition(
+        engine,
+        rules,
+        case_id,
+        Action.SUSPEND,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 5, 21),
+        today=TODAY,
+        suspension=plan,
+    )
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert detail.case["restriction"] == "suspended"
+    assert detail.case["suspension_start_date"] == date(2025, 5, 21)
+    assert detail.suspension_plan is not None and detail.suspension_plan.first_review == date(2025, 6, 18)
+    assert Action.SUSPEND not in detail.actions and Action.END_SUSPENSION in detail.actions
 
 
 def test_ungated_step_needs_no_review(engine, settings, rules):
@@ -243,8 +320,14 @@ def test_ungated_step_needs_no_review(engine, settings, rules):
 
 def test_a_correction_is_a_new_version_and_the_original_is_kept(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
-    first = submit_review(engine, rules, case_id, review("proceed"), actor=PANEL)
-    second = submit_review(engine, rules, case_id, review("more_information", supersedes_id=first), actor=PANEL)
+    first = submit_attested(engine, rules, case_id, review("proceed"))
+    second = submit_review(
+        engine,
+        rules,
+        case_id,
+        review("more_information", supersedes_id=first, override_reason="The investigator is not yet named."),
+        actor=PANEL,
+    )
     reviews = case_detail(engine, case_id, actor=LEAD).reviews
     assert [(r.id, r.decision, r.review_version, r.supersedes_id) for r in reviews] == [
         (first, "proceed", 1, None),
@@ -258,21 +341,24 @@ def test_a_correction_is_a_new_version_and_the_original_is_kept(engine, settings
 
 def test_review_lists_every_problem(engine, settings, rules):
     case_id, _ = referred_case(engine, settings, rules)
-    bad = review(members=[Member(name="X", role="call 07700 900123")])
-    bad.answers.pop("q01_framing")
-    bad.answers["q03_informal_routes"] = AnswerIn(answer="no", note="")
-    bad.answers["q02_why_formal"] = AnswerIn(note="NHS number 943 476 5919 repeated")
+    bad = review(members=[Member(username="panel1", role="call 07700 900123")])
+    bad.answers.pop("concern_framed")
+    bad.answers["informal_considered"] = AnswerIn(answer="no", note="")
+    bad.answers["why_formal"] = AnswerIn(note="NHS number 943 476 5919 repeated")
+    bad.answers["system_problem"] = AnswerIn(answer="not_applicable")
     bad.rationale = "short"
     with pytest.raises(ReviewRejected) as info:
         submit_review(engine, rules, case_id, bad, actor=PANEL)
     text = " | ".join(info.value.problems)
     for part in [
-        "needs at least 2 member",
-        "q01_framing needs an answer",
-        "q03_informal_routes answered 'no' needs a note",
-        "q02_why_formal appears to contain an NHS number",
+        "needs at least 2",
+        "concern_framed needs an answer",
+        "informal_considered answered 'no' needs a note",
+        "why_formal appears to contain an NHS number",
+        "system_problem cannot be answered 'not_applicable'",
         "rationale is required",
         "a member's role appears to contain a UK phone number",
+        "differs from the recommended outcome 'Divert to an informal route'",
     ]:
         assert part in text, text
 
@@ -332,10 +418,12 @@ def test_case_leads_and_panels_see_only_their_cases(engine, settings, rules):
 
 def test_every_change_is_in_a_verifiable_audit_chain(engine, settings, rules):
     case_id, _ = referred_case(engine, settings, rules)
-    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    submit_attested(engine, rules, case_id, review())
     with store.session_scope(engine) as session:
         report = audit.verify_chain(session)
-    assert report.ok and report.entries == 5  # the North panel member, the case, two moves, the review
+    assert (
+        report.ok and report.entries == 7
+    )  # the North panel member, the case, two moves, the review, two attestations
 
 
 def test_the_panel_sees_comparable_cases_and_the_disparity_picture(loaded, settings, rules):
@@ -385,7 +473,7 @@ def test_a_suspension_is_checked_by_the_panel_on_its_own_path(engine, settings, 
     from erreview.review.casepage import next_steps
 
     case_id, v = referred_case(engine, settings, rules)
-    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    submit_attested(engine, rules, case_id, review())
     v = transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
     offered = [s.action for s in next_steps(case_detail(engine, case_id, actor=LEAD), rules)]
     assert Action.REFER_SUSPENSION_CHECK in offered and Action.SUSPEND not in offered
@@ -393,10 +481,11 @@ def test_a_suspension_is_checked_by_the_panel_on_its_own_path(engine, settings, 
         transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
     v = transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=LEAD, expected_version=v, today=TODAY)
     assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_SUSPENSION_CHECK
-    submit_review(engine, rules, case_id, review(step=Step.SUSPENSION), actor=PANEL)
+    submit_attested(engine, rules, case_id, review(step=Step.SUSPENSION))
     detail = case_detail(engine, case_id, actor=LEAD)
     assert Action.SUSPEND in [s.action for s in next_steps(detail, rules)]
-    v = transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY)
+    plan = SuspensionPlanIn(alternatives_considered="Restricted duties", full_pay=True, named_contact="HR advisor")
+    v = transition(engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, today=TODAY, suspension=plan)
     detail = case_detail(engine, case_id, actor=LEAD)
     assert detail.stage is Stage.FORMAL_INVESTIGATION
     assert detail.case["restriction"] == "suspended"

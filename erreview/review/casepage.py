@@ -69,6 +69,7 @@ EXPLANATIONS: dict[Action, str] = {
     Action.REFER_SUSPENSION_CHECK: "Suspension is a last resort: the panel checks it, and the alternatives, first.",
     Action.SUSPEND: "Suspend the colleague from work, on full pay, from the date given.",
     Action.DO_NOT_SUSPEND: "Keep the colleague at work; the investigation carries on.",
+    Action.END_SUSPENSION: "The colleague returns to work; the suspension ends on the date given.",
     Action.RESTRICT: "An alternative to suspension: restricted duties or redeployment.",
     Action.RECORD_OUTCOME: "Record what the investigation found.",
     Action.RECORD_SANCTION: "Record the hearing's decision.",
@@ -112,7 +113,7 @@ def _panel_decision(detail: CaseDetail, step: Step, rules: Rules) -> tuple[str, 
         return (f"Waiting for {panel} to check the case before {words}.", False)
     when = _fmt(review.submitted_at.date())
     decision = DECISION_LABELS[review.decision]
-    problem = gate_problem(detail.reviews, step, rules)
+    problem = gate_problem(detail.reviews, step, rules, detail.attestations)
     if problem is None:
         action = "start the formal investigation" if step is Step.FORMAL_INVESTIGATION else "suspend"
         return (f"The panel decided to proceed on {when}: you can now {action}.", True)

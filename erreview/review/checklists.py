@@ -3,11 +3,17 @@
 The shipped templates live in ``erreview/review/templates/``; a trust adds its own in the folder named by
 ``ERREVIEW_TEMPLATE_DIR`` without touching code. Each file is one (id, version); a review records both.
 A broken template is an error naming the file and the field.
+
+A template may carry ``[routing]``: ordered routes from answers to a recommended outcome (the Just Culture
+guide's tests, each leading to a different response). :func:`recommended_outcome` walks them; it is pure,
+so the screen shows the recommendation as the panel answers and the library checks it on submission.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -17,9 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from erreview.errors import ErreviewError
 from erreview.review.lifecycle import Step
 
-AnswerType = Literal["yes_no_na", "text"]
+AnswerType = Literal["yes_no", "yes_no_na", "text", "date"]
 Answer = Literal["yes", "no", "not_applicable"]
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_applicable": "Not applicable"}
+#: The answers each choice type offers.
+CHOICES: dict[str, tuple[Answer, ...]] = {"yes_no": ("yes", "no"), "yes_no_na": ("yes", "no", "not_applicable")}
+#: Outcomes a panel may decide (and a route may recommend); labels live with the panel rules.
+Outcome = Literal[
+    "proceed", "divert_informal", "no_further_action", "more_information", "health_route", "system_learning_only"
+]
 
 
 class TemplateError(ErreviewError, ValueError):
@@ -38,9 +50,37 @@ class Question(BaseModel):
     note_required_for: tuple[Answer, ...] = ()
     #: The steps this question applies to (empty: every step of the template).
     steps: tuple[Step, ...] = ()
+    #: Asked only when every named earlier question has the given answer (e.g. the Just Culture tests
+    #: only when the concern followed an incident).
+    show_if: dict[str, Answer] = Field(default_factory=dict)
+    #: A heading the screen groups questions under.
+    section: str = ""
 
     def applies_to(self, step: Step) -> bool:
         return not self.steps or step in self.steps
+
+    @property
+    def choices(self) -> tuple[Answer, ...]:
+        return CHOICES.get(self.answer_type, ())
+
+
+class Route(BaseModel):
+    """One routing rule: if any of ``if_any``'s questions has its answer, recommend ``outcome``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    outcome: Outcome
+    if_any: dict[str, Answer] = Field(min_length=1)
+    reason: str = Field(min_length=5)
+
+
+class Routing(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default: Outcome
+    default_reason: str = Field(min_length=5)
+    routes: tuple[Route, ...] = Field(min_length=1)
 
 
 class Template(BaseModel):
@@ -52,6 +92,7 @@ class Template(BaseModel):
     description: str = ""
     steps: tuple[Step, ...] = Field(min_length=1)
     questions: tuple[Question, ...] = Field(min_length=1)
+    routing: Routing | None = None
 
     @model_validator(mode="after")
     def _unique_questions(self) -> Template:
@@ -59,6 +100,21 @@ class Template(BaseModel):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"question ids must be unique; repeated: {', '.join(duplicates)}")
+        by_id = {q.id: q for q in self.questions}
+        seen: set[str] = set()
+        for q in self.questions:
+            for parent, answer in q.show_if.items():
+                if parent not in seen:
+                    raise ValueError(f"question {q.id}: show_if names {parent!r}, which is not an earlier question")
+                if answer not in by_id[parent].choices:
+                    raise ValueError(f"question {q.id}: show_if answer {answer!r} is not offered by {parent}")
+            seen.add(q.id)
+        for route in self.routing.routes if self.routing else ():
+            for qid, answer in route.if_any.items():
+                if qid not in by_id:
+                    raise ValueError(f"route {route.id}: no question {qid!r}")
+                if answer not in by_id[qid].choices:
+                    raise ValueError(f"route {route.id}: question {qid} does not offer the answer {answer!r}")
         return self
 
     @property
@@ -67,6 +123,72 @@ class Template(BaseModel):
 
     def questions_for(self, step: Step) -> list[Question]:
         return [q for q in self.questions if q.applies_to(step)]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Where the answers so far lead. ``waiting_on`` lists the questions (ids) that could still change it;
+    empty when the recommendation is final."""
+
+    outcome: Outcome
+    reason: str
+    route: str  # the route's id, or "default"
+    waiting_on: tuple[str, ...] = ()
+
+    @property
+    def final(self) -> bool:
+        return not self.waiting_on
+
+
+def applies(template: Template, question: Question, step: Step, answers: Mapping[str, str | None]) -> bool | None:
+    """Whether ``question`` is asked: True, False, or None while an earlier answer it depends on is missing.
+
+    A follow-up of a question that is not asked is not asked either (show_if conditions chain).
+    """
+    if not question.applies_to(step):
+        return False
+    by_id = {q.id: q for q in template.questions}
+    unknown = False
+    for parent, wanted in question.show_if.items():
+        parent_asked = applies(template, by_id[parent], step, answers)
+        if parent_asked is False:
+            return False
+        given = answers.get(parent)
+        if given is None:
+            unknown = True
+        elif given != wanted:
+            return False
+    return None if unknown else True
+
+
+def recommended_outcome(template: Template, answers: Mapping[str, str | None], step: Step) -> Recommendation | None:
+    """The outcome the template's routing recommends for these answers (question id → "yes"/"no"/...).
+
+    Routes are tried in order; the first whose condition holds wins. Answers to questions that are not
+    asked (another step, or a ``show_if`` not met) are ignored. ``None`` for a template without routing.
+    """
+    if template.routing is None:
+        return None
+    by_id = {q.id: q for q in template.questions}
+    asked = {qid: applies(template, q, step, answers) for qid, q in by_id.items()}
+    waiting: list[str] = []
+
+    def note_waiting(qid: str) -> None:
+        # An unanswered parent hides the real unknown: wait on the parent.
+        for parent in by_id[qid].show_if:
+            if answers.get(parent) is None and asked[parent] is not False:
+                note_waiting(parent)
+        if asked[qid] is True and answers.get(qid) is None and qid not in waiting:
+            waiting.append(qid)
+
+    for route in template.routing.routes:
+        for qid, wanted in route.if_any.items():
+            if asked[qid] and answers.get(qid) == wanted:
+                return Recommendation(route.outcome, route.reason, route.id, tuple(waiting))
+        for qid in route.if_any:
+            note_waiting(qid)
+    routing = template.routing
+    return Recommendation(routing.default, routing.default_reason, "default", tuple(waiting))
 
 
 def load_template(path: Path | str, text: str | None = None) -> Template:

@@ -68,6 +68,7 @@ class Action(StrEnum):
     REFER_SUSPENSION_CHECK = "refer_suspension_check"
     SUSPEND = "suspend"
     DO_NOT_SUSPEND = "do_not_suspend"
+    END_SUSPENSION = "end_suspension"
     RESTRICT = "restrict"
     RECORD_OUTCOME = "record_outcome"
     RECORD_SANCTION = "record_sanction"
@@ -84,6 +85,7 @@ ACTION_LABELS = {
     Action.REFER_SUSPENSION_CHECK: "Ask the panel to check a proposed suspension",
     Action.SUSPEND: "Suspend",
     Action.DO_NOT_SUSPEND: "Do not suspend",
+    Action.END_SUSPENSION: "End the suspension",
     Action.RESTRICT: "Restrict duties or redeploy",
     Action.RECORD_OUTCOME: "Record investigation outcome",
     Action.RECORD_SANCTION: "Record sanction",
@@ -113,6 +115,10 @@ TRANSITIONS: dict[Action, tuple[frozenset[Stage], Stage | None]] = {
         Stage.FORMAL_INVESTIGATION,
     ),
     Action.DO_NOT_SUSPEND: (frozenset({Stage.AWAITING_SUSPENSION_CHECK}), Stage.FORMAL_INVESTIGATION),
+    Action.END_SUSPENSION: (
+        frozenset({Stage.FORMAL_INVESTIGATION, Stage.OUTCOME, Stage.SANCTION, Stage.APPEAL}),
+        None,
+    ),
     Action.RESTRICT: (
         frozenset({Stage.FORMAL_INVESTIGATION, Stage.AWAITING_SUSPENSION_CHECK}),
         Stage.FORMAL_INVESTIGATION,
@@ -148,8 +154,13 @@ class TransitionRefused(ErreviewError, ValueError):
     """The action is not possible from the case's stage, or its gate is shut; the message says why."""
 
 
-def allowed_actions(stage: Stage) -> list[Action]:
-    return [a for a, (sources, _) in TRANSITIONS.items() if stage in sources]
+def allowed_actions(stage: Stage, *, suspended: bool | None = None) -> list[Action]:
+    """Actions possible from ``stage``; given ``suspended`` (is a suspension running?), only the
+    suspension action that fits is offered."""
+    actions = [a for a, (sources, _) in TRANSITIONS.items() if stage in sources]
+    if suspended is not None:
+        actions = [a for a in actions if a is not (Action.SUSPEND if suspended else Action.END_SUSPENSION)]
+    return actions
 
 
 def target_stage(action: Action, stage: Stage) -> Stage:

@@ -1,23 +1,37 @@
 """The panel review itself: what a submission holds, what makes it valid, and whether it opens the gate.
 
 Pure: no database here. :mod:`erreview.review.workflow` stores reviews and enforces the gate with these rules.
+
+Quorum is attested, not typed: the chair names the members by their erreview usernames, and each member
+confirms their place and declares independence or a conflict from their own signed-in account
+(:class:`erreview.models.PanelAttestation`). The gate counts attestations only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from erreview.config import Settings
 from erreview.errors import ErreviewError
-from erreview.models import PanelReview
-from erreview.review.checklists import Answer, Template, all_templates
+from erreview.models import PanelAttestation, PanelReview
+from erreview.review.checklists import (
+    Answer,
+    Outcome,
+    Recommendation,
+    Template,
+    all_templates,
+    applies,
+    recommended_outcome,
+)
 from erreview.review.lifecycle import STAGE_LABELS, Stage, Step
 from erreview.review.screening import check_free_text
 
-Decision = Literal["proceed", "divert_informal", "no_further_action", "more_information"]
+Decision = Outcome
 
 
 DECISION_LABELS: dict[str, str] = {
@@ -25,10 +39,18 @@ DECISION_LABELS: dict[str, str] = {
     "divert_informal": "Divert to an informal route",
     "no_further_action": "No further action",
     "more_information": "More information needed",
+    "health_route": "Health route (occupational health)",
+    "system_learning_only": "System learning only",
 }
 
+Declaration = Literal["independent", "conflict"]
+DECLARATION_LABELS = {
+    "independent": "I am independent of the matter and of the referring manager",
+    "conflict": "I have a conflict of interest",
+}
 
 MIN_RATIONALE = 20
+MIN_OVERRIDE_REASON = 20
 
 
 @dataclass(frozen=True)
@@ -39,11 +61,19 @@ class Rules:
     quorum_members: int
     quorum_independent: int
     templates: dict[tuple[str, int], Template]
+    #: The gate also needs a member who attested that they are director level.
+    quorum_director: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
         steps = frozenset(Step(s.strip()) for s in settings.gated_steps.split(",") if s.strip())
-        return cls(steps, settings.quorum_members, settings.quorum_independent, all_templates(settings.template_dir))
+        return cls(
+            steps,
+            settings.quorum_members,
+            settings.quorum_independent,
+            all_templates(settings.template_dir),
+            settings.quorum_director,
+        )
 
 
 class ReviewRejected(ErreviewError, ValueError):
@@ -55,11 +85,13 @@ class ReviewRejected(ErreviewError, ValueError):
 
 
 class Member(BaseModel):
+    """A panel member named by the chair: an erreview account, never a typed name. Independence is not
+    the chair's to tick: the member declares it when they attest."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    username: str = Field(min_length=1, max_length=200)
     role: str = Field(min_length=1, max_length=200)
-    independent: bool = False
     cultural_ambassador: bool = False
     lay_member: bool = False
 
@@ -69,6 +101,8 @@ class AnswerIn(BaseModel):
 
     answer: Answer | None = None
     note: str = ""
+    #: For date questions (e.g. the first review of a suspension).
+    day: date | None = None
 
 
 class ReviewSubmission(BaseModel):
@@ -81,8 +115,29 @@ class ReviewSubmission(BaseModel):
     answers: dict[str, AnswerIn]
     decision: Decision
     rationale: str
+    #: Required when the decision differs from the routed recommendation.
+    override_reason: str = ""
     supersedes_id: int | None = None
     started_at: Any = None
+
+
+class AttestationIn(BaseModel):
+    """What a member confirms from their own account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration: Declaration
+    conflict_note: str = ""
+    director_level: bool = False
+
+
+def answer_values(answers: Mapping[str, AnswerIn]) -> dict[str, str | None]:
+    return {qid: a.answer for qid, a in answers.items()}
+
+
+def recommendation_for(sub: ReviewSubmission, rules: Rules) -> Recommendation | None:
+    template = rules.templates.get((sub.template_id, sub.template_version))
+    return None if template is None else recommended_outcome(template, answer_values(sub.answers), sub.step)
 
 
 def current_review(reviews: list[PanelReview], step: Step) -> PanelReview | None:
@@ -92,8 +147,11 @@ def current_review(reviews: list[PanelReview], step: Step) -> PanelReview | None
     return max(live, key=lambda r: (r.submitted_at, r.id or 0)) if live else None
 
 
-def gate_problem(reviews: list[PanelReview], step: Step, rules: Rules) -> str | None:
-    """Why the gate for ``step`` is shut, or ``None`` if a valid review decided to proceed."""
+def gate_problem(
+    reviews: list[PanelReview], step: Step, rules: Rules, attestations: Iterable[PanelAttestation] = ()
+) -> str | None:
+    """Why the gate for ``step`` is shut, or ``None`` if the current review decided to proceed and enough
+    named members attested from their own accounts."""
     review = current_review(reviews, step)
     step_words = step.value.replace("_", " ")
     if review is None:
@@ -106,19 +164,52 @@ def gate_problem(reviews: list[PanelReview], step: Step, rules: Rules) -> str | 
             f"the panel decided '{DECISION_LABELS[review.decision]}' (review {review.id}); a new review "
             f"deciding 'proceed' is needed before {step_words}"
         )
-    quorum = quorum_problem([Member.model_validate(m) for m in review.members], rules)
+    quorum = attested_quorum_problem(review, [a for a in attestations if a.review_id == review.id], rules)
     if quorum:
         return f"the panel review {review.id} is not valid under the current quorum rule: {quorum}"
     return None
 
 
+def named_members(review: PanelReview) -> list[str]:
+    """The usernames a review named (reviews from before attestation typed names instead: none count)."""
+    return [str(m["username"]) for m in review.members if m.get("username")]
+
+
+def attested_quorum_problem(review: PanelReview, attestations: Iterable[PanelAttestation], rules: Rules) -> str | None:
+    named = set(named_members(review))
+    attested = [a for a in attestations if a.username in named]
+    independent = sum(a.declaration == "independent" for a in attested)
+    director = any(a.director_level for a in attested)
+    if (
+        len(attested) >= rules.quorum_members
+        and independent >= rules.quorum_independent
+        and (director or not rules.quorum_director)
+    ):
+        return None
+    need = (
+        f"it needs at least {rules.quorum_members} member(s) to attest from their own accounts, "
+        f"{rules.quorum_independent} of them declaring independence"
+        + (", and one director-level member" if rules.quorum_director else "")
+    )
+    waiting = sorted(named - {a.username for a in attested})
+    return (
+        f"{len(attested)} member(s) have attested, {independent} independent"
+        + (", none director level" if rules.quorum_director and not director else "")
+        + f"; {need}"
+        + (f" (still to attest: {', '.join(waiting)})" if waiting else "")
+        + (". Names typed without accounts do not count" if not named else "")
+    )
+
+
 def quorum_problem(members: list[Member], rules: Rules) -> str | None:
-    independent = sum(m.independent for m in members)
-    if len(members) < rules.quorum_members or independent < rules.quorum_independent:
+    """The chair must name enough distinct members for the attested quorum to be reachable."""
+    usernames = [m.username.strip() for m in members]
+    if len(set(usernames)) != len(usernames):
+        return "each panel member can be named once"
+    if len(members) < rules.quorum_members:
         return (
-            f"the panel had {len(members)} member(s), {independent} independent; it needs at least "
-            f"{rules.quorum_members} member(s), {rules.quorum_independent} of them independent of the "
-            "referring manager"
+            f"the panel named {len(members)} member(s); it needs at least {rules.quorum_members}, "
+            f"{rules.quorum_independent} of them independent of the referring manager"
         )
     return None
 
@@ -154,16 +245,25 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
     if quorum:
         problems.append(quorum)
     questions = {q.id: q for q in template.questions_for(sub.step)}
+    values = answer_values(sub.answers)
     for qid in sub.answers:
         if qid not in questions:
             problems.append(f"answer to unknown question {qid}")
     for q in questions.values():
         given = sub.answers.get(q.id, AnswerIn())
-        if q.answer_type == "yes_no_na":
+        asked = applies(template, q, sub.step, values)
+        if asked is False:
+            continue  # a follow-up whose condition was not met: not asked, not required
+        if q.choices:
             if q.required and given.answer is None:
                 problems.append(f"question {q.id} needs an answer")
+            elif given.answer is not None and given.answer not in q.choices:
+                problems.append(f"question {q.id} cannot be answered '{given.answer}'")
             if given.answer in q.note_required_for and not given.note.strip():
                 problems.append(f"question {q.id} answered '{given.answer}' needs a note")
+        elif q.answer_type == "date":
+            if q.required and given.day is None:
+                problems.append(f"question {q.id} needs a date")
         elif q.required and not given.note.strip():
             problems.append(f"question {q.id} needs a written answer")
         try:
@@ -176,9 +276,45 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
         check_free_text("the rationale", sub.rationale)
     except ValueError as exc:
         problems.append(str(exc))
+    recommendation = recommended_outcome(template, values, sub.step)
+    if (
+        recommendation is not None
+        and sub.decision != recommendation.outcome
+        and len(sub.override_reason.strip()) < MIN_OVERRIDE_REASON
+    ):
+        problems.append(
+            f"the decision '{DECISION_LABELS[sub.decision]}' differs from the recommended outcome "
+            f"'{DECISION_LABELS[recommendation.outcome]}'; write why (at least {MIN_OVERRIDE_REASON} characters)"
+        )
+    try:
+        check_free_text("the reason for deciding against the recommendation", sub.override_reason)
+    except ValueError as exc:
+        problems.append(str(exc))
     for member in sub.members:
         try:
             check_free_text("a member's role", member.role)
         except ValueError as exc:
             problems.append(str(exc))
     return problems
+
+
+def answer_rows(template: Template, review: PanelReview) -> list[dict[str, str]]:
+    """A stored review's answers as (number, question, answer, note) rows in the template's order; works
+    for every template version, so past reviews still read as they were answered."""
+    from erreview.review.checklists import ANSWER_LABELS
+
+    rows = []
+    for number, q in enumerate(template.questions_for(Step(review.step)), start=1):
+        given = review.answers.get(q.id)
+        if given is None:
+            continue
+        answer = given.get("answer")
+        rows.append(
+            {
+                "number": str(number),
+                "question": q.text,
+                "answer": ANSWER_LABELS.get(answer, "") if answer else str(given.get("day") or ""),
+                "note": str(given.get("note") or ""),
+            }
+        )
+    return rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -19,7 +19,7 @@ from erreview import store
 from erreview.config import Settings
 from erreview.errors import ErreviewError
 from erreview.ingest import pseudonymise_frame, validate_cases
-from erreview.models import CaseWork, ErCase, PanelReview
+from erreview.models import CaseWork, ErCase, PanelAttestation, PanelReview, SuspensionPlan, SuspensionReview
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.review.checklists import TemplateError
 from erreview.review.lifecycle import (
@@ -36,6 +36,7 @@ from erreview.review.lifecycle import (
 from erreview.review.panel import (
     DECISION_LABELS,
     AnswerIn,
+    AttestationIn,
     Member,
     ReviewRejected,
     ReviewSubmission,
@@ -43,8 +44,12 @@ from erreview.review.panel import (
     _review_problems,
     current_review,
     gate_problem,
+    named_members,
+    recommendation_for,
 )
 from erreview.review.roles import AccessDenied, Actor, Role, can_change_case, can_see_case, requires
+from erreview.review.screening import check_free_text
+from erreview.review.suspension import SuspensionPlanIn, reviews_due
 from erreview.store import audit
 from erreview.store import workflow as ws
 from erreview.vocab import CASE_COLUMNS, AppealOutcome, InvestigationOutcome, Restriction, Sanction
@@ -81,6 +86,11 @@ class CaseDetail:
     actions: list[Action]
     reviews: list[PanelReview]
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    attestations: list[PanelAttestation] = field(default_factory=list)
+    suspension_plan: SuspensionPlan | None = None
+
+    def attestations_of(self, review_id: int | None) -> list[PanelAttestation]:
+        return [a for a in self.attestations if a.review_id == review_id]
 
     @property
     def stage_label(self) -> str:
@@ -243,13 +253,25 @@ def case_detail(engine: store.Engine, case_id: str, *, actor: Actor) -> CaseDeta
         stage = Stage(work.stage)
         record = case.model_dump()
         record.pop("person_key")
-        actions = allowed_actions(stage) if can_change_case(actor, case_lead=work.case_lead) else []
+        suspended = case.suspension_start_date is not None and case.suspension_end_date is None
+        actions = (
+            allowed_actions(stage, suspended=suspended) if can_change_case(actor, case_lead=work.case_lead) else []
+        )
         timeline = [
             {"at": e.at, "by": e.actor, "action": e.action, "detail": e.detail}
             for e in audit.entries_for(session, "case", case_id)
         ]
+        reviews = ws.reviews_for(session, case_id)
         return CaseDetail(
-            record, stage, work.case_lead, work.panel, actions, ws.reviews_for(session, case_id), timeline
+            record,
+            stage,
+            work.case_lead,
+            work.panel,
+            actions,
+            reviews,
+            timeline,
+            ws.attestations_for(session, [r.id for r in reviews if r.id is not None]),
+            ws.get_suspension_plan(session, case_id),
         )
 
 
@@ -280,14 +302,20 @@ def transition(
     value: str | None = None,
     panel: str | None = None,
     today: date | None = None,
+    suspension: SuspensionPlanIn | None = None,
+    review_every_days: int = 28,
 ) -> int:
     """Move a case on by ``action``; returns the case's new version.
 
     Escalations named in the rules' gated steps are refused unless the current panel review for that
-    step decided "proceed" with a quorate panel.
+    step decided "proceed" and enough named members attested. The check and the move happen in one
+    transaction holding the case's lock (:func:`erreview.store.workflow.lock_case`), so a correction or
+    withdrawal made at the same moment is either seen by the check or waits until the move is done.
+    Suspending needs ``suspension`` (alternatives considered, full pay, named contact, first review).
     """
     on = on or today or date.today()
     with store.session_scope(engine, write=True) as session:
+        ws.lock_case(session, case_id)
         case, work = _load(session, case_id)
         _check_change(actor, work)
         if case.version != expected_version:  # say so before judging a move made on stale information
@@ -299,10 +327,16 @@ def transition(
         new_stage = target_stage(action, stage)
         step = GATES.get(action)
         if step is not None and step in rules.gated_steps:
-            problem = gate_problem(ws.reviews_for(session, case_id), step, rules)
+            reviews = ws.reviews_for(session, case_id)
+            attestations = ws.attestations_for(session, [r.id for r in reviews if r.id is not None])
+            problem = gate_problem(reviews, step, rules, attestations)
             if problem:
                 raise TransitionRefused(f"cannot '{ACTION_LABELS[action]}': {problem}")
         values = _values_for(action, on, value, case)
+        plan = None
+        if action is Action.SUSPEND:
+            plan = _suspension_plan(case_id, on, suspension, review_every_days, actor)
+            ws.save_suspension_plan(session, plan)
         if action in (Action.REFER_TO_PANEL, Action.REFER_SUSPENSION_CHECK):
             chosen = panel or work.panel
             if not chosen:
@@ -334,10 +368,47 @@ def transition(
                 "before": _jsonable(before),
                 "after": _jsonable(values),
                 "panel": work.panel,
-            },
+            }
+            | (
+                {
+                    "full_pay": plan.full_pay,
+                    "first_review": plan.first_review.isoformat(),
+                    "review_every_days": plan.review_every_days,
+                }
+                if plan is not None
+                else {}
+            ),
         )
         store.bump_data_version(session)
         return version
+
+
+def _suspension_plan(
+    case_id: str, on: date, plan: SuspensionPlanIn | None, every_days: int, actor: Actor
+) -> SuspensionPlan:
+    if plan is None:
+        raise TransitionRefused(
+            "suspending needs the 2019 safeguards recorded: the alternatives considered, whether the employee "
+            "stays on full pay, a named contact, and the first review date"
+        )
+    check_free_text("the alternatives considered", plan.alternatives_considered)
+    check_free_text("the named contact", plan.named_contact)
+    first = plan.first_review or on + timedelta(days=every_days)
+    if first < on:
+        raise TransitionRefused(f"the first review ({first.isoformat()}) cannot be before the suspension starts")
+    if first > on + timedelta(days=every_days):
+        raise TransitionRefused(
+            f"the first review must be within {every_days} days of the start (by {(on + timedelta(days=every_days))})"
+        )
+    return SuspensionPlan(
+        case_id=case_id,
+        alternatives_considered=plan.alternatives_considered.strip(),
+        full_pay=plan.full_pay,
+        named_contact=plan.named_contact.strip(),
+        first_review=first,
+        review_every_days=every_days,
+        recorded_by=actor.username,
+    )
 
 
 def _touch(session: Any, case_id: str, expected_version: int, actor: Actor) -> int:
@@ -375,7 +446,15 @@ def _values_for(action: Action, on: date, value: str | None, case: ErCase) -> di
                 "formal_investigation_date": on,
             }
         case Action.SUSPEND:
-            return {"restriction": Restriction.SUSPENDED.value, "suspension_start_date": on}
+            return {
+                "restriction": Restriction.SUSPENDED.value,
+                "suspension_start_date": on,
+                "suspension_end_date": None,
+            }
+        case Action.END_SUSPENSION:
+            if case.suspension_start_date is None or case.suspension_end_date is not None:
+                raise TransitionRefused("the case has no suspension running")
+            return {"suspension_end_date": on}
         case Action.CLOSE:
             return {"closed_date": on}
     return {}
@@ -385,12 +464,18 @@ def _values_for(action: Action, on: date, value: str | None, case: ErCase) -> di
 def submit_review(
     engine: store.Engine, rules: Rules, case_id: str, submission: ReviewSubmission, *, actor: Actor
 ) -> int:
-    """Validate and store a panel review; returns its id. Every problem is listed at once."""
+    """Validate and store a panel review; returns its id. Every problem is listed at once.
+
+    The members are erreview accounts (active panel members of the case's panel, or admins); the gate
+    opens only once enough of them attest (:func:`attest`).
+    """
     with store.session_scope(engine, write=True) as session:
+        ws.lock_case(session, case_id)
         _, work = _load(session, case_id)
         if actor.role is Role.PANEL_MEMBER and (work.panel is None or work.panel not in actor.panels):
             raise AccessDenied(f"{actor.label} does not sit on the panel case {case_id} is referred to")
         problems = _review_problems(submission, Stage(work.stage), rules)
+        problems += _member_problems(session, submission.members, work)
         previous = None
         if submission.supersedes_id is not None:
             previous = ws.get_review(session, submission.supersedes_id)
@@ -400,8 +485,9 @@ def submit_review(
                 problems.append(f"review {previous.id} has already been corrected; correct the newest version")
         if problems:
             raise ReviewRejected(problems)
+        recommendation = recommendation_for(submission, rules)
         try:
-            review = _store_review(session, case_id, submission, actor, previous)
+            review = _store_review(session, case_id, submission, actor, previous, recommendation)
         except ws.StaleEdit as exc:
             raise ReviewRejected([str(exc)]) from None
         audit.append(
@@ -416,7 +502,10 @@ def submit_review(
                 "decision": review.decision,
                 "supersedes": review.supersedes_id,
                 "template": f"{review.template_id} v{review.template_version}",
-                "members": len(submission.members),
+                "members": [m.username for m in submission.members],
+                "recommended": review.recommended_outcome,
+                "against_recommendation": review.against_recommendation,
+                "override_reason": review.override_reason,
             },
         )
         store.bump_data_version(session)
@@ -424,9 +513,38 @@ def submit_review(
         return review.id
 
 
+def _member_problems(session: Any, members: list[Member], work: CaseWork) -> list[str]:
+    """Named members must be real, active accounts who may sit on this case's panel."""
+    problems = []
+    for member in members:
+        user = ws.get_user(session, member.username.strip())
+        if user is None or not user.active:
+            problems.append(f"{member.username} is not an active erreview account; name members by their username")
+            continue
+        panels = {p.strip() for p in user.panels.split(",") if p.strip()}
+        if user.role == Role.ADMIN.value:
+            pass
+        elif user.role != Role.PANEL_MEMBER.value or work.panel not in panels:
+            problems.append(f"{member.username} does not sit on panel {work.panel or '(none)'}")
+        if user.username == work.case_lead:
+            problems.append(f"{member.username} leads this case and cannot sit on its panel")
+        try:
+            check_free_text("a member's role", member.role)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
 def _store_review(
-    session: Any, case_id: str, submission: ReviewSubmission, actor: Actor, previous: PanelReview | None
+    session: Any,
+    case_id: str,
+    submission: ReviewSubmission,
+    actor: Actor,
+    previous: PanelReview | None,
+    recommendation: Any = None,
 ) -> PanelReview:
+    recommended = recommendation.outcome if recommendation is not None else None
+    against = recommended is not None and submission.decision != recommended
     return ws.add_review(
         session,
         PanelReview(
@@ -434,8 +552,8 @@ def _store_review(
             step=submission.step.value,
             template_id=submission.template_id,
             template_version=submission.template_version,
-            members=[m.model_dump() for m in submission.members],
-            answers={k: v.model_dump() for k, v in submission.answers.items()},
+            members=[m.model_dump() | {"username": m.username.strip()} for m in submission.members],
+            answers={k: v.model_dump(mode="json", exclude_none=True) for k, v in submission.answers.items()},
             decision=submission.decision,
             rationale=submission.rationale.strip(),
             started_at=submission.started_at,
@@ -443,28 +561,172 @@ def _store_review(
             submitted_by=actor.username,
             supersedes_id=submission.supersedes_id,
             review_version=(previous.review_version + 1) if previous else 1,
+            recommended_outcome=recommended,
+            against_recommendation=against,
+            override_reason=submission.override_reason.strip() if against else None,
         ),
     )
+
+
+@requires(Role.PANEL_MEMBER, Role.ADMIN)
+def attest(engine: store.Engine, case_id: str, review_id: int, attestation: AttestationIn, *, actor: Actor) -> None:
+    """A named member confirms, from their own account, that they sat on the panel for ``review_id`` and
+    declares independence or a conflict. Only the current (uncorrected) review can be attested."""
+    if attestation.declaration == "conflict" and len(attestation.conflict_note.strip()) < 5:
+        raise ReviewRejected(["describe the conflict of interest"])
+    check_free_text("the conflict note", attestation.conflict_note)
+    with store.session_scope(engine, write=True) as session:
+        ws.lock_case(session, case_id)
+        _, work = _load(session, case_id)
+        _check_see(actor, work)
+        reviews = ws.reviews_for(session, case_id)
+        review = next((r for r in reviews if r.id == review_id), None)
+        if review is None:
+            raise NotFound(f"no review {review_id} of case {case_id}")
+        if actor.username not in named_members(review):
+            raise AccessDenied(f"{actor.label} is not named as a member of the panel for review {review_id}")
+        if any(r.supersedes_id == review_id for r in reviews):
+            raise ReviewRejected([f"review {review_id} has been corrected; attest the newest version"])
+        try:
+            ws.add_attestation(
+                session,
+                PanelAttestation(
+                    review_id=review_id,
+                    username=actor.username,
+                    declaration=attestation.declaration,
+                    conflict_note=attestation.conflict_note.strip(),
+                    director_level=attestation.director_level,
+                    attested_at=ws.now(),
+                ),
+            )
+        except ws.StaleEdit as exc:
+            raise ReviewRejected([str(exc)]) from None
+        audit.append(
+            session,
+            actor=actor.username,
+            action="review.attest",
+            entity="case",
+            entity_id=case_id,
+            detail={
+                "review_id": review_id,
+                "declaration": attestation.declaration,
+                "director_level": attestation.director_level,
+            },
+        )
+        store.bump_data_version(session)
+
+
+@requires(Role.PANEL_MEMBER, Role.ADMIN)
+def panel_candidates(engine: store.Engine, case_id: str, *, actor: Actor) -> dict[str, str]:
+    """The accounts that may be named on this case's panel: username → display name."""
+    with store.session_scope(engine) as session:
+        _, work = _load(session, case_id)
+        _check_see(actor, work)
+        out = {}
+        for user in ws.list_users(session):
+            panels = {p.strip() for p in user.panels.split(",") if p.strip()}
+            if not user.active or user.username == work.case_lead:
+                continue
+            if user.role == Role.ADMIN.value or (user.role == Role.PANEL_MEMBER.value and work.panel in panels):
+                out[user.username] = user.display_name or user.username
+        return out
+
+
+@dataclass(frozen=True)
+class AttestationRequest:
+    case_id: str
+    review_id: int
+    step: str
+    decision: str
+
+
+@requires(Role.PANEL_MEMBER, Role.ADMIN)
+def attestations_waiting(engine: store.Engine, *, actor: Actor) -> list[AttestationRequest]:
+    """Current reviews that name ``actor`` and that they have not attested yet."""
+    with store.session_scope(engine) as session:
+        named = ws.reviews_naming(session, actor.username)
+        superseded = {r.supersedes_id for r in ws.all_review_links(session)}
+        done = {
+            a.review_id
+            for a in ws.attestations_for(session, [r.id for r in named if r.id is not None])
+            if a.username == actor.username
+        }
+    return [
+        AttestationRequest(r.case_id, r.id, r.step, r.decision)
+        for r in named
+        if r.id is not None and r.id not in superseded and r.id not in done
+    ]
+
+
+# --- suspension management ------------------------------------------------------------------------------
+
+
+@requires(Role.CASE_LEAD, Role.ADMIN)
+def record_suspension_review(
+    engine: store.Engine, case_id: str, held_on: date, note: str = "", *, actor: Actor, today: date | None = None
+) -> None:
+    """Record that a suspension was reviewed on ``held_on`` (the next falls due an interval later)."""
+    check_free_text("the review note", note)
+    with store.session_scope(engine, write=True) as session:
+        ws.lock_case(session, case_id)
+        case, work = _load(session, case_id)
+        _check_change(actor, work)
+        if case.suspension_start_date is None or case.suspension_end_date is not None:
+            raise TransitionRefused(f"case {case_id} has no suspension running")
+        if held_on < case.suspension_start_date or held_on > (today or date.today()):
+            raise TransitionRefused("a suspension review is dated between the start of the suspension and today")
+        ws.add_suspension_review(
+            session, SuspensionReview(case_id=case_id, held_on=held_on, note=note.strip(), recorded_by=actor.username)
+        )
+        audit.append(
+            session,
+            actor=actor.username,
+            action="case.suspension_review",
+            entity="case",
+            entity_id=case_id,
+            detail={"held_on": held_on.isoformat()},
+        )
+
+
+@requires(Role.CASE_LEAD, Role.ADMIN)
+def suspension_work_list(engine: store.Engine, every_days: int, *, actor: Actor, today: date) -> pd.DataFrame:
+    """The actor's running suspensions with their next review, overdue first (see
+    :func:`erreview.review.suspension.reviews_due`). A case lead sees their own cases; an admin all."""
+    with store.session_scope(engine) as session:
+        if actor.role is Role.ADMIN:
+            frame = ws.suspensions_frame(session)
+        else:
+            mine = ws.case_list(session, case_lead=actor.username)
+            ids = [] if mine.empty else list(mine["case_id"])
+            frame = ws.suspensions_frame(session, ids)
+    return reviews_due(frame, today, every_days)
 
 
 __all__ = [
     "DECISION_LABELS",
     "AnswerIn",
+    "AttestationIn",
     "CaseDetail",
     "Member",
     "NewCase",
     "ReviewRejected",
     "ReviewSubmission",
     "Rules",
+    "SuspensionPlanIn",
     "TemplateError",
     "assign_case",
+    "attest",
+    "attestations_waiting",
     "case_detail",
     "create_case",
     "current_review",
     "gate_problem",
     "list_cases",
+    "panel_candidates",
     "panels",
+    "record_suspension_review",
     "subject_choices",
     "submit_review",
+    "suspension_work_list",
     "transition",
 ]

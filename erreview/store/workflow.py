@@ -11,7 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from erreview.errors import ErreviewError
-from erreview.models import AppUser, CaseWork, ErCase, PanelReview, WorkforceRecord
+from erreview.models import (
+    AppUser,
+    CaseWork,
+    ErCase,
+    PanelAttestation,
+    PanelReview,
+    SuspensionPlan,
+    SuspensionReview,
+    WorkforceRecord,
+)
 
 
 class StaleEdit(ErreviewError, RuntimeError):
@@ -93,6 +102,22 @@ def set_work(session: Session, work: CaseWork) -> None:
     session.flush()
 
 
+def lock_case(session: Session, case_id: str) -> None:
+    """Hold the case's row for the rest of the transaction, so that the gate's check and the change it
+    guards cannot interleave with a correction, an attestation or another move of the same case.
+
+    A no-op UPDATE works on both backends: PostgreSQL takes the row lock (and later reads in the
+    transaction see what others committed before it); SQLite takes its single write lock, waiting up to
+    the busy timeout. It must come first in the transaction, before anything is read.
+    """
+    session.execute(
+        update(ErCase)
+        .where(col(ErCase.case_id) == case_id)
+        .values(version=col(ErCase.version))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def update_case(session: Session, case_id: str, expected_version: int, values: dict[str, Any], *, user: str) -> int:
     """Change a case if nobody else has since ``expected_version``; return the new version."""
     result = session.execute(
@@ -162,6 +187,89 @@ def get_review(session: Session, review_id: int) -> PanelReview | None:
     return session.get(PanelReview, review_id)
 
 
+def attestations_for(session: Session, review_ids: list[int]) -> list[PanelAttestation]:
+    if not review_ids:
+        return []
+    query = select(PanelAttestation).where(col(PanelAttestation.review_id).in_(review_ids))
+    return list(session.execute(query.order_by(col(PanelAttestation.id))).scalars())
+
+
+def add_attestation(session: Session, attestation: PanelAttestation) -> PanelAttestation:
+    session.add(attestation)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise StaleEdit(f"{attestation.username} has already attested review {attestation.review_id}") from None
+    return attestation
+
+
+def all_review_links(session: Session) -> list[PanelReview]:
+    """Every review that corrects another (to tell which reviews are current)."""
+    query = select(PanelReview).where(col(PanelReview.supersedes_id).is_not(None))
+    return list(session.execute(query).scalars())
+
+
+def reviews_naming(session: Session, username: str) -> list[PanelReview]:
+    """Reviews whose members include ``username`` (JSON is filtered here, in Python, for both backends)."""
+    rows = session.execute(select(PanelReview).order_by(col(PanelReview.id))).scalars()
+    return [r for r in rows if any(m.get("username") == username for m in r.members)]
+
+
+# --- suspensions --------------------------------------------------------------------------------------
+
+
+def get_suspension_plan(session: Session, case_id: str) -> SuspensionPlan | None:
+    return session.get(SuspensionPlan, case_id)
+
+
+def save_suspension_plan(session: Session, plan: SuspensionPlan) -> None:
+    session.merge(plan)
+    session.flush()
+
+
+def add_suspension_review(session: Session, review: SuspensionReview) -> None:
+    session.add(review)
+    session.flush()
+
+
+def suspensions_frame(session: Session, case_ids: list[str] | None = None) -> pd.DataFrame:
+    """Suspended cases with their plan and the date of their latest review: case_id, wres_group, start,
+    end, first_review, review_every_days, named_contact, last_review."""
+    last = (
+        select(col(SuspensionReview.case_id), func.max(col(SuspensionReview.held_on)).label("last_review"))
+        .group_by(col(SuspensionReview.case_id))
+        .subquery()
+    )
+    query = (
+        select(
+            col(ErCase.case_id),
+            col(ErCase.wres_group),
+            col(ErCase.suspension_start_date),
+            col(ErCase.suspension_end_date),
+            col(SuspensionPlan.first_review),
+            col(SuspensionPlan.review_every_days),
+            col(SuspensionPlan.named_contact),
+            last.c.last_review,
+        )
+        .join(SuspensionPlan, col(SuspensionPlan.case_id) == col(ErCase.case_id), isouter=True)
+        .join(last, last.c.case_id == col(ErCase.case_id), isouter=True)
+        .where(col(ErCase.suspension_start_date).is_not(None))
+    )
+    if case_ids is not None:
+        query = query.where(col(ErCase.case_id).in_(case_ids))
+    columns = [
+        "case_id",
+        "wres_group",
+        "start",
+        "end",
+        "first_review",
+        "review_every_days",
+        "named_contact",
+        "last_review",
+    ]
+    return pd.DataFrame(session.execute(query).all(), columns=columns)
+
+
 def all_reviews(session: Session) -> pd.DataFrame:
     """Every review joined with its case's group and opening date (for the post-action audit)."""
     query = select(
@@ -171,6 +279,8 @@ def all_reviews(session: Session) -> pd.DataFrame:
         col(PanelReview.decision),
         col(PanelReview.submitted_at),
         col(PanelReview.supersedes_id),
+        col(PanelReview.recommended_outcome),
+        col(PanelReview.against_recommendation),
         col(ErCase.wres_group),
         col(ErCase.broad_group),
         col(ErCase.opened_date),
@@ -186,6 +296,8 @@ def all_reviews(session: Session) -> pd.DataFrame:
             "decision",
             "submitted_at",
             "supersedes_id",
+            "recommended_outcome",
+            "against_recommendation",
             "wres_group",
             "broad_group",
             "opened_date",
