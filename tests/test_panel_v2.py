@@ -290,6 +290,9 @@ def test_one_account_cannot_attest_for_the_panel(engine, settings, rules):
     with pytest.raises(AccessDenied, match="not named"):
         attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=PANEL3)
     assert [r.review_id for r in attestations_waiting(engine, actor=PANEL2)] == [review_id]
+    from erreview.review.worklist import my_work
+
+    assert [i.kind for i in my_work(engine, rules, actor=PANEL2) if i.kind == "attest"] == ["attest"]
     attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=PANEL2)
     assert attestations_waiting(engine, actor=PANEL2) == []
     transition(
@@ -482,6 +485,10 @@ def test_a_case_lead_s_work_list_shows_suspensions_due_and_a_review_moves_the_da
     due = suspension_work_list(engine, 28, actor=LEAD, today=date(2025, 6, 20))
     assert list(due["case_id"]) == [case_id] and due.loc[0, "status"] == "overdue"
     assert due.loc[0, "next_review"] == date(2025, 6, 18) and due.loc[0, "named_contact"] == "HR advisor"
+    from erreview.review.worklist import my_work
+
+    items = [i for i in my_work(engine, rules, actor=LEAD, today=date(2025, 6, 20)) if i.kind == "suspension_review"]
+    assert [(i.case_id, i.since) for i in items] == [(case_id, date(2025, 6, 18))] and "overdue" in items[0].text
     assert suspension_work_list(engine, 28, actor=Actor("lead2", Role.CASE_LEAD), today=date(2025, 6, 20)).empty
     record_suspension_review(engine, case_id, date(2025, 6, 19), "Risk unchanged.", actor=LEAD, today=TODAY)
     due = suspension_work_list(engine, 28, actor=LEAD, today=date(2025, 6, 20))

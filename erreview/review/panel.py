@@ -63,6 +63,8 @@ class Rules:
     templates: dict[tuple[str, int], Template]
     #: The gate also needs a member who attested that they are director level.
     quorum_director: bool = False
+    #: A suspension is reviewed at least this often (days).
+    suspension_review_days: int = 28
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
@@ -73,6 +75,7 @@ class Rules:
             settings.quorum_independent,
             all_templates(settings.template_dir),
             settings.quorum_director,
+            settings.suspension_review_days,
         )
 
 

@@ -1,7 +1,8 @@
 """My work: what waits for the signed-in person, oldest first.
 
-- case lead: cases to move on, and panel decisions that have come back;
-- panel member: referrals to their panels that the panel has not decided yet;
+- case lead: cases to move on, panel decisions that have come back, suspension reviews due or overdue;
+- panel member: referrals to their panels that the panel has not decided yet, reviews naming them that
+  they have not confirmed (attested) yet;
 - admin: bias checks switched off, cases with nobody leading them;
 - inclusion analyst and board viewer: actions past their due date.
 
@@ -21,7 +22,8 @@ from erreview import store
 from erreview.review.lifecycle import CHECK_STAGES, DEFAULT_GATED_STEPS, STAGE_LABELS, Stage, step_under_check
 from erreview.review.panel import DECISION_LABELS, Rules, current_review
 from erreview.review.roles import Actor, Role, requires
-from erreview.review.workflow import list_cases
+from erreview.review.suspension import STATUS_LABELS
+from erreview.review.workflow import attestations_waiting, list_cases, suspension_work_list
 from erreview.store import audit
 from erreview.store import workflow as ws
 
@@ -126,6 +128,34 @@ def _admin_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkI
     return items
 
 
+def _suspension_items(engine: store.Engine, rules: Rules, actor: Actor, today: date) -> list[WorkItem]:
+    due = suspension_work_list(engine, rules.suspension_review_days, actor=actor, today=today)
+    return [
+        WorkItem(
+            "suspension_review",
+            f"{row['case_id']}: suspension review {STATUS_LABELS[str(row['status'])].lower()} "
+            f"({row['next_review']:%d %B %Y}); suspended for {row['days_suspended']} days.",
+            CASES,
+            str(row["case_id"]),
+            _day(row["next_review"]),
+        )
+        for row in due.to_dict("records")
+        if row["status"] != "scheduled"
+    ]
+
+
+def _attestation_items(engine: store.Engine, actor: Actor) -> list[WorkItem]:
+    return [
+        WorkItem(
+            "attest",
+            f"{r.case_id}: confirm your place on the panel for review {r.review_id} ({DECISION_LABELS[r.decision]}).",
+            PANEL_CHECK,
+            r.case_id,
+        )
+        for r in attestations_waiting(engine, actor=actor)
+    ]
+
+
 def _action_items(engine: store.Engine, today: date) -> list[WorkItem]:
     from erreview.actions import actions_for
 
@@ -152,6 +182,10 @@ def my_work(engine: store.Engine, rules: Rules, *, actor: Actor, today: date | N
     items: list[WorkItem] = []
     if actor.role in (Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN):
         items += _case_items(engine, rules, actor)
+    if actor.role in (Role.CASE_LEAD, Role.ADMIN):
+        items += _suspension_items(engine, rules, actor, today)
+    if actor.role in (Role.PANEL_MEMBER, Role.ADMIN):
+        items += _attestation_items(engine, actor)
     if actor.role is Role.ADMIN:
         items += _admin_items(engine, rules, actor)
     if actor.role in (Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER):
