@@ -10,7 +10,18 @@ from erreview.review.roles import Actor, Role
 from erreview.review.workflow import create_case, submit_review
 from erreview.review.worklist import my_work
 
-from .test_workflow import LEAD, NEW, PANEL, TODAY, north_panel, referred_case, review, rules  # noqa: F401
+from .test_workflow import (  # noqa: F401
+    LEAD,
+    NEW,
+    PANEL,
+    TODAY,
+    accounts,
+    attest_all,
+    north_panel,
+    referred_case,
+    review,
+    rules,
+)
 
 ADMIN = Actor("admin1", Role.ADMIN)
 
@@ -32,7 +43,10 @@ def test_each_role_sees_what_waits_for_them(engine, settings, rules):  # noqa: F
     # The case lead: the new case to move on; the referred case waits on the panel, not on them.
     assert kinds(my_work(engine, rules, actor=LEAD, today=TODAY)) == [("move_on", fresh)]
     # Once the panel decides, the decision comes back to the case lead and leaves the panel's list.
-    submit_review(engine, rules, waiting, review(), actor=PANEL)
+    review_id = submit_review(engine, rules, waiting, review(), actor=PANEL)
+    # Each named member is asked to confirm their place on the panel, until they do.
+    assert kinds(my_work(engine, rules, actor=PANEL, today=TODAY)) == [("attest", waiting)]
+    attest_all(engine, waiting, review_id)
     lead_items = my_work(engine, rules, actor=LEAD, today=TODAY)
     assert ("panel_decided", waiting) in kinds(lead_items)
     decided = next(i for i in lead_items if i.kind == "panel_decided")

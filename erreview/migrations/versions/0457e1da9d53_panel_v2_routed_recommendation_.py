@@ -1,7 +1,7 @@
 """panel v2: routed recommendation, attestations, suspension plans and reviews
 
 Revision ID: 0457e1da9d53
-Revises: c3a9e5d71b20
+Revises: c3d5e7f9a1b2
 Create Date: 2026-12-01 04:27:18.692026
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0457e1da9d53'
-down_revision: str | None = 'c3a9e5d71b20'
+down_revision: str | None = 'c3d5e7f9a1b2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
