@@ -22,6 +22,8 @@ ADMIN, LEAD, PANEL, ANALYST, BOARD = (
 SCREENS = [
     ("panels/mywork.py", "My work", ":material/inbox:", set(Role)),
     ("panels/overview.py", "Overview", ":material/monitoring:", {ADMIN, LEAD, PANEL, ANALYST, BOARD}),
+    ("panels/division_overview.py", "Overview", ":material/monitoring:", {Role.DIVISION_LEAD}),
+    ("panels/division_decisions.py", "Decision points", ":material/account_tree:", {Role.DIVISION_LEAD}),
     ("panels/decisions.py", "Decision points", ":material/account_tree:", {ADMIN, ANALYST, BOARD}),
     ("panels/divisions.py", "Divisions", ":material/scatter_plot:", {ADMIN, ANALYST, BOARD}),
     ("panels/measures.py", "Measures", ":material/help_center:", {ADMIN, ANALYST, BOARD}),

@@ -39,7 +39,8 @@ def hash_password(password: str) -> str:
 
 def _actor(user: AppUser) -> Actor:
     panels = frozenset(p.strip() for p in user.panels.split(",") if p.strip())
-    return Actor(user.username, Role(user.role), panels, user.display_name)
+    divisions = frozenset(d.strip() for d in (user.divisions or "").split(",") if d.strip())
+    return Actor(user.username, Role(user.role), panels, user.display_name, divisions)
 
 
 def authenticate(engine: store.Engine, username: str, password: str) -> Actor | None:
@@ -99,11 +100,14 @@ def add_user(
     password: str | None = None,
     panels: str = "",
     by: str = "system",
+    divisions: str = "",
 ) -> Actor:
     """Create or update a user; audited. Usernames are lower-case (an email address suits OIDC)."""
     name = username.strip().lower()
     if not name:
         raise UserError("a username is required")
+    if Role(role) is Role.DIVISION_LEAD and not divisions.strip(", "):
+        raise UserError("a division lead needs at least one division (--divisions)")
     with store.session_scope(engine, write=True) as session:
         existing = ws.get_user(session, name)
         user = AppUser(
@@ -111,6 +115,7 @@ def add_user(
             display_name=display_name or name,
             role=Role(role).value,
             panels=panels,
+            divisions=divisions,
             password_hash=hash_password(password) if password else (existing.password_hash if existing else None),
             oidc_subject=existing.oidc_subject if existing else None,
         )
@@ -121,7 +126,7 @@ def add_user(
             action="user.update" if existing else "user.create",
             entity="user",
             entity_id=name,
-            detail={"role": user.role, "panels": panels, "password_set": password is not None},
+            detail={"role": user.role, "panels": panels, "divisions": divisions, "password_set": password is not None},
         )
         return _actor(saved)
 
@@ -134,6 +139,7 @@ def users(engine: store.Engine) -> list[dict[str, Any]]:
                 "name": u.display_name,
                 "role": ROLE_LABELS[Role(u.role)],
                 "panels": u.panels,
+                "divisions": u.divisions,
                 "local password": bool(u.password_hash),
                 "OIDC bound": bool(u.oidc_subject),
                 "active": u.active,

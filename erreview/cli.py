@@ -283,6 +283,9 @@ def users_add(
     role: Annotated[Role, typer.Option(help="What the user may do.")],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     panels: Annotated[str, typer.Option(help="Panels a panel member sits on (comma-separated).")] = "",
+    divisions: Annotated[
+        str, typer.Option(help="Divisions a division lead is responsible for (comma-separated).")
+    ] = "",
     password: Annotated[
         bool, typer.Option("--password/--no-password", help="Ask for a local password (leave off for OIDC-only users).")
     ] = True,
@@ -303,6 +306,7 @@ def users_add(
         password=secret,
         panels=panels,
         by="command line",
+        divisions=divisions,
     )
     typer.echo(f"user {username.strip().lower()} saved as {role.value}")
 

@@ -108,6 +108,8 @@ class AppUser(SQLModel, table=True):
     role: str = Field(max_length=32)
     #: Comma-separated panel names a panel member sits on.
     panels: str = Field(default="", max_length=500)
+    #: Comma-separated divisions a division lead is responsible for.
+    divisions: str = Field(default="", max_length=1000)
     password_hash: str | None = Field(default=None, max_length=300)
     oidc_subject: str | None = Field(default=None, max_length=300, index=True)
     active: bool = True

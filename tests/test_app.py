@@ -18,7 +18,9 @@ ROOT = Path(__file__).parent.parent
 APP = str(ROOT / "streamlit_app.py")
 SCREENS = {
     "panels/mywork.py": set(Role),
-    "panels/overview.py": set(Role),
+    "panels/overview.py": set(Role) - {Role.DIVISION_LEAD},
+    "panels/division_overview.py": {Role.DIVISION_LEAD},
+    "panels/division_decisions.py": {Role.DIVISION_LEAD},
     "panels/decisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
     "panels/divisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
     "panels/measures.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
@@ -35,6 +37,7 @@ ACTORS = {
     Role.PANEL_MEMBER: Actor("panel", Role.PANEL_MEMBER, frozenset({"North"})),
     Role.INCLUSION_ANALYST: Actor("analyst", Role.INCLUSION_ANALYST),
     Role.BOARD_VIEWER: Actor("board", Role.BOARD_VIEWER),
+    Role.DIVISION_LEAD: Actor("divlead", Role.DIVISION_LEAD, divisions=frozenset({"Medicine"})),
 }
 
 

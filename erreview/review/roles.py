@@ -7,6 +7,7 @@
 | panel_member | see cases referred to a panel they sit on; submit reviews for them |
 | inclusion_analyst | aggregates only: WRES, decision points, post-action audit (never case-level rows) |
 | board_viewer | aggregates only, as in the board pack |
+| division_lead | aggregates for their own divisions beside the trust figure, small numbers suppressed |
 
 Each entry point says which roles it needs with :func:`requires`; object-level rules (own cases, own
 panels) are checked by :func:`can_see_case` and :func:`can_change_case`.
@@ -32,6 +33,7 @@ class Role(StrEnum):
     PANEL_MEMBER = "panel_member"
     INCLUSION_ANALYST = "inclusion_analyst"
     BOARD_VIEWER = "board_viewer"
+    DIVISION_LEAD = "division_lead"
 
 
 ROLE_LABELS = {
@@ -40,6 +42,7 @@ ROLE_LABELS = {
     Role.PANEL_MEMBER: "Panel member",
     Role.INCLUSION_ANALYST: "Inclusion analyst",
     Role.BOARD_VIEWER: "Board viewer",
+    Role.DIVISION_LEAD: "Division lead",
 }
 #: Roles that may see individual cases at all (subject to the object-level rules).
 CASE_LEVEL_ROLES = frozenset({Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER})
@@ -58,6 +61,8 @@ class Actor:
     role: Role
     panels: frozenset[str] = field(default_factory=frozenset)
     display_name: str = ""
+    #: Divisions a division lead is responsible for (their scope; empty for other roles).
+    divisions: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def label(self) -> str:

@@ -54,7 +54,7 @@ def save_user(session: Session, user: AppUser, *, expected_version: int | None =
         return user
     if expected_version is not None and existing.version != expected_version:
         raise StaleEdit(f"user {user.username} was changed by someone else; reload and try again")
-    for field in ("display_name", "role", "panels", "password_hash", "oidc_subject", "active"):
+    for field in ("display_name", "role", "panels", "divisions", "password_hash", "oidc_subject", "active"):
         setattr(existing, field, getattr(user, field))
     existing.version += 1
     session.flush()
