@@ -1,7 +1,7 @@
 """division lead scope: the divisions a user is responsible for
 
 Revision ID: d9e2f4a6b8c1
-Revises: c3d5e7f9a1b2
+Revises: 0457e1da9d53
 Create Date: 2026-12-01 05:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = 'd9e2f4a6b8c1'
-down_revision: str | None = 'c3d5e7f9a1b2'
+down_revision: str | None = '0457e1da9d53'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
