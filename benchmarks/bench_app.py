@@ -82,7 +82,10 @@ def demo() -> int:
         print(f"{name:<22}{username:<10}{first:>14.2f}{rerun:>9.2f}  {'ok' if ok else 'MISSED'}")
 
     # A panel review's save: the library call and the screen's rerun that shows the result.
-    from tests.test_workflow import review  # the same valid v1 review the workflow tests submit
+    from erreview.review.panel import Member
+    from tests.test_workflow import review  # the same valid review the workflow tests submit
+
+    members = [Member(username="panel", role="Panel chair"), Member(username="panel2", role="Member")]
 
     lead, panel = actors["lead"], actors["panel"]
     rules = Rules.from_settings(service.effective_settings(engine, settings))
@@ -98,7 +101,7 @@ def demo() -> int:
     from erreview.review.workflow import submit_review
 
     t = time.perf_counter()
-    submit_review(engine, rules, case_id, review(), actor=panel)
+    submit_review(engine, rules, case_id, review(members=members), actor=panel)
     at.run()  # the screen after the save (data version bumped: its figures are recomputed)
     saved = time.perf_counter() - t
     ok = saved <= REVIEW_SAVE

@@ -498,3 +498,73 @@ def test_a_case_lead_s_work_list_shows_suspensions_due_and_a_review_moves_the_da
     )
     assert suspension_work_list(engine, 28, actor=LEAD, today=date(2025, 6, 30)).empty
     assert case_detail(engine, case_id, actor=LEAD).case["suspension_end_date"] == date(2025, 6, 25)
+
+
+# --- the post-action audit ------------------------------------------------------------------------------
+
+
+def test_post_action_audit_by_recommendation_override_rate_and_referral_time():
+    from datetime import UTC, datetime
+
+    from erreview.review.context import panel_audit_of
+
+    rows = [
+        # id, case, group, recommended, decision, submitted (day of May 2025)
+        (1, "a", "BME", "proceed", "proceed", 10),
+        (2, "b", "BME", "divert_informal", "proceed", 12),
+        (3, "c", "BME", "health_route", "proceed", 20),
+        (4, "d", "White", "divert_informal", "divert_informal", 11),
+        (5, "e", "White", "proceed", "system_learning_only", 15),
+        (6, "f", "White", None, "proceed", 15),  # a v1 review: no recommendation, not counted in the rate
+    ]
+    reviews = pd.DataFrame(
+        [
+            {
+                "id": i,
+                "case_id": c,
+                "step": "formal_investigation",
+                "decision": d,
+                "submitted_at": datetime(2025, 5, day, 12, tzinfo=UTC),
+                "supersedes_id": None,
+                "recommended_outcome": r,
+                "against_recommendation": r is not None and r != d,
+                "wres_group": g,
+                "broad_group": g,
+                "opened_date": date(2025, 5, 1),
+                "division": "X",
+            }
+            for i, c, g, r, d, day in rows
+        ]
+    )
+    referrals = pd.DataFrame(
+        [
+            ("a", datetime(2025, 5, 2, 12, tzinfo=UTC)),  # 8 days
+            ("a", datetime(2025, 5, 30, tzinfo=UTC)),  # a later referral (after the review): ignored
+            ("b", datetime(2025, 5, 8, 12, tzinfo=UTC)),  # 4 days
+            ("c", datetime(2025, 5, 2, 12, tzinfo=UTC)),  # 18 days
+            ("d", datetime(2025, 5, 10, 12, tzinfo=UTC)),  # 1 day
+            ("e", datetime(2025, 5, 12, 12, tzinfo=UTC)),  # 3 days
+        ],
+        columns=["case_id", "referred_at"],
+    )
+    audit_ = panel_audit_of(reviews, referrals=referrals)
+    # Hand-counted: BME 2 of 3 against the recommendation, White 1 of 2 (the v1 review has none).
+    assert audit_.overrides.loc["BME"].tolist() == [3, 2, pytest.approx(2 / 3)]
+    assert audit_.overrides.loc["White"].tolist() == [2, 1, 0.5]
+    assert audit_.by_recommendation.loc[("divert_informal", "proceed"), "BME"] == 1
+    assert audit_.by_recommendation.loc[("divert_informal", "divert_informal"), "White"] == 1
+    assert audit_.by_recommendation.to_numpy().sum() == 5
+    timing = audit_.days_referral_to_decision
+    assert timing.loc["BME", "median"] == 8 and timing.loc["White", "median"] == 2
+    assert timing.loc["BME", "n"] == 3 and timing.loc["White", "n"] == 2  # case f was never referred
+
+
+def test_post_action_audit_reads_referrals_from_the_case_history(engine, settings, rules):
+    from erreview.review.context import panel_audit
+
+    case_id, _ = referred_case(engine, settings, rules)
+    submit_review(engine, rules, case_id, review(), actor=PANEL)
+    result = panel_audit(engine, actor=Actor("ana", Role.INCLUSION_ANALYST))
+    assert result.days_referral_to_decision.loc["BME", "n"] == 1
+    assert 0 <= result.days_referral_to_decision.loc["BME", "median"] < 1  # referred and decided just now
+    assert result.overrides.loc["BME", "against"] == 0

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -61,6 +61,12 @@ class PanelAudit:
     diversion: dict[str, tuple[int, int]]  # group → (diverted or stopped, reviewed)
     diversion_ratio: RatioEstimate
     days_to_decision: pd.DataFrame  # group → n, median, p90
+    #: (recommended outcome, decision) × WRES group counts, for reviews made with a routed template.
+    by_recommendation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: group → reviews with a recommendation, decided against it, rate.
+    overrides: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: group → n, median, p90 days from the (latest) referral to the panel to its decision.
+    days_referral_to_decision: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def sentence(self) -> str:
         bme, white = self.diversion.get("BME", (0, 0)), self.diversion.get("White", (0, 0))
@@ -80,11 +86,19 @@ def panel_audit(
     """How panels decided between ``start`` and ``end`` (submission dates), by WRES group: aggregates only."""
     with store.session_scope(engine) as session:
         reviews = ws.all_reviews(session)
-    return panel_audit_of(reviews, start=start, end=end)
+        referrals = ws.referral_dates(session)
+    return panel_audit_of(reviews, start=start, end=end, referrals=referrals)
 
 
-def panel_audit_of(reviews: pd.DataFrame, *, start: date | None = None, end: date | None = None) -> PanelAudit:
-    """:func:`panel_audit` on a frame of reviews (pure)."""
+def panel_audit_of(
+    reviews: pd.DataFrame,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    referrals: pd.DataFrame | None = None,
+) -> PanelAudit:
+    """:func:`panel_audit` on a frame of reviews (pure). ``referrals`` (case_id, referred_at): when each
+    case was sent to the panel; each review is timed from the latest referral of its case before it."""
     if not reviews.empty:
         superseded = set(reviews["supersedes_id"].dropna().astype(int))
         reviews = reviews[~reviews["id"].isin(superseded)]
@@ -108,6 +122,7 @@ def panel_audit_of(reviews: pd.DataFrame, *, start: date | None = None, end: dat
     ).dt.days
     grouped = pd.DataFrame({"wres_group": reviews["wres_group"], "days": days}).groupby("wres_group")["days"]
     timing = pd.DataFrame({"n": grouped.size(), "median": grouped.median(), "p90": grouped.quantile(0.9)})
+    by_recommendation, overrides = _against_recommendation(reviews)
     return PanelAudit(
         len(reviews),
         reviews["case_id"].nunique(),
@@ -115,4 +130,38 @@ def panel_audit_of(reviews: pd.DataFrame, *, start: date | None = None, end: dat
         diversion,
         relative_likelihood(bme[0], bme[1], white[0], white[1]),
         timing,
+        by_recommendation,
+        overrides,
+        _referral_to_decision(reviews, referrals),
     )
+
+
+def _against_recommendation(reviews: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if "recommended_outcome" not in reviews:
+        return pd.DataFrame(), pd.DataFrame()
+    routed = reviews[reviews["recommended_outcome"].notna()]
+    if routed.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    table = routed.pivot_table(
+        index=["recommended_outcome", "decision"], columns="wres_group", values="id", aggfunc="count", fill_value=0
+    )
+    against = routed["against_recommendation"].astype(bool)
+    grouped = against.groupby(routed["wres_group"])
+    overrides = pd.DataFrame({"reviews": grouped.size(), "against": grouped.sum().astype(int)})
+    overrides["rate"] = overrides["against"] / overrides["reviews"]
+    return table, overrides
+
+
+def _referral_to_decision(reviews: pd.DataFrame, referrals: pd.DataFrame | None) -> pd.DataFrame:
+    if referrals is None or referrals.empty:
+        return pd.DataFrame()
+    submitted = pd.to_datetime(reviews["submitted_at"], utc=True).dt.tz_localize(None)
+    referred = pd.to_datetime(referrals["referred_at"], utc=True).dt.tz_localize(None)
+    refs = pd.DataFrame({"case_id": referrals["case_id"], "referred_at": referred})
+    days = []
+    for case_id, at in zip(reviews["case_id"], submitted, strict=True):
+        before = refs[(refs["case_id"] == case_id) & (refs["referred_at"] <= at)]["referred_at"]
+        days.append((at - before.max()).total_seconds() / 86400 if len(before) else None)
+    frame = pd.DataFrame({"wres_group": reviews["wres_group"].to_numpy(), "days": days}).dropna()
+    grouped = frame.groupby("wres_group")["days"]
+    return pd.DataFrame({"n": grouped.size(), "median": grouped.median(), "p90": grouped.quantile(0.9)})

@@ -270,6 +270,17 @@ def suspensions_frame(session: Session, case_ids: list[str] | None = None) -> pd
     return pd.DataFrame(session.execute(query).all(), columns=columns)
 
 
+def referral_dates(session: Session) -> pd.DataFrame:
+    """When each case was referred to the panel (every referral, from the audit log): case_id, referred_at."""
+    from erreview.models import AuditEntry
+
+    query = select(col(AuditEntry.entity_id), col(AuditEntry.at)).where(
+        col(AuditEntry.entity) == "case",
+        col(AuditEntry.action).in_(["case.refer_to_panel", "case.refer_suspension_check"]),
+    )
+    return pd.DataFrame(session.execute(query).all(), columns=["case_id", "referred_at"])
+
+
 def all_reviews(session: Session) -> pd.DataFrame:
     """Every review joined with its case's group and opening date (for the post-action audit)."""
     query = select(
