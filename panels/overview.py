@@ -9,6 +9,7 @@ from erreview.charts import ratio_trend_chart, wres_trend_frame
 from erreview.metrics.likelihood import pooled_counts, split_at
 from erreview.metrics.trend import RULES_SOURCE, TRIAL_LIMITS_NOTE, ratio_of_ratios, series_xmr
 from erreview.narrative import QUESTION, change_sentence, wres_sentence
+from erreview.narrative import fmt_ratio as banded_ratio
 from erreview.review.roles import Role
 from erreview.service import latest_available
 from erreview.vocab import WresGroup
@@ -42,7 +43,7 @@ bme, white, unknown = (current.groups[g] for g in (WresGroup.BME, WresGroup.WHIT
 cols = st.columns(4)
 cols[0].metric(
     f"Relative likelihood, {current.period.label}",
-    fmt_ratio(est.ratio),
+    banded_ratio(est.ratio) if est.ratio is not None else "n/a",
     help="Rate for BME staff divided by the rate for White staff. 1.00 is parity.",
 )
 cols[1].metric("95% confidence interval", f"{fmt_ratio(est.ci_low)} – {fmt_ratio(est.ci_high)}")
@@ -70,7 +71,13 @@ st.dataframe(
 )
 st.caption(
     f"The ratio is {band_text(est.band)} of 0.80–1.25"
-    + (" and the interval excludes 1." if est.significant else "; the interval includes 1.")
+    + (
+        "; with no entrants in one group there is no interval."
+        if est.ci_low is None or est.ci_high is None
+        else " and the interval excludes 1."
+        if est.significant
+        else "; the interval includes 1."
+    )
 )
 
 st.subheader("Trend by half-year")
