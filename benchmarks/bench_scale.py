@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 SIZES = {  # name: (staff, years)
     "trust": (13_000, 6),
@@ -91,6 +92,27 @@ def child(size: str, folder: Path) -> dict[str, float | str | bool]:
     return out
 
 
+#: Seconds not to exceed per size (about twice what the README reports, for a busy 2-core machine).
+TARGETS = {
+    "trust": {"import_s": 5.0, "wres_s": 0.5, "decisions_s": 2.0, "export_s": 3.0},
+    "ics": {"import_s": 70.0, "wres_s": 1.5, "decisions_s": 4.0, "export_s": 12.0},
+    "nhs": {"import_s": 270.0, "wres_s": 3.0, "decisions_s": 7.0, "export_s": 50.0},
+}
+
+
+def problems_in(result: dict[str, Any]) -> list[str]:
+    """Disagreements and missed targets in one size's result (empty when all is well)."""
+    found = []
+    if not result["wres_agree"]:
+        found.append(f"{result['size']}: indicator 3 differs from the naive computation")
+    if not result["decisions_agree"]:
+        found.append(f"{result['size']}: decision points differ from the naive computation")
+    for key, limit in TARGETS.get(result["size"], {}).items():
+        if result[key] > limit:
+            found.append(f"{result['size']}: {key} {result[key]:.2f} s misses the target of {limit:.2f} s")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="trust,ics,nhs")
@@ -106,6 +128,7 @@ def main() -> None:
         f"{'wres s':>8}{'naive':>7}{'decis s':>8}{'naive':>7}{'export s':>9}  agree"
     )
     print(header)
+    problems: list[str] = []
     for size in args.sizes.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             done = subprocess.run(
@@ -116,6 +139,7 @@ def main() -> None:
             )
             if done.returncode != 0:
                 print(f"{size}: failed\n{done.stderr[-3000:]}")
+                problems.append(f"{size}: the run failed")
                 continue
             r = json.loads(done.stdout.strip().splitlines()[-1])
         print(
@@ -125,6 +149,9 @@ def main() -> None:
             f"{'yes' if r['wres_agree'] and r['decisions_agree'] else 'NO'}"
         )
         sys.stdout.flush()
+        problems += problems_in(r)
+    if problems:
+        raise SystemExit("benchmark failed:\n" + "\n".join(problems))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,11 @@ import uuid
 from pathlib import Path
 
 BIN = Path("/usr/lib/postgresql/15/bin")
+BACKENDS = ("sqlite", "postgresql")
 BACKEND = os.environ.get("ERREVIEW_TEST_BACKEND", "sqlite")
+if BACKEND not in BACKENDS:
+    # A misspelt backend must not quietly run the suite on SQLite and report it as PostgreSQL's.
+    raise RuntimeError(f"ERREVIEW_TEST_BACKEND={BACKEND!r} is not one of: {', '.join(BACKENDS)}")
 
 
 class ThrowawayPostgres:
