@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from erreview.demo import DEMO_ACCOUNTS
+from erreview.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 from .test_browser import SHOTS, browser, page, server, sign_in, wait_idle  # noqa: F401  (fixtures)
 
@@ -53,3 +53,46 @@ def test_every_screen_has_no_serious_accessibility_violation(page: Page, usernam
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS.parent / f"axe-{username}.json").write_text(json.dumps(found, indent=1))
     assert not found, json.dumps(found, indent=1)
+
+
+def _tab_to(page: Page, accessible_name: str, *, limit: int = 80) -> None:
+    """Press Tab until the focused element is named ``accessible_name`` (its label, text or aria-label)."""
+    script = """(name) => {
+        const el = document.activeElement;
+        if (!el) return false;
+        // A control is named by its aria-label or its label; a link or button by its text.
+        const texts = [el.getAttribute('aria-label') || ''];
+        if (el.labels && el.labels.length) texts.push(el.labels[0].innerText);
+        if (['A', 'BUTTON'].includes(el.tagName)) texts.push(el.innerText);
+        return texts.some((t) => t.split('\\n').some((line) => line.trim() === name));
+    }"""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(script, accessible_name):
+            return
+    raise AssertionError(f"could not reach {accessible_name!r} with the Tab key")
+
+
+def test_a_case_lead_journey_with_the_keyboard_only(page: Page):  # noqa: F811 (fixture)
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=120_000)
+    wait_idle(page)  # typing into a form that is still being drawn loses the keys
+    _tab_to(page, "Username")
+    page.keyboard.type("lead")
+    expect(page.get_by_role("textbox", name="Username")).to_have_value("lead")
+    _tab_to(page, "Password")
+    page.keyboard.type(DEMO_PASSWORD)
+    _tab_to(page, "Sign in")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    _tab_to(page, "Cases")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
+    _tab_to(page, "Start initial assessment")
+    page.keyboard.press("Space")  # choose the step
+    wait_idle(page)
+    button = page.get_by_role("button", name="Start initial assessment", exact=True)
+    expect(button).to_be_visible()
+    _tab_to(page, "Start initial assessment")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Saved: Start initial assessment.")).to_be_visible()
