@@ -55,7 +55,7 @@ def test_every_screen_has_no_serious_accessibility_violation(page: Page, usernam
     assert not found, json.dumps(found, indent=1)
 
 
-def _tab_to(page: Page, accessible_name: str, *, limit: int = 80) -> None:
+def _tab_to(tab: Page, accessible_name: str, *, limit: int = 80) -> None:
     """Press Tab until the focused element is named ``accessible_name`` (its label, text or aria-label)."""
     script = """(name) => {
         const el = document.activeElement;
@@ -67,8 +67,8 @@ def _tab_to(page: Page, accessible_name: str, *, limit: int = 80) -> None:
         return texts.some((t) => t.split('\\n').some((line) => line.trim() === name));
     }"""
     for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(script, accessible_name):
+        tab.keyboard.press("Tab")
+        if tab.evaluate(script, accessible_name):
             return
     raise AssertionError(f"could not reach {accessible_name!r} with the Tab key")
 
