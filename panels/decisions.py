@@ -6,10 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from erreview.charts import decision_rates_chart, decision_ratio_chart
+from erreview.export.suppression import SUPPRESSED
+from erreview.export.tables import decision_points_table
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
 from erreview.review.roles import Role
+from erreview.screen_privacy import mask_frame, protect_breakdown, restricted, snap_window
 from erreview.vocab import Flag
 from panels.common import (
     data_key,
@@ -20,7 +23,10 @@ from panels.common import (
     settings,
 )
 
-require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
+actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
+# Roles without case-level access see the board pack's disclosure rule: small counts hidden, whole months.
+limited = restricted(actor.role)
+threshold = settings().suppression_threshold
 st.title("Decision points")
 st.markdown(
     "At each step of the disciplinary process, how often did it happen to BME and to White staff who "
@@ -41,6 +47,14 @@ if everything:
     start, end = None, None
 else:
     start, end = (window[0], window[1]) if isinstance(window, tuple) and len(window) == 2 else (None, None)
+    if limited and start is not None and end is not None:
+        snapped = snap_window(start, end)
+        if snapped != (start, end):
+            st.info(
+                f"Windows are whole calendar months for your role, so that no window narrows to one person's "
+                f"case: showing {snapped[0]:%d %B %Y} to {snapped[1]:%d %B %Y}."
+            )
+        start, end = snapped
 words = window_words(start, end)
 is_pack_window = pack_window is not None and (start, end) == tuple(pack_window)
 st.markdown(f"**Window: {words}**" + (" (the same 12 months as the latest review pack)." if is_pack_window else "."))
@@ -51,7 +65,21 @@ if not analysis.cases:
     st.info(f"No disciplinary cases in this window ({words}).")
     st.stop()
 
-level, headline = decisions_headline(analysis.table, words)
+published_table = decision_points_table(analysis.table, threshold) if limited else None
+count_columns = ["BME n", "BME events", "White n", "White events"]
+hidden_points = (
+    {
+        r.point.name
+        for r, (_, row) in zip(analysis.table, published_table.iterrows(), strict=True)
+        if any(row[c] == SUPPRESSED for c in count_columns)
+    }
+    if published_table is not None
+    else set()
+)
+visible = [r for r in analysis.table if r.point.name not in hidden_points]
+level, headline = decisions_headline(visible, words)
+if hidden_points:
+    headline += f" {len(hidden_points)} step(s) rest on numbers too small to show and are not judged here."
 if level is Flag.DISPARITY:
     st.error(headline, icon=":material/flag:")
 elif level is Flag.WATCH:
@@ -67,7 +95,12 @@ st.caption(
 
 st.subheader("What each step shows")
 for result in analysis.table:
-    st.markdown(f"- {decision_sentence(result, compared=len(analysis.table))}")
+    if result.point.name in hidden_points:
+        st.markdown(f"- {result.point.label}: the numbers are too small to show without identifying people.")
+    else:
+        st.markdown(f"- {decision_sentence(result, compared=len(analysis.table))}")
+if hidden_points:
+    table = table[~table["decision_point"].isin(hidden_points)]
 
 left, right = st.columns(2)
 with left:
@@ -82,48 +115,58 @@ with right:
     )
 
 st.subheader("The disparity table")
-shown = table.drop(columns=["decision_point"]).rename(
-    columns={
-        "label": "Decision point",
-        "bme_n": "BME n",
-        "bme_events": "BME events",
-        "bme_rate": "BME rate",
-        "white_n": "White n",
-        "white_events": "White events",
-        "white_rate": "White rate",
-        "difference": "Difference",
-        "ratio": "Ratio",
-        "ci_low": "CI low",
-        "ci_high": "CI high",
-        "band": "Band",
-        "fisher_p": "Fisher p",
-        "q_value": "q (BH)",
-        "significant": "Significant (q < 0.05)",
-        "side": "Side",
-        "harm_direction": "Harms BME staff if",
-        "flag": "Flag",
-        "adverse": "On the harmful side",
-    }
-)
-st.dataframe(
-    shown,
-    hide_index=True,
-    column_config={
-        "BME rate": st.column_config.NumberColumn(format="percent"),
-        "White rate": st.column_config.NumberColumn(format="percent"),
-        "Difference": st.column_config.NumberColumn(format="percent"),
-        "Ratio": st.column_config.NumberColumn(format="%.2f"),
-        "CI low": st.column_config.NumberColumn(format="%.2f"),
-        "CI high": st.column_config.NumberColumn(format="%.2f"),
-        "Fisher p": st.column_config.NumberColumn(format="%.3f"),
-        "q (BH)": st.column_config.NumberColumn(format="%.3f"),
-    },
-)
+if published_table is not None:
+    st.caption(f"Counts from 1 to {threshold} are shown as *, with anything that would give them back.")
+    st.dataframe(published_table, hide_index=True)
+else:
+    shown = table.drop(columns=["decision_point"]).rename(
+        columns={
+            "label": "Decision point",
+            "bme_n": "BME n",
+            "bme_events": "BME events",
+            "bme_rate": "BME rate",
+            "white_n": "White n",
+            "white_events": "White events",
+            "white_rate": "White rate",
+            "difference": "Difference",
+            "ratio": "Ratio",
+            "ci_low": "CI low",
+            "ci_high": "CI high",
+            "band": "Band",
+            "fisher_p": "Fisher p",
+            "q_value": "q (BH)",
+            "significant": "Significant (q < 0.05)",
+            "side": "Side",
+            "harm_direction": "Harms BME staff if",
+            "flag": "Flag",
+            "adverse": "On the harmful side",
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "BME rate": st.column_config.NumberColumn(format="percent"),
+            "White rate": st.column_config.NumberColumn(format="percent"),
+            "Difference": st.column_config.NumberColumn(format="percent"),
+            "Ratio": st.column_config.NumberColumn(format="%.2f"),
+            "CI low": st.column_config.NumberColumn(format="%.2f"),
+            "CI high": st.column_config.NumberColumn(format="%.2f"),
+            "Fisher p": st.column_config.NumberColumn(format="%.3f"),
+            "q (BH)": st.column_config.NumberColumn(format="%.3f"),
+        },
+    )
 
 st.subheader("Complaints raised by staff")
+complaints = analysis.complaints
+complaint_counts = (complaints.bme.n, complaints.bme.events, complaints.white.n, complaints.white.events)
 st.markdown(
     "Grievance and bullying or harassment complaints raised by a member of staff, not withdrawn: "
-    f"{decision_sentence(analysis.complaints, compared=1)}"
+    + (
+        "the numbers are too small to show without identifying people."
+        if limited and any(1 <= c <= threshold for c in complaint_counts)
+        else decision_sentence(complaints, compared=1)
+    )
 )
 
 intervention = settings().intervention_date
@@ -131,7 +174,10 @@ if intervention is not None:
     st.subheader(f"Is it better since the pre-checks began ({intervention:%d %B %Y})?")
     st.caption("All cases opened before that date against all opened since, at each step (ratio of ratios).")
     for change in intervention_changes(key, intervention):
-        st.markdown(f"- {change.sentence}")
+        if change.name in hidden_points:
+            st.markdown(f"- {change.label}: the numbers are too small to compare without identifying people.")
+        else:
+            st.markdown(f"- {change.sentence}")
 
 st.subheader("For whom? Breakdowns and intersections")
 c1, c2 = st.columns(2)
@@ -149,12 +195,36 @@ st.markdown(
     f"(cells with fewer than {min_size} cases read “{TOO_FEW}”; q allows for every cell of this breakdown, "
     "all steps and levels together)"
 )
-st.dataframe(breakdown.drop(columns=["point", "dimension"]), hide_index=True)
+BREAKDOWN_DERIVED = ["bme_rate", "white_rate", "ratio", "ci_low", "ci_high", "band", "fisher_p", "q"]
+BREAKDOWN_DERIVED += ["significant", "side", "flag", "adverse"]
+breakdown = breakdown.drop(columns=["point", "dimension"])
+row = next((r for r in analysis.table if r.point.name == point), None)
+if limited and row is not None:
+    # The levels add up to the step's BME and White counts: hide what would give a small level back.
+    totals = {
+        (point, "bme_n"): row.bme.n,
+        (point, "bme_events"): row.bme.events,
+        (point, "white_n"): row.white.n,
+        (point, "white_events"): row.white.events,
+    }
+    counts = ["bme_n", "bme_events", "white_n", "white_events"]
+    extra = protect_breakdown(
+        breakdown.assign(point=point), by=["point"], counts=counts, totals=totals, threshold=threshold
+    )
+    breakdown = mask_frame(breakdown, counts=counts, derived=BREAKDOWN_DERIVED, threshold=threshold, hidden=extra)
+st.dataframe(breakdown, hide_index=True)
 inter = analysis.intersections[
     (analysis.intersections["dimension"] == dimension) & (analysis.intersections["point"] == point)
 ]
 st.markdown(f"**Each ethnic group × {dimension.replace('_', ' ')}**")
-st.dataframe(inter.drop(columns=["point", "dimension"]), hide_index=True)
+inter = inter.drop(columns=["point", "dimension"])
+if limited and row is None:
+    breakdown, inter = breakdown.iloc[0:0], inter.iloc[0:0]  # no step can be shown in this window
+if limited:
+    derived = ["rate", "ratio_to_white", "ci_low", "ci_high", "fisher_p", "q", "significant", "side", "flag", "adverse"]
+    extra = protect_breakdown(inter, by=["broad_group"], counts=["n", "events"], totals=None, threshold=threshold)
+    inter = mask_frame(inter, counts=["n", "events"], derived=derived, threshold=threshold, hidden=extra)
+st.dataframe(inter, hide_index=True)
 
 st.subheader("Time in process")
 timing = analysis.timing
@@ -169,6 +239,10 @@ for rec in timing.to_dict("records"):
     row = {"Measure": rec["label"]}
     for group, prefix in (("BME", "bme"), ("White", "white")):
         row[f"{group} cases (still open)"] = f"{rec[f'{prefix}_n']} ({rec[f'{prefix}_open']})"
+        if limited and any(1 <= int(rec[f"{prefix}_{k}"] or 0) <= threshold for k in ("n", "open")):
+            # A median over a handful of cases is one colleague's case length.
+            row[f"{group} cases (still open)"] = SUPPRESSED
+            rec = rec | {f"{prefix}_{s}": None for s in ("median", "p90")} | {"logrank_p": None}
         for stat, title in (("median", "median days"), ("p90", "90th percentile")):
             value = rec[f"{prefix}_{stat}"]
             row[f"{group} {title} (95% CI)"] = (

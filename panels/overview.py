@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from erreview.charts import ratio_trend_chart, wres_trend_frame
+from erreview.export.suppression import SUPPRESSED
 from erreview.metrics.likelihood import pooled_counts, split_at
 from erreview.metrics.trend import RULES_SOURCE, TRIAL_LIMITS_NOTE, ratio_of_ratios, series_xmr
 from erreview.narrative import QUESTION, change_sentence, wres_sentence
 from erreview.narrative import fmt_ratio as banded_ratio
 from erreview.review.roles import Role
+from erreview.screen_privacy import is_small, mask_frame, restricted
 from erreview.service import latest_available
 from erreview.vocab import WresGroup
 from panels.common import (
@@ -26,7 +28,10 @@ from panels.common import (
 )
 
 # Division leads have their own overview: this one lists every division.
-require(*(r for r in Role if r is not Role.DIVISION_LEAD))
+actor = require(*(r for r in Role if r is not Role.DIVISION_LEAD))
+# Roles without case-level access see the board pack's disclosure rule: small counts and what rests on them hidden.
+limited = restricted(actor.role)
+threshold = settings().suppression_threshold
 st.title("Overview")
 st.markdown(f"**{QUESTION}**")
 
@@ -38,50 +43,85 @@ if current is None or current.estimate is None:
     st.stop()
 
 est = current.estimate
-st.markdown(wres_sentence(current))
 bme, white, unknown = (current.groups[g] for g in (WresGroup.BME, WresGroup.WHITE, WresGroup.UNKNOWN))
+
+
+def too_small(result: object) -> bool:
+    """A period whose ratio rests on a count this role may not see."""
+    g = result.groups  # type: ignore[attr-defined]
+    counts = [g[x].entrants for x in (WresGroup.BME, WresGroup.WHITE)] + [
+        g[x].headcount for x in (WresGroup.BME, WresGroup.WHITE)
+    ]
+    return limited and any(is_small(c, threshold) for c in counts)
+
+
+hide_ratio = too_small(current)
+if hide_ratio:
+    st.markdown(
+        f"In {current.period.label} the numbers are too small to show safely (a group had between 1 and "
+        f"{threshold} people), so the ratio for this period is not shown."
+    )
+else:
+    st.markdown(wres_sentence(current))
 cols = st.columns(4)
 cols[0].metric(
     f"Relative likelihood, {current.period.label}",
-    banded_ratio(est.ratio) if est.ratio is not None else "n/a",
+    SUPPRESSED if hide_ratio else banded_ratio(est.ratio) if est.ratio is not None else "n/a",
     help="Rate for BME staff divided by the rate for White staff. 1.00 is parity.",
 )
-cols[1].metric("95% confidence interval", f"{fmt_ratio(est.ci_low)} – {fmt_ratio(est.ci_high)}")
+cols[1].metric(
+    "95% confidence interval", SUPPRESSED if hide_ratio else f"{fmt_ratio(est.ci_low)} – {fmt_ratio(est.ci_high)}"
+)
 band = est.band.value if est.band else "n/a"
-cols[2].metric("Band (non-adverse 0.80–1.25)", band, help="Outside the band and significant is a disparity.")
+cols[2].metric(
+    "Band (non-adverse 0.80–1.25)",
+    SUPPRESSED if hide_ratio else band,
+    help="Outside the band and significant is a disparity.",
+)
 total = bme.headcount + white.headcount + unknown.headcount
+hide_unknown = limited and any(is_small(c, threshold) for c in (unknown.headcount, bme.headcount, white.headcount))
 cols[3].metric(
     "Ethnicity not stated",
-    f"{unknown.headcount:,}",
-    f"{unknown.headcount / total:.1%} of staff" if total else None,
+    SUPPRESSED if hide_unknown else f"{unknown.headcount:,}",
+    f"{unknown.headcount / total:.1%} of staff" if total and not hide_unknown else None,
     delta_color="off",
 )
 
 st.subheader("Both rates, and the counts behind them")
-st.dataframe(
-    pd.DataFrame(
-        {
-            "Group": ["BME", "White", "Not stated (excluded)"],
-            "Entered formal investigation": [bme.entrants, white.entrants, unknown.entrants],
-            "Headcount": [bme.headcount, white.headcount, unknown.headcount],
-            "Rate": [fmt_rate(bme.rate), fmt_rate(white.rate), fmt_rate(unknown.rate)],
-        }
-    ),
-    hide_index=True,
+counts_frame = pd.DataFrame(
+    {
+        "Group": ["BME", "White", "Not stated (excluded)"],
+        "Entered formal investigation": [bme.entrants, white.entrants, unknown.entrants],
+        "Headcount": [bme.headcount, white.headcount, unknown.headcount],
+        "Rate": [fmt_rate(bme.rate), fmt_rate(white.rate), fmt_rate(unknown.rate)],
+    }
 )
-st.caption(
-    f"The ratio is {band_text(est.band)} of 0.80–1.25"
-    + (
-        "; with no entrants in one group there is no interval."
-        if est.ci_low is None or est.ci_high is None
-        else " and the interval excludes 1."
-        if est.significant
-        else "; the interval includes 1."
+if limited:
+    counts_frame = mask_frame(
+        counts_frame, counts=["Entered formal investigation", "Headcount"], derived=["Rate"], threshold=threshold
     )
-)
+st.dataframe(counts_frame, hide_index=True)
+if not hide_ratio:
+    st.caption(
+        f"The ratio is {band_text(est.band)} of 0.80–1.25"
+        + (
+            "; with no entrants in one group there is no interval."
+            if est.ci_low is None or est.ci_high is None
+            else " and the interval excludes 1."
+            if est.significant
+            else "; the interval includes 1."
+        )
+    )
 
 st.subheader("Trend by half-year")
 frame = wres_trend_frame(results)
+if limited:
+    # Periods whose ratio rests on a small count keep their place on the axis, with no numbers.
+    small = [r.period.label for r in results if r.available and r.groups and too_small(r)]
+    rows = frame["period"].isin(small)
+    frame.loc[rows, ["ratio", "ci_low", "ci_high"]] = None
+    frame.loc[rows, "band"] = "suppressed"
+    frame.loc[rows, "status"] = "suppressed"
 national = national_latest(key)
 intervention = settings().intervention_date
 st.altair_chart(ratio_trend_chart(frame, national=national, intervention=intervention), width="stretch")
@@ -97,6 +137,8 @@ st.caption(
 )
 
 found = series_xmr(results)
+if limited and any(r.available and r.groups and too_small(r) for r in results):
+    found = None  # its centre and limits rest on every period, the small ones included
 if found is not None:
     chart, held = found
     labels = [results[i].period.label for i in held]
@@ -113,6 +155,8 @@ if found is not None:
 
 if intervention is not None:
     before, after = split_at(results, intervention)
+    if limited and any(r.available and r.groups and too_small(r) for r in (*before, *after)):
+        before = after = []  # a pooled ratio over a small period would give its count back
     if before and after:
         change = ratio_of_ratios(pooled_counts(before), pooled_counts(after))
         st.subheader(f"Before and after panel pre-checks began ({intervention:%d %B %Y})")
@@ -129,6 +173,13 @@ if intervention is not None:
 
 st.subheader("Ethnicity data completeness by division")
 quality = completeness(key)
+if limited and not quality.empty:
+    hidden_rows = quality["staff"].map(lambda v: is_small(v, threshold)) | quality["not_stated"].map(
+        lambda v: is_small(v, threshold)
+    )
+    quality = quality.astype({"staff": object, "not_stated": object, "share_not_stated": object})
+    quality.loc[hidden_rows, ["staff", "not_stated"]] = SUPPRESSED
+    quality.loc[hidden_rows, "share_not_stated"] = None
 if not quality.empty:
     st.dataframe(
         quality.rename(

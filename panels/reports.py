@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -32,6 +33,9 @@ label = st.selectbox("Period", [p.label for p in periods])
 period = next(p for p in periods if p.label == label)
 
 
+RECORD = "published-record.json"
+
+
 @st.cache_data(show_spinner=False)
 def build(key: tuple[str, int], label: str) -> dict[str, bytes]:
     del key  # cache key only
@@ -40,6 +44,8 @@ def build(key: tuple[str, int], label: str) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_review_pack(pack, Path(tmp))
         files = {str(p.relative_to(tmp)): p.read_bytes() for p in paths}
+    # What the pack publishes, kept on download so that the next pack is audited together with it.
+    files[RECORD] = json.dumps(pack.record.to_json() if pack.record else None).encode()
     return files
 
 
@@ -58,7 +64,8 @@ with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
 
 
 def _record(kind: str) -> None:
-    service.record_export(engine(), user=actor.username, period=label, files=[kind])
+    record = json.loads(files[RECORD])
+    service.record_export(engine(), user=actor.username, period=label, files=[kind], record=record)
 
 
 c1, c2, c3 = st.columns(3)

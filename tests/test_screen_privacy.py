@@ -1,0 +1,114 @@
+"""Screens for roles that may not see case-level rows (contract §5 v2, issue #12): no count from 1 to the
+threshold anywhere on them, and no date window narrower than a whole month."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from erreview.review.roles import Role
+from erreview.screen_privacy import mask_frame, protect_breakdown, snap_window
+
+from .test_app import app_env, demo_db, signed_in  # noqa: F401  (fixtures)
+
+T = 7
+COUNT = re.compile(
+    r"( n$| events$|^n$|^events$|_n$|_events$|entrants|headcount|Headcount|^Staff$|^staff$|not stated|not_stated|"
+    r"investigation$|cases \(still open\)$|^BME$|^White$|^All$)",
+    re.IGNORECASE,
+)
+LIMITED = [Role.BOARD_VIEWER, Role.INCLUSION_ANALYST]
+SCREENS = ["panels/overview.py", "panels/decisions.py", "panels/divisions.py"]
+
+
+def small_counts_shown(at) -> list[tuple[str, str]]:
+    """Every count-like cell, metric or 'k of n' phrase on the page that lies in 1..T."""
+    found = []
+    for frame in at.dataframe:
+        value = frame.value
+        if not isinstance(value, pd.DataFrame):
+            continue
+        for position, column in enumerate(value.columns):
+            if not COUNT.search(str(column)) or "share" in str(column).lower() or "rate" in str(column).lower():
+                continue
+            for cell in map(str, value.iloc[:, position].tolist()):
+                number = re.match(r"^(\d+)(?: \(\d+\))?$", cell.strip())
+                if number and 1 <= int(number.group(1)) <= T:
+                    found.append((str(column), cell))
+    for metric in at.metric:
+        if re.fullmatch(r"\d+", str(metric.value)) and 1 <= int(metric.value) <= T:
+            found.append((metric.label, metric.value))
+    text = " ".join(m.value for m in at.markdown)
+    for k, n in re.findall(r"\b(\d+) of (\d[\d,]*)\b", text):
+        if 1 <= int(k) <= T or 1 <= int(n.replace(",", "")) <= T:
+            found.append(("text", f"{k} of {n}"))
+    return found
+
+
+@pytest.mark.parametrize("role", LIMITED)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_restricted_screens_never_show_a_small_count(app_env, role, screen):  # noqa: F811
+    at = signed_in(role).switch_page(screen).run()
+    assert not at.exception, at.exception
+    assert every_view(at, screen) == []
+
+
+def every_view(at, screen: str) -> list:
+    """Small counts on the screen, through every breakdown and intersection a person can pick."""
+    found = small_counts_shown(at)
+    if screen == "panels/decisions.py":
+        for dimension in at.selectbox[0].options:
+            at.selectbox[0].set_value(dimension).run()
+            for point in at.selectbox[1].options:
+                at.selectbox[1].set_value(point).run()
+                assert not at.exception, at.exception
+                found += [(dimension, point, *f) for f in small_counts_shown(at)]
+    return found
+
+
+def test_the_check_sees_small_counts_where_they_are_allowed(app_env):  # noqa: F811
+    """An administrator sees case-level detail: the same check finds small counts there, so it can fail."""
+    at = signed_in(Role.ADMIN).switch_page("panels/decisions.py").run()
+    assert every_view(at, "panels/decisions.py")
+
+
+@pytest.mark.parametrize("role", LIMITED)
+def test_a_one_day_window_is_impossible(app_env, role):  # noqa: F811
+    at = signed_in(role).switch_page("panels/decisions.py").run()
+    day = date(2024, 6, 12)
+    at.date_input[0].set_value((day, day)).run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "cases opened 01 June 2024 to 30 June 2024" in text
+    assert any("whole calendar months" in i.value for i in at.info)
+
+
+def test_an_administrator_keeps_the_exact_window(app_env):  # noqa: F811
+    at = signed_in(Role.ADMIN).switch_page("panels/decisions.py").run()
+    day = date(2024, 6, 12)
+    at.date_input[0].set_value((day, day)).run()
+    assert "cases opened 12 June 2024 to 12 June 2024" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (date(2024, 6, 12), date(2024, 6, 12), (date(2024, 6, 1), date(2024, 6, 30))),
+        (date(2024, 2, 29), date(2024, 3, 1), (date(2024, 2, 1), date(2024, 3, 31))),
+        (date(2024, 12, 31), date(2024, 1, 2), (date(2024, 1, 1), date(2024, 12, 31))),
+        (date(2023, 4, 1), date(2023, 9, 30), (date(2023, 4, 1), date(2023, 9, 30))),
+    ],
+)
+def test_windows_snap_to_whole_months(start, end, expected):
+    assert snap_window(start, end) == expected
+
+
+def test_a_breakdown_level_cannot_be_worked_out_from_the_total():
+    """Levels 3, 40, 45 under a shown total of 88: hiding the 3 alone would leave 88 - 40 - 45."""
+    frame = pd.DataFrame({"point": ["p", "p", "p"], "level": ["a", "b", "c"], "n": [3, 40, 45], "rate": [0.1] * 3})
+    extra = protect_breakdown(frame, by=["point"], counts=["n"], totals={("p", "n"): 88}, threshold=T)
+    shown = mask_frame(frame, counts=["n"], derived=["rate"], threshold=T, hidden=extra)
+    assert shown["n"].tolist().count("*") == 2 and shown.loc[0, "n"] == "*" and shown.loc[0, "rate"] == "*"
