@@ -230,15 +230,25 @@ def decisions(
 def export(
     period: Annotated[str, typer.Option(help="The period, e.g. 2024/25-H2 (or a year, 2024/25).")],
     out: Annotated[Path, typer.Option(help="Folder to write the pack into (created if needed).")],
+    audience: Annotated[
+        str,
+        typer.Option(
+            help="board: the review pack for boards and committees; community: the community and staff-network "
+            "pack (stricter small-number threshold, plain-English summary)."
+        ),
+    ] = "board",
 ) -> None:
-    """Write the six-monthly review pack for boards: Excel workbook, PDF report and CSV tables, with
-    small numbers suppressed."""
+    """Write the six-monthly review pack for boards (or, with --audience community, for the Community Advisory
+    Board and staff networks): Excel workbook, PDF report and CSV tables, with small numbers suppressed."""
+    if audience not in ("board", "community"):
+        raise fail(f"--audience must be board or community, not {audience!r}")
     from erreview import service
     from erreview.export.writers import write_review_pack
 
     chosen = parse_period(period)
     engine = _engine()
-    pack = service.review_pack(engine, state.settings, chosen)
+    make = service.community_pack if audience == "community" else service.review_pack
+    pack = make(engine, state.settings, chosen)
     paths = write_review_pack(pack, out)
     service.record_export(
         engine,

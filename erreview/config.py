@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         description=f"Board exports and the screens of roles without case-level access show counts from 1 to this "
         f"value as '*' (at least {MIN_SUPPRESSION_THRESHOLD}).",
     )
+    community_threshold: int = Field(
+        default=10,
+        ge=5,
+        description="Community and staff-network packs show counts from 1 to this value as '*' (stricter than boards).",
+    )
     min_group_size: int = Field(
         default=10, ge=1, description="Breakdown cells with fewer cases than this read 'too few to compare'."
     )
@@ -96,6 +101,7 @@ class Settings(BaseSettings):
 ADJUSTABLE = (
     "intervention_date",
     "suppression_threshold",
+    "community_threshold",
     "min_group_size",
     "gated_steps",
     "quorum_members",

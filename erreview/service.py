@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from erreview import national, store
 from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
+from erreview.export.community import community_pack as build_community_pack
 from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
 from erreview.export.published import PublishedRecord
 from erreview.export.suppression import SUPPRESSED
@@ -402,6 +403,21 @@ def review_pack(engine: Engine, settings: Settings, period: Period, *, generated
     with every pack exported before it."""
     pack = assemble_pack(pack_inputs(engine, settings, period), generated=generated)
     # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
+    with store.session_scope(engine) as session:
+        head = audit.data_head(session)
+    return replace(pack, methods=[*pack.methods, f"Audit: {head}."])
+
+
+def community_pack(engine: Engine, settings: Settings, period: Period, *, generated: date | None = None) -> ReviewPack:
+    """The community and staff-network pack for ``period`` at the community threshold, audited together with
+    every pack exported before it."""
+    settings = effective_settings(engine, settings)
+    threshold = settings.community_threshold
+    inputs = pack_inputs(engine, settings, period)
+    # Audited with the packs published at this threshold or stricter (earlier community packs); a board pack at
+    # a lower threshold has made its counts public already, which no later pack can take back (see the module).
+    inputs = replace(inputs, earlier=[r for r in inputs.earlier if r.threshold >= threshold])
+    pack = build_community_pack(inputs, threshold=threshold, generated=generated)
     with store.session_scope(engine) as session:
         head = audit.data_head(session)
     return replace(pack, methods=[*pack.methods, f"Audit: {head}."])

@@ -15,7 +15,7 @@ from erreview.config import get_settings
 from erreview.export.writers import write_review_pack
 from erreview.periods import Period, period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, require, wres_results
+from panels.common import data_key, engine, require, settings, wres_results
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Reports")
@@ -31,16 +31,22 @@ if not periods:
     st.stop()
 label = st.selectbox("Period", [p.label for p in periods])
 period = next(p for p in periods if p.label == label)
+AUDIENCES = {
+    "board": "Board and committees",
+    "community": "Community Advisory Board and staff networks (stricter small-number threshold)",
+}
+audience = st.radio("Audience", list(AUDIENCES), format_func=AUDIENCES.__getitem__, horizontal=True)
 
 
 RECORD = "published-record.json"
 
 
 @st.cache_data(show_spinner=False)
-def build(key: tuple[str, int], label: str) -> dict[str, bytes]:
+def build(key: tuple[str, int], label: str, audience: str = "board") -> dict[str, bytes]:
     del key  # cache key only
     chosen = next(p for p in periods if p.label == label)
-    pack = service.review_pack(engine(), get_settings(), chosen)
+    make = service.community_pack if audience == "community" else service.review_pack
+    pack = make(engine(), get_settings(), chosen)
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_review_pack(pack, Path(tmp))
         files = {str(p.relative_to(tmp)): p.read_bytes() for p in paths}
@@ -50,12 +56,18 @@ def build(key: tuple[str, int], label: str) -> dict[str, bytes]:
 
 
 with st.status(f"Preparing the pack for {label}…", expanded=False) as status:
-    files = build(data_key(), label)
+    files = build(data_key(), label, audience)
     status.update(label=f"The pack for {label} is ready.", state="complete")
 
-stem = f"review-pack-{label.replace('/', '-')}"
-pdf = files[f"{stem}.pdf"]
-xlsx = files[f"{stem}.xlsx"]
+built = f"review-pack-{label.replace('/', '-')}"
+pdf = files[f"{built}.pdf"]
+xlsx = files[f"{built}.xlsx"]
+stem = built if audience == "board" else built.replace("review-pack", "community-pack")
+if audience == "community":
+    st.caption(
+        f"Community pack ({stem}): counts from 1 to {settings().community_threshold} are hidden, with every rate "
+        "and ratio resting on them; it opens with a plain-English guide and leaves out panel checks and data quality."
+    )
 archive = io.BytesIO()
 with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
     for name, data in sorted(files.items()):
