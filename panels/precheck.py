@@ -240,17 +240,18 @@ with form_col:
     members = []
     for username in chosen:
         name = candidates[username]
-        c1, c2, c3 = st.columns([3, 1.5, 1.5])
+        role = st.text_input(
+            f"Role on the panel: {name}",
+            value="Panel chair" if username == actor.username else "",
+            key=f"{case_id}-{username}-role",
+        )
+        c1, c2 = st.columns(2)
         members.append(
             {
                 "username": username,
-                "role": c1.text_input(
-                    f"Role on the panel: {name}",
-                    value="Panel chair" if username == actor.username else "",
-                    key=f"{case_id}-{username}-role",
-                ),
-                "cultural_ambassador": c2.checkbox(f"{name} is a cultural ambassador", key=f"{case_id}-{username}-ca"),
-                "lay_member": c3.checkbox(f"{name} is a trained lay member", key=f"{case_id}-{username}-lay"),
+                "role": role,
+                "cultural_ambassador": c1.checkbox(f"{name} is a cultural ambassador", key=f"{case_id}-{username}-ca"),
+                "lay_member": c2.checkbox(f"{name} is a trained lay member", key=f"{case_id}-{username}-lay"),
             }
         )
 

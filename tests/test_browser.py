@@ -6,6 +6,7 @@ Screenshots of every screen are written to ``test-artifacts/screens/`` for revie
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -164,6 +165,44 @@ def test_analyst_reads_the_overview_and_decision_points(page: Page):
     shot(page, "06-data")
 
 
+#: v2 answers (question text, answer) that route to "proceed" for a formal-investigation check.
+V2_ANSWERS = [
+    ("framed clearly enough", "Yes"),
+    ("Were informal routes considered?", "Yes"),
+    ("asked for their own account?", "Yes"),
+    ("relevant information been gathered?", "Yes"),
+    ("system or process problem", "No"),
+    ("patient-safety incident or an error in care?", "No"),
+    ("would we be here?", "Yes"),
+    ("consistent with how those comparable cases", "Yes"),
+    ("cultural, language or communication", "No"),
+    ("conscious or unconscious bias", "No"),
+    ("trained lay member or cultural ambassador", "Yes"),
+    ("investigator independent of the matter?", "Not applicable"),
+    ("decision maker independent", "Yes"),
+    ("case manager been trained", "Yes"),
+    ("investigator been trained", "Not applicable"),
+]
+
+
+def _signed_in_page(browser, server: str, username: str) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    page.goto(server)
+    sign_in(page, username)
+    return page
+
+
+def attest_in_browser(page: Page) -> None:
+    """The signed-in member confirms their place on the panel and declares independence."""
+    expect(page.get_by_text("Reviews waiting for your confirmation")).to_be_visible()
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Your declaration for review")
+    form.get_by_text("I am independent of the matter and of the referring manager", exact=True).click()
+    form.get_by_role("button", name=re.compile("Confirm my place on the panel")).click()
+    expect(page.get_by_text("You confirmed your place on the panel")).to_be_visible()
+
+
 def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, server):
     sign_in(page, "lead")
     go(page, "Cases")
@@ -190,37 +229,65 @@ def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, serve
     expect(page.get_by_text("Saved: Refer to the panel bias check.")).to_be_visible()
     expect(page.get_by_text("Waiting for the North panel")).to_be_visible()
 
-    # The panel member completes the check.
-    panel_context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    panel = panel_context.new_page()
-    panel.set_default_timeout(45_000)
-    panel.goto(server)
-    sign_in(panel, "panel")
+    # The panel chair completes the v2 check; the recommendation follows the answers.
+    panel = _signed_in_page(browser, server, "panel")
     go(panel, "Panel check", "Panel bias check")
     expect(panel.get_by_text("Comparable past cases")).to_be_visible()
     expect(panel.get_by_text(case_id).first).to_be_visible()
-    expect(panel.get_by_role("heading", name="Pre-formal action panel bias check (v1)")).to_be_visible()
-    expect(panel.get_by_role("textbox", name="Member 2 name")).to_be_visible()
+    expect(panel.get_by_role("heading", name="Pre-formal action panel bias check (version 2)")).to_be_visible()
     expect(panel.get_by_role("button", name="Submit review")).to_be_visible()
-    radios = panel.locator("[role=radiogroup]")
-    expect(radios).to_have_count(10)  # nine questions and the decision (rendered progressively)
-    for i in range(radios.count() - 1):  # the last radio group is the decision
-        radios.nth(i).get_by_text("Not applicable", exact=True).click()
-    for area in panel.locator("textarea").all()[:-1]:
-        area.fill("Agreed with occupational health and the ward manager.")
+    for question, answer in V2_ANSWERS:
+        group = panel.locator('[data-testid="stRadio"]').filter(has_text=question)
+        group.get_by_text(answer, exact=True).click()
+        wait_idle(panel)
+        expect(group.get_by_role("radio", name=answer, exact=True)).to_be_checked()
+    for note in panel.locator('input[aria-label^="Note for question"]').all():
+        note.fill("Checked by the panel against the comparable cases.")
+        note.press("Enter")
+        wait_idle(panel)
+    for area in panel.locator("textarea").all():
+        if area.get_attribute("aria-label") != "Written rationale":
+            area.fill("Agreed with occupational health and the ward manager.")
+            area.press("Control+Enter")
+            wait_idle(panel)
+    expect(panel.get_by_text("Recommended outcome: Proceed to formal action.")).to_be_visible()
+    expect(panel.get_by_text("This can still change")).to_have_count(0)
     shot(panel, "04a-panel-check-answered")
-    panel.get_by_role("textbox", name="Member 2 name").fill("R. Ambassador")
-    panel.get_by_role("textbox", name="Member 2 role").fill("Cultural ambassador")
-    panel.get_by_text("Independent", exact=True).nth(1).click()  # member 2
-    radios.last.get_by_text("Proceed to formal action", exact=True).click()
-    panel.locator("textarea").last.fill("Two informal routes were tried and the conduct continued.")
+    members = panel.get_by_role("combobox", name="Panel members")
+    members.click()
+    members.press_sequentially("Remi")
+    panel.get_by_role("option", name="Remi Ambassador (panel2)").click()
+    members.press("Escape")
+    wait_idle(panel)
+    role = panel.get_by_role("textbox", name="Role on the panel: Remi Ambassador")
+    try:
+        expect(role).to_be_visible()
+    finally:
+        shot(panel, "04a2-members")
+    role.fill("Cultural ambassador")
+    role.press("Enter")
+    wait_idle(panel)
+    panel.locator('[data-testid="stRadio"]').filter(has_text="Decision").get_by_text(
+        "Proceed to formal action", exact=True
+    ).click()
+    wait_idle(panel)
+    panel.get_by_role("textbox", name="Written rationale").fill(
+        "Two informal routes were tried and the conduct continued."
+    )
     shot(panel, "04-panel-check")
     panel.get_by_role("button", name="Submit review").click()
     try:
         expect(panel.get_by_text("submitted: Proceed to formal action")).to_be_visible()
     finally:
         shot(panel, "04b-panel-check-submitted")
-    panel_context.close()
+    # Typed names never count: the gate waits until each named member confirms from their own account.
+    attest_in_browser(panel)
+    panel.context.close()
+    second = _signed_in_page(browser, server, "panel2")
+    go(second, "Panel check", "Panel bias check")
+    shot(second, "04c-second-member-attests")
+    attest_in_browser(second)
+    second.context.close()
 
     # Back to the case lead: the gate now opens.
     go(page, "Overview")
