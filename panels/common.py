@@ -168,12 +168,18 @@ def completeness(key: tuple[str, int]) -> pd.DataFrame:
     return service.ethnicity_completeness(_engine(key[0]))
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # None or NaN
+
+
 def fmt_ratio(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+    """A ratio to 2 decimal places; '—' where there is none."""
+    return "—" if _missing(value) else f"{value:.2f}"
 
 
 def fmt_rate(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2%}"
+    """A rate as a percentage to 1 decimal place; '—' where there is none."""
+    return "—" if _missing(value) else f"{value:.1%}"
 
 
 def band_text(band: Any) -> str:

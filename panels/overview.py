@@ -87,6 +87,14 @@ cols[3].metric(
     delta_color="off",
 )
 
+#: Plain words for the band of each period in the table.
+BAND_WORDS = {
+    "below": "Below 0.80",
+    "non_adverse": "Within 0.80–1.25",
+    "above": "Above 1.25",
+    "unavailable": "No denominator",
+}
+
 st.subheader("Both rates, and the counts behind them")
 counts_frame = pd.DataFrame(
     {
@@ -199,4 +207,24 @@ if not quality.empty:
         },
     )
 with st.expander("Table of every period"):
-    st.dataframe(frame.assign(end=frame["end"].dt.date), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Period": frame["period"],
+                "Ends": frame["end"].dt.date,
+                "Ratio": frame["ratio"].map(fmt_ratio),
+                "95% interval": [
+                    "—" if pd.isna(lo) or pd.isna(hi) else f"{fmt_ratio(lo)} – {fmt_ratio(hi)}"
+                    for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True)
+                ],
+                "Band": frame["band"].map(BAND_WORDS).fillna("—"),
+                "Interval excludes parity": frame["significant"].map({True: "Yes", False: "No"}),
+            }
+        ),
+        hide_index=True,
+        column_config={
+            "Ratio": st.column_config.TextColumn(help="BME rate ÷ White rate; 1.00 is parity; '—' where undefined."),
+            "95% interval": st.column_config.TextColumn(help="Katz log interval (contract §4.1)."),
+            "Band": st.column_config.TextColumn(help="Against the non-adverse range 0.80–1.25."),
+        },
+    )
