@@ -19,6 +19,8 @@ from erreview.errors import ErreviewError
 TABLE_FILE = "national_indicator3.csv"
 #: Name of the settings row holding figures added by an admin.
 SETTING_NAME = "national_comparator_added"
+#: The settings row holds at most this many characters (its column's size).
+MAX_STORED = 2000
 _DATA_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 
 

@@ -596,7 +596,13 @@ def add_national_figure(engine: Engine, raw: dict[str, object], *, user: str) ->
             for f in national.decode_added(store.setting_overrides(session).get(national.SETTING_NAME))
             if f.report_year != figure.report_year
         ]
-        store.set_setting_override(session, national.SETTING_NAME, national.encode_added([*added, figure]))
+        encoded = national.encode_added([*added, figure])
+        if len(encoded) > national.MAX_STORED:
+            raise national.ComparatorError(
+                "there is no room for another added figure: shorten the source titles or ask for the shipped "
+                "table to be updated"
+            )
+        store.set_setting_override(session, national.SETTING_NAME, encoded)
         audit.append(
             session,
             actor=user,
