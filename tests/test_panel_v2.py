@@ -568,3 +568,81 @@ def test_post_action_audit_reads_referrals_from_the_case_history(engine, setting
     assert result.days_referral_to_decision.loc["BME", "n"] == 1
     assert 0 <= result.days_referral_to_decision.loc["BME", "median"] < 1  # referred and decided just now
     assert result.overrides.loc["BME", "against"] == 0
+
+
+# --- suspension length by group (Kaplan–Meier, ongoing suspensions censored) ------------------------------
+
+
+def test_suspension_length_by_group_counts_ongoing_suspensions_as_censored():
+    """#11's Kaplan–Meier (erreview.metrics.timing) on suspensions recorded with start and end dates: checked
+    against a hand-worked product-limit estimate and against statsmodels directly."""
+    from datetime import timedelta
+
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    from erreview.metrics.timing import time_in_process
+
+    as_of = date(2025, 6, 30)
+    # (group, days suspended, still suspended?)
+    spells = [
+        ("BME", 10, False),
+        ("BME", 20, True),
+        ("BME", 30, False),
+        ("BME", 40, False),
+        ("BME", 50, True),
+        ("White", 5, False),
+        ("White", 15, False),
+        ("White", 25, False),
+    ]
+    rows = []
+    for i, (group, days, ongoing) in enumerate(spells):
+        start = as_of - timedelta(days=days) if ongoing else date(2025, 1, 1)
+        rows.append(
+            {
+                "case_id": f"C{i}",
+                "wres_group": group,
+                "opened_date": pd.Timestamp(date(2024, 12, 1)),
+                "route_date": pd.Timestamp(date(2024, 12, 15)),
+                "formal_investigation_date": pd.Timestamp(date(2024, 12, 15)),
+                "closed_date": pd.NaT,
+                "initial_route": "formal",
+                "restriction": "suspended",
+                "suspension_start_date": pd.Timestamp(start),
+                "suspension_end_date": pd.NaT if ongoing else pd.Timestamp(start + timedelta(days=days)),
+            }
+        )
+    table = time_in_process(pd.DataFrame(rows), min_group_size=3, as_of=as_of).set_index("measure")
+    row = table.loc["suspension_length"]
+    # Every concern-to-route time is 14 days and no case has closed: the log-rank test has no variance and
+    # is left out (it used to raise "singular matrix" and take the whole table down).
+    assert pd.isna(table.loc["concern_to_route", "logrank_p"]) and pd.isna(table.loc["formal_to_close", "logrank_p"])
+    assert (row["bme_n"], row["bme_open"], row["white_n"], row["white_open"]) == (5, 2, 3, 0)
+    # By hand: S(10) = 4/5; 20 censored; S(30) = 4/5 x 2/3 = 0.533; S(40) = 0.533 x 1/2 = 0.267 <= 0.5.
+    assert row["bme_median"] == 40
+    assert row["white_median"] == 15
+    bme = [(d, not o) for g, d, o in spells if g == "BME"]
+    sf = SurvfuncRight([d for d, _ in bme], [float(e) for _, e in bme])
+    assert row["bme_median"] == pytest.approx(sf.quantile(0.5))
+    # Leaving the ongoing suspensions out (the bias this avoids) would give a shorter median.
+    ended = [d for d, e in bme if e]
+    assert SurvfuncRight(ended, [1.0] * len(ended)).quantile(0.5) < row["bme_median"]
+
+
+def test_past_v1_reviews_still_render_as_answered():
+    from erreview.review.panel import answer_rows
+
+    past = PanelReview(
+        case_id="X",
+        step="formal_investigation",
+        template_id="panel_precheck",
+        template_version=1,
+        members=[{"name": "A. Director", "role": "Director", "independent": True}],
+        answers={"q01_framing": {"answer": "yes", "note": ""}, "q02_why_formal": {"note": "Repeated conduct."}},
+        decision="proceed",
+        rationale="Typed by one account for the whole panel.",
+        submitted_at=ws.now(),
+        submitted_by="panel1",
+    )
+    rows = answer_rows(V1, past)
+    assert rows[0] == {"number": "1", "question": V1.questions[0].text, "answer": "Yes", "note": ""}
+    assert rows[1]["note"] == "Repeated conduct." and len(rows) == 2

@@ -148,12 +148,15 @@ def time_in_process(
         bme, white = groups["bme"], groups["white"]
         if min(len(bme), len(white)) >= min_group_size and d is not None:
             both = pd.concat([bme, white])
-            _, p = survdiff(
-                both["days"].to_numpy(dtype=float),
-                both["ended"].to_numpy(dtype=float),
-                (both["wres_group"] == WresGroup.BME.value).to_numpy(dtype=int),
-            )
-            record["logrank_p"] = float(p)
+            try:
+                _, p = survdiff(
+                    both["days"].to_numpy(dtype=float),
+                    both["ended"].to_numpy(dtype=float),
+                    (both["wres_group"] == WresGroup.BME.value).to_numpy(dtype=int),
+                )
+                record["logrank_p"] = float(p)
+            except np.linalg.LinAlgError:  # no events, or every duration equal: the test has no variance
+                record["logrank_p"] = None
         else:
             record["logrank_p"] = None
         proxies = int(d["proxy"].sum()) if d is not None else 0
