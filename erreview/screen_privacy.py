@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -88,6 +88,7 @@ def protect_breakdown(
     counts: Sequence[str],
     totals: Mapping[tuple[Any, ...], int] | None,
     threshold: int,
+    forced: Mapping[tuple[Any, str], bool] | None = None,
 ) -> dict[tuple[Any, str], bool]:
     """Cells of a breakdown to hide: for each group of rows (``by``) and count column, the levels add up to a
     total a reader can see elsewhere (``totals[(*group, column)]``; their own sum when not given), so a
@@ -96,7 +97,7 @@ def protect_breakdown(
     for group, rows in frame.groupby(list(by), sort=False, observed=True):
         key = group if isinstance(group, tuple) else (group,)
         for column in counts:
-            values: dict[Hashable, int] = {
+            values: dict[tuple[Any, ...], int] = {
                 ("cell", idx): int(v) for idx, v in rows[column].items() if v is not None and not pd.isna(v)
             }
             if not values:
@@ -105,8 +106,65 @@ def protect_breakdown(
             cells = list(values)
             values[("total",)] = int(total)
             # The total is on screen elsewhere: it stays, and only the levels can be hidden.
-            problem = Problem(values, set(values), [total_of(("total",), cells)])
+            # ``forced``: cells hidden for another reason, as if they were small.
+            held = {k for k in cells if (forced or {}).get((k[1], column))}
+            problem = Problem(values, set(values) - held, [total_of(("total",), cells)])
             for k in protect(problem, threshold, candidates=set(cells)).hidden:
                 if k != ("total",):
                     hidden[(k[1], column)] = True
     return hidden
+
+
+Outcome = Callable[[pd.DataFrame], "pd.Series[bool]"]
+#: What happened to the comparable cases, as counts (the panel sees these, never the cases themselves).
+COMPARABLE_OUTCOMES: tuple[tuple[str, Outcome], ...] = (
+    ("Went formal", lambda c: c["initial_route"] == "formal"),
+    ("Case to answer", lambda c: c["investigation_outcome"].isin(["hearing", "fast_track"])),
+    ("Formal sanction", lambda c: c["sanction"].notna() & (c["sanction"] != "no_action")),
+)
+COMPARABLE_GROUPS = (("White", "White"), ("BME", "BME"), ("Unknown", "Not stated"))
+
+
+def comparable_table(cases: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Counts and rates of the comparable set by WRES group and in all, with the pack's disclosure rule:
+    counts 1..T hidden (also where the cases that did *not* have the outcome are that few), the levels
+    protected against the total, and every rate over a hidden count hidden."""
+    rows = []
+    for code, label in (*COMPARABLE_GROUPS, ("All", "All")):
+        sub = cases if code == "All" else cases[cases["wres_group"] == code]
+        counted: dict[str, Any] = {"Group": label, "Cases": len(sub)}
+        for outcome, test in COMPARABLE_OUTCOMES:
+            counted[outcome] = int(test(sub).fillna(False).sum()) if len(sub) else 0
+        rows.append(counted)
+    frame = pd.DataFrame(rows)
+    counts = ["Cases", *(o for o, _ in COMPARABLE_OUTCOMES)]
+    body = frame[frame["Group"] != "All"].assign(_set="all")
+    totals = {("all", c): int(frame.loc[frame["Group"] == "All", c].iloc[0]) for c in counts}
+    hidden = protect_breakdown(body, by=["_set"], counts=["Cases"], totals=totals, threshold=threshold)
+    forced: dict[tuple[Any, str], bool] = {}
+    for idx, row in frame.iterrows():
+        for outcome, _ in COMPARABLE_OUTCOMES:
+            # Those without the outcome are the shown cases less those with it: a few of them identify people too.
+            cases_shown = not (hidden.get((idx, "Cases")) or is_small(row["Cases"], threshold))
+            if cases_shown and is_small(row["Cases"] - row[outcome], threshold):
+                forced[(idx, outcome)] = True
+    outcomes = [o for o, _ in COMPARABLE_OUTCOMES]
+    hidden |= forced
+    hidden |= protect_breakdown(body, by=["_set"], counts=outcomes, totals=totals, threshold=threshold, forced=forced)
+    shares = {}
+    for outcome, _ in COMPARABLE_OUTCOMES:
+        name = f"{outcome} (share)"
+        shares[name] = [
+            None
+            if hidden.get((idx, outcome))
+            or hidden.get((idx, "Cases"))
+            or is_small(row[outcome], threshold)
+            or is_small(row["Cases"], threshold)
+            or not row["Cases"]
+            else f"{row[outcome] / row['Cases']:.0%}"
+            for idx, row in frame.iterrows()
+        ]
+    out = mask_frame(frame, counts=counts, derived=[], threshold=threshold, hidden=hidden)
+    for name, values in shares.items():
+        out[name] = [SUPPRESSED if v is None else v for v in values]
+    return out[["Group", "Cases", *(x for o, _ in COMPARABLE_OUTCOMES for x in (o, f"{o} (share)"))]]

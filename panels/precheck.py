@@ -38,6 +38,7 @@ from erreview.review.workflow import (
     panel_candidates,
     submit_review,
 )
+from erreview.screen_privacy import comparable_table
 from panels.common import (
     choose_case,
     engine,
@@ -123,9 +124,18 @@ with context_col:
     st.subheader("Comparable past cases")
     try:
         comparison = comparables_for(engine(), case_id, actor=actor, k=settings().comparable_cases)
-        st.markdown(comparison.summary())
-        if not comparison.suppressed:
-            st.dataframe(comparison.cases.drop(columns=["distance"]).head(15), hide_index=True)
+        if comparison.suppressed:
+            st.markdown(comparison.summary())
+        else:
+            # Counts and rates of the comparable set, suppressed like a board pack: a list of cases from a
+            # small division would let the panel recognise colleagues.
+            st.markdown(f"What happened in the {comparison.n} most comparable closed cases:")
+            st.dataframe(comparable_table(comparison.cases, settings().suppression_threshold), hide_index=True)
+            st.caption(
+                f"Counts from 1 to {settings().suppression_threshold} are shown as *, with the shares resting "
+                "on them. Cases are matched on allegation, band, referral source, staff group and division, "
+                "never on ethnicity."
+            )
     except ErreviewError as exc:
         show_error(exc.message)
     st.subheader("Disparity at the decision to go formal")

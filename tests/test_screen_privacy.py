@@ -112,3 +112,56 @@ def test_a_breakdown_level_cannot_be_worked_out_from_the_total():
     extra = protect_breakdown(frame, by=["point"], counts=["n"], totals={("p", "n"): 88}, threshold=T)
     shown = mask_frame(frame, counts=["n"], derived=["rate"], threshold=T, hidden=extra)
     assert shown["n"].tolist().count("*") == 2 and shown.loc[0, "n"] == "*" and shown.loc[0, "rate"] == "*"
+
+
+def test_comparable_cases_are_counts_and_rates_never_small():
+    """30 comparable cases: 20 White (12 formal), 8 BME (2 formal), 2 not stated (none formal)."""
+    from erreview.screen_privacy import comparable_table
+
+    rows = (
+        [("White", "formal")] * 12
+        + [("White", "informal")] * 8
+        + [("BME", "formal")] * 2
+        + [("BME", "informal")] * 6
+        + [("Unknown", "informal")] * 2
+    )
+    cases = pd.DataFrame(rows, columns=["wres_group", "initial_route"]).assign(
+        investigation_outcome=None, sanction=None
+    )
+    table = comparable_table(cases, T).set_index("Group")
+    assert list(table.index) == ["White", "BME", "Not stated", "All"]
+    assert table.loc["All", "Cases"] == "30" and table.loc["All", "Went formal"] == "14"
+    for column in ("Cases", "Went formal", "Case to answer", "Formal sanction"):
+        shown = table[column]
+        assert not any(v.isdigit() and 1 <= int(v) <= T for v in shown), column
+        # No hidden group count follows from the total less the shown groups.
+        body = shown.drop("All")
+        if shown["All"] != "*":
+            assert (body == "*").sum() != 1, column
+    # The 2 of 8 BME cases that went formal: neither the count nor its share is shown.
+    assert table.loc["BME", "Went formal"] == "*" and table.loc["BME", "Went formal (share)"] == "*"
+    assert table.loc["White", "Went formal (share)"] == "*"  # its count is hidden to protect the BME 2
+
+
+def test_a_panel_member_sees_no_list_of_comparable_cases(app_env):  # noqa: F811
+    at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    assert not at.exception, at.exception
+    for frame in at.dataframe:
+        value = frame.value
+        assert not {"division", "band", "staff_group", "sanction"} & set(map(str, value.columns))
+    assert small_counts_shown(at) == []
+
+
+def test_a_comparable_count_hidden_for_its_complement_is_protected_against_the_total():
+    """19 of 20 White cases went formal (the 1 who did not would be identified): hiding the 19 alone
+    would leave it as the total less the other groups."""
+    from erreview.screen_privacy import comparable_table
+
+    rows = [("White", "formal")] * 19 + [("White", "informal")] + [("BME", "formal")] * 10 + [("BME", "informal")] * 10
+    cases = pd.DataFrame(rows, columns=["wres_group", "initial_route"]).assign(
+        investigation_outcome=None, sanction=None
+    )
+    table = comparable_table(cases, T).set_index("Group")
+    formal = table["Went formal"]
+    assert formal["White"] == "*" and formal["All"] == "29"
+    assert (formal.drop("All") == "*").sum() >= 2
