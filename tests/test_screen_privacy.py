@@ -144,8 +144,15 @@ def test_comparable_cases_are_counts_and_rates_never_small():
 
 
 def test_a_panel_member_sees_no_list_of_comparable_cases(app_env):  # noqa: F811
+    from .test_app import _refer_a_demo_case
+
+    case_id = _refer_a_demo_case(app_env)
     at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    at.selectbox[0].select(case_id).run()
     assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    shown = [f.value for f in at.dataframe if "Group" in f.value.columns]
+    assert shown or "Too few comparable closed cases" in text
     for frame in at.dataframe:
         value = frame.value
         assert not {"division", "band", "staff_group", "sanction"} & set(map(str, value.columns))
