@@ -5,6 +5,11 @@ return the cleaned, typed frame with the raw ``person_id`` still in it, plus the
 are checked on their distinct values (a workforce extract has few distinct codes and dates), so a
 two-million-row file validates in seconds. :func:`pseudonymise_frame` then swaps ``person_id`` for its
 keyed hash; nothing downstream ever sees the raw identifier.
+
+Columnar: each column is factorised once (row codes into its distinct values); checks and conversions run
+on the distinct values and reach the rows through the codes. The workforce frame is kept as categoricals
+throughout (two million rows, a few hundred thousand distinct values at most), so no step builds a Python
+object per row; the cases frame (tens of thousands of rows) keeps plain string columns.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from erreview.ethnicity import EthnicityError, ethnicity_table
 from erreview.problems import Problem
-from erreview.pseudonym import pseudonymise
+from erreview.pseudonym import pseudonymise_many
 from erreview.vocab import (
     CASE_COLUMNS,
     CASE_DATE_COLUMNS,
@@ -55,6 +61,65 @@ def _strip(frame: pd.DataFrame) -> pd.DataFrame:
     return stripped.reset_index(drop=True)
 
 
+def _strip_categorical(frame: pd.DataFrame) -> pd.DataFrame:
+    """As :func:`_strip`, each column a categorical of its trimmed distinct values (sorted, no missing)."""
+    columns = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.CategoricalDtype) and _is_trimmed(column):
+            columns[str(name).strip().lower()] = column.array  # as the reader gives it: nothing to redo
+            continue
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        values = ["" if _missing(u) else str(u).strip() for u in uniques]
+        columns[str(name).strip().lower()] = _from_distinct(codes, [*values], categorical=True, missing="")
+    return pd.DataFrame(columns)
+
+
+def _is_trimmed(column: pd.Series) -> bool:
+    """A categorical with no missing value whose string categories are already trimmed."""
+    categories = column.cat.categories
+    if column.isna().any() or not pd.api.types.is_string_dtype(categories.dtype):
+        return False
+    return bool((categories.str.strip() == categories).all())
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _distinct(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(row codes, distinct values): ``values[codes[i]]`` is row ``i`` (a categorical gives its own codes)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return np.asarray(series.cat.codes, dtype=np.int64), [str(c) for c in series.cat.categories]
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+def _from_distinct(
+    codes: np.ndarray, values: list[object], *, categorical: bool, missing: object = None
+) -> pd.Categorical | ExtensionArray:
+    """Rows from per-distinct ``values`` (``None`` is missing; code -1 is ``missing``).
+
+    ``categorical``: a categorical with sorted categories (equal values merged); else a string column."""
+    absent = np.array([v is None for v in values] + [missing is None], dtype=bool)
+    text = np.array(["" if v is None else str(v) for v in values] + ["" if missing is None else str(missing)])
+    present, inverse = np.unique(text[~absent], return_inverse=True)  # sorted, in C
+    remap = np.full(len(text), -1, dtype=np.int64)
+    remap[~absent] = inverse
+    new_codes = remap[codes]  # a code of -1 picks the last entry: ``missing``
+    if categorical:
+        return pd.Categorical.from_codes(new_codes, categories=pd.Index(present.tolist(), dtype=object))
+    strings: ExtensionArray = pd.array(np.array([*present.tolist(), None], dtype=object)[new_codes], dtype="str")
+    return strings
+
+
+def _bad_rows(codes: np.ndarray, bad: Iterable[int]) -> np.ndarray:
+    """Row numbers (0-based) whose code is one of ``bad``."""
+    chosen = np.fromiter(bad, dtype=np.int64)
+    if chosen.size == 0:
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.isin(codes, chosen))
+
+
 def _rows(mask: pd.Series | np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask))
 
@@ -68,9 +133,12 @@ def _problems(
     *,
     show_value: bool = True,
 ) -> Iterator[Problem]:
-    values = frame[column].to_numpy() if column in frame else None
-    for i in _rows(mask):
-        value = str(values[i]) if (values is not None and show_value) else None
+    rows = _rows(mask)
+    if rows.size == 0:  # the usual case: no row of a two-million-row column is turned into an object
+        return
+    values = frame[column].iloc[rows].to_numpy() if column in frame else None
+    for k, i in enumerate(rows):
+        value = str(values[k]) if (values is not None and show_value) else None
         yield Problem(file=file, row=int(i) + FIRST_DATA_ROW, column=column, value=value, reason=reason)
 
 
@@ -81,16 +149,29 @@ def _check_columns(frame: pd.DataFrame, file: str, allowed: Iterable[str], requi
     return found
 
 
-def _map_distinct(series: pd.Series, convert: Callable[[str], object]) -> tuple[pd.Series, pd.Series]:
-    """Apply ``convert`` to each distinct value; return (converted, error-reason) series aligned to rows."""
-    results: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    for value in series.unique():
+def _map_distinct(
+    series: pd.Series, convert: Callable[[str], object]
+) -> tuple[np.ndarray, list[object], dict[int, str]]:
+    """Apply ``convert`` to each distinct value: (row codes, converted per distinct value, {code: error})."""
+    codes, uniques = _distinct(series)
+    results: list[object] = []
+    errors: dict[int, str] = {}
+    for i, value in enumerate(uniques):
         try:
-            results[value] = convert(value)
+            results.append(convert(value))
         except ValueError as exc:
-            errors[value] = str(exc)
-    return series.map(results), series.map(errors)
+            results.append(None)
+            errors[i] = str(exc)
+    return codes, results, errors
+
+
+def _report(
+    file: str, column: str, codes: np.ndarray, uniques: list[str], errors: dict[int, str], out: list[Problem]
+) -> None:
+    """One problem per row whose distinct value failed, with that value's reason."""
+    for i in _bad_rows(codes, errors):
+        code = int(codes[i])
+        out.append(Problem(file, int(i) + FIRST_DATA_ROW, column, uniques[code], errors[code]))
 
 
 def _parse_iso(value: str) -> date | None:
@@ -106,14 +187,14 @@ def _parse_iso(value: str) -> date | None:
 
 def _dates(frame: pd.DataFrame, column: str, file: str, today: date, out: list[Problem]) -> pd.Series:
     """Parsed dates of one column (NaT where empty or bad); bad and future dates are reported."""
-    parsed, errors = _map_distinct(frame[column], _parse_iso)
-    bad = errors.notna()
-    for i in _rows(bad):
-        out.append(Problem(file, int(i) + FIRST_DATA_ROW, column, str(frame[column].iat[i]), str(errors.iat[i])))
-    as_dt = pd.to_datetime(parsed.where(~bad), errors="coerce")
-    future = as_dt > pd.Timestamp(today)
-    out.extend(_problems(file, frame, future, column, FUTURE_DATE))
-    return as_dt.where(~future)
+    codes, parsed, errors = _map_distinct(frame[column], _parse_iso)
+    _, uniques = _distinct(frame[column])
+    _report(file, column, codes, uniques, errors, out)
+    distinct = pd.to_datetime(pd.Series([*parsed, None], dtype=object), errors="coerce")
+    future = distinct > pd.Timestamp(today)
+    for i in _bad_rows(codes, np.flatnonzero(future.to_numpy())):
+        out.append(Problem(file, int(i) + FIRST_DATA_ROW, column, uniques[int(codes[i])], FUTURE_DATE))
+    return pd.Series(distinct.where(~future).to_numpy()[codes], index=frame.index)
 
 
 #: Required columns whose value may be empty (contract §1: an empty ethnicity means not stated).
@@ -145,31 +226,29 @@ def _ethnicity(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.DataFra
         code = (value.split() or ["Z"])[0].upper()
         return (code, category.broad_group.value, category.wres_group.value)
 
-    mapped, errors = _map_distinct(frame["ethnic_category"], convert)
-    for i in _rows(errors.notna()):
-        out.append(
-            Problem(
-                file,
-                int(i) + FIRST_DATA_ROW,
-                "ethnic_category",
-                str(frame["ethnic_category"].iat[i]),
-                "not an NHS ethnic category code (A–S with an optional ESR sub-code letter or digit, Z, 99, or empty)",
-            )
-        )
-    ok = errors.isna()
-    parts = pd.DataFrame(
-        mapped[ok].tolist(), index=mapped[ok].index, columns=["ethnic_code", "broad_group", "wres_group"]
-    )
-    return parts.reindex(frame.index)
+    column = frame["ethnic_category"]
+    codes, mapped, errors = _map_distinct(column, convert)
+    reason = "not an NHS ethnic category code (A–S with an optional ESR sub-code letter or digit, Z, 99, or empty)"
+    _, uniques = _distinct(column)
+    _report(file, "ethnic_category", codes, uniques, dict.fromkeys(errors, reason), out)
+    categorical = isinstance(column.dtype, pd.CategoricalDtype)
+    parts = {
+        name: _from_distinct(codes, [m[k] if isinstance(m, tuple) else None for m in mapped], categorical=categorical)
+        for k, name in enumerate(("ethnic_code", "broad_group", "wres_group"))
+    }
+    return pd.DataFrame(parts, index=frame.index)
 
 
 def _gender(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.Series:
-    lowered = frame["gender"].str.lower()
     valid = {g.value: g.value for g in Gender} | {k: v.value for k, v in GENDER_ALIASES.items()}
-    mapped = lowered.map(valid)
-    bad = mapped.isna() & (frame["gender"] != "")
-    out.extend(_problems(file, frame, bad, "gender", "gender must be one of female, male, other, not_stated (or F, M)"))
-    return mapped
+    column = frame["gender"]
+    codes, uniques = _distinct(column)
+    mapped: list[object] = [valid.get(u.lower()) for u in uniques]
+    reason = "gender must be one of female, male, other, not_stated (or F, M)"
+    errors = {i: reason for i, (u, m) in enumerate(zip(uniques, mapped, strict=True)) if m is None and u != ""}
+    _report(file, "gender", codes, uniques, errors, out)
+    result = _from_distinct(codes, mapped, categorical=isinstance(column.dtype, pd.CategoricalDtype))
+    return pd.Series(result, index=frame.index)
 
 
 def _enum(frame: pd.DataFrame, column: str, file: str, out: list[Problem]) -> pd.Series:
@@ -203,7 +282,7 @@ def validate_workforce(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check a workforce extract; return (clean frame, problems). The frame is only usable if none."""
     today = today or date.today()
-    frame = _strip(frame)
+    frame = _strip_categorical(frame)
     out = _check_columns(frame, file, WORKFORCE_COLUMNS, WORKFORCE_COLUMNS)
     if any(p.reason == MISSING_COLUMN for p in out):
         return frame.iloc[0:0], out
@@ -405,6 +484,8 @@ def _v2_rules(
 
 def pseudonymise_frame(clean: pd.DataFrame, key: bytes) -> pd.DataFrame:
     """Replace ``person_id`` by ``person_key`` (HMAC-SHA256), hashing each distinct id once."""
-    distinct = clean["person_id"].unique()
-    lookup = {raw: pseudonymise(raw, key) for raw in distinct}
-    return clean.assign(person_key=clean["person_id"].map(lookup)).drop(columns=["person_id"])
+    column = clean["person_id"]
+    codes, uniques = _distinct(column)
+    keys: list[object] = list(pseudonymise_many(uniques, key))
+    person_key = _from_distinct(codes, keys, categorical=isinstance(column.dtype, pd.CategoricalDtype))
+    return clean.assign(person_key=pd.Series(person_key, index=clean.index)).drop(columns=["person_id"])

@@ -198,7 +198,7 @@ def import_files(
         if clean_w is not None:
             frame = pseudonymise_frame(clean_w, key)
             rows = store.replace_snapshots(session, frame)
-            snaps = tuple(sorted({d.date() for d in frame["snapshot_date"]}))
+            snaps = tuple(store.distinct_dates(frame["snapshot_date"]))
             store.record_import(
                 session,
                 kind="workforce",

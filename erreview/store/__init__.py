@@ -15,9 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine as Engine  # re-exported: callers type their engines as store.Engine
-from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, create_engine
@@ -244,49 +245,73 @@ WORKFORCE_FIELDS = [
 CASE_FIELDS = [c for c in ErCase.model_fields if c not in ("version", "updated_at", "updated_by")]
 
 
-def _bulk_insert(session: Session, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+def _column_values(series: pd.Series, dialect: str) -> list[Any]:
+    """One column as driver values (dates as ISO text on SQLite, ``date`` objects on PostgreSQL; missing as
+    ``None``), converting each distinct value once: an extract has few distinct dates and codes."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        stamps = pd.DatetimeIndex(uniques)
+        converted = list(stamps.strftime("%Y-%m-%d")) if dialect == "sqlite" else [d.date() for d in stamps]
+    else:
+        converted = list(uniques)
+    # code -1 (missing) picks the None appended at the end
+    lookup = np.array([*converted, None], dtype=object)
+    rows: list[Any] = lookup[codes].tolist()
+    return rows
+
+
+def _bulk_insert(
+    session: Session, table: str, frame: pd.DataFrame, columns: list[str], constants: dict[str, Any] | None = None
+) -> None:
     """Insert many rows fast through the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
     The ORM path builds a dict per row and costs about ten times as much time and memory; rows here are
-    built as tuples one batch at a time.
+    tuples, made one batch at a time from columns converted once. ``constants`` are driver values that are
+    the same on every row.
     """
     connection = session.connection()
     dbapi: Any = connection.connection.driver_connection
     dialect = connection.dialect.name
-    names = ", ".join(columns)
+    constants = constants or {}
+    names = ", ".join([*columns, *constants])
+    values = [_column_values(frame[column], dialect) for column in columns]
+    values += [[value] * len(frame) for value in constants.values()]
     for start in range(0, len(frame), BATCH_ROWS):
-        part = frame.iloc[start : start + BATCH_ROWS]
-        values = []
-        for column in columns:
-            series = part[column]
-            if pd.api.types.is_datetime64_any_dtype(series):
-                values.append(
-                    series.dt.strftime("%Y-%m-%d").tolist() if dialect == "sqlite" else [v.date() for v in series]
-                )
-            else:
-                values.append(series.astype(object).where(series.notna(), None).tolist())
-        rows = list(zip(*values, strict=True))
+        rows = list(zip(*(v[start : start + BATCH_ROWS] for v in values), strict=True))
         if dialect == "postgresql":
             with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            placeholders = ", ".join("?" for _ in columns)
+            placeholders = ", ".join("?" for _ in values)
             cursor = dbapi.cursor()
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
             cursor.close()
 
 
+def distinct_dates(series: pd.Series) -> list[date]:
+    """The distinct dates of a datetime column, sorted (without a Python object per row)."""
+    return sorted(d.date() for d in pd.DatetimeIndex(series.dropna().unique()))
+
+
 def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
-    """Write workforce rows, replacing any snapshot with the same date (re-import is idempotent)."""
-    dates = sorted({d.date() for d in frame["snapshot_date"]})
+    """Write workforce rows, replacing any snapshot with the same date (re-import is idempotent).
+
+    Rows go in ordered as the index on (snapshot_date, wres_group, person_key) is, so each insert lands at
+    the end of the index instead of at a random page: several times faster on a two-million-row extract.
+    """
+    dates = distinct_dates(frame["snapshot_date"])
     session.execute(delete(WorkforceRecord).where(col(WorkforceRecord.snapshot_date).in_(dates)))
-    _bulk_insert(session, WorkforceRecord.__tablename__, frame, WORKFORCE_FIELDS)
+    ordered = frame.sort_values(["snapshot_date", "wres_group", "person_key"], kind="stable", ignore_index=True)
+    _bulk_insert(session, WorkforceRecord.__tablename__, ordered, WORKFORCE_FIELDS)
     return len(frame)
 
 
 def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = None) -> tuple[int, int]:
-    """Insert new cases and update existing ones by ``case_id``; return (inserted, updated)."""
+    """Insert new cases and update existing ones by ``case_id``; return (inserted, updated).
+
+    New cases go in through one Core ``executemany`` per batch (the ORM's bulk insert groups rows by which
+    fields are empty and costs ten times as much); changed cases are updated by primary key."""
     now = datetime.now(UTC)
     ids = frame["case_id"].tolist()
     existing: dict[str, int] = {}
@@ -294,21 +319,22 @@ def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = No
         chunk = ids[start : start + 5_000]
         rows = session.execute(select(col(ErCase.case_id), col(ErCase.version)).where(col(ErCase.case_id).in_(chunk)))
         existing.update({case_id: version for case_id, version in rows})
-    inserted = updated = 0
-    for batch in _records(frame, CASE_FIELDS):
-        new = [r | {"version": 1, "updated_at": now, "updated_by": user} for r in batch if r["case_id"] not in existing]
-        old = [
-            r | {"version": existing[r["case_id"]] + 1, "updated_at": now, "updated_by": user}
-            for r in batch
-            if r["case_id"] in existing
-        ]
-        if new:
-            session.execute(insert(ErCase), new)
-        if old:
-            session.execute(update(ErCase), old)
-        inserted += len(new)
+    is_new = ~frame["case_id"].isin(list(existing))
+    new = frame[is_new]
+    if len(new):
+        dialect = session.connection().dialect
+        # The stored form of the timestamp, exactly as SQLAlchemy writes it through the ORM.
+        table: Any = ErCase.__table__  # type: ignore[attr-defined]
+        to_driver = table.c.updated_at.type.bind_processor(dialect)
+        stamp = to_driver(now) if to_driver else now.replace(tzinfo=None)
+        constants = {"version": 1, "updated_at": stamp, "updated_by": user}
+        _bulk_insert(session, ErCase.__tablename__, new, CASE_FIELDS, constants)
+    updated = 0
+    for batch in _records(frame[~is_new], CASE_FIELDS):
+        old = [r | {"version": existing[r["case_id"]] + 1, "updated_at": now, "updated_by": user} for r in batch]
+        session.execute(update(ErCase), old)
         updated += len(old)
-    return inserted, updated
+    return len(new), updated
 
 
 def record_import(
