@@ -24,7 +24,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, create_engine
 
 from erreview.errors import Busy, ErreviewError
-from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceRecord
+from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceHeadcount, WorkforceRecord
 from erreview.vocab import CASE_DATE_COLUMNS, CaseType
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def _column_values(series: pd.Series, dialect: str) -> list[Any]:
         stamps = pd.DatetimeIndex(uniques)
         converted = list(stamps.strftime("%Y-%m-%d")) if dialect == "sqlite" else [d.date() for d in stamps]
     else:
-        converted = list(uniques)
+        converted = uniques.tolist()  # Python values (numpy integers are not driver values)
     # code -1 (missing) picks the None appended at the end
     lookup = np.array([*converted, None], dtype=object)
     rows: list[Any] = lookup[codes].tolist()
@@ -302,9 +302,34 @@ def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
     """
     dates = distinct_dates(frame["snapshot_date"])
     session.execute(delete(WorkforceRecord).where(col(WorkforceRecord.snapshot_date).in_(dates)))
+    session.execute(delete(WorkforceHeadcount).where(col(WorkforceHeadcount.snapshot_date).in_(dates)))
     ordered = frame.sort_values(["snapshot_date", "wres_group", "person_key"], kind="stable", ignore_index=True)
     _bulk_insert(session, WorkforceRecord.__tablename__, ordered, WORKFORCE_FIELDS)
+    _bulk_insert(session, WorkforceHeadcount.__tablename__, headcount_rows(frame), HEADCOUNT_FIELDS)
     return len(frame)
+
+
+#: Breakdowns of the headcount kept at import (besides the total); others are counted from the rows.
+HEADCOUNT_DIMENSIONS = ("division",)
+HEADCOUNT_FIELDS = ["snapshot_date", "wres_group", "dimension", "level", "headcount"]
+
+
+def headcount_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Distinct ``person_key`` per snapshot and WRES group, in total and per :data:`HEADCOUNT_DIMENSIONS`:
+    the rows of ``workforce_headcount`` for these workforce rows."""
+    parts = []
+    for dimension in (None, *HEADCOUNT_DIMENSIONS):
+        keys = ["snapshot_date", "wres_group", *([dimension] if dimension else [])]
+        # A person listed twice in one snapshot (two posts) counts once, as COUNT(DISTINCT) would.
+        people = frame[[*keys, "person_key"]].drop_duplicates()
+        counts = people.groupby(keys, observed=True, sort=True).size().rename("headcount").reset_index()
+        counts["dimension"] = dimension or ""
+        counts["level"] = counts[dimension].astype(str) if dimension else ""
+        parts.append(counts[HEADCOUNT_FIELDS])
+    out = pd.concat(parts, ignore_index=True)
+    out["wres_group"] = out["wres_group"].astype(str)
+    out["headcount"] = out["headcount"].astype("int64")
+    return out
 
 
 def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = None) -> tuple[int, int]:
@@ -370,7 +395,21 @@ def latest_snapshot_date(session: Session) -> date | None:
 
 def snapshot_headcounts(session: Session, *, by: str | None = None, on: date | None = None) -> pd.DataFrame:
     """Distinct people per snapshot date and WRES group (and ``by``, e.g. ``division``):
-    columns snapshot_date, wres_group[, by], headcount. Counted in the database, not in pandas."""
+    columns snapshot_date, wres_group[, by], headcount.
+
+    Read from the counts kept at import (``workforce_headcount``) for the total and the breakdowns in
+    :data:`HEADCOUNT_DIMENSIONS`; any other ``by`` is counted in the database from the rows."""
+    columns = ["snapshot_date", "wres_group", *([by] if by else []), "headcount"]
+    if by is None or by in HEADCOUNT_DIMENSIONS:
+        h = WorkforceHeadcount
+        kept = select(col(h.snapshot_date), col(h.wres_group), *([col(h.level)] if by else []), col(h.headcount))
+        kept = kept.where(col(h.dimension) == (by or "")).order_by(col(h.id))
+        if on is not None:
+            kept = kept.where(col(h.snapshot_date) == on)
+        stored = pd.DataFrame(session.execute(kept).all(), columns=columns)
+        stored["snapshot_date"] = pd.to_datetime(stored["snapshot_date"])
+        stored["headcount"] = stored["headcount"].astype("int64")
+        return stored
     keys = [col(WorkforceRecord.snapshot_date), col(WorkforceRecord.wres_group)]
     if by is not None:
         keys.append(getattr(WorkforceRecord, by))
@@ -378,7 +417,7 @@ def snapshot_headcounts(session: Session, *, by: str | None = None, on: date | N
     if on is not None:  # one snapshot: the index on (snapshot_date, ...) makes this a narrow scan
         query = query.where(col(WorkforceRecord.snapshot_date) == on)
     rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["snapshot_date", "wres_group", *([by] if by else []), "headcount"])
+    frame = pd.DataFrame(rows, columns=columns)
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
     return frame
 
