@@ -268,7 +268,7 @@ def decision_results(
 def complaint_cases(engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None) -> pd.DataFrame:
     """Grievance and bullying/harassment cases opened in the window (the person raised the complaint)."""
     with store.session_scope(engine) as session:
-        cases = store.cases_frame(session, opened_from=opened_from, opened_to=opened_to)
+        cases = store.cases_frame(session, opened_from=opened_from, opened_to=opened_to, case_types=COMPLAINT_TYPES)
     return cases[cases["case_type"].isin(COMPLAINT_TYPES)].reset_index(drop=True)
 
 

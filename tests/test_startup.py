@@ -80,3 +80,26 @@ def test_help_is_complete():
     )
     for command in ("import", "wres", "decisions", "export", "demo", "users", "audit"):
         assert f"  {command} " in done.stdout
+
+
+def test_head_revision_read_from_the_files_is_alembics_head(engine):
+    """Commands skip alembic when the database is at the head; the head must be the one alembic sees."""
+    from alembic.script import ScriptDirectory
+
+    from erreview import store
+
+    assert store.head_revision() == ScriptDirectory.from_config(store.alembic_config(engine)).get_current_head()
+    assert store._at_head(engine)
+
+
+def test_a_database_behind_the_head_is_still_migrated(engine):
+    from sqlalchemy import text
+
+    from erreview import store
+
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'c3a9e5d71b20'"))
+        connection.execute(text("DROP TABLE workforce_headcount"))
+    assert not store._at_head(engine)
+    store.migrate(engine)
+    assert store._at_head(engine)

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from erreview.vocab import Route, WresGroup
 
@@ -97,7 +96,7 @@ def _pool_rare(series: pd.Series) -> pd.Series:
     return series.where(~series.isin(rare), "(other, pooled)")
 
 
-def _odds_ratio(result: sm.GLM, column: str) -> OddsRatio:
+def _odds_ratio(result: Any, column: str) -> OddsRatio:
     low, high = result.conf_int().loc[column]
     return OddsRatio(
         float(np.exp(result.params[column])),
@@ -108,6 +107,8 @@ def _odds_ratio(result: sm.GLM, column: str) -> OddsRatio:
 
 
 def _fit(y: np.ndarray, x: pd.DataFrame) -> Any:
+    import statsmodels.api as sm  # imported when a model is fitted: the command line never needs it
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # separation or non-convergence must surface as a status
         return sm.GLM(y, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial()).fit()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import NearestNeighbors
 
 from erreview.vocab import Route, WresGroup
 
@@ -89,6 +88,8 @@ def comparable_cases(case: pd.Series, history: pd.DataFrame, *, k: int = DEFAULT
     vocab = {token: i for i, token in enumerate(tokens)}
     x = _encode(pool, vocab)
     q = _encode(pd.DataFrame([{f: case[f] for f in FEATURES}]), vocab)
+    from sklearn.neighbors import NearestNeighbors  # imported on use: heavy for the command line
+
     neighbours = NearestNeighbors(n_neighbors=min(k, len(pool)), metric="manhattan").fit(x)
     distances, indices = neighbours.kneighbors(q)
     nearest = pool.iloc[indices[0]].assign(distance=distances[0]).reset_index(drop=True)

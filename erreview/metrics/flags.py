@@ -22,10 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from scipy.stats import fisher_exact
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.power import NormalIndPower
-
+from erreview.metrics.exact import bh_adjust, fisher_two_sided
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW, RatioEstimate
 from erreview.vocab import Flag
 
@@ -45,7 +42,7 @@ def fisher_p(a: int, n1: int, c: int, n2: int) -> float | None:
     """Two-sided Fisher exact p for BME ``a`` of ``n1`` against White ``c`` of ``n2``; ``None`` if a group is empty."""
     if n1 == 0 or n2 == 0:
         return None
-    return float(fisher_exact([[a, n1 - a], [c, n2 - c]], alternative="two-sided").pvalue)
+    return fisher_two_sided(a, n1 - a, c, n2 - c)  # = scipy.stats.fisher_exact(..., "two-sided").pvalue
 
 
 def bh_q(p_values: Sequence[float | None]) -> list[float | None]:
@@ -54,7 +51,7 @@ def bh_q(p_values: Sequence[float | None]) -> list[float | None]:
     out: list[float | None] = [None] * len(p_values)
     if not tested:
         return out
-    _, q, _, _ = multipletests([p for _, p in tested], method="fdr_bh")
+    q = bh_adjust([p for _, p in tested])  # = statsmodels multipletests(..., method="fdr_bh")
     for (i, _), value in zip(tested, q, strict=True):
         out[i] = float(value)
     return out
@@ -132,6 +129,8 @@ def detectable_ratio(n1: int, n2: int, white_rate: float | None, direction: Side
     """
     if n1 <= 0 or n2 <= 0 or white_rate is None or white_rate <= 0 or white_rate >= 1:
         return None
+    from statsmodels.stats.power import NormalIndPower  # only the screens ask; not worth every start-up
+
     try:
         h = float(NormalIndPower().solve_power(effect_size=None, nobs1=n1, ratio=n2 / n1, alpha=ALPHA, power=POWER))
     except (ValueError, RuntimeError):  # the root finder gives up at tiny counts: nothing is detectable

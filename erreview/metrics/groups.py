@@ -1,9 +1,9 @@
-"""Group rates with fairlearn's ``MetricFrame``, fed one row per (group, outcome) with counts as weights.
+"""Group rates (n, events, rate per combination of sensitive features) for decision points.
 
-``MetricFrame`` on raw case rows is about a hundred times slower than on pre-aggregated rows and gives
-the same numbers: the selection rate with sample weights is ``Σ wᵢ·yᵢ / Σ wᵢ``, exactly ``events / n``.
-:func:`group_rates` is the fast path the app uses; :func:`group_rates_naive` is the reference the tests and
-the benchmark compare it with.
+:func:`group_rates` counts with a pandas group-by; :func:`group_rates_naive` runs fairlearn's
+``MetricFrame`` on raw case rows, the reference the tests and the benchmark compare it with (same numbers:
+the selection rate is ``events / n``). fairlearn is imported only by the reference, so the command line
+starts without fairlearn and scikit-learn.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame, selection_rate
 
 EVENT = "event"
 #: The signature shared by :func:`group_rates` and :func:`group_rates_naive`.
@@ -37,28 +36,31 @@ def _tidy(by_group: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 def group_rates(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """n, events and rate of the boolean column ``event`` for each observed combination of ``by``.
 
+    Counted with a pandas group-by (``rate = events / n``, the number fairlearn's weighted selection rate
+    gives on aggregated rows), so the command line need not import fairlearn and scikit-learn (more than
+    a second of start-up); :func:`group_rates_naive` is fairlearn's ``MetricFrame`` on the raw rows, the
+    reference the tests and the benchmark compare it with.
+
     Parameters
     ----------
     rows
-        One row per case at a decision point, with the ``by`` columns (no missing values: fairlearn
-        rejects NaN sensitive features) and a boolean ``event``.
+        One row per case at a decision point, with the ``by`` columns (no missing values) and a boolean
+        ``event``.
     by
         Sensitive-feature columns; several columns give their intersections.
     """
     by = list(by)
     if rows.empty:
         return pd.DataFrame(columns=[*by, "n", "events", "rate"])
-    counts = rows.groupby([*by, EVENT], observed=True, sort=True).size().rename("weight").reset_index()
-    weight = counts["weight"].to_numpy(dtype=float)
-    y = counts[EVENT].astype(int).to_numpy()
-    frame = MetricFrame(
-        metrics={"rate": selection_rate, "n": _weighted_n},
-        y_true=y,
-        y_pred=y,
-        sensitive_features=counts[by],
-        sample_params={name: {"sample_weight": weight} for name in ("rate", "n")},
-    )
-    return _tidy(frame.by_group, by)
+    grouped = rows.groupby(by, observed=True, sort=False)[EVENT]
+    out = pd.DataFrame({"n": grouped.size(), "events": grouped.sum()}).reset_index()
+    out = out[out["n"] > 0]
+    for column in by:  # labels as MetricFrame gives them: strings, in string order
+        out[column] = out[column].astype(str).astype("str")
+    out["n"] = out["n"].astype("int64")
+    out["events"] = out["events"].astype("int64")
+    out["rate"] = out["events"] / out["n"]
+    return out[[*by, "n", "events", "rate"]].sort_values(by, kind="stable").reset_index(drop=True)
 
 
 def group_rates_counted(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -81,6 +83,8 @@ def group_rates_naive(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     by = list(by)
     if rows.empty:
         return pd.DataFrame(columns=[*by, "n", "events", "rate"])
+    from fairlearn.metrics import MetricFrame, selection_rate  # the reference only: a second to import
+
     y = rows[EVENT].astype(int).to_numpy()
     ones = np.ones(len(rows))
     frame = MetricFrame(

@@ -20,7 +20,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from erreview.vocab import Restriction, Route, WresGroup
 
@@ -107,6 +106,8 @@ def _finite(value: float) -> float | None:
 def km_summary(days: np.ndarray, ended: np.ndarray) -> dict[str, float | None]:
     """Kaplan–Meier median and 90th percentile with 95% intervals (``None`` where the curve does not get
     there: too many cases still open)."""
+    from statsmodels.duration.survfunc import SurvfuncRight  # imported on use: heavy for the command line
+
     sf = SurvfuncRight(days, ended.astype(float))
     out: dict[str, float | None] = {}
     for key, p in (("median", 0.5), ("p90", 0.9)):
@@ -148,6 +149,8 @@ def time_in_process(
         bme, white = groups["bme"], groups["white"]
         if min(len(bme), len(white)) >= min_group_size and d is not None:
             both = pd.concat([bme, white])
+            from statsmodels.duration.survfunc import survdiff
+
             try:
                 _, p = survdiff(
                     both["days"].to_numpy(dtype=float),

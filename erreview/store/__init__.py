@@ -8,7 +8,8 @@ pure functions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
@@ -94,8 +95,44 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([0-9A-Za-z_]+|None)['\"]?", re.M)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration's id, read from the files in ``migrations/versions`` without importing alembic
+    (which costs a noticeable part of each command's start-up); ``None`` if it cannot be told (several
+    heads, or a file it cannot read), and :func:`migrate` then asks alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = {m.group(1): m.group(2) for m in _REVISION.finditer(path.read_text())}
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        if found.get("down_revision") not in (None, "None"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """True when the database already carries the newest migration (then there is nothing to do)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            current = [row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")]
+    except Exception:  # no such table yet, or no database: alembic creates it
+        return False
+    return current == [head]
+
+
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration (a no-op when it is already there)."""
+    if _at_head(engine):
+        return
     from alembic import command
 
     config = alembic_config(engine)
@@ -442,16 +479,20 @@ def cases_frame(
     case_type: CaseType | None = None,
     opened_from: date | None = None,
     opened_to: date | None = None,
+    case_types: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Case rows (pseudonymised) as a DataFrame, optionally filtered by type and opening date."""
+    """Case rows (pseudonymised) as a DataFrame, optionally filtered by type (one, or any of ``case_types``)
+    and opening date."""
     query = select(*[getattr(ErCase, c) for c in CASE_FIELDS])
     if case_type is not None:
         query = query.where(col(ErCase.case_type) == case_type.value)
+    if case_types is not None:
+        query = query.where(col(ErCase.case_type).in_([str(t) for t in case_types]))
     if opened_from is not None:
         query = query.where(col(ErCase.opened_date) >= opened_from)
     if opened_to is not None:
         query = query.where(col(ErCase.opened_date) <= opened_to)
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()  # Core: plain rows, without the ORM's loading step
     frame = pd.DataFrame(rows, columns=CASE_FIELDS)
     for column in CASE_DATE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column])
@@ -460,14 +501,15 @@ def cases_frame(
 
 def data_extent(session: Session) -> tuple[date | None, date | None]:
     """First and last date with data: snapshot dates and disciplinary formal-investigation dates."""
-    lo_s, hi_s = session.execute(
-        select(func.min(col(WorkforceRecord.snapshot_date)), func.max(col(WorkforceRecord.snapshot_date)))
-    ).one()
-    lo_c, hi_c = session.execute(
-        select(func.min(col(ErCase.formal_investigation_date)), func.max(col(ErCase.formal_investigation_date))).where(
-            col(ErCase.case_type) == CaseType.DISCIPLINARY.value
-        )
-    ).one()
+    # The snapshot dates come from the kept headcounts (a few rows per snapshot), not the two million rows;
+    # min and max are asked separately so that SQLite answers each from the index instead of a scan.
+    snapshot = col(WorkforceHeadcount.snapshot_date)
+    lo_s = session.execute(select(func.min(snapshot))).scalar()
+    hi_s = session.execute(select(func.max(snapshot))).scalar()
+    formal = col(ErCase.formal_investigation_date)
+    disciplinary = col(ErCase.case_type) == CaseType.DISCIPLINARY.value
+    lo_c = session.execute(select(func.min(formal)).where(disciplinary)).scalar()
+    hi_c = session.execute(select(func.max(formal)).where(disciplinary)).scalar()
     lows = [d for d in (lo_s, lo_c) if d is not None]
     highs = [d for d in (hi_s, hi_c) if d is not None]
     return (min(lows) if lows else None, max(highs) if highs else None)
