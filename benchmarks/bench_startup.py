@@ -9,6 +9,7 @@ read, before its work begins) in at most 0.5 s. Exits non-zero when a target is 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,18 +33,23 @@ def erreview_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "erreview.cli"]
 
 
-def best_time(args: list[str], repeat: int) -> float:
-    best = float("inf")
+def best_time(args: list[str], repeat: int) -> tuple[float, float]:
+    """(best wall seconds, CPU seconds of that run): on a shared machine the wall clock counts the waits."""
+    best = (float("inf"), float("inf"))
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([*erreview_command(), *args], capture_output=True, check=True)
-        best = min(best, time.perf_counter() - start)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        best = min(best, (wall, cpu))
     return best
 
 
-def measure(repeat: int = 5) -> list[tuple[str, float, float]]:
-    """(what, best seconds, target seconds) for each case."""
-    return [(what, best_time(args, repeat), target) for what, args, target in CASES]
+def measure(repeat: int = 5) -> list[tuple[str, float, float, float]]:
+    """(what, best wall seconds, its CPU seconds, target seconds) for each case."""
+    return [(what, *best_time(args, repeat), target) for what, args, target in CASES]
 
 
 def main() -> None:
@@ -51,11 +57,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     missed = 0
-    print(f"{'command':<28}{'seconds':>9}{'target':>8}  met")
-    for what, seconds, target in measure(args.repeat):
+    print(f"{'command':<28}{'wall s':>9}{'CPU s':>8}{'target':>8}  met (wall)")
+    for what, seconds, cpu, target in measure(args.repeat):
         ok = seconds <= target
         missed += not ok
-        print(f"{what:<28}{seconds:>9.3f}{target:>8.2f}  {'yes' if ok else 'NO'}")
+        print(f"{what:<28}{seconds:>9.3f}{cpu:>8.3f}{target:>8.2f}  {'yes' if ok else 'NO'}")
     if missed:
         raise SystemExit(f"{missed} start-up target(s) missed")
 
