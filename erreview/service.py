@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from pydantic import ValidationError
@@ -18,11 +19,6 @@ from pydantic import ValidationError
 from erreview import national, store
 from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
-from erreview.export.community import community_pack as build_community_pack
-from erreview.export.pack import PackInputs, ReviewPack, assemble_pack
-from erreview.export.published import PublishedRecord
-from erreview.export.suppression import SUPPRESSED
-from erreview.export.tables import division_table
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
 from erreview.measures import load_measures, trust_measures
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
@@ -55,6 +51,9 @@ from erreview.readers import MAX_FILE_BYTES, FileUnreadable, read_table
 from erreview.store import Engine, audit, published
 from erreview.store import workflow as ws
 from erreview.vocab import CaseType, WresGroup
+
+if TYPE_CHECKING:
+    from erreview.export.pack import PackInputs, ReviewPack
 
 log = logging.getLogger(__name__)
 
@@ -401,6 +400,8 @@ def change_setting(engine: Engine, base: Settings, name: str, value: str | None,
 def review_pack(engine: Engine, settings: Settings, period: Period, *, generated: date | None = None) -> ReviewPack:
     """The six-monthly review pack for a half-year (or year) ``period``, its suppression audited together
     with every pack exported before it."""
+    from erreview.export.pack import assemble_pack
+
     pack = assemble_pack(pack_inputs(engine, settings, period), generated=generated)
     # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
     with store.session_scope(engine) as session:
@@ -417,6 +418,8 @@ def community_pack(engine: Engine, settings: Settings, period: Period, *, genera
     # Audited with the packs published at this threshold or stricter (earlier community packs); a board pack at
     # a lower threshold has made its counts public already, which no later pack can take back (see the module).
     inputs = replace(inputs, earlier=[r for r in inputs.earlier if r.threshold >= threshold])
+    from erreview.export.community import community_pack as build_community_pack  # the pack's libraries on use
+
     pack = build_community_pack(inputs, threshold=threshold, generated=generated)
     with store.session_scope(engine) as session:
         head = audit.data_head(session)
@@ -461,7 +464,11 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         for h in periods_between(window[0], window[1], "half")
     ]
     with store.session_scope(engine) as session:
+        from erreview.export.published import PublishedRecord  # with the disclosure auditor (scipy)
+
         earlier = [PublishedRecord.from_json(r) for r in published.published_records(session)]
+    from erreview.export.pack import PackInputs  # with the disclosure auditor (scipy): not for every command
+
     return PackInputs(
         period=period,
         series=series,
@@ -516,6 +523,10 @@ def funnel_units(entries: pd.DataFrame, heads: pd.DataFrame) -> pd.DataFrame:
 
 def publishable_divisions(entries: pd.DataFrame, heads: pd.DataFrame, threshold: int) -> set[str]:
     """Divisions whose ratio the board pack's division table publishes (no count hidden under it)."""
+    # The suppression rules bring the disclosure auditor (scipy): imported here, not by every command.
+    from erreview.export.suppression import SUPPRESSED
+    from erreview.export.tables import division_table
+
     table = division_table(entries, heads, threshold)
     return set(table.loc[(table["Division"] != "Trust") & (table["Ratio"] != SUPPRESSED), "Division"])
 

@@ -103,3 +103,18 @@ def test_a_database_behind_the_head_is_still_migrated(engine):
     assert not store._at_head(engine)
     store.migrate(engine)
     assert store._at_head(engine)
+
+
+def test_the_service_layer_loads_no_statistics_or_export_library():
+    """wres and decisions go through erreview.service: scipy, statsmodels, fairlearn, scikit-learn and the
+    export writers are imported by the functions that use them, not by importing the service."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import json, sys, erreview.service; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    top = {m.split(".")[0] for m in json.loads(done.stdout)}
+    heavy = {"scipy", "statsmodels", "fairlearn", "sklearn", "altair", "fpdf", "xlsxwriter", "alembic", "streamlit"}
+    assert sorted(top & heavy) == []
