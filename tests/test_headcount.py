@@ -20,7 +20,7 @@ from erreview.ethnicity import ethnicity_table
 from .conftest import EXAMPLES
 
 #: The migration that precedes ``workforce_headcount``.
-BEFORE = "c3d5e7f9a1b2"
+BEFORE = "d9e2f4a6b8c1"
 
 
 def _with_second_posts(raw: str) -> str:

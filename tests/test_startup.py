@@ -98,7 +98,7 @@ def test_a_database_behind_the_head_is_still_migrated(engine):
     from erreview import store
 
     with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = 'c3d5e7f9a1b2'"))
+        connection.execute(text("UPDATE alembic_version SET version_num = 'd9e2f4a6b8c1'"))
         connection.execute(text("DROP TABLE workforce_headcount"))
     assert not store._at_head(engine)
     store.migrate(engine)

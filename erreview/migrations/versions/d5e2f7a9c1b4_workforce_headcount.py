@@ -2,7 +2,7 @@
 import so that indicator 3 reads a small table instead of every workforce row; existing rows backfilled
 
 Revision ID: d5e2f7a9c1b4
-Revises: c3d5e7f9a1b2
+Revises: d9e2f4a6b8c1
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = 'd5e2f7a9c1b4'
-down_revision: str | None = 'c3d5e7f9a1b2'
+down_revision: str | None = 'd9e2f4a6b8c1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
