@@ -178,14 +178,35 @@ def window_words(start: date | None, end: date | None) -> str:
     return f"cases opened {start:%d %B %Y} to {end:%d %B %Y}"
 
 
-def decisions_headline(results: Sequence[DecisionResult], window: str) -> tuple[Flag, str]:
-    """The one-line verdict over the table (the screen's banner and the pack's line), from the flags only."""
+def decisions_headline(results: Sequence[DecisionResult], window: str, *, withheld: int = 0) -> tuple[Flag, str]:
+    """The one-line verdict over the table (the screen's banner and the pack's line), from the flags only.
+
+    ``results`` are the steps that may be judged in public; ``withheld`` counts the steps left out because
+    their numbers cannot be published. Nothing is said about those, so a clean verdict is never claimed
+    for the whole process when part of it was not looked at.
+    """
     adverse = [r.point.label.lower() for r in results if r.flag is Flag.DISPARITY and r.adverse]
     other = [r.point.label.lower() for r in results if r.flag is Flag.DISPARITY and not r.adverse]
     watch = [r.point.label.lower() for r in results if r.flag is Flag.WATCH and r.adverse]
     if adverse:
         text = f"For {window}, a disparity that disadvantages BME staff at: {', '.join(adverse)}."
         level = Flag.DISPARITY
+    elif not results and withheld:
+        text = (
+            f"For {window}, no decision point can be judged here: the numbers at every step are too small "
+            "to publish safely."
+        )
+        level = Flag.WATCH
+    elif withheld:
+        judged = (
+            f"the one decision point whose numbers can be published ({results[0].point.label.lower()}) does not"
+            if len(results) == 1
+            else f"none of the {len(results)} decision points whose numbers can be published"
+        )
+        text = (
+            f"For {window}, {judged} show{'' if len(results) == 1 else 's'} a disparity that disadvantages BME staff."
+        )
+        level = Flag.WATCH
     else:
         text = f"For {window}, no decision point shows a disparity that disadvantages BME staff."
         level = Flag.WATCH if (watch or other) else Flag.NONE

@@ -190,3 +190,25 @@ def test_v2_fields_by_hand_on_the_edge_examples(cli, tmp_path):
         assert got[name]["significant"] is (expected < 0.05)
     # Katz says "significant" at appeal upheld (4/4 vs 9/15); the v2 rule does not flag it.
     assert got["appeal_upheld"]["ci_low"] > 1 and got["appeal_upheld"]["flag"] == "watch"
+
+
+@pytest.mark.parametrize(
+    ("a", "n1", "c", "n2", "side", "flag"),
+    [
+        (5, 5, 0, 0, "above", "watch"),  # no White case reached the step: BME events are never reassurance
+        (6, 20, 0, 60, "above", None),  # White 0 of 60: flagged by Fisher (the edge example's dismissal)
+        (0, 5, 0, 0, None, "none"),  # nothing happened to anyone
+        (0, 0, 0, 7, None, "none"),  # no BME case reached the step
+    ],
+)
+def test_side_when_the_ratio_is_undefined(a, n1, c, n2, side, flag):
+    from erreview.metrics.flags import assess_all
+    from erreview.metrics.ratio import relative_likelihood
+
+    (found,) = assess_all([(relative_likelihood(a, n1, c, n2), a, n1, c, n2)], ["above"])
+    assert found.side == side
+    if flag is not None:
+        assert found.flag.value == flag
+    assert found.adverse is (side == "above")
+    if n1 == 0 or n2 == 0:
+        assert found.fisher_p is None and found.q is None and found.significant is None

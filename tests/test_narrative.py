@@ -144,3 +144,14 @@ def test_change_sentence_answers_the_question():
     assert "2.00 before 01 April 2024 and 1.00 since" in text and "moved toward parity" in text
     none = change_sentence("Dismissal", ratio_of_ratios((0, 10, 1, 10), (1, 10, 1, 10)), date(2024, 4, 1))
     assert "no before-and-after comparison" in none
+
+
+def test_a_headline_never_clears_steps_it_could_not_publish():
+    calm = result("formal_investigation", 30, 100, 90, 300, q=0.9)
+    _, text = decisions_headline([calm], "the 12 months", withheld=6)
+    assert "no decision point shows" not in text
+    assert "the one decision point whose numbers can be published (formal investigation) does not show" in text
+    _, nothing = decisions_headline([], "the 12 months", withheld=7)
+    assert "no decision point can be judged here" in nothing
+    _, whole = decisions_headline([calm], "the 12 months")
+    assert "no decision point shows a disparity" in whole

@@ -217,10 +217,15 @@ def summary_lines(inputs: PackInputs, hidden: Hidden | None = None) -> list[str]
         )
     ]
     start, end = inputs.decision_window
-    _, headline = decisions_headline(published, f"the 12 months to {end:%d %B %Y} ({window_words(start, end)})")
     held_back = len(inputs.decisions) - len(published)
+    _, headline = decisions_headline(
+        published, f"the 12 months to {end:%d %B %Y} ({window_words(start, end)})", withheld=held_back
+    )
     if held_back:
-        headline += f" {held_back} step(s) rest on numbers too small to publish and are not judged here."
+        headline += (
+            f" {held_back} step(s) are withheld because publishing their numbers could identify colleagues; "
+            "nothing is said here about whether they show a disparity (the inclusion team reviews them)."
+        )
     lines.append(headline)
     return lines
 

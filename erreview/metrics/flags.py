@@ -58,11 +58,14 @@ def bh_q(p_values: Sequence[float | None]) -> list[float | None]:
 
 
 def side_of(estimate: RatioEstimate, a: int, c: int, n2: int) -> Side | None:
-    """Which side of the non-adverse range the ratio falls; ``above`` when White events are 0 (of some
-    White cases) while BME events are not, so the worst case is not hidden by an undefined ratio."""
+    """Which side of the non-adverse range the ratio falls; ``above`` when the ratio is undefined because
+    White events are 0 while BME events are not (contract §4.2), so the worst case is not hidden by an
+    undefined ratio. That includes a step no White case reached at all (0 events of 0): BME staff had the
+    event and no White colleague did, which is worth watching, never reassurance."""
+    del n2  # kept in the signature: the rule is on events alone, whatever the White population
     ratio = estimate.ratio
     if ratio is None:
-        return ABOVE if n2 > 0 and c == 0 and a > 0 else None
+        return ABOVE if c == 0 and a > 0 else None
     if ratio > NON_ADVERSE_HIGH:
         return ABOVE
     if ratio < NON_ADVERSE_LOW:
