@@ -156,7 +156,7 @@ def test_analyst_reads_the_overview_and_decision_points(page: Page):
     shot(page, "00b-my-work")
     go(page, "Overview")
     expect(page.get_by_text("times as likely as White staff").first).to_be_visible()
-    expect(page.get_by_role("heading", name="Making Data Count")).to_be_visible(timeout=90_000)
+    expect(page.get_by_role("heading", name="Trend by half-year")).to_be_visible(timeout=90_000)
     shot(page, "01-overview")
     go(page, "Decision points")
     expect(page.get_by_text("The disparity table")).to_be_visible()
