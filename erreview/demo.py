@@ -28,6 +28,7 @@ class DemoAccount:
     role: Role
     name: str
     panels: str = ""
+    divisions: str = ""
 
 
 DEMO_ACCOUNTS = (
@@ -38,6 +39,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("panel2", Role.PANEL_MEMBER, "Remi Ambassador", DEMO_PANEL),
     DemoAccount("analyst", Role.INCLUSION_ANALYST, "Ina Analyst"),
     DemoAccount("board", Role.BOARD_VIEWER, "Bo Board"),
+    DemoAccount("divlead", Role.DIVISION_LEAD, "Dee Division", divisions="Medicine"),
 )
 
 
@@ -57,6 +59,7 @@ def prepare_demo(engine: store.Engine, settings: Settings, *, data: Path = DEMO_
             password=DEMO_PASSWORD,
             panels=account.panels,
             by="demo",
+            divisions=account.divisions,
         )
     # Give the case lead the ten most recent undecided disciplinary cases to work on.
     cases = list_cases(engine, actor=SYSTEM)
