@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -78,6 +78,7 @@ def test_scaling_all_counts_keeps_ratio_and_narrows_interval(t, k):
 
 
 @given(tables(), st.randoms(use_true_random=False))
+@settings(deadline=None)  # builds DataFrames: timing on a shared machine is not what this tests
 def test_row_order_does_not_matter(t, rnd):
     """The WRES computation over shuffled entrant rows gives the same answer."""
     import pandas as pd
