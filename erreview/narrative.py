@@ -141,19 +141,19 @@ def decision_sentence(r: DecisionResult, *, compared: int) -> str:
         reason = no_ratio_reason(
             r.bme.events, r.bme.n, r.white.events, r.white.n, people="cases reached this step", event=""
         )
-        return f"{r.point.label} ({counts}): nothing to compare, because {reason}."
+        return f"{r.point.label}: {counts}. Nothing to compare, because {reason}."
     if est.ratio is None and r.side is None:
         return (
-            f"{r.point.label} ({counts}): nothing to compare, because no BME or White case had this outcome. "
+            f"{r.point.label}: {counts}. Nothing to compare, because no BME or White case had this outcome. "
             + detectable_text(r)
         )
     if est.ratio is None:
         text = (
-            f"{r.point.label} ({counts}): no ratio can be calculated because no White case had this outcome, "
+            f"{r.point.label}: {counts}. No ratio can be calculated because no White case had this outcome, "
             "while some BME cases did; this counts as above the range."
         )
     else:
-        text = f"{r.point.label} ({counts}): BME staff were {_likelihood(est.ratio, est.ci_low, est.ci_high)}."
+        text = f"{r.point.label}: {counts}. BME staff were {_likelihood(est.ratio, est.ci_low, est.ci_high)}."
     if r.flag is Flag.DISPARITY:
         text += f" Outside {RANGE_TEXT} and unlikely to be chance, {together} ({fmt_q(r.q_value)}): a disparity."
         if r.adverse:

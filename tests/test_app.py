@@ -160,7 +160,7 @@ def test_decision_points_screen_states_the_pack_window_and_speaks_from_the_flags
     assert any(b.value == headline for b in banners)
     assert "significant gap" not in text.lower()
     for r in results:  # one sentence per step, from its flag
-        assert any(m.value.startswith(f"- {r.point.label} (") for m in at.markdown)
+        assert any(m.value.startswith(f"- {r.point.label}: BME ") for m in at.markdown)
     assert any("Complaints raised by staff" in s.value for s in at.subheader)
     assert any("Is it better since the pre-checks began" in s.value for s in at.subheader)
 
