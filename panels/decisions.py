@@ -11,6 +11,7 @@ from erreview.export.tables import decision_points_table
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
+from erreview.review.context import panel_audit
 from erreview.review.roles import Role
 from erreview.screen_privacy import mask_frame, protect_breakdown, restricted, snap_window
 from erreview.vocab import Flag
@@ -18,6 +19,7 @@ from panels.common import (
     data_key,
     decision_analysis,
     default_window,
+    engine,
     intervention_changes,
     require,
     settings,
@@ -262,3 +264,36 @@ st.caption(
 
 st.subheader("Is the formal-route gap explained by case mix?")
 st.markdown(analysis.adjusted.sentence())
+
+st.subheader("The panel check: decisions against the recommendation")
+audit_ = panel_audit(engine(), actor=actor)
+if audit_.overrides.empty:
+    st.info("No panel review with a routed recommendation yet (checklist version 2 onwards).")
+else:
+    rows = []
+
+    def hidden(count: int) -> bool:
+        """The board pack's rule for roles without case-level access: counts from 1 to the threshold."""
+        return limited and 0 < count <= threshold
+
+    timing = audit_.days_referral_to_decision
+    for group, row in audit_.overrides.iterrows():
+        reviews, against = int(row["reviews"]), int(row["against"])
+        # The share would give away a hidden count (or its complement), so it goes with them.
+        share_hidden = hidden(reviews) or hidden(against) or hidden(reviews - against)
+        median = timing.loc[group, "median"] if group in timing.index else None
+        rows.append(
+            {
+                "Group": group,
+                "Reviews with a recommendation": "*" if hidden(reviews) else reviews,
+                "Decided against it": "*" if hidden(against) or hidden(reviews) else against,
+                "Share against": "*" if share_hidden else f"{row['rate']:.0%}",
+                "Median days from referral to decision": "*" if hidden(reviews) or median is None else f"{median:.1f}",
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption(
+        "A decision against the routed recommendation needs a written reason and is marked in the audit of "
+        "decisions. Is the panel overriding its own answers more often for one group?"
+        + (f" Groups with 1 to {threshold} reviews are shown as '*'." if limited else "")
+    )

@@ -357,3 +357,27 @@ def test_my_work_lists_what_waits_and_links_to_it(app_env):
     board = signed_in(Role.BOARD_VIEWER)
     assert not board.exception
     assert any("Nothing is waiting for you" in s.value for s in board.success)
+
+
+def test_decision_points_show_decisions_against_the_recommendation_small_counts_hidden(app_env):
+    from erreview import store
+    from erreview.review.panel import Member, Rules
+    from erreview.review.workflow import submit_review
+
+    from .test_workflow import review
+
+    case_id = _refer_a_demo_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    members = [Member(username="panel", role="Chair"), Member(username="panel2", role="Member")]
+    sub = review("divert_informal", members=members, override_reason="Supervision was agreed with the ward.")
+    submit_review(engine, Rules.from_settings(app_env), case_id, sub, actor=ACTORS[Role.PANEL_MEMBER])
+
+    def table(role: Role):
+        at = signed_in(role).switch_page("panels/decisions.py").run()
+        assert not at.exception
+        return next(d.value for d in at.dataframe if "Decided against it" in d.value.columns)
+
+    admin = table(Role.ADMIN)
+    assert admin["Decided against it"].astype(str).tolist().count("1") >= 1
+    for role in (Role.INCLUSION_ANALYST, Role.BOARD_VIEWER):  # no case-level access: 1 of 1 is hidden
+        assert "1" not in table(role)["Decided against it"].astype(str).tolist()
