@@ -70,3 +70,16 @@ def test_the_import_refuses_every_formula_start(start, column):
     _, _, report = service.check_files(cases=("\n".join(lines) + "\n").encode(), cases_name="cases.csv")
     assert not report.ok
     assert any(p.column == column and "spreadsheet formula" in p.reason for p in report.problems), report.to_text()
+
+
+def test_only_ten_digits_can_be_an_nhs_number():
+    assert not valid_nhs_number("987654321")  # nine digits
+    assert not valid_nhs_number("98765432100")  # eleven
+    assert not valid_nhs_number("98765432a0")  # a letter among ten characters
+
+
+def test_a_valid_nhs_number_that_looks_like_a_phone_number_is_reported_once():
+    # 0,1,2,3,4,5,6,7,8 weighted 10..2 sums to 200 = 18 x 11 + 2, so the check digit is 11 - 2 = 9 (by hand).
+    assert valid_nhs_number("0123456789")
+    assert identifiers_in("call about 012 345 6789 today") == [NHS_NUMBER]
+    assert identifiers_in("NHS 012 345 6789, phone 020 7946 0000") == [NHS_NUMBER, "a UK phone number"]
