@@ -83,3 +83,30 @@ def test_a_valid_nhs_number_that_looks_like_a_phone_number_is_reported_once():
     assert valid_nhs_number("0123456789")
     assert identifiers_in("call about 012 345 6789 today") == [NHS_NUMBER]
     assert identifiers_in("NHS 012 345 6789, phone 020 7946 0000") == [NHS_NUMBER, "a UK phone number"]
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        ((-1, 10, 1, 10), "a must not be negative, got -1"),
+        ((1, -10, 1, 10), "n1 must not be negative, got -10"),
+        ((1, 10, -1, 10), "c must not be negative, got -1"),
+        ((1, 10, 1, -10), "n2 must not be negative, got -10"),
+        ((11, 10, 1, 10), "11 BME events but only 10 BME people"),
+        ((1, 10, 11, 10), "11 White events but only 10 White people"),
+    ],
+)
+def test_impossible_counts_are_refused_naming_the_count(counts, message):
+    from erreview.metrics.ratio import CountsError, relative_likelihood
+
+    with pytest.raises(CountsError, match=message):
+        relative_likelihood(*counts)
+
+
+def test_a_population_of_one_still_gives_a_ratio():
+    from erreview.metrics.ratio import rate, relative_likelihood
+
+    # (1/1) / (1/10) = 10 and (1/10) / (1/1) = 0.1, by hand; only an empty population has no ratio.
+    assert relative_likelihood(1, 1, 1, 10).ratio == pytest.approx(10.0)
+    assert relative_likelihood(1, 10, 1, 1).ratio == pytest.approx(0.1)
+    assert rate(0, 0) is None and rate(3, 4) == 0.75
