@@ -344,3 +344,14 @@ def test_the_summary_reports_panel_diversion_only_when_numbers_allow():
     assert "Too few to compare diversion rates" in small and "3" not in small.split("review(s)")[1]
     tiny = " ".join(lines(reviews(1, 2, 1, 3)))
     assert "Panels held * bias-check review(s)" in tiny
+
+
+def test_spc_figures_are_not_printed_when_they_rest_on_hidden_periods(pack_dir):
+    """The example pack hides two half-years' ratios; the SPC centre and limits are means over every
+    period, so printing them (to 2 dp) would narrow the hidden ratios down, and with them their counts."""
+    workbook = openpyxl.load_workbook(next(pack_dir[0].glob("*.xlsx")), read_only=True)
+    text = " ".join(
+        str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row if cell
+    )
+    assert "Special-cause variation is not reported in this pack" in text
+    assert "process limits" not in text and "Centre " not in text

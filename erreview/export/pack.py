@@ -317,18 +317,21 @@ def spc_table(series: Sequence[WresResult], trend: pd.DataFrame) -> tuple[XmR | 
     if found is None:
         return None, pd.DataFrame(columns=["Signal", "Periods"]), "Too few periods with data to chart."
     chart, held = found
+    hidden = trend.loc[trend["status"] == HIDDEN, "period"].tolist()
+    if hidden:
+        # The centre, the limits and every signal rest on all periods, the hidden ones too: printing any of
+        # them would let a reader work back towards a hidden period's ratio, and from it to its counts.
+        note = (
+            f"Special-cause variation is not reported in this pack: the chart's centre, limits and signals rest on "
+            f"every period, including {', '.join(hidden)}, whose numbers are too small to publish, and would "
+            f"let a reader work them out. Administrators see the full chart in erreview. Rules: {RULES_SOURCE}."
+        )
+        return chart, pd.DataFrame(columns=["Signal", "Periods"]), note
     labels = [series[i].period.label for i in held]
     rows = [{"Signal": s.description, "Periods": ", ".join(labels[i] for i in s.indices)} for s in chart.signals]
-    hidden = trend.loc[trend["status"] == HIDDEN, "period"].tolist()
     note = (
         f"Centre {chart.centre:.2f}, process limits {chart.lower:.2f} to {chart.upper:.2f} (on the log scale), "
-        f"from all {len(held)} periods with data"
-        + (
-            f", including {', '.join(hidden)}, whose numbers are too small to publish (marked * on the chart)"
-            if hidden
-            else ""
-        )
-        + f". Rules: {RULES_SOURCE}. "
+        f"from all {len(held)} periods with data. Rules: {RULES_SOURCE}. "
         + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
         + ("" if rows else " No special-cause variation.")
     )
