@@ -23,7 +23,7 @@ def upgrade() -> None:
         'published_pack',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column('published_at', sa.DateTime(), nullable=False),
+        sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('published_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column('digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column('record', sa.JSON(), nullable=False),
