@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
+from erreview.auth import check_production_accounts, sign_out_everywhere
 from erreview.config import check_production, get_settings
 from erreview.errors import ErreviewError
+from erreview.files import private_umask
 from erreview.review.roles import ROLE_LABELS, Role
-from panels.common import ACTOR_KEY, current_actor, my_work_items
+from panels.common import (
+    auth_cookie_secret,
+    current_actor,
+    end_current_session,
+    engine,
+    my_work_items,
+    sign_in_screen,
+    write_pending_cookie,
+)
 
 st.set_page_config(page_title="erreview", page_icon=":material/balance:", layout="wide")
+private_umask()  # files the app writes (database, WAL, exports) are the owner's only
+st.set_option("client.disableDataExport", True)  # tables' own CSV export is neither audited nor formula-safe
 
 ADMIN, LEAD, PANEL, ANALYST, BOARD = (
     Role.ADMIN,
@@ -35,18 +47,39 @@ SCREENS = [
     ("panels/admin.py", "Admin", ":material/admin_panel_settings:", {ADMIN}),
 ]
 
+
+def url_path(file: str) -> str:
+    """Every screen's address: /cases, /precheck, /reports…"""
+    return file.removeprefix("panels/").removesuffix(".py")
+
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def _production_checked(url: str) -> bool:
+    if get_settings().mode == "production":  # opening the database is not free: only when it matters
+        check_production_accounts(engine(), get_settings())
+    return True
+
+
 try:
-    check_production(get_settings())
+    check_production(get_settings(), auth_cookie_secret=auth_cookie_secret())
+    _production_checked(get_settings().database_url)
 except ErreviewError as exc:
     st.error(f"erreview cannot start: {exc.message}")
     st.stop()
 
 actor = current_actor()
 if actor is None:
-    page = st.navigation([st.Page("panels/signin.py", title="Sign in", icon=":material/login:")])
+    # Every screen keeps its address while signed out, so a link opens its screen after sign-in.
+    signin = st.Page("panels/signin.py", title="Sign in", icon=":material/login:", default=True)
+    hidden = [st.Page(f, title=t, icon=i, url_path=url_path(f)) for f, t, i, _ in SCREENS]
+    chosen = st.navigation([signin, *hidden], position="hidden")
     # Each screen names itself in the browser tab, so a screen reader and a row of tabs can tell them apart.
-    st.set_page_config(page_title=f"{page.title} – erreview")
-    page.run()
+    st.set_page_config(page_title="Sign in – erreview")
+    write_pending_cookie()
+    if chosen.url_path == signin.url_path:
+        chosen.run()
+    else:
+        sign_in_screen()
 else:
     waiting = len(my_work_items(actor))
     pages = [
@@ -55,19 +88,29 @@ else:
             # The count of what waits shows in the navigation; the address stays the same.
             title=f"{t} ({waiting})" if t == "My work" and waiting else t,
             icon=i,
-            url_path=f.removeprefix("panels/").removesuffix(".py"),
+            url_path=url_path(f),
             default=(t == "My work"),
         )
         for f, t, i, roles in SCREENS
         if actor.role in roles
     ]
     with st.sidebar:
-        st.markdown(f"**{actor.label}**  \n{ROLE_LABELS[actor.role]}")
+        st.text(f"{actor.label}\n{ROLE_LABELS[actor.role]}")
         if st.button("Sign out", icon=":material/logout:"):
-            st.session_state.pop(ACTOR_KEY, None)
+            end_current_session()
             if getattr(st.user, "is_logged_in", False):
                 st.logout()
             st.rerun()
-    page = st.navigation(pages)
-    st.set_page_config(page_title=f"{page.title} – erreview")
-    page.run()
+        if st.button("Sign out everywhere", icon=":material/devices:", help="End your sessions on every device."):
+            try:
+                sign_out_everywhere(engine(), actor.username, by=actor.username)
+            except ErreviewError as exc:
+                st.error(exc.message)
+            end_current_session()
+            if getattr(st.user, "is_logged_in", False):
+                st.logout()
+            st.rerun()
+    chosen = st.navigation(pages)
+    st.set_page_config(page_title=f"{chosen.title} – erreview")
+    write_pending_cookie()
+    chosen.run()

@@ -47,6 +47,7 @@ def demo() -> int:
     from streamlit.testing.v1 import AppTest
 
     from erreview import service, store
+    from erreview.auth import start_session
     from erreview.config import get_settings
     from erreview.demo import DEMO_ACCOUNTS, prepare_demo
     from erreview.review.lifecycle import Action
@@ -64,7 +65,7 @@ def demo() -> int:
     print(f"{'screen (demo data)':<22}{'role':<10}{'first visit s':>14}{'rerun s':>9}  target {FIRST_VISIT} / {RERUN}")
     for screen, username in DEMO_SCREENS.items():
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
-        at.session_state["actor"] = actors[username]
+        at.session_state["session_token"] = start_session(engine, actors[username])
         at.run()
         at.switch_page(screen)
         st.cache_data.clear()
@@ -95,7 +96,7 @@ def demo() -> int:
     panel_name = sorted(panel.panels)[0]
     transition(engine, rules, case_id, Action.REFER_TO_PANEL, actor=lead, expected_version=version, panel=panel_name)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
-    at.session_state["actor"] = panel
+    at.session_state["session_token"] = start_session(engine, panel)
     at.run()
     at.switch_page("panels/precheck.py").run()
     from erreview.review.workflow import submit_review
@@ -138,12 +139,16 @@ def main() -> None:
 
     from streamlit.testing.v1 import AppTest
 
+    from erreview.auth import add_user, start_session
     from erreview.review.roles import Actor, Role
+    from erreview.store import engine_for
 
+    analyst = Actor("analyst", Role.INCLUSION_ANALYST)
+    add_user(engine_for(get_settings().database_url), username="analyst", role=Role.INCLUSION_ANALYST)
     print(f"{'screen':<18}{'first render s':>16}{'rerun s':>10}")
     for screen in ("panels/overview.py", "panels/decisions.py"):
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
-        at.session_state["actor"] = Actor("analyst", Role.INCLUSION_ANALYST)
+        at.session_state["session_token"] = start_session(engine_for(get_settings().database_url), analyst)
         at.run()
         if screen != "panels/overview.py":
             at.switch_page(screen)

@@ -1,40 +1,82 @@
-"""Sign-in: local accounts with argon2-hashed passwords, and OIDC identities mapped to a role.
+"""Sign-in: local accounts with argon2-hashed passwords, OIDC identities bound to organisation accounts,
+server-side sessions, throttling of wrong passwords, and the accounts production mode refuses.
 
-The app never decides who someone is on its own: it asks :func:`authenticate` (local) or
-:func:`actor_for_identity` (OIDC, e.g. Microsoft Entra ID through ``st.login``), and gets an
-:class:`~erreview.review.roles.Actor` or ``None``. Unknown OIDC identities are refused until an admin
-adds them with their role.
+The app never decides who someone is on its own: it asks :func:`sign_in` (local) or
+:func:`actor_for_identity` (OIDC, e.g. Microsoft Entra ID through ``st.login``), then keeps only a session
+token; every interaction calls :func:`resume_session`, which re-reads the user (active, role, panels) from
+the database, so a deactivated or demoted user loses access on their next click.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from erreview import store
+from erreview.config import Settings, UnsafeSettings
 from erreview.errors import ErreviewError
-from erreview.models import AppUser
+from erreview.models import AppSession, AppUser, SignInThrottle
 from erreview.review.roles import ROLE_LABELS, Actor, Role
 from erreview.store import audit
+from erreview.store import sessions as ss
 from erreview.store import workflow as ws
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
+#: The demo's public password (erreview demo); refused everywhere else and always in production.
+DEMO_PASSWORD = "erreview-demo"
+#: Consecutive wrong passwords before a username is locked, and for how long.
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+#: The name of erreview's session cookie.
+COOKIE_NAME = "erreview_session"
 
 
 class UserError(ErreviewError, ValueError):
     pass
 
 
-def hash_password(password: str) -> str:
+class SignInRefused(ErreviewError, PermissionError):
+    """A sign-in was refused; the message is safe to show (it never says whether the username exists)."""
+
+
+def _now(now: datetime | None = None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _name(username: str) -> str:
+    return username.strip().lower()[:200]
+
+
+def hash_password(password: str, *, allow_demo: bool = False) -> str:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"passwords must be at least {MIN_PASSWORD} characters long")
+    if password == DEMO_PASSWORD and not allow_demo:
+        raise UserError("that is the demo's public password; choose another")
     return _hasher.hash(password)
+
+
+def _verifies(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def _actor(user: AppUser) -> Actor:
@@ -43,52 +85,308 @@ def _actor(user: AppUser) -> Actor:
     return Actor(user.username, Role(user.role), panels, user.display_name, divisions)
 
 
+# --- local sign-in with throttling ----------------------------------------------------------------------
+
+
+def _retry_after(row: SignInThrottle, now: datetime) -> datetime | None:
+    """When the next attempt may be made: locked after MAX_FAILURES, a doubling wait from the 3rd failure."""
+    if row.locked_until is not None and now < _utc(row.locked_until):
+        return _utc(row.locked_until)
+    if row.failures >= 2 and row.last_failure_at is not None:
+        wait = _utc(row.last_failure_at) + timedelta(seconds=2 ** (row.failures - 2))
+        if now < wait:
+            return wait
+    return None
+
+
+def sign_in(
+    engine: store.Engine,
+    username: str,
+    password: str,
+    *,
+    production: bool = False,
+    now: datetime | None = None,
+) -> Actor:
+    """The actor for a correct local username and password; raises :class:`SignInRefused` otherwise.
+
+    Every failure is audited. From the 3rd consecutive failure for a username the next attempt must wait
+    (1 s, 2 s, …); the 5th locks the username for 15 minutes (and each failure after that locks it again).
+    In production the demo password never signs anyone in.
+    """
+    name, at = _name(username), _now(now)
+    if not name:
+        raise SignInRefused("Enter your username and password.")
+    refusal: str | None = None
+    with store.session_scope(engine, write=True) as session:
+        row = ss.get_throttle(session, name)
+        wait_until = _retry_after(row, at) if row is not None else None
+        if wait_until is not None:
+            locked = row is not None and row.locked_until is not None and at < _utc(row.locked_until)
+            audit.record_sign_in(
+                session,
+                name,
+                ok=False,
+                method="password",
+                reason=f"{'locked' if locked else 'too soon after a failure'} until {wait_until.isoformat()}",
+            )
+            seconds = max(1, int((wait_until - at).total_seconds() + 0.999))
+            refusal = (
+                f"Too many wrong passwords: this username is locked until {wait_until:%H:%M} UTC. "
+                "Try again then, or ask an administrator."
+                if locked
+                else f"Please wait {seconds} second(s) before trying again."
+            )
+        else:
+            user = ws.get_user(session, name)
+            ok = False
+            if user is None or not user.active or not user.password_hash:
+                _hasher.hash("timing-equaliser")  # as slow as a real check, so usernames cannot be probed
+            elif not (production and password == DEMO_PASSWORD):
+                ok = _verifies(user.password_hash, password)
+            if ok and user is not None:
+                if _hasher.check_needs_rehash(str(user.password_hash)):
+                    user.password_hash = _hasher.hash(password)
+                ss.clear_throttle(session, name)
+                audit.record_sign_in(session, name, ok=True, method="password")
+                return _actor(user)
+            row = row or SignInThrottle(username=name)
+            row.failures += 1
+            row.last_failure_at = at
+            if row.failures >= MAX_FAILURES:
+                row.locked_until = at + timedelta(minutes=LOCK_MINUTES)
+            ss.save_throttle(session, row)
+            audit.record_sign_in(
+                session,
+                name,
+                ok=False,
+                method="password",
+                reason=f"failure {row.failures} in a row" + ("; locked" if row.failures >= MAX_FAILURES else ""),
+            )
+            refusal = "That username and password do not match an active account."
+            if row.failures >= MAX_FAILURES:
+                refusal += f" After {MAX_FAILURES} wrong passwords the username is locked for {LOCK_MINUTES} minutes."
+    raise SignInRefused(refusal)
+
+
 def authenticate(engine: store.Engine, username: str, password: str) -> Actor | None:
-    """The actor for a correct local username and password, else ``None`` (no hint which was wrong).
-    Every attempt, successful or not, is written to the audit log."""
-    with store.session_scope(engine, write=True) as session:
-        actor = _check_password(session, username, password)
-        audit.record_sign_in(session, username, ok=actor is not None, method="password")
-        return actor
-
-
-def _check_password(session: Any, username: str, password: str) -> Actor | None:
-    user = ws.get_user(session, username.strip().lower())
-    if user is None or not user.active or not user.password_hash:
-        _hasher.hash("timing-equaliser")  # as slow as a real check, so usernames cannot be probed
-        return None
+    """The actor for a correct local username and password, else ``None`` (throttled like :func:`sign_in`)."""
     try:
-        _hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return sign_in(engine, username, password)
+    except SignInRefused:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return _actor(user)
 
 
-def actor_for_identity(engine: store.Engine, claims: Mapping[str, Any]) -> Actor | None:
-    """Map OIDC claims to a user: by subject first, then by email as username (binding the subject)."""
-    subject = str(claims.get("sub") or "")
-    email = str(claims.get("email") or claims.get("preferred_username") or "").strip().lower()
+# --- organisation sign-in (OIDC) -----------------------------------------------------------------------
+
+
+def _split(value: str) -> set[str]:
+    return {v.strip().lower() for v in value.split(",") if v.strip()}
+
+
+def _claim_true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def actor_for_identity(
+    engine: store.Engine,
+    claims: Mapping[str, Any],
+    *,
+    allowed_domains: str = "",
+    allowed_tenants: str = "",
+) -> Actor:
+    """The actor for an OIDC identity, or :class:`SignInRefused` saying why.
+
+    An identity is the pair (issuer, subject). A first sign-in binds it to an account only when the account
+    was created for organisation sign-in (no local password) with the identity's email address as username,
+    the provider says the email address is verified, and its domain is in ``allowed_domains``. A tenant
+    allow-list (Entra ``tid``), when set, applies to every sign-in.
+    """
+    who = str(claims.get("email") or claims.get("sub") or "(unknown)")
+    try:
+        actor = _identity_actor(engine, claims, allowed_domains, allowed_tenants)
+    except SignInRefused as exc:
+        with store.session_scope(engine, write=True) as session:
+            audit.record_sign_in(session, who, ok=False, method="oidc", reason=exc.message)
+        raise
     with store.session_scope(engine, write=True) as session:
-        user = ws.user_by_subject(session, subject) if subject else None
-        if user is None and email:
-            user = ws.get_user(session, email)
-            if user is not None and user.oidc_subject is None and subject:
-                user.oidc_subject = subject
-                audit.append(
-                    session,
-                    actor=email,
-                    action="user.bind_oidc",
-                    entity="user",
-                    entity_id=email,
-                    detail={"subject_bound": True},
-                )
-        if user is None or not user.active:
-            audit.record_sign_in(session, email or subject, ok=False, method="oidc", reason="no active account")
-            return None
-        audit.record_sign_in(session, user.username, ok=True, method="oidc")
+        audit.record_sign_in(session, actor.username, ok=True, method="oidc")
+    return actor
+
+
+def _identity_actor(
+    engine: store.Engine, claims: Mapping[str, Any], allowed_domains: str, allowed_tenants: str
+) -> Actor:
+    issuer = str(claims.get("iss") or "").strip()
+    subject = str(claims.get("sub") or "").strip()
+    if not issuer or not subject:
+        raise SignInRefused("Your organisation's sign-in did not say who you are (no issuer or subject).")
+    tenants = _split(allowed_tenants)
+    if tenants and str(claims.get("tid") or "").strip().lower() not in tenants:
+        raise SignInRefused("Your organisation account belongs to a tenant that is not allowed to use erreview.")
+    with store.session_scope(engine, write=True) as session:
+        user = ss.user_by_identity(session, issuer, subject)
+        if user is None:
+            user = _first_binding(session, claims, issuer, subject, _split(allowed_domains))
+        if not user.active:
+            raise SignInRefused("Your erreview account has been deactivated. Ask an administrator.")
+        issued = claims.get("iat")
+        if (
+            user.sessions_not_before is not None
+            and isinstance(issued, int | float)
+            and datetime.fromtimestamp(issued, UTC) < _utc(user.sessions_not_before)
+        ):
+            raise SignInRefused("You were signed out everywhere. Sign out and sign in again.")
         return _actor(user)
+
+
+def _first_binding(session: Any, claims: Mapping[str, Any], issuer: str, subject: str, domains: set[str]) -> AppUser:
+    email = str(claims.get("email") or "").strip().lower()
+    if not email or "@" not in email:
+        raise SignInRefused("Your organisation account has no email address, so it cannot be matched to a user.")
+    if not _claim_true(claims.get("email_verified")):
+        raise SignInRefused("Your organisation has not verified your email address, so it cannot be used here.")
+    if email.rsplit("@", 1)[1] not in domains:
+        raise SignInRefused(
+            "Your email domain is not on erreview's allow-list (ERREVIEW_OIDC_ALLOWED_DOMAINS). Ask an administrator."
+        )
+    user = ws.get_user(session, email)
+    if user is None:
+        raise SignInRefused(
+            "Your organisation account has no access to erreview yet. Ask an administrator to add your email "
+            "address with a role."
+        )
+    if user.password_hash:
+        raise SignInRefused(
+            "This user signs in with a password, not with an organisation account. Ask an administrator."
+        )
+    if user.oidc_subject and user.oidc_issuer:
+        raise SignInRefused("This user is already linked to another organisation account. Ask an administrator.")
+    user.oidc_issuer, user.oidc_subject = issuer, subject
+    user.version += 1
+    audit.append(
+        session,
+        actor=email,
+        action="user.bind_oidc",
+        entity="user",
+        entity_id=email,
+        detail={"issuer": issuer, "subject_hash": hashlib.sha256(subject.encode()).hexdigest()[:16]},
+    )
+    return user
+
+
+# --- sessions ------------------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def sign_cookie(token: str, secret: str) -> str:
+    """The cookie value: the token and an HMAC of it under the cookie secret."""
+    mac = hmac.new(secret.encode("utf-8"), token.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"{token}.{mac}"
+
+
+def unsign_cookie(value: str | None, secret: str) -> str | None:
+    """The token in a cookie value if its signature is right, else ``None``."""
+    if not value or "." not in value:
+        return None
+    token, mac = value.rsplit(".", 1)
+    good = hmac.new(secret.encode("utf-8"), token.encode("utf-8"), hashlib.sha256).hexdigest()
+    return token if hmac.compare_digest(mac, good) else None
+
+
+def start_session(engine: store.Engine, actor: Actor, *, kind: str = "local", now: datetime | None = None) -> str:
+    """A new server-side session for ``actor``; returns its token (kept by the browser, hashed here)."""
+    token, at = secrets.token_urlsafe(32), _now(now)
+    with store.session_scope(engine, write=True) as session:
+        record = AppSession(
+            token_hash=_token_hash(token), username=actor.username, kind=kind, created_at=at, last_seen_at=at
+        )
+        ss.add_session(session, record)
+    return token
+
+
+@dataclass(frozen=True)
+class SessionState:
+    actor: Actor | None
+    reason: str = ""
+
+
+def resume_session(
+    engine: store.Engine, token: str, settings: Settings, *, now: datetime | None = None
+) -> SessionState:
+    """The user behind ``token`` as they are now in the database, or why the session has ended."""
+    at = _now(now)
+    with store.session_scope(engine, write=True) as session:
+        record = ss.get_session(session, _token_hash(token))
+        if record is None:
+            return SessionState(None, "You have been signed out.")
+        user = ws.get_user(session, record.username)
+        if user is None or not user.active:
+            if record.revoked_at is None:
+                record.revoked_at = at
+            return SessionState(None, "Your erreview account has been deactivated. Ask an administrator.")
+        if record.revoked_at is not None:
+            return SessionState(None, "You have been signed out.")
+        if at - _utc(record.created_at) > timedelta(hours=settings.session_hours):
+            record.revoked_at = at
+            return SessionState(None, f"Your session ended after {settings.session_hours} hours. Please sign in.")
+        if at - _utc(record.last_seen_at) > timedelta(minutes=settings.idle_timeout_minutes):
+            record.revoked_at = at
+            return SessionState(
+                None, f"You were signed out after {settings.idle_timeout_minutes} minutes without activity."
+            )
+        record.last_seen_at = at
+        return SessionState(_actor(user))
+
+
+def end_session(engine: store.Engine, token: str, *, now: datetime | None = None) -> None:
+    with store.session_scope(engine, write=True) as session:
+        record = ss.get_session(session, _token_hash(token))
+        if record is not None and record.revoked_at is None:
+            record.revoked_at = _now(now)
+            audit.record_sign_out(session, record.username)
+
+
+def sign_out_everywhere(engine: store.Engine, username: str, *, by: str, now: datetime | None = None) -> int:
+    """End every session of ``username`` (and refuse organisation sign-ins issued before now); audited."""
+    name, at = _name(username), _now(now)
+    with store.session_scope(engine, write=True) as session:
+        user = ws.get_user(session, name)
+        if user is None:
+            raise UserError(f"there is no user {name!r}")
+        ended = ss.revoke_sessions(session, name, at)
+        user.sessions_not_before = at
+        audit.append(
+            session, actor=by, action="user.sign_out_everywhere", entity="user", entity_id=name, detail={"ended": ended}
+        )
+    return ended
+
+
+def set_active(engine: store.Engine, username: str, active: bool, *, by: str, now: datetime | None = None) -> None:
+    """Deactivate (ending every session at once) or reactivate a user; audited."""
+    name, at = _name(username), _now(now)
+    with store.session_scope(engine, write=True) as session:
+        user = ws.get_user(session, name)
+        if user is None:
+            raise UserError(f"there is no user {name!r}")
+        user.active = active
+        user.version += 1
+        ended = 0 if active else ss.revoke_sessions(session, name, at)
+        if not active:
+            user.sessions_not_before = at
+        audit.append(
+            session,
+            actor=by,
+            action="user.activate" if active else "user.deactivate",
+            entity="user",
+            entity_id=name,
+            detail={"sessions_ended": ended},
+        )
+
+
+# --- users ---------------------------------------------------------------------------------------------
 
 
 def add_user(
@@ -101,8 +399,13 @@ def add_user(
     panels: str = "",
     by: str = "system",
     divisions: str = "",
+    allow_demo_password: bool = False,
 ) -> Actor:
-    """Create or update a user; audited. Usernames are lower-case (an email address suits OIDC)."""
+    """Create or update a user; audited. Usernames are lower-case (an email address suits OIDC).
+
+    A user without a password is an organisation account: only such an account can be bound to an
+    organisation identity, and a password account is never bound to one.
+    """
     name = username.strip().lower()
     if not name:
         raise UserError("a username is required")
@@ -110,14 +413,20 @@ def add_user(
         raise UserError("a division lead needs at least one division (--divisions)")
     with store.session_scope(engine, write=True) as session:
         existing = ws.get_user(session, name)
+        if password and existing is not None and existing.oidc_subject:
+            raise UserError(f"{name} signs in with an organisation account; it cannot also have a password")
         user = AppUser(
             username=name,
             display_name=display_name or name,
             role=Role(role).value,
             panels=panels,
             divisions=divisions,
-            password_hash=hash_password(password) if password else (existing.password_hash if existing else None),
+            password_hash=hash_password(password, allow_demo=allow_demo_password)
+            if password
+            else (existing.password_hash if existing else None),
             oidc_subject=existing.oidc_subject if existing else None,
+            oidc_issuer=existing.oidc_issuer if existing else None,
+            active=existing.active if existing else True,
         )
         saved = ws.save_user(session, user)
         audit.append(
@@ -146,3 +455,34 @@ def users(engine: store.Engine) -> list[dict[str, Any]]:
             }
             for u in ws.list_users(session)
         ]
+
+
+# --- production --------------------------------------------------------------------------------------
+
+
+def demo_accounts(engine: store.Engine) -> list[str]:
+    """Users created by the demo, or whose password is the demo's public password."""
+    found = []
+    with store.session_scope(engine) as session:
+        for user in ws.list_users(session):
+            if not user.active:
+                continue
+            created_by_demo = any(
+                e.action == "user.create" and e.actor == "demo"
+                for e in audit.entries_for(session, "user", user.username)
+            )
+            if created_by_demo or _verifies(user.password_hash, DEMO_PASSWORD):
+                found.append(user.username)
+    return found
+
+
+def check_production_accounts(engine: store.Engine, settings: Settings) -> None:
+    """In production mode, refuse to run while any demo account exists."""
+    if settings.mode != "production":
+        return
+    found = demo_accounts(engine)
+    if found:
+        raise UnsafeSettings(
+            f"production mode refuses demo accounts and the demo password, found: {', '.join(found)}. "
+            "Deactivate or change them (erreview users deactivate NAME), or use a database without the demo."
+        )

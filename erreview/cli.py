@@ -82,9 +82,12 @@ def main(
         format="%(levelname)s %(name)s: %(message)s",
     )
     from erreview.config import check_production, get_settings
+    from erreview.files import private_umask
+
+    private_umask()  # the database, backups and exports this command writes are the owner's only
 
     state.settings = get_settings(database_url=db)
-    check_production(state.settings)
+    check_production(state.settings, needs_cookie_secret=False)
 
 
 def _engine() -> Engine:
@@ -114,8 +117,13 @@ def import_(
             help="Import profile (TOML) mapping the extract's column names, values and dates to the contract."
         ),
     ] = None,
+    replace_snapshots: Annotated[
+        bool,
+        typer.Option("--replace-snapshots", help="Replace workforce snapshots already stored for the same dates."),
+    ] = False,
 ) -> None:
-    """Validate and import files atomically: any problem in either file and nothing is written."""
+    """Validate and import files atomically: any problem in either file and nothing is written. Rows for a
+    case handled in erreview, or naming another person, are reported as conflicts and not applied."""
     if workforce is None and cases is None:
         raise fail("give --workforce FILE, --cases FILE or both")
     from erreview import service
@@ -129,6 +137,7 @@ def import_(
         workforce_name=workforce.name if workforce else None,
         cases_name=cases.name if cases else None,
         profile=load_profile(profile) if profile else None,
+        replace_snapshots=replace_snapshots,
     )
     typer.echo(summary.to_text())
 
@@ -330,7 +339,35 @@ def users_list() -> None:
         typer.echo(
             f"{user['username']:<32}{user['role']:<20}{user['panels']:<20}"
             f"{'password' if user['local password'] else ''} {'oidc' if user['OIDC bound'] else ''}"
+            f"{'' if user['active'] else ' (deactivated)'}"
         )
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: Annotated[str, typer.Argument(help="The user to deactivate.")]) -> None:
+    """Stop a user signing in and end their open sessions at once (their history stays)."""
+    from erreview.auth import set_active
+
+    set_active(_engine(), username, False, by="command line")
+    typer.echo(f"user {username.strip().lower()} deactivated; their sessions have ended")
+
+
+@users_app.command("activate")
+def users_activate(username: Annotated[str, typer.Argument(help="The user to reactivate.")]) -> None:
+    """Let a deactivated user sign in again."""
+    from erreview.auth import set_active
+
+    set_active(_engine(), username, True, by="command line")
+    typer.echo(f"user {username.strip().lower()} activated")
+
+
+@users_app.command("sign-out")
+def users_sign_out(username: Annotated[str, typer.Argument(help="The user to sign out everywhere.")]) -> None:
+    """End every session of a user on every device (organisation sign-ins must sign in again)."""
+    from erreview.auth import sign_out_everywhere
+
+    ended = sign_out_everywhere(_engine(), username, by="command line")
+    typer.echo(f"user {username.strip().lower()} signed out everywhere ({ended} session(s) ended)")
 
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True, rich_markup_mode=None)
@@ -391,6 +428,9 @@ def streamlit_command(port: int, *, app_file: Path | None = None) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # Tables' own "Download as CSV" is neither audited nor formula-safe; erreview offers its own downloads.
+        "--client.disableDataExport",
+        "true",
     ]
 
 

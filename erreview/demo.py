@@ -10,14 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from erreview import service, store
-from erreview.auth import add_user
+from erreview.auth import DEMO_PASSWORD, add_user
 from erreview.bundled import demo_data
 from erreview.config import Settings
 from erreview.review.roles import SYSTEM, Role
 from erreview.review.workflow import assign_case, list_cases
 
 DEMO_DATA = demo_data()
-DEMO_PASSWORD = "erreview-demo"
 DEMO_PANEL = "North"
 DEMO_INTERVENTION = date(2024, 4, 1)
 
@@ -60,6 +59,7 @@ def prepare_demo(engine: store.Engine, settings: Settings, *, data: Path = DEMO_
             panels=account.panels,
             by="demo",
             divisions=account.divisions,
+            allow_demo_password=True,
         )
     # Give the case lead the ten most recent undecided disciplinary cases to work on.
     cases = list_cases(engine, actor=SYSTEM)

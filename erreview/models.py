@@ -128,8 +128,36 @@ class AppUser(SQLModel, table=True):
     divisions: str = Field(default="", max_length=1000)
     password_hash: str | None = Field(default=None, max_length=300)
     oidc_subject: str | None = Field(default=None, max_length=300, index=True)
+    #: The issuer that vouched for ``oidc_subject``: an identity is the pair (issuer, subject).
+    oidc_issuer: str | None = Field(default=None, max_length=500)
     active: bool = True
     version: int = 1
+    #: "Sign out everywhere": organisation sign-ins issued before this moment are refused.
+    sessions_not_before: datetime | None = None
+
+
+class AppSession(SQLModel, table=True):
+    """A signed-in browser session; the browser holds the token, the database only its hash."""
+
+    __tablename__ = "app_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(foreign_key="app_user.username", max_length=200, index=True)
+    kind: str = Field(max_length=16)  # "local" or "organisation"
+    created_at: datetime
+    last_seen_at: datetime
+    revoked_at: datetime | None = None
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Consecutive failed sign-ins per username (known or not), for the growing delay and the lock."""
+
+    __tablename__ = "sign_in_throttle"
+
+    username: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    locked_until: datetime | None = None
 
 
 class CaseWork(SQLModel, table=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,7 @@ def read_table(source: str | Path | bytes, *, name: str | None = None, max_bytes
     if len(data) > max_bytes:
         raise _fail(label, f"the file is larger than the {max_bytes // 1024**2} MB limit")
     if label.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
-        return _read_excel(data, label)
+        return _read_excel(data, label, max_bytes)
     return _read_csv(data, label)
 
 
@@ -146,7 +147,38 @@ def _read_csv_pandas(data: bytes, label: str) -> pd.DataFrame:
     return _tidy(frame)
 
 
-def _read_excel(data: bytes, label: str) -> pd.DataFrame:
+#: A workbook is a zip of XML. Real extracts unpack to 5–30 times their size; a "zip bomb" unpacks to
+#: hundreds of times (4 MB to 1 GB) and would tie up the parser for minutes. Both limits are checked from
+#: the zip directory, before anything is unpacked.
+MAX_XLSX_RATIO = 100
+MAX_XLSX_UNPACKED = 512 * 1024**2
+
+
+def _check_workbook_size(data: bytes, label: str, max_bytes: int) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _fail(label, "the workbook cannot be read: it is not a valid .xlsx file") from None
+    unpacked = sum(m.file_size for m in members)
+    limit = min(MAX_XLSX_UNPACKED, max(max_bytes, 1) * MAX_XLSX_RATIO)
+    if unpacked > limit:
+        raise _fail(
+            label,
+            f"the workbook unpacks to {unpacked / 1024**2:,.0f} MB, more than the {limit // 1024**2} MB limit; "
+            "export it as CSV instead",
+        )
+    for member in members:
+        if member.file_size > 1024**2 and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
+            raise _fail(
+                label,
+                f"the workbook is compressed {member.file_size // max(member.compress_size, 1):,} to 1, "
+                f"far beyond any real extract (a 'zip bomb'); export it as CSV instead",
+            )
+
+
+def _read_excel(data: bytes, label: str, max_bytes: int = MAX_FILE_BYTES) -> pd.DataFrame:
+    _check_workbook_size(data, label, max_bytes)
     try:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a damaged workbook

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from erreview import national, store
 from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
+from erreview.errors import ErreviewError
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
 from erreview.measures import load_measures, trust_measures
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
@@ -48,6 +49,7 @@ from erreview.problems import ImportRejected, ImportReport, Problem
 from erreview.profiles import FileKind, Profile, unmapped_values
 from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.readers import MAX_FILE_BYTES, FileUnreadable, read_table
+from erreview.review.roles import ROLE_LABELS, SYSTEM, AccessDenied, Actor, Role
 from erreview.store import Engine, audit, published
 from erreview.store import workflow as ws
 from erreview.vocab import CaseType, WresGroup
@@ -64,15 +66,37 @@ class ImportSummary:
     snapshots: tuple[date, ...] = ()
     cases_inserted: int = 0
     cases_updated: int = 0
+    cases_unchanged: int = 0
+    #: (case id, reason) for rows that were not applied: the case is handled in erreview, or another person.
+    conflicts: tuple[tuple[str, str], ...] = ()
+    snapshots_unchanged: tuple[date, ...] = ()
 
     def to_text(self) -> str:
         parts = []
         if self.workforce_rows:
             dates = ", ".join(d.isoformat() for d in self.snapshots)
             parts.append(f"workforce: {self.workforce_rows} rows in {len(self.snapshots)} snapshot(s) ({dates})")
-        if self.cases_inserted or self.cases_updated:
-            parts.append(f"cases: {self.cases_inserted} new, {self.cases_updated} updated")
-        return "imported " + "; ".join(parts) if parts else "nothing to import"
+        if self.snapshots_unchanged:
+            dates = ", ".join(d.isoformat() for d in self.snapshots_unchanged)
+            parts.append(f"snapshot(s) already stored unchanged: {dates}")
+        if self.cases_inserted or self.cases_updated or self.cases_unchanged:
+            parts.append(
+                f"cases: {self.cases_inserted} new, {self.cases_updated} updated, {self.cases_unchanged} unchanged"
+            )
+        text = "imported " + "; ".join(parts) if parts else "nothing to import"
+        if self.conflicts:
+            listed = "; ".join(f"{case_id}: {reason}" for case_id, reason in self.conflicts[:20])
+            more = f" (and {len(self.conflicts) - 20} more)" if len(self.conflicts) > 20 else ""
+            text += f"\n{len(self.conflicts)} conflict(s), left as they were: {listed}{more}"
+        return text
+
+
+class SnapshotExists(ErreviewError):
+    """A workforce snapshot with the same date is stored with different rows and replacing was not asked for."""
+
+
+class ImportNotAllowed(AccessDenied):
+    """Only administrators import data."""
 
 
 Source = str | Path | bytes
@@ -165,11 +189,23 @@ def import_files(
     user: str | None = None,
     today: date | None = None,
     profile: Profile | None = None,
+    actor: Actor = SYSTEM,
+    replace_snapshots: bool = False,
 ) -> ImportSummary:
     """Validate both files, then write them in one transaction; any problem and nothing is written.
 
+    Only administrators import (``actor``; the command line acts as the system administrator). A cases row
+    never changes a case being handled in erreview nor moves a case to another person: those rows are
+    reported as conflicts. A snapshot already stored with other rows is replaced only with
+    ``replace_snapshots``. Every import is audited (who, file hashes, counts, conflicts).
+
     Raises :class:`~erreview.problems.ImportRejected` with every problem found.
     """
+    if actor.role is not Role.ADMIN:
+        raise ImportNotAllowed(
+            f"{ROLE_LABELS[actor.role]}s cannot import data; only an administrator can (see the README)"
+        )
+    user = user or (None if actor is SYSTEM else actor.username)
     clean_w, clean_c, report = check_files(
         workforce=workforce,
         cases=cases,
@@ -194,9 +230,29 @@ def import_files(
     with store.session_scope(engine, write=True) as session:
         store.check_key_fingerprint(session, key_fingerprint(key))
         store.bump_data_version(session)
+        unchanged_snaps: list[date] = []
         if clean_w is not None:
             frame = pseudonymise_frame(clean_w, key)
-            rows = store.replace_snapshots(session, frame)
+            refused = []
+            for day in sorted({d.date() for d in frame["snapshot_date"]}):
+                stored = store.snapshot_rows(session, day)
+                if not stored:
+                    continue
+                incoming = frame[frame["snapshot_date"].dt.date == day]
+                fields = [f for f in store.WORKFORCE_FIELDS if f != "snapshot_date"]
+                rows_in = {tuple("" if v is None else str(v) for v in r) for r in incoming[fields].itertuples(False)}
+                if rows_in == stored and len(incoming) == len(stored):
+                    unchanged_snaps.append(day)
+                elif not replace_snapshots:
+                    refused.append(f"{day.isoformat()} ({len(stored):,} rows stored, {len(incoming):,} in the file)")
+            if refused:
+                raise SnapshotExists(
+                    "the workforce snapshot(s) " + ", ".join(refused) + " are already stored with different rows; "
+                    "nothing was imported. To replace them, import again with --replace-snapshots (or tick "
+                    "'Replace stored snapshots' on the Data screen)"
+                )
+            frame = frame[~frame["snapshot_date"].dt.date.isin(unchanged_snaps)]
+            rows = store.replace_snapshots(session, frame) if len(frame) else 0
             snaps = tuple(store.distinct_dates(frame["snapshot_date"]))
             store.record_import(
                 session,
@@ -206,20 +262,26 @@ def import_files(
                 inserted=rows,
                 user=user,
             )
-            summary = ImportSummary(workforce_rows=rows, snapshots=snaps)
+            summary = ImportSummary(workforce_rows=rows, snapshots=snaps, snapshots_unchanged=tuple(unchanged_snaps))
         if clean_c is not None:
             frame = pseudonymise_frame(clean_c, key)
-            inserted, updated = store.upsert_cases(session, frame, user=user)
+            result = store.import_cases(session, frame, user=user)
             store.record_import(
                 session,
                 kind="cases",
                 source_name=cases_name or "cases",
                 rows=len(frame),
-                inserted=inserted,
-                updated=updated,
+                inserted=result.inserted,
+                updated=result.updated,
                 user=user,
             )
-            summary = ImportSummary(summary.workforce_rows, summary.snapshots, inserted, updated)
+            summary = replace(
+                summary,
+                cases_inserted=result.inserted,
+                cases_updated=result.updated,
+                cases_unchanged=result.unchanged,
+                conflicts=result.conflicts,
+            )
         audit.record_import(
             session,
             user or "command line",
@@ -228,6 +290,10 @@ def import_files(
                 "workforce_rows": summary.workforce_rows,
                 "cases_inserted": summary.cases_inserted,
                 "cases_updated": summary.cases_updated,
+                "cases_unchanged": summary.cases_unchanged,
+                "snapshots_replaced": [d.isoformat() for d in summary.snapshots],
+                "conflicts": len(summary.conflicts),
+                "conflict_cases": [case_id for case_id, _ in summary.conflicts[:200]],
             },
         )
     log.info("%s", summary.to_text())
@@ -371,28 +437,75 @@ def effective_settings(engine: Engine, base: Settings) -> Settings:
         return Settings.model_validate(base.model_dump() | {k: v for k, v in overrides.items() if k not in bad})
 
 
-def change_setting(engine: Engine, base: Settings, name: str, value: str | None, *, user: str) -> Settings:
-    """Validate and store one adjustable setting (``None`` restores the default); audited."""
+def ungated_steps(settings: Settings) -> list[str]:
+    """The escalation steps the panel bias-check gate does not guard (empty when it guards all of them)."""
+    from erreview.review.lifecycle import Step
+
+    gated = {s for s in settings.gated_steps.split(",") if s}
+    return [s.value for s in Step if s.value not in gated]
+
+
+def gate_warning(settings: Settings) -> str | None:
+    """The banner every Cases screen shows while the bias-check gate is off for any step."""
+    off = ungated_steps(settings)
+    if not off:
+        return None
+    steps = " and ".join(s.replace("_", " ") for s in off)
+    return (
+        f"The panel bias-check gate is OFF for {steps}: cases can move to {steps} without a panel review. "
+        "An administrator turned it off (see the audit log)."
+    )
+
+
+def change_setting(
+    engine: Engine,
+    base: Settings,
+    name: str,
+    value: str | None,
+    *,
+    user: str,
+    confirm_gate_off: bool = False,
+) -> Settings:
+    """Validate and store one adjustable setting (``None`` restores the default); audited.
+
+    Turning the bias-check gate off for any step needs ``confirm_gate_off`` and is audited as such.
+    """
     if name not in ADJUSTABLE:
         raise SettingRefused(f"{name} cannot be changed in the app")
     current = effective_settings(engine, base)
     candidate = current.model_dump() | {name: value if value is not None else Settings.model_fields[name].default}
     try:
-        Settings.model_validate(candidate)
+        validated = Settings.model_validate(candidate)
     except ValidationError as exc:
         reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         raise SettingRefused(f"{name.replace('_', ' ')}: {reasons}") from None
+    stored = value if value is None else str(getattr(validated, name))
+    newly_off = sorted(set(ungated_steps(validated)) - set(ungated_steps(current)))
+    if newly_off and not confirm_gate_off:
+        raise SettingRefused(
+            f"this turns the panel bias-check gate off for {', '.join(newly_off)}; cases could then escalate "
+            "without a panel review. Confirm it explicitly to go ahead."
+        )
     previous = getattr(current, name)
     with store.session_scope(engine, write=True) as session:
-        store.set_setting_override(session, name, value)
+        store.set_setting_override(session, name, stored)
         audit.append(
             session,
             actor=user,
             action="setting.change",
             entity="setting",
             entity_id=name,
-            detail={"value": value, "previous": None if previous is None else str(previous)},
+            detail={"value": stored, "previous": None if previous is None else str(previous)},
         )
+        if newly_off:
+            audit.append(
+                session,
+                actor=user,
+                action="setting.gate_off",
+                entity="setting",
+                entity_id=name,
+                detail={"steps_ungated": newly_off},
+            )
         store.bump_data_version(session)
     return effective_settings(engine, base)
 

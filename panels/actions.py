@@ -18,7 +18,7 @@ from erreview.actions import (
 )
 from erreview.errors import ErreviewError
 from erreview.review.roles import Role
-from panels.common import engine, flash, require, show_error, show_flash
+from panels.common import engine, flash, plain, require, show_error, show_flash
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Actions")
@@ -139,7 +139,7 @@ if approver and not actions.empty:
     else:
         choice = st.selectbox("Finished action", ready.apply(_label, axis=1).tolist())
         row = ready[ready.apply(_label, axis=1) == choice].iloc[0]
-        st.markdown(f"**Evidence:** {row['evidence'] or 'none recorded'}")
+        st.markdown(f"**Evidence:** {plain(row['evidence']) if row['evidence'] else 'none recorded'}")
         if st.button("Sign off", type="primary"):
             try:
                 sign_off(engine(), int(row["id"]), actor=actor, expected_version=int(row["version"]))

@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from erreview import service
-from erreview.auth import add_user, users
+from erreview.auth import add_user, set_active, sign_out_everywhere, users
 from erreview.config import ADJUSTABLE, Settings, get_settings
 from erreview.errors import ErreviewError
 from erreview.review.roles import ROLE_LABELS, Role
 from erreview.review.workflow import Rules
-from panels.common import engine, require, settings, show_error
+from panels.common import engine, plain, require, settings, show_error, signed_in_download
 
 actor = require(Role.ADMIN)
 st.title("Admin")
@@ -42,7 +42,26 @@ with users_tab:
                     panels=panels,
                     by=actor.username,
                 )
-                st.success(f"Saved {username}.")
+                st.success(f"Saved {plain(username)}.")
+            except ErreviewError as exc:
+                show_error(exc.message)
+    with st.form("user_access"):
+        st.markdown("**Deactivate, reactivate or sign out a user** (takes effect on their next click)")
+        everyone = [u["username"] for u in users(engine())]
+        who = st.selectbox("User", everyone)
+        change = st.radio(
+            "Change",
+            ["Deactivate", "Reactivate", "Sign out everywhere"],
+            horizontal=True,
+            captions=["Ends their sessions; they cannot sign in", "Lets them sign in again", "Ends every session"],
+        )
+        if st.form_submit_button("Apply", type="primary") and who:
+            try:
+                if change == "Sign out everywhere":
+                    sign_out_everywhere(engine(), who, by=actor.username)
+                else:
+                    set_active(engine(), who, change == "Reactivate", by=actor.username)
+                st.success(f"{change}: {plain(who)}.")
             except ErreviewError as exc:
                 show_error(exc.message)
 
@@ -56,12 +75,24 @@ with settings_tab:
             values[name] = st.text_input(
                 name.replace("_", " ").capitalize(), value="" if shown is None else str(shown), help=field.description
             )
+        confirm_off = st.checkbox(
+            "I confirm turning the panel bias-check gate off for a step (cases could escalate without a review)",
+            help="Needed only when the gated steps above leave out formal_investigation or suspension. "
+            "Everyone sees a warning on the Cases screen while the gate is off.",
+        )
         if st.form_submit_button("Save settings", type="primary"):
             try:
                 for name, raw in values.items():
                     before = getattr(current, name)
                     if raw.strip() != ("" if before is None else str(before)):
-                        service.change_setting(engine(), get_settings(), name, raw.strip() or None, user=actor.username)
+                        service.change_setting(
+                            engine(),
+                            get_settings(),
+                            name,
+                            raw.strip() or None,
+                            user=actor.username,
+                            confirm_gate_off=confirm_off,
+                        )
                 st.success("Settings saved.")
             except ErreviewError as exc:
                 show_error(f"Not saved: {exc.message}")
@@ -160,13 +191,13 @@ with audit_tab:
     )
     st.caption(f"{len(log)} entries, newest first.")
     st.dataframe(log, hide_index=True)
-    st.download_button(
+    signed_in_download(
+        st,
         "Download these entries (CSV)",
         service.audit_csv(log),
         "audit-log.csv",
         "text/csv",
-        on_click=lambda: service.record_download(
-            engine(), user=actor.username, what="audit_log", file_name="audit-log.csv"
-        ),
+        actor=actor,
+        what="audit_log",
         icon=":material/download:",
     )

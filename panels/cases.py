@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from erreview import service
 from erreview.errors import ErreviewError
 from erreview.ethnicity import ethnicity_table
 from erreview.review.casepage import CHOICE_LABELS, FIELD_LABELS, case_status, new_case_problems, next_steps
@@ -30,6 +31,7 @@ from panels.common import (
     engine,
     flash,
     note_case_view,
+    plain,
     plain_validation,
     require,
     settings,
@@ -40,6 +42,9 @@ from panels.common import (
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Cases")
 show_flash()
+gate_off = service.gate_warning(settings())
+if gate_off:
+    st.warning(gate_off, icon=":material/gpp_bad:")
 ERRORS_KEY = "new_case_errors"
 
 
@@ -126,7 +131,7 @@ def _new_concern_form() -> None:
         st.session_state.pop(f"new_{name}", None)
     st.session_state["case_id"] = case_id
     st.query_params["case"] = case_id
-    flash(f"Case {case_id} created. You are its case lead.")
+    flash(f"Case {plain(case_id)} created. You are its case lead.")
     st.rerun()
 
 
@@ -229,8 +234,8 @@ except ErreviewError as exc:
     st.stop()
 
 rules = Rules.from_settings(settings())
-st.header(f"{case_id}: {detail.stage_label}")
-st.info(case_status(detail, rules), icon=":material/info:")
+st.header(f"{plain(case_id)}: {detail.stage_label}")
+st.info(plain(case_status(detail, rules)), icon=":material/info:")
 info = detail.case
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Concern raised", f"{pd.Timestamp(info['opened_date']):%-d %b %Y}")

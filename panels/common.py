@@ -3,6 +3,9 @@ database and its data version, and NHS styling. No domain logic here."""
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -10,12 +13,28 @@ import streamlit as st
 from pydantic import ValidationError
 
 from erreview import service, store
-from erreview.auth import actor_for_identity
-from erreview.config import Settings, get_settings
+from erreview.auth import (
+    COOKIE_NAME,
+    SignInRefused,
+    actor_for_identity,
+    end_session,
+    resume_session,
+    sign_cookie,
+    sign_in,
+    start_session,
+    unsign_cookie,
+)
+from erreview.config import Settings, get_settings, session_secret
 from erreview.metrics.likelihood import WresResult
 from erreview.review.roles import ROLE_LABELS, Actor, Role
 
-ACTOR_KEY = "actor"
+#: Session-state keys: this tab's session token, why a session ended, a refused organisation sign-in.
+SESSION_KEY = "session_token"
+ENDED_KEY = "session_ended"
+OIDC_REFUSAL = "oidc_refusal"
+OIDC_ENDED = "oidc_session_ended"
+COOKIE_WRITE = "_cookie_write"
+DEAD_COOKIE = "_dead_cookie"
 ALL_ROLES = frozenset(Role)
 
 
@@ -65,18 +84,114 @@ def oidc_configured() -> bool:
         return False
 
 
+def auth_cookie_secret() -> str | None:
+    """Streamlit's ``[auth] cookie_secret`` (it signs the organisation sign-in cookie)."""
+    if not oidc_configured():
+        return None
+    value = st.secrets["auth"].get("cookie_secret")
+    return None if value is None else str(value)
+
+
+@st.cache_resource
+def _process_secret() -> str:
+    # Outside production, with no secret configured: sessions still survive a reload, until a restart.
+    return secrets.token_urlsafe(32)
+
+
+def cookie_secret() -> str:
+    return session_secret(get_settings(), auth_cookie_secret()) or _process_secret()
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    """Ask the browser to store (or, with max_age 0, drop) the session cookie. Streamlit has no server-side
+    way to set a cookie, so this is a tiny script; the value is [A-Za-z0-9_.-] only."""
+    st.session_state[COOKIE_WRITE] = (value, max_age)
+
+
+def write_pending_cookie() -> None:
+    """Have the browser keep (or drop) the session cookie. Written on every run while signed in, so a run
+    cut short by the next click cannot leave the browser without it."""
+    pending = st.session_state.pop(COOKIE_WRITE, None)
+    token = st.session_state.get(SESSION_KEY)
+    if pending is None and isinstance(token, str):
+        pending = (sign_cookie(token, cookie_secret()), get_settings().session_hours * 3600)
+    if pending is None:
+        return
+    value, max_age = pending
+    st.html(
+        "<script>document.cookie = "
+        f"'{COOKIE_NAME}={value}; Path=/; Max-Age={int(max_age)}; SameSite=Strict'"
+        " + (window.location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def begin_session(actor: Actor, kind: str = "local") -> None:
+    """Record a new server-side session and have the browser keep its signed token."""
+    token = start_session(engine(), actor, kind=kind)
+    st.session_state[SESSION_KEY] = token
+    st.session_state.pop(ENDED_KEY, None)
+
+
+def end_current_session() -> None:
+    token = st.session_state.pop(SESSION_KEY, None)
+    if token:
+        end_session(engine(), token)
+    _forget_cookie()
+
+
+def _forget_cookie() -> None:
+    # st.context.cookies keeps the value sent when this tab connected; remember it is dead.
+    st.session_state[DEAD_COOKIE] = st.context.cookies.get(COOKIE_NAME)
+    _set_cookie("", 0)
+
+
+def _token() -> str | None:
+    token = st.session_state.get(SESSION_KEY)
+    if isinstance(token, str):
+        return token
+    raw = st.context.cookies.get(COOKIE_NAME)
+    if raw and raw != st.session_state.get(DEAD_COOKIE):
+        token = unsign_cookie(raw, cookie_secret())
+        if token:
+            st.session_state[SESSION_KEY] = token
+        return token
+    return None
+
+
 def current_actor() -> Actor | None:
-    """The signed-in person: a local sign-in kept in the session, or an OIDC identity known to erreview."""
-    actor = st.session_state.get(ACTOR_KEY)
-    if isinstance(actor, Actor):
-        return actor
+    """The signed-in person as the database says they are now (active, role, panels), or ``None``.
+
+    The browser holds only a signed session token (cookie, or this tab's state); every run re-reads the
+    session and the user, so deactivation, a role change or "sign out everywhere" applies on the next click.
+    """
+    token = _token()
+    if token:
+        state = resume_session(engine(), token, get_settings())
+        if state.actor is not None:
+            return state.actor
+        st.session_state.pop(SESSION_KEY, None)
+        st.session_state[ENDED_KEY] = state.reason
+        _forget_cookie()
+        if getattr(st.user, "is_logged_in", False):
+            st.session_state[OIDC_ENDED] = True
+        return None
     user = getattr(st, "user", None)
-    if user is not None and getattr(user, "is_logged_in", False):
-        claims = user.to_dict()
-        found = actor_for_identity(engine(), claims)
-        if found is not None:
-            st.session_state[ACTOR_KEY] = found
-        return found
+    refused = st.session_state.get(OIDC_ENDED) or st.session_state.get(OIDC_REFUSAL)
+    if user is not None and getattr(user, "is_logged_in", False) and not refused:
+        base = get_settings()
+        try:
+            actor = actor_for_identity(
+                engine(),
+                user.to_dict(),
+                allowed_domains=base.oidc_allowed_domains,
+                allowed_tenants=base.oidc_allowed_tenants,
+            )
+        except SignInRefused as exc:
+            st.session_state[OIDC_REFUSAL] = str(exc)
+            return None
+        begin_session(actor, kind="organisation")
+        return actor
     return None
 
 
@@ -94,11 +209,14 @@ def require(*roles: Role) -> Actor:
 
 
 def choose_case(label: str, case_ids: list[str]) -> str:
-    """A case picker that remembers the case last opened on any screen."""
-    remembered = st.session_state.get("case_id")
-    index = case_ids.index(remembered) if remembered in case_ids else 0
+    """A case picker that opens the case named in the URL (``?case=ID``), else the one last opened, and
+    keeps the URL pointing at the chosen case so it can be bookmarked or shared."""
+    wanted = st.query_params.get("case") or st.session_state.get("case_id")
+    index = case_ids.index(wanted) if wanted in case_ids else 0
     chosen = st.selectbox(label, case_ids, index=index)
     st.session_state["case_id"] = chosen
+    if chosen is not None:
+        st.query_params["case"] = str(chosen)
     return str(chosen)
 
 
@@ -107,6 +225,46 @@ def note_case_view(actor: Actor, case_id: str) -> None:
     if st.session_state.get("viewed_case") != case_id:
         service.record_case_view(engine(), user=actor.username, case_id=case_id)
         st.session_state["viewed_case"] = case_id
+
+
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def plain(value: object) -> str:
+    """Text from people or imports, made safe for st.markdown, headers, captions and alerts: every Markdown,
+    HTML and Streamlit-directive character is escaped, so it shows exactly as typed (no links, images,
+    colours or emphasis)."""
+    return _MARKUP.sub(r"\\\1", str(value))
+
+
+def signed_in_download(
+    where: Any,
+    label: str,
+    data: bytes,
+    file_name: str,
+    mime: str,
+    *,
+    actor: Actor,
+    what: str,
+    record: Callable[[], None] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A download button whose file is handed out only on a click inside a still-valid signed-in session,
+    and every download is audited. The bytes are produced at the click (Streamlit's deferred data), so no
+    file address exists before then."""
+    token = st.session_state.get(SESSION_KEY)
+    engine_, base = engine(), get_settings()
+
+    def deliver() -> bytes:
+        if not isinstance(token, str) or resume_session(engine_, token, base).actor is None:
+            return b""  # the session has ended (signed out, deactivated, timed out): nothing is handed out
+        if record is not None:
+            record()  # the caller's own audit entry (e.g. the review pack's export record)
+        else:
+            service.record_download(engine_, user=actor.username, what=what, file_name=file_name)
+        return data
+
+    return where.download_button(label, deliver, file_name, mime, **kwargs)
 
 
 def flash(message: str) -> None:
@@ -186,3 +344,40 @@ def band_text(band: Any) -> str:
     return {"below": "below the range", "non_adverse": "inside the range", "above": "above the range"}.get(
         getattr(band, "value", band) or "", "n/a"
     )
+
+
+def sign_in_screen() -> None:
+    """The sign-in form (shown for any address while signed out; the address opens after sign-in)."""
+    st.title("erreview")
+    st.markdown("Find and stop racial bias in employee-relations cases. Please sign in.")
+    ended = st.session_state.get(ENDED_KEY)
+    if ended:
+        st.info(ended, icon=":material/logout:")
+    organisation_signed_in = getattr(st.user, "is_logged_in", False)
+    if organisation_signed_in:
+        st.error(
+            st.session_state.get(OIDC_REFUSAL)
+            or "Your organisation account is signed in but has no access to erreview now."
+        )
+        if st.button("Sign out of your organisation account", icon=":material/logout:"):
+            st.session_state.pop(OIDC_REFUSAL, None)
+            st.session_state.pop(OIDC_ENDED, None)
+            st.logout()
+    left, right = st.columns([2, 1])
+    with left, st.form("signin"):
+        username = st.text_input("Username")
+        password = st.text_input("Password", type="password")
+        if st.form_submit_button("Sign in", type="primary"):
+            try:
+                actor = sign_in(engine(), username, password, production=get_settings().mode == "production")
+            except SignInRefused as exc:
+                st.error(str(exc))
+            else:
+                begin_session(actor)
+                st.rerun()
+    if oidc_configured() and not organisation_signed_in:
+        with right:
+            st.markdown("Or use your organisation account:")
+            if st.button("Sign in with your organisation", icon=":material/badge:"):
+                st.session_state.pop(OIDC_ENDED, None)
+                st.login()

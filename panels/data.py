@@ -19,69 +19,90 @@ st.markdown(
     "identifiers are pseudonymised before storage, and unknown columns (such as names) are refused."
 )
 
-PROFILE_CHOICES = ["None: the files follow the import contract", "Example ER tracker (shipped)", "Upload a profile"]
-choice = st.radio(
-    "Import profile",
-    PROFILE_CHOICES,
-    help="A profile maps an extract's own column names, values and dates onto the contract, "
-    "e.g. 'Stage 1 - Verbal Warning' to formal_verbal_warning.",
-)
-profile: Profile | None = None
-try:
-    if choice == PROFILE_CHOICES[1]:
-        profile = load_profile(example_profile_path())
-    elif choice == PROFILE_CHOICES[2]:
-        uploaded = st.file_uploader("Profile (TOML)", type=["toml"])
-        if uploaded is not None:
-            profile = parse_profile(uploaded.getvalue().decode("utf-8", errors="replace"), source=uploaded.name)
-except ErreviewError as exc:
-    show_error(exc.message)
-if profile is not None:
-    st.caption(f"Using the profile “{profile.name}”. {profile.description}")
+if actor.role is not Role.ADMIN:
+    st.info(
+        "Only an administrator can import data (imports change the records every screen is built on). "
+        "The data quality below is for everyone who uses this screen.",
+        icon=":material/lock:",
+    )
+else:
+    PROFILE_CHOICES = ["None: the files follow the import contract", "Example ER tracker (shipped)", "Upload a profile"]
+    choice = st.radio(
+        "Import profile",
+        PROFILE_CHOICES,
+        help="A profile maps an extract's own column names, values and dates onto the contract, "
+        "e.g. 'Stage 1 - Verbal Warning' to formal_verbal_warning.",
+    )
+    profile: Profile | None = None
+    try:
+        if choice == PROFILE_CHOICES[1]:
+            profile = load_profile(example_profile_path())
+        elif choice == PROFILE_CHOICES[2]:
+            uploaded = st.file_uploader("Profile (TOML)", type=["toml"])
+            if uploaded is not None:
+                profile = parse_profile(uploaded.getvalue().decode("utf-8", errors="replace"), source=uploaded.name)
+    except ErreviewError as exc:
+        show_error(exc.message)
+    if profile is not None:
+        st.caption(f"Using the profile “{profile.name}”. {profile.description}")
 
-c1, c2 = st.columns(2)
-workforce = c1.file_uploader("Workforce extract (workforce.csv)", type=["csv", "xlsx"])
-cases = c2.file_uploader("Cases extract (cases.csv)", type=["csv", "xlsx"])
+    c1, c2 = st.columns(2)
+    workforce = c1.file_uploader("Workforce extract (workforce.csv)", type=["csv", "xlsx"])
+    cases = c2.file_uploader("Cases extract (cases.csv)", type=["csv", "xlsx"])
 
-if workforce or cases:
-    w_bytes = workforce.getvalue() if workforce else None
-    c_bytes = cases.getvalue() if cases else None
-    with st.spinner("Checking every row…"):
-        _, _, report = service.check_files(
-            workforce=w_bytes,
-            cases=c_bytes,
-            workforce_name=workforce.name if workforce else None,
-            cases_name=cases.name if cases else None,
-            profile=profile,
-        )
-    if report.ok:
-        st.success("No problems found. Ready to import.")
-        if st.button("Import", type="primary"):
-            try:
-                with st.spinner("Importing…"):
-                    summary = service.import_files(
-                        engine(),
-                        settings(),
-                        workforce=w_bytes,
-                        cases=c_bytes,
-                        workforce_name=workforce.name if workforce else None,
-                        cases_name=cases.name if cases else None,
-                        user=actor.username,
-                        profile=profile,
-                    )
-                st.success(summary.to_text())
-            except ErreviewError as exc:
-                show_error(exc.message)
-    else:
-        show_error(f"{len(report.problems)} problem(s) found; nothing will be imported until they are fixed.")
-        if profile is not None and any(
-            p.row is None and "not mapped by the profile" in p.reason for p in report.problems
-        ):
-            st.caption(
-                "Values the profile does not map are listed once, with how many rows have them and the closest "
-                "contract value; add them to the profile's values section."
+    if workforce or cases:
+        w_bytes = workforce.getvalue() if workforce else None
+        c_bytes = cases.getvalue() if cases else None
+        with st.spinner("Checking every row…"):
+            _, _, report = service.check_files(
+                workforce=w_bytes,
+                cases=c_bytes,
+                workforce_name=workforce.name if workforce else None,
+                cases_name=cases.name if cases else None,
+                profile=profile,
             )
-        st.dataframe(pd.DataFrame([p.as_dict() for p in report.sorted()]), hide_index=True)
+        if report.ok:
+            st.success("No problems found. Ready to import.")
+            replace = st.checkbox(
+                "Replace stored snapshots",
+                help="A workforce snapshot already stored for the same date is kept unless you tick this.",
+            )
+            if st.button("Import", type="primary"):
+                try:
+                    with st.spinner("Importing…"):
+                        summary = service.import_files(
+                            engine(),
+                            settings(),
+                            workforce=w_bytes,
+                            cases=c_bytes,
+                            workforce_name=workforce.name if workforce else None,
+                            cases_name=cases.name if cases else None,
+                            user=actor.username,
+                            profile=profile,
+                            actor=actor,
+                            replace_snapshots=replace,
+                        )
+                    st.success(summary.to_text().split("\n")[0])
+                    if summary.conflicts:
+                        st.warning(
+                            f"{len(summary.conflicts)} row(s) were not applied: the case is being handled in erreview, "
+                            "or the row names a different person. The stored case stays as it is."
+                        )
+                        st.dataframe(
+                            pd.DataFrame(summary.conflicts, columns=["case_id", "why not applied"]), hide_index=True
+                        )
+                except ErreviewError as exc:
+                    show_error(exc.message)
+        else:
+            show_error(f"{len(report.problems)} problem(s) found; nothing will be imported until they are fixed.")
+            if profile is not None and any(
+                p.row is None and "not mapped by the profile" in p.reason for p in report.problems
+            ):
+                st.caption(
+                    "Values the profile does not map are listed once, with how many rows have them and the closest "
+                    "contract value; add them to the profile's values section."
+                )
+            st.dataframe(pd.DataFrame([p.as_dict() for p in report.sorted()]), hide_index=True)
 
 st.subheader("Data quality")
 quality = completeness(data_key())

@@ -8,7 +8,7 @@ from erreview import service
 from erreview.charts import funnel_chart
 from erreview.export.funnel_section import funnel_table
 from erreview.review.roles import Role
-from panels.common import data_key, engine, require, settings, wres_results
+from panels.common import data_key, engine, plain, require, settings, wres_results
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Divisions")
@@ -27,7 +27,7 @@ period = next(p for p in periods if p.label == label)
 # Only an administrator sees divisions whose numbers are too small to publish (contract §5).
 threshold = None if actor.role is Role.ADMIN else settings().suppression_threshold
 view = service.division_funnel_view(engine(), period, threshold=threshold)
-st.markdown(view.sentence)
+st.markdown(plain(view.sentence))
 if view.funnel is not None and any(p.position for p in view.funnel.points):
     st.altair_chart(funnel_chart(view.funnel), width="stretch")
     st.caption(

@@ -45,6 +45,7 @@ from panels.common import (
     flash,
     fmt_ratio,
     note_case_view,
+    plain,
     plain_validation,
     require,
     settings,
@@ -112,7 +113,7 @@ detail = case_detail(engine(), case_id, actor=actor)
 note_case_view(actor, case_id)
 step = step_under_check(detail.stage)
 if step is None:  # moved on since the list was read
-    st.info(f"{case_id} is no longer waiting for a panel check ({detail.stage_label}).")
+    st.info(f"{plain(case_id)} is no longer waiting for a panel check ({detail.stage_label}).")
     st.stop()
 st.caption(
     f"{case_id} · {detail.stage_label} · checking: {step.value.replace('_', ' ')} · "

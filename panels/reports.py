@@ -15,7 +15,7 @@ from erreview.config import get_settings
 from erreview.export.writers import write_review_pack
 from erreview.periods import Period, period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, require, settings, wres_results
+from panels.common import data_key, engine, require, settings, signed_in_download, wres_results
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Reports")
@@ -75,38 +75,47 @@ with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(name, data)
 
 
+_engine = engine()  # the download runs on its own thread: it gets the engine, not the screen's cache
+
+
 def _record(kind: str) -> None:
     record = json.loads(files[RECORD])
-    service.record_export(engine(), user=actor.username, period=label, files=[kind], record=record)
+    service.record_export(_engine, user=actor.username, period=label, files=[kind], record=record)
 
 
 c1, c2, c3 = st.columns(3)
-c1.download_button(
+signed_in_download(
+    c1,
     "PDF report",
     pdf,
     f"{stem}.pdf",
     "application/pdf",
-    on_click=_record,
-    args=("pdf",),
+    actor=actor,
+    what=f"review_pack {label}",
+    record=lambda: _record("pdf"),
     icon=":material/picture_as_pdf:",
     type="primary",
 )
-c2.download_button(
+signed_in_download(
+    c2,
     "Excel workbook",
     xlsx,
     f"{stem}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click=_record,
-    args=("xlsx",),
+    actor=actor,
+    what=f"review_pack {label}",
+    record=lambda: _record("xlsx"),
     icon=":material/table:",
 )
-c3.download_button(
+signed_in_download(
+    c3,
     "CSV tables (zip)",
     archive.getvalue(),
     f"{stem}-csv.zip",
     "application/zip",
-    on_click=_record,
-    args=("csv",),
+    actor=actor,
+    what=f"review_pack {label}",
+    record=lambda: _record("csv"),
     icon=":material/folder_zip:",
 )
 if "trend.png" in files:

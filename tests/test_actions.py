@@ -167,7 +167,9 @@ def _screen(settings, monkeypatch, who: Actor):
 
     monkeypatch.setenv("ERREVIEW_DATABASE_URL", settings.database_url)
     at = AppTest.from_file(str(Path(__file__).parent.parent / "panels" / "actions.py"), default_timeout=60)
-    at.session_state["actor"] = who
+    from .sessions import SESSION_KEY, session_token
+
+    at.session_state[SESSION_KEY] = session_token(settings.database_url, who)
     return at.run()
 
 

@@ -11,6 +11,7 @@ from erreview import service
 from erreview.review.roles import Actor, Role
 
 from .conftest import EXAMPLES
+from .sessions import SESSION_KEY, session_token
 
 APP = str(Path(__file__).parent.parent / "streamlit_app.py")
 
@@ -23,8 +24,12 @@ def loaded(engine, settings, monkeypatch):
 
 
 def _as_analyst() -> AppTest:
+    import os
+
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = Actor("analyst", Role.INCLUSION_ANALYST)
+    at.session_state[SESSION_KEY] = session_token(
+        os.environ["ERREVIEW_DATABASE_URL"], Actor("analyst", Role.INCLUSION_ANALYST)
+    )
     return at.run().switch_page("panels/overview.py").run()
 
 

@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 ]
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=30_000)
+#: The running server's database URL, for tests that change users behind the browser's back.
+SERVER: dict[str, str] = {}
 
 
 def _free_port() -> int:
@@ -59,6 +61,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     )
     audit.bind(settings.database_url, settings)
     prepare_demo(store.make_engine(settings.database_url), settings)
+    SERVER["database_url"] = settings.database_url
+    SERVER["pseudonym_key"] = "browser-test-key-0123456789"
     port = _free_port()
     env = os.environ | {
         "ERREVIEW_DATABASE_URL": settings.database_url,
@@ -321,3 +325,100 @@ def test_admin_screen(page: Page):
     go(page, "Admin")
     expect(page.get_by_role("tab", name="Templates")).to_be_visible()
     shot(page, "08-admin")
+
+
+def _local_sign_in(page: Page, username: str, password: str, heading: str = "My work") -> None:
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+
+
+def _lead_cases() -> list[str]:
+    from erreview.review.roles import Actor, Role
+    from erreview.review.workflow import list_cases
+
+    cases = list_cases(store.engine_for(SERVER["database_url"]), actor=Actor("lead", Role.CASE_LEAD))
+    return [str(c) for c in cases["case_id"]]
+
+
+def test_reload_and_a_new_tab_keep_the_session_and_a_case_link_opens_the_case(page: Page, server):
+    wanted = _lead_cases()[3]
+    # A case link opened while signed out: sign in, and that case opens.
+    page.goto(f"{server}/cases?case={wanted}")
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    _local_sign_in(page, "lead", DEMO_PASSWORD, heading="Cases")
+    expect(page.get_by_role("heading", name=f"{wanted}:")).to_be_visible()
+    assert page.url.endswith(f"/cases?case={wanted}")
+    page.wait_for_function("() => document.cookie.includes('erreview_session=')")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "erreview_session")
+    assert cookie["sameSite"] == "Strict"
+    # Reload: still signed in, same case.
+    page.reload()
+    expect(page.get_by_role("heading", name=f"{wanted}:")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Username")).to_have_count(0)
+    # A new tab with another case's link: signed in already, that case opens.
+    other = _lead_cases()[5]
+    tab = page.context.new_page()
+    tab.set_default_timeout(45_000)
+    tab.goto(f"{server}/cases?case={other}")
+    expect(tab.get_by_role("heading", name=f"{other}:")).to_be_visible()
+    shot(tab, "09-case-link")
+    # Every screen has an address.
+    tab.goto(f"{server}/precheck")
+    expect(tab.get_by_role("heading", name="Panel bias check")).to_be_visible()
+    # Signing out ends the session for every tab of this browser.
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    tab.reload()
+    expect(tab.get_by_role("textbox", name="Username")).to_be_visible()
+
+
+def test_a_deactivated_users_open_session_is_refused_on_the_next_click(page: Page):
+    from erreview.auth import add_user, set_active
+    from erreview.review.roles import Role
+
+    engine = store.engine_for(SERVER["database_url"])
+    add_user(engine, username="temp.lead", role=Role.CASE_LEAD, password="temporary-password-1")
+    _local_sign_in(page, "temp.lead", "temporary-password-1")
+    go(page, "Cases")
+    set_active(engine, "temp.lead", False, by="test")
+    page.get_by_role("link", name="Overview").click()
+    expect(page.get_by_text("has been deactivated")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_have_count(0)
+    page.reload()  # the cookie no longer signs anyone in
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    expect(page.get_by_role("link", name="Cases")).to_have_count(0)
+
+
+MARKDOWN_ID = "**B** ![i](http://x.invalid/i.png) [Session expired](http://x.invalid/) :red[R] <b>h</b>"
+
+
+def test_markdown_in_an_imported_case_id_is_shown_literally(page: Page, server, tmp_path):
+    import urllib.parse
+
+    from erreview import service
+    from erreview.review.roles import SYSTEM
+    from erreview.review.workflow import assign_case
+
+    from .conftest import EXAMPLES
+
+    lines = (EXAMPLES / "cases.csv").read_text().splitlines()
+    row = lines[2].split(",")
+    row[0] = MARKDOWN_ID
+    (tmp_path / "cases.csv").write_text(lines[0] + "\n" + ",".join(row) + "\n")
+    settings = Settings(database_url=SERVER["database_url"], pseudonym_key=SERVER["pseudonym_key"])
+    engine = store.engine_for(settings.database_url)
+    service.import_files(engine, settings, cases=tmp_path / "cases.csv")
+    assign_case(engine, MARKDOWN_ID, actor=SYSTEM, case_lead="lead")
+    page.goto(f"{server}/cases?case={urllib.parse.quote(MARKDOWN_ID)}")
+    _local_sign_in(page, "lead", DEMO_PASSWORD, heading="Cases")
+    heading = page.get_by_role("heading", level=2).filter(has_text="![i](http://x.invalid/i.png)")
+    expect(heading).to_be_visible()
+    assert heading.inner_text().startswith(MARKDOWN_ID + ":")
+    main = page.locator("[data-testid=stMain]")
+    assert main.locator("img[src*='x.invalid']").count() == 0
+    assert main.locator("a[href^='http://x.invalid']").count() == 0  # no external link
+    assert main.locator("strong").filter(has_text=re.compile(r"^B$")).count() == 0
+    shot(page, "10-markdown-case-id-literal")

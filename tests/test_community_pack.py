@@ -116,7 +116,9 @@ def test_reports_offers_the_community_pack(imported, monkeypatch):
     monkeypatch.setenv("ERREVIEW_DATABASE_URL", imported)
     monkeypatch.setenv("ERREVIEW_PSEUDONYM_KEY", "test-pseudonym-key-0123456789abcdef")
     at = AppTest.from_file(str(Path(__file__).parent.parent / "panels" / "reports.py"), default_timeout=180)
-    at.session_state["actor"] = Actor("board", Role.BOARD_VIEWER)
+    from .sessions import SESSION_KEY, session_token
+
+    at.session_state[SESSION_KEY] = session_token(imported, Actor("board", Role.BOARD_VIEWER))
     at.run()
     assert not at.exception, at.exception
     next(r for r in at.radio if r.label == "Audience").set_value("community").run()

@@ -77,7 +77,9 @@ def test_the_measures_screen_shows_the_trust_question(settings, trust_dir, monke
     monkeypatch.setenv("ERREVIEW_MEASURE_DIR", str(trust_dir))
     store.make_engine(settings.database_url).dispose()
     at = AppTest.from_file(str(Path(__file__).parent.parent / "panels" / "measures.py"), default_timeout=60)
-    at.session_state["actor"] = Actor("board", Role.BOARD_VIEWER)
+    from .sessions import SESSION_KEY, session_token
+
+    at.session_state[SESSION_KEY] = session_token(settings.database_url, Actor("board", Role.BOARD_VIEWER))
     at.run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)

@@ -24,8 +24,17 @@ from .pg import database_url
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
 
 pytestmark = pytest.mark.browser
-KNOWN = {"sub": "entra-0001", "email": "ina.analyst@trust.example", "name": "Ina Analyst"}
-STRANGER = {"sub": "entra-0999", "email": "someone.else@trust.example", "name": "Someone Else"}
+KNOWN = {
+    "sub": "entra-0001",
+    "email": "ina.analyst@trust.example",
+    "email_verified": True,
+    "tid": "tenant-1",
+    "name": "Ina Analyst",
+}
+STRANGER = {**KNOWN, "sub": "entra-0999", "email": "someone.else@trust.example", "name": "Someone Else"}
+#: Accounts exist for these two, but the provider has not verified the email / it is another tenant.
+UNVERIFIED = {**KNOWN, "sub": "entra-0002", "email": "una.verified@trust.example", "email_verified": False}
+OFF_TENANT = {**KNOWN, "sub": "entra-0003", "email": "otto.tenant@trust.example", "tid": "tenant-9"}
 
 
 def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -51,7 +60,8 @@ def oidc_app(tmp_path_factory):
     )
     audit.bind(settings.database_url, settings)
     engine = store.make_engine(settings.database_url)
-    add_user(engine, username=KNOWN["email"], role=Role.INCLUSION_ANALYST, display_name="Ina Analyst")
+    for claims in (KNOWN, UNVERIFIED, OFF_TENANT):
+        add_user(engine, username=claims["email"], role=Role.INCLUSION_ANALYST, display_name=claims["name"])
     provider_port, app_port = _free_port(), _free_port()
     procs, logs = [], []
     provider_log = (tmp / "provider.log").open("w")
@@ -68,6 +78,10 @@ def oidc_app(tmp_path_factory):
                 json.dumps(KNOWN),
                 "--user-claims",
                 json.dumps(STRANGER),
+                "--user-claims",
+                json.dumps(UNVERIFIED),
+                "--user-claims",
+                json.dumps(OFF_TENANT),
             ],
             stdout=provider_log,
             stderr=subprocess.STDOUT,
@@ -88,6 +102,8 @@ def oidc_app(tmp_path_factory):
         "ERREVIEW_DATABASE_URL": settings.database_url,
         "ERREVIEW_PSEUDONYM_KEY": "oidc-test-key-0123456789",
         "ERREVIEW_KEY_FILE": str(settings.key_file),
+        "ERREVIEW_OIDC_ALLOWED_DOMAINS": "trust.example",
+        "ERREVIEW_OIDC_ALLOWED_TENANTS": "tenant-1",
     }
     procs.append(
         subprocess.Popen(
@@ -134,3 +150,15 @@ def test_an_unknown_organisation_account_is_refused(oidc_app):
     for page in _sign_in_as(oidc_app, STRANGER["sub"]):
         expect(page.get_by_text("has no access to erreview yet")).to_be_visible()
         expect(page.get_by_role("heading", name="My work")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [(UNVERIFIED, "has not verified your email address"), (OFF_TENANT, "tenant that is not allowed")],
+    ids=["unverified", "off-tenant"],
+)
+def test_unverified_and_off_tenant_accounts_are_refused(oidc_app, claims, reason):
+    for page in _sign_in_as(oidc_app, claims["sub"]):
+        expect(page.get_by_text(reason)).to_be_visible()
+        expect(page.get_by_role("heading", name="My work")).to_have_count(0)
+        expect(page.get_by_role("link", name="Decision points")).to_have_count(0)

@@ -210,7 +210,14 @@ def test_production_mode_refuses_to_run_without_a_key(tmp_path):
         check_production(prod)
     with pytest.raises(PseudonymKeyError, match="never creates one"):
         load_or_create_key(prod)
-    check_production(Settings(mode="production", pseudonym_key="a-real-secret-key-123456", database_url="sqlite://x"))
+    check_production(
+        Settings(
+            mode="production",
+            pseudonym_key="a-real-secret-key-123456",
+            cookie_secret="hQ3v9Zk_2mB7xL0pR4tW8yC1nE6sA5dF-gJ2kH9uVbM",
+            database_url="sqlite://x",
+        )
+    )
 
 
 def test_production_mode_refuses_the_cli_and_the_demo(cli, tmp_path):

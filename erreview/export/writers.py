@@ -22,6 +22,7 @@ from fpdf.enums import TableCellFillMode
 
 from erreview.charts import NHS_BLUE, NHS_DARK_BLUE, ratio_trend_chart
 from erreview.export.pack import ReviewPack
+from erreview.files import private_tree
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -248,6 +249,7 @@ def write_review_pack(pack: ReviewPack, out: Path) -> list[Path]:
     if chart:
         (out / "trend.png").write_bytes(chart)
         paths.append(out / "trend.png")
+    private_tree(paths)
     return paths
 
 

@@ -29,7 +29,7 @@ from erreview.review.checklists import (
     recommended_outcome,
 )
 from erreview.review.lifecycle import STAGE_LABELS, Stage, Step
-from erreview.review.screening import check_free_text
+from erreview.review.screening import DEFAULT_STAFF_NUMBER, check_free_text
 
 Decision = Outcome
 
@@ -65,6 +65,8 @@ class Rules:
     quorum_director: bool = False
     #: A suspension is reviewed at least this often (days).
     suspension_review_days: int = 28
+    #: The organisation's staff-number pattern, refused in free text.
+    staff_number_pattern: str = DEFAULT_STAFF_NUMBER
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
@@ -76,6 +78,7 @@ class Rules:
             all_templates(settings.template_dir),
             settings.quorum_director,
             settings.suspension_review_days,
+            settings.staff_number_pattern,
         )
 
 
@@ -270,13 +273,13 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
         elif q.required and not given.note.strip():
             problems.append(f"question {q.id} needs a written answer")
         try:
-            check_free_text(f"the note to {q.id}", given.note)
+            check_free_text(f"the note to {q.id}", given.note, staff_number_pattern=rules.staff_number_pattern)
         except ValueError as exc:
             problems.append(str(exc))
     if len(sub.rationale.strip()) < MIN_RATIONALE:
         problems.append(f"the written rationale is required (at least {MIN_RATIONALE} characters)")
     try:
-        check_free_text("the rationale", sub.rationale)
+        check_free_text("the rationale", sub.rationale, staff_number_pattern=rules.staff_number_pattern)
     except ValueError as exc:
         problems.append(str(exc))
     recommendation = recommended_outcome(template, values, sub.step)
@@ -295,7 +298,7 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
         problems.append(str(exc))
     for member in sub.members:
         try:
-            check_free_text("a member's role", member.role)
+            check_free_text("a member's role", member.role, staff_number_pattern=rules.staff_number_pattern)
         except ValueError as exc:
             problems.append(str(exc))
     return problems

@@ -1,8 +1,11 @@
 """Free-text screening: notes and rationales must not carry identifiers.
 
 Free text is where identifiers leak. A note is refused if it contains an NHS number (ten digits that pass
-the modulus 11 check), an email address, a UK phone number or a National Insurance number; the message
-says which kind was found (never the value itself).
+the modulus 11 check), an email address, a UK phone number, a National Insurance number, a staff number
+(the organisation's pattern, ESR-style ``E1002319`` by default), a date of birth (a date next to "born",
+"DOB" or "date of birth"), a UK postcode, or a title and name ("Mr Smith", "Dr A. Khan"); the message says
+which kind was found (never the value itself). Plain regular expressions: they are predictable, fast and
+need nothing installed.
 """
 
 from __future__ import annotations
@@ -22,10 +25,32 @@ _NINO = re.compile(
     re.IGNORECASE,
 )
 
+#: ESR-style staff numbers: one letter and seven digits (the ``staff_number_pattern`` setting overrides it).
+DEFAULT_STAFF_NUMBER = r"\b[A-Za-z]\d{7}\b"
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_DATE = (
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r",?\s+\d{2,4}"
+    r"|" + _MONTHS + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4})"
+)
+_DOB = re.compile(
+    r"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?)\W{0,3}(?:is\s+|was\s+|on\s+)?"
+    + _DATE,
+    re.IGNORECASE,
+)
+# UK postcodes (outward code, space optional, inward code: digit and two letters not C, I, K, M, O, V).
+# Written in capitals, as postcodes are: lower case would catch ordinary text ("b2 2nd").
+_POSTCODE = re.compile(r"\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b")
+# A title, optional initials, then a capitalised surname: "Mr Smith", "Dr A. Khan", "Mrs J K O'Neill".
+_TITLE_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s+(?:[A-Z]\.?\s+)*[A-Z][a-z'’\-]+")
+
 NHS_NUMBER = "an NHS number"
 EMAIL = "an email address"
 PHONE = "a UK phone number"
 NI_NUMBER = "a National Insurance number"
+STAFF_NUMBER = "a staff number"
+DATE_OF_BIRTH = "a date of birth"
+POSTCODE = "a postcode"
+TITLE_NAME = "a person's name"
 
 
 def valid_nhs_number(digits: str) -> bool:
@@ -39,7 +64,7 @@ def valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def identifiers_in(text: str) -> list[str]:
+def identifiers_in(text: str, *, staff_number_pattern: str = DEFAULT_STAFF_NUMBER) -> list[str]:
     """The kinds of identifier found in ``text`` (empty if none), in a fixed order."""
     found = []
     nhs_spans = []
@@ -57,6 +82,14 @@ def identifiers_in(text: str) -> list[str]:
             break
     if _NINO.search(text):
         found.append(NI_NUMBER)
+    if staff_number_pattern and re.search(staff_number_pattern, text):
+        found.append(STAFF_NUMBER)
+    if _DOB.search(text):
+        found.append(DATE_OF_BIRTH)
+    if _POSTCODE.search(text):
+        found.append(POSTCODE)
+    if _TITLE_NAME.search(text):
+        found.append(TITLE_NAME)
     return found
 
 
@@ -66,9 +99,9 @@ class IdentifierInText(ErreviewError, ValueError):
         super().__init__(f"{field} appears to contain {' and '.join(kinds)}; remove it: notes must not identify anyone")
 
 
-def check_free_text(field: str, text: str | None) -> None:
+def check_free_text(field: str, text: str | None, *, staff_number_pattern: str = DEFAULT_STAFF_NUMBER) -> None:
     """Raise :class:`IdentifierInText` naming the field and the kinds of identifier found."""
     if text:
-        kinds = identifiers_in(text)
+        kinds = identifiers_in(text, staff_number_pattern=staff_number_pattern)
         if kinds:
             raise IdentifierInText(field, kinds)

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -71,6 +72,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool  # one shared in-memory database
@@ -81,6 +83,25 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     migrate(engine)
     return engine
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the database file owner-only before SQLite does (its WAL and shared-memory files copy the
+    database file's mode), and narrow an existing one and its companions."""
+    from sqlalchemy.engine import make_url
+
+    from erreview.files import make_private
+
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    if path.parent.is_dir():
+        make_private(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                companion.chmod(0o600)
 
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -331,6 +352,13 @@ def distinct_dates(series: pd.Series) -> list[date]:
     return sorted(d.date() for d in pd.DatetimeIndex(series.dropna().unique()))
 
 
+def snapshot_rows(session: Session, on: date) -> set[tuple[str, ...]]:
+    """The stored rows of one snapshot, as tuples of text (to compare with a re-imported file)."""
+    fields = [getattr(WorkforceRecord, f) for f in WORKFORCE_FIELDS if f != "snapshot_date"]
+    query = select(*fields).where(col(WorkforceRecord.snapshot_date) == on)
+    return {tuple("" if v is None else str(v) for v in row) for row in session.execute(query)}
+
+
 def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
     """Write workforce rows, replacing any snapshot with the same date (re-import is idempotent).
 
@@ -397,6 +425,72 @@ def upsert_cases(session: Session, frame: pd.DataFrame, *, user: str | None = No
         session.execute(update(ErCase), old)
         updated += len(old)
     return len(new), updated
+
+
+@dataclass(frozen=True)
+class CaseImport:
+    """What a cases import did: rows inserted, updated, left as they were, and refused (case id, reason)."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: tuple[tuple[str, str], ...] = ()
+
+
+def _same(a: Any, b: Any) -> bool:
+    def norm(v: Any) -> str:
+        if v is None:
+            return ""
+        return v.isoformat() if isinstance(v, date | datetime) else str(v)
+
+    return norm(a) == norm(b)
+
+
+def handled_case_ids(session: Session, case_ids: list[str]) -> set[str]:
+    """Cases being handled in erreview: they have a workflow row or a panel review."""
+    from erreview.models import CaseWork, PanelReview
+
+    found: set[str] = set()
+    for start in range(0, len(case_ids), 5_000):
+        chunk = case_ids[start : start + 5_000]
+        found |= set(session.execute(select(col(CaseWork.case_id)).where(col(CaseWork.case_id).in_(chunk))).scalars())
+        found |= set(
+            session.execute(select(col(PanelReview.case_id)).where(col(PanelReview.case_id).in_(chunk))).scalars()
+        )
+    return found
+
+
+def import_cases(session: Session, frame: pd.DataFrame, *, user: str | None = None) -> CaseImport:
+    """Insert new cases and update existing ones by ``case_id``, except that an import never changes a case
+    being handled in erreview (its workflow is the record now) and never moves a case to another person:
+    such rows are reported as conflicts and left as they are."""
+    ids = frame["case_id"].tolist()
+    stored: dict[str, ErCase] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        rows = session.execute(select(ErCase).where(col(ErCase.case_id).in_(chunk))).scalars()
+        stored.update({c.case_id: c for c in rows})
+    handled = handled_case_ids(session, list(stored))
+    keep, conflicts, unchanged = [], [], 0
+    records = [r for batch in _records(frame, CASE_FIELDS) for r in batch]
+    for position, record in enumerate(records):
+        old = stored.get(record["case_id"])
+        if old is None:
+            keep.append(position)
+            continue
+        differs = [f for f in CASE_FIELDS if not _same(record[f], getattr(old, f))]
+        if not differs:
+            unchanged += 1
+        elif record["person_key"] != old.person_key:
+            conflicts.append((record["case_id"], "the row names a different person; a case never moves to another"))
+        elif record["case_id"] in handled:
+            conflicts.append(
+                (record["case_id"], f"the case is being handled in erreview; {', '.join(differs)} left as recorded")
+            )
+        else:
+            keep.append(position)
+    inserted, updated = upsert_cases(session, frame.iloc[keep], user=user) if keep else (0, 0)
+    return CaseImport(inserted, updated, unchanged, tuple(conflicts))
 
 
 def record_import(

@@ -291,7 +291,7 @@ def record_case_view(session: Session, username: str, case_id: str) -> None:
     append(session, actor=username, action="case.view", entity="case", entity_id=case_id)
 
 
-def record_import(session: Session, username: str, files: list[dict[str, Any]], counts: dict[str, int]) -> None:
+def record_import(session: Session, username: str, files: list[dict[str, Any]], counts: dict[str, Any]) -> None:
     """An import: each file's name, SHA-256 and rows, and what was written."""
     append(
         session,

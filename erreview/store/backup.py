@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from erreview.errors import ErreviewError
+from erreview.files import make_private
 
 
 class BackupError(ErreviewError, RuntimeError):
@@ -34,6 +35,7 @@ def backup_sqlite(url: str, out: Path) -> int:
         raise BackupError(f"there is no database at {source_path}")
     if out.exists():
         raise BackupError(f"{out} already exists; choose a new file")
+    make_private(out)  # a backup holds everything the database does: owner-only from the first byte
     with sqlite3.connect(source_path) as source, sqlite3.connect(out) as target:
         source.backup(target)
         pages = int(target.execute("PRAGMA page_count").fetchone()[0])
@@ -60,5 +62,6 @@ def restore_sqlite(backup: Path, url: str, *, force: bool = False) -> None:
             ).fetchone()[0]
             if has_data and existing.execute("SELECT count(*) FROM er_case").fetchone()[0]:
                 raise BackupError(f"{target_path} already holds cases; add --force to overwrite it")
+    make_private(target_path)
     with sqlite3.connect(backup) as source, sqlite3.connect(target_path) as target:
         source.backup(target)

@@ -1,0 +1,27 @@
+"""Sign a test into the app the way a real sign-in does: a user row and a server-side session token."""
+
+from __future__ import annotations
+
+from erreview import store
+from erreview.auth import add_user, start_session
+from erreview.review.roles import Actor
+from erreview.store import workflow as ws
+from panels.common import SESSION_KEY
+
+__all__ = ["SESSION_KEY", "session_token"]
+
+
+def session_token(database_url: str, actor: Actor) -> str:
+    """A session for ``actor`` in the database at ``database_url`` (the user is created if missing)."""
+    engine = store.engine_for(database_url)
+    with store.session_scope(engine) as session:
+        exists = ws.get_user(session, actor.username) is not None
+    if not exists:
+        add_user(
+            engine,
+            username=actor.username,
+            role=actor.role,
+            panels=",".join(sorted(actor.panels)),
+            divisions=",".join(sorted(actor.divisions)),
+        )
+    return start_session(engine, actor)
