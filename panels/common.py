@@ -227,14 +227,18 @@ def note_case_view(actor: Actor, case_id: str) -> None:
         st.session_state["viewed_case"] = case_id
 
 
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~$&=\"'])")
+# Autolinks ("http://…", "www.…", "a@b.org") are found in the source text, escapes or not; as character
+# references these three characters still show as typed but no longer make a link.
+_LINKING = {":": "&#58;", ".": "&#46;", "@": "&#64;"}
 
 
 def plain(value: object) -> str:
     """Text from people or imports, made safe for st.markdown, headers, captions and alerts: every Markdown,
     HTML and Streamlit-directive character is escaped, so it shows exactly as typed (no links, images,
     colours or emphasis)."""
-    return _MARKUP.sub(r"\\\1", str(value))
+    escaped = _MARKUP.sub(r"\\\1", str(value))
+    return "".join(_LINKING.get(c, c) for c in escaped)
 
 
 def signed_in_download(
