@@ -15,6 +15,7 @@ from panels.common import (
     end_current_session,
     engine,
     my_work_items,
+    plain,
     sign_in_screen,
     write_pending_cookie,
 )
@@ -95,7 +96,7 @@ else:
         if actor.role in roles
     ]
     with st.sidebar:
-        st.text(f"{actor.label}\n{ROLE_LABELS[actor.role]}")
+        st.markdown(f"**{plain(actor.label)}**  \n{ROLE_LABELS[actor.role]}")  # a name is shown as typed
         if st.button("Sign out", icon=":material/logout:"):
             end_current_session()
             if getattr(st.user, "is_logged_in", False):

@@ -103,7 +103,7 @@ def test_local_sign_in_with_the_demo_password(app_env):
     assert not at.exception
     assert at.session_state[SESSION_KEY]
     assert "My work" in [t.value for t in at.title]
-    assert any("Inclusion analyst" in t.value for t in at.text)
+    assert any("Inclusion analyst" in m.value for m in at.sidebar.markdown)
 
 
 CASES = [(screen, role) for screen in SCREENS for role in Role]

@@ -419,6 +419,9 @@ def test_markdown_in_an_imported_case_id_is_shown_literally(page: Page, server, 
     assert heading.inner_text().startswith(MARKDOWN_ID + ":")
     main = page.locator("[data-testid=stMain]")
     assert main.locator("img[src*='x.invalid']").count() == 0
-    assert main.locator("a[href^='http://x.invalid']").count() == 0  # no external link
+    # No text rendered as Markdown (headings, alerts, captions) turned it into a link. (The case table's own
+    # grid is not Markdown; what it does with a bare URL inside a cell is Streamlit's.)
+    markdown = page.locator("[data-testid=stMain] [data-testid=stMarkdownContainer], [data-testid=stHeading]")
+    assert markdown.locator("a[href^='http://x.invalid']").count() == 0
     assert main.locator("strong").filter(has_text=re.compile(r"^B$")).count() == 0
     shot(page, "10-markdown-case-id-literal")
