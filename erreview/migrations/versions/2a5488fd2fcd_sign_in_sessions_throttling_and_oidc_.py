@@ -1,7 +1,7 @@
 """sign-in sessions, throttling and OIDC issuer
 
 Revision ID: 2a5488fd2fcd
-Revises: d9e2f4a6b8c1
+Revises: d5e2f7a9c1b4
 Create Date: 2026-12-01 04:19:13.356463
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '2a5488fd2fcd'
-down_revision: str | None = 'd9e2f4a6b8c1'
+down_revision: str | None = 'd5e2f7a9c1b4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
