@@ -228,17 +228,17 @@ def note_case_view(actor: Actor, case_id: str) -> None:
 
 
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~$&=\"'])")
-# Autolinks ("http://…", "www.…", "a@b.org") are found in the source text, escapes or not; as character
-# references these three characters still show as typed but no longer make a link.
-_LINKING = {":": "&#58;", ".": "&#46;", "@": "&#64;"}
+# The renderer turns anything that looks like an address ("http://…", "www.…", "a@b.org") into a link, even
+# in escaped text; an invisible zero-width space inside the marker keeps it plain text.
+_LINKING = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?=@)")
 
 
 def plain(value: object) -> str:
     """Text from people or imports, made safe for st.markdown, headers, captions and alerts: every Markdown,
-    HTML and Streamlit-directive character is escaped, so it shows exactly as typed (no links, images,
-    colours or emphasis)."""
+    HTML and Streamlit-directive character is escaped and addresses are not linked, so it shows as typed
+    (no links, images, colours or emphasis)."""
     escaped = _MARKUP.sub(r"\\\1", str(value))
-    return "".join(_LINKING.get(c, c) for c in escaped)
+    return _LINKING.sub(lambda m: (m.group(1) or "") + "\u200b", escaped)
 
 
 def signed_in_download(
