@@ -228,9 +228,9 @@ def note_case_view(actor: Actor, case_id: str) -> None:
 
 
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~$&=\"'])")
-# The renderer turns anything that looks like an address ("http://…", "www.…", "a@b.org") into a link, even
-# in escaped text; an invisible zero-width space inside the marker keeps it plain text.
-_LINKING = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?=@)")
+# The renderer turns anything that looks like an address ("http://…", "www.…", "a@b.org") into a link, and
+# ":name" into a colour or icon code, even in escaped text; an invisible zero-width space keeps it plain.
+_LINKING = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?=@)|(?<=:)(?=\w)")
 
 
 def plain(value: object) -> str:

@@ -113,6 +113,7 @@ def demo_engine(settings):
             password=DEMO_PASSWORD,
             by="demo",
             allow_demo_password=True,
+            divisions=account.divisions,
         )
     yield engine
     engine.dispose()
