@@ -34,6 +34,7 @@ from erreview.vocab import (
     COMPLAINT_CASE_TYPES,
     FREE_TEXT_COLUMNS,
     GENDER_ALIASES,
+    SUSPENSION_DATES,
     WORKFORCE_COLUMNS,
     Gender,
     InvestigationOutcome,
@@ -326,16 +327,21 @@ def validate_cases(
     return clean, out
 
 
-def _case_rules(frame: pd.DataFrame, clean: pd.DataFrame, file: str, out: list[Problem]) -> None:
-    """Rules that tie fields together; each is judged only where its fields are individually valid."""
-    given = {c: frame[c] != "" for c in CASE_COLUMNS}
-    valid_enum = {c: clean[c].notna() for c in CASE_ENUMS}
-    route = clean["initial_route"]
-    is_formal = route == Route.FORMAL
-
-    # Dates in process order, wherever both ends are present and valid.
-    for i, earlier in enumerate(CASE_DATE_ORDER):
-        for later in CASE_DATE_ORDER[i + 1 :]:
+def _date_order(
+    frame: pd.DataFrame,
+    clean: pd.DataFrame,
+    order: tuple[str, ...],
+    file: str,
+    out: list[Problem],
+    *,
+    involving: frozenset[str] | None = None,
+) -> None:
+    """Report every pair of dates out of ``order`` (each where both are present and valid); with
+    ``involving``, only pairs that include one of those columns."""
+    for i, earlier in enumerate(order):
+        for later in order[i + 1 :]:
+            if involving is not None and earlier not in involving and later not in involving:
+                continue
             wrong = clean[earlier].notna() & clean[later].notna() & (clean[earlier] > clean[later])
             for r in _rows(wrong):
                 out.append(
@@ -347,6 +353,17 @@ def _case_rules(frame: pd.DataFrame, clean: pd.DataFrame, file: str, out: list[P
                         f"{later} is before {earlier} ({frame[earlier].iat[r]})",
                     )
                 )
+
+
+def _case_rules(frame: pd.DataFrame, clean: pd.DataFrame, file: str, out: list[Problem]) -> None:
+    """Rules that tie fields together; each is judged only where its fields are individually valid."""
+    given = {c: frame[c] != "" for c in CASE_COLUMNS}
+    valid_enum = {c: clean[c].notna() for c in CASE_ENUMS}
+    route = clean["initial_route"]
+    is_formal = route == Route.FORMAL
+
+    # Dates in process order, wherever both ends are present and valid.
+    _date_order(frame, clean, CASE_DATE_ORDER, file, out)
 
     route_ok = valid_enum["initial_route"]
     formal = route_ok & is_formal
@@ -451,24 +468,8 @@ def _v2_rules(
                 f"{column} is only allowed when restriction is suspended",
             )
         )
-    for i, earlier in enumerate(_SUSPENSION_ORDER):
-        for later in _SUSPENSION_ORDER[i + 1 :]:
-            if earlier not in ("suspension_start_date", "suspension_end_date") and later not in (
-                "suspension_start_date",
-                "suspension_end_date",
-            ):
-                continue  # route_date <= closed_date is already checked with the other case dates
-            wrong = clean[earlier].notna() & clean[later].notna() & (clean[earlier] > clean[later])
-            for r in _rows(wrong):
-                out.append(
-                    Problem(
-                        file,
-                        int(r) + FIRST_DATA_ROW,
-                        later,
-                        str(frame[later].iat[r]),
-                        f"{later} is before {earlier} ({frame[earlier].iat[r]})",
-                    )
-                )
+    # route_date <= closed_date is already checked with the other case dates.
+    _date_order(frame, clean, _SUSPENSION_ORDER, file, out, involving=frozenset(SUSPENSION_DATES))
     type_known = clean["case_type"].notna()
     complaint_type = clean["case_type"].isin([t.value for t in COMPLAINT_CASE_TYPES])
     out.extend(
