@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -240,8 +241,10 @@ def import_files(
                     continue
                 incoming = frame[frame["snapshot_date"].dt.date == day]
                 fields = [f for f in store.WORKFORCE_FIELDS if f != "snapshot_date"]
-                rows_in = {tuple("" if v is None else str(v) for v in r) for r in incoming[fields].itertuples(False)}
-                if rows_in == stored and len(incoming) == len(stored):
+                rows_in = Counter(
+                    tuple("" if v is None else str(v) for v in r) for r in incoming[fields].itertuples(False)
+                )
+                if rows_in == stored:
                     unchanged_snaps.append(day)
                 elif not replace_snapshots:
                     refused.append(f"{day.isoformat()} ({len(stored):,} rows stored, {len(incoming):,} in the file)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -352,11 +353,12 @@ def distinct_dates(series: pd.Series) -> list[date]:
     return sorted(d.date() for d in pd.DatetimeIndex(series.dropna().unique()))
 
 
-def snapshot_rows(session: Session, on: date) -> set[tuple[str, ...]]:
-    """The stored rows of one snapshot, as tuples of text (to compare with a re-imported file)."""
+def snapshot_rows(session: Session, on: date) -> Counter[tuple[str, ...]]:
+    """The stored rows of one snapshot, as a multiset of text tuples (to compare with a re-imported file;
+    a person in two posts has two identical rows, so a set would undercount)."""
     fields = [getattr(WorkforceRecord, f) for f in WORKFORCE_FIELDS if f != "snapshot_date"]
     query = select(*fields).where(col(WorkforceRecord.snapshot_date) == on)
-    return {tuple("" if v is None else str(v) for v in row) for row in session.execute(query)}
+    return Counter(tuple("" if v is None else str(v) for v in row) for row in session.execute(query))
 
 
 def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
