@@ -13,7 +13,7 @@ from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
-from erreview.screen_privacy import mask_frame, protect_breakdown, restricted, snap_window
+from erreview.screen_privacy import mask_frame, protect_breakdown, restricted
 from erreview.vocab import Flag
 from panels.common import (
     data_key,
@@ -37,26 +37,27 @@ st.markdown(
 
 key = data_key()
 pack_window = default_window(key)
-with st.sidebar:
-    everything = st.checkbox("All cases on record", value=False, help="Otherwise the review pack's window.")
-    window = st.date_input(
-        "Cases opened between",
-        value=pack_window if pack_window else (),
-        help="Defaults to the review pack's window: the 12 months to the end of the latest half-year.",
-        disabled=everything,
+if limited:
+    # One window only for roles without case-level access: two different windows, each safe alone, differ
+    # by the cases in between (an outside test recovered one month's counts from two whole-month windows).
+    start, end = (pack_window[0], pack_window[1]) if pack_window else (None, None)
+    st.caption(
+        "For your role this screen shows the review pack's window only: comparing two windows would reveal "
+        "the few cases between them."
     )
-if everything:
-    start, end = None, None
 else:
-    start, end = (window[0], window[1]) if isinstance(window, tuple) and len(window) == 2 else (None, None)
-    if limited and start is not None and end is not None:
-        snapped = snap_window(start, end)
-        if snapped != (start, end):
-            st.info(
-                f"Windows are whole calendar months for your role, so that no window narrows to one person's "
-                f"case: showing {snapped[0]:%d %B %Y} to {snapped[1]:%d %B %Y}."
-            )
-        start, end = snapped
+    with st.sidebar:
+        everything = st.checkbox("All cases on record", value=False, help="Otherwise the review pack's window.")
+        window = st.date_input(
+            "Cases opened between",
+            value=pack_window if pack_window else (),
+            help="Defaults to the review pack's window: the 12 months to the end of the latest half-year.",
+            disabled=everything,
+        )
+    if everything:
+        start, end = None, None
+    else:
+        start, end = (window[0], window[1]) if isinstance(window, tuple) and len(window) == 2 else (None, None)
 words = window_words(start, end)
 is_pack_window = pack_window is not None and (start, end) == tuple(pack_window)
 st.markdown(f"**Window: {words}**" + (" (the same 12 months as the latest review pack)." if is_pack_window else "."))

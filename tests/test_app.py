@@ -397,3 +397,14 @@ def test_decision_points_show_decisions_against_the_recommendation_small_counts_
     assert admin["Decided against it"].astype(str).tolist().count("1") >= 1
     for role in (Role.INCLUSION_ANALYST, Role.BOARD_VIEWER):  # no case-level access: 1 of 1 is hidden
         assert "1" not in table(role)["Decided against it"].astype(str).tolist()
+
+
+@pytest.mark.parametrize("role", [Role.BOARD_VIEWER, Role.INCLUSION_ANALYST])
+def test_restricted_roles_get_one_window_only_on_decision_points(app_env, role):
+    """Two windows, each safe alone, differ by the cases between them: an outside test recovered a month's
+    counts (BME n 2, White n 7) from two whole-month windows. Roles without case-level access get none."""
+    at = signed_in(role).switch_page("panels/decisions.py").run()
+    assert not at.exception
+    assert len(at.date_input) == 0
+    assert not any(c.label == "All cases on record" for c in at.checkbox)
+    assert any("the review pack's window only" in c.value for c in at.caption)
