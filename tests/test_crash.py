@@ -51,7 +51,7 @@ CHILD = textwrap.dedent(
     after(store, "check_key_fingerprint", "begun")  # the first statement: the transaction and its lock exist
     after(store, "bump_data_version", "version bumped")
     after(store, "replace_snapshots", "workforce written")
-    after(store, "upsert_cases", "cases written")
+    after(store, "import_cases", "cases written")
     after(audit, "record_import", "audited")
     event.listen(Session, "before_commit", lambda session: pause("committing"))
 
@@ -144,7 +144,7 @@ def test_an_import_killed_inside_its_transaction_leaves_the_database_as_it_was(c
     engine.dispose()
 
 
-@pytest.mark.parametrize("fail_in", ["upsert_cases", "record_import"])
+@pytest.mark.parametrize("fail_in", ["import_cases", "record_import"])
 def test_a_failure_between_the_writes_leaves_nothing_written(engine, settings, monkeypatch, fail_in):
     """The workforce is written first; a failure while writing the cases must take the workforce back too."""
     service.import_files(engine, settings, cases=EXAMPLES / "cases.csv")
@@ -161,7 +161,7 @@ def test_a_failure_between_the_writes_leaves_nothing_written(engine, settings, m
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(store, "replace_snapshots", replace_then_note)
-    monkeypatch.setattr(store if fail_in == "upsert_cases" else audit, fail_in, boom)
+    monkeypatch.setattr(store if fail_in == "import_cases" else audit, fail_in, boom)
     with pytest.raises(RuntimeError, match="disk is full"):
         service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
     assert written == [True]  # the workforce really was written before the failure
