@@ -274,6 +274,14 @@ def test_backup_and_restore_round_trip(cli, tmp_path):
     assert bad.exit_code != 0 and "not a readable SQLite database" in bad.stderr
 
 
+def test_backup_into_a_missing_folder_is_a_plain_error(cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    assert cli.invoke(app, ["--db", url, "import", "--cases", str(EXAMPLES / "cases.csv")]).exit_code == 0
+    result = cli.invoke(app, ["--db", url, "backup", "--out", str(tmp_path / "nodir" / "b.db")])
+    assert result.exit_code != 0
+    assert "there is no folder" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
 def test_backup_refuses_postgresql_with_guidance(cli):
     result = cli.invoke(app, ["--db", "postgresql+psycopg://u@127.0.0.1:1/x", "backup", "--out", "x.db"])
     assert result.exit_code != 0 and "pg_dump" in result.stderr

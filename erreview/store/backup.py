@@ -35,6 +35,8 @@ def backup_sqlite(url: str, out: Path) -> int:
         raise BackupError(f"there is no database at {source_path}")
     if out.exists():
         raise BackupError(f"{out} already exists; choose a new file")
+    if not out.parent.is_dir():
+        raise BackupError(f"there is no folder {out.parent} to write the backup into; create it first")
     make_private(out)  # a backup holds everything the database does: owner-only from the first byte
     with sqlite3.connect(source_path) as source, sqlite3.connect(out) as target:
         source.backup(target)
