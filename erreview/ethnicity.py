@@ -8,12 +8,11 @@ an :class:`EthnicityError`: nothing is silently mapped to Unknown.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from erreview.errors import ErreviewError
+from erreview.versioned import read_versioned_csv
 from erreview.vocab import BroadGroup, WresGroup
 
 TABLE_FILE = "ethnic_categories.csv"
@@ -56,15 +55,7 @@ class EthnicityTable:
 @cache
 def ethnicity_table() -> EthnicityTable:
     """The shipped mapping table (read once)."""
-    text = resources.files("erreview.data").joinpath(TABLE_FILE).read_text(encoding="utf-8")
-    version = "unversioned"
-    body = []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            if "table_version:" in line:
-                version = line.split("table_version:", 1)[1].strip()
-            continue
-        body.append(line)
+    version, rows = read_versioned_csv(TABLE_FILE)
     categories = {
         row["code"]: EthnicCategory(
             code=row["code"],
@@ -72,7 +63,7 @@ def ethnicity_table() -> EthnicityTable:
             broad_group=BroadGroup(row["broad_group"]),
             wres_group=WresGroup(row["wres_group"]),
         )
-        for row in csv.DictReader(body)
+        for row in rows
     }
     return EthnicityTable(version=version, categories=categories)
 

@@ -7,14 +7,13 @@ figure is labelled by report *and* data year, e.g. "WRES 2022 report (2021/22 da
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
 
 from erreview.errors import ErreviewError
+from erreview.versioned import read_versioned_csv
 
 TABLE_FILE = "national_indicator3.csv"
 #: Name of the settings row holding figures added by an admin.
@@ -80,16 +79,8 @@ def validate(raw: dict[str, object], *, added: bool = True) -> NationalFigure:
 
 @cache
 def shipped_table() -> NationalTable:
-    text = resources.files("erreview.data").joinpath(TABLE_FILE).read_text(encoding="utf-8")
-    version = "unversioned"
-    body = []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            if "table_version:" in line:
-                version = line.split("table_version:", 1)[1].strip()
-            continue
-        body.append(line)
-    figures = tuple(validate(dict(row), added=False) for row in csv.DictReader(body))
+    version, rows = read_versioned_csv(TABLE_FILE)
+    figures = tuple(validate(dict(row), added=False) for row in rows)
     return NationalTable(version, figures)
 
 
