@@ -15,6 +15,7 @@ import argparse
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "benchmark-pseudonym-key-0123456789"
@@ -35,6 +36,21 @@ DEMO_SCREENS = {
 }
 
 
+def _first_and_rerun(at: Any) -> tuple[float, float]:
+    """Seconds for a cold first render (every cache cleared) and for a rerun with warm caches."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    t = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t
+    assert not at.exception, at.exception
+    t = time.perf_counter()
+    at.run()
+    return first, time.perf_counter() - t
+
+
 def demo() -> int:
     """Every screen on the demo data, and saving a panel review; returns the number of missed targets."""
     import tempfile
@@ -43,7 +59,6 @@ def demo() -> int:
     os.environ["ERREVIEW_DATABASE_URL"] = f"sqlite:///{tmp / 'demo.db'}"
     os.environ["ERREVIEW_PSEUDONYM_KEY"] = KEY
     os.environ["ERREVIEW_KEY_FILE"] = str(tmp / "pseudonym.key")
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from erreview import service, store
@@ -68,15 +83,7 @@ def demo() -> int:
         at.session_state["session_token"] = start_session(engine, actors[username])
         at.run()
         at.switch_page(screen)
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        t = time.perf_counter()
-        at.run()
-        first = time.perf_counter() - t
-        assert not at.exception, at.exception
-        t = time.perf_counter()
-        at.run()
-        rerun = time.perf_counter() - t
+        first, rerun = _first_and_rerun(at)
         ok = first <= FIRST_VISIT and rerun <= RERUN
         missed += not ok
         name = screen.split("/")[1][:-3]
@@ -152,18 +159,7 @@ def main() -> None:
         at.run()
         if screen != "panels/overview.py":
             at.switch_page(screen)
-        # Clear every cache so the first render is cold.
-        import streamlit as st
-
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        t = time.perf_counter()
-        at.run()
-        first = time.perf_counter() - t
-        assert not at.exception, at.exception
-        t = time.perf_counter()
-        at.run()
-        rerun = time.perf_counter() - t
+        first, rerun = _first_and_rerun(at)
         print(f"{screen.split('/')[1][:-3]:<18}{first:>16.2f}{rerun:>10.2f}")
 
 
