@@ -152,7 +152,21 @@ def choose(page: Page, label: str, option: str) -> None:
 def wait_idle(page: Page) -> None:
     """Wait until Streamlit has finished rerunning."""
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=45_000)
+    page.evaluate("() => { window.__erreviewIdleSince = undefined; }")
+    # A rerun can start just after another ends (a page switch, then the screen's own first draw), so "idle" means
+    # no running indicator and no greyed-out element for 800 ms on end, measured in the page itself.
+    page.wait_for_function(
+        """() => {
+            const busy = document.querySelector('[data-testid="stStatusWidget"]')
+                || document.querySelector('[data-stale="true"]');
+            const now = performance.now();
+            if (busy) { window.__erreviewIdleSince = undefined; return false; }
+            if (window.__erreviewIdleSince === undefined) window.__erreviewIdleSince = now;
+            return now - window.__erreviewIdleSince >= 800;
+        }""",
+        timeout=90_000,
+        polling=100,
+    )
 
 
 def test_analyst_reads_the_overview_and_decision_points(page: Page):
