@@ -1,7 +1,8 @@
 """The action tracker: what the trust agreed to do about a finding, who owns it, and whether it is done.
 
-An action is linked to a finding: a measure (indicator 3, a decision point, complaints), the period it
-was seen in and, optionally, a division. It has an owner (a post, e.g. "Director of People"), a due date,
+An action is linked to a finding: a measure (indicator 3, a decision point, complaints, or a measure the
+trust added to its measure library), the period it was seen in and, optionally, a division. It has an
+owner (a post, e.g. "Director of People"), a due date,
 a status and evidence notes. Admins and inclusion analysts create and update actions; the board signs
 off a finished (done or cancelled) action, after which it is closed to edits. Evidence notes are screened
 for identifiers like every other free text. Every change is written to the audit log with the fields
@@ -10,15 +11,18 @@ changed, and every save names the version it read (optimistic locking, as for ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from erreview import store
 from erreview.errors import ErreviewError
+from erreview.measures import trust_measures
 from erreview.metrics.decisions import DECISION_POINTS
 from erreview.models import ErAction
 from erreview.periods import parse_period
@@ -48,8 +52,9 @@ INDICATOR3 = "wres_indicator3"
 COMPLAINTS = "complaints"
 
 
-def measure_ids() -> list[str]:
-    return [INDICATOR3, *(p.name for p in DECISION_POINTS), COMPLAINTS]
+def measure_ids(measure_dir: Path | None = None) -> list[str]:
+    """The contract's measures, then the trust's own from ``measure_dir`` (its measure library folder)."""
+    return [INDICATOR3, *(p.name for p in DECISION_POINTS), COMPLAINTS, *(m.id for m in trust_measures(measure_dir))]
 
 
 class ActionRefused(ErreviewError, ValueError):
@@ -72,8 +77,8 @@ class ActionInput(BaseModel):
 
     @field_validator("measure")
     @classmethod
-    def _measure(cls, value: str) -> str:
-        known = measure_ids()
+    def _measure(cls, value: str, info: ValidationInfo) -> str:
+        known: Sequence[str] = (info.context or {}).get("measures") or measure_ids()
         if value not in known:
             raise ValueError(f"must be one of {', '.join(known)}")
         return value
@@ -91,9 +96,9 @@ class ActionInput(BaseModel):
         return value
 
 
-def _validated(values: dict[str, Any]) -> ActionInput:
+def _validated(values: dict[str, Any], measures: Sequence[str] | None = None) -> ActionInput:
     try:
-        data = ActionInput.model_validate(values)
+        data = ActionInput.model_validate(values, context={"measures": measures})
     except ValidationError as exc:
         reasons = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']).replace('_', ' ')}: {e['msg'].removeprefix('Value error, ')}"
@@ -125,9 +130,12 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @requires(Role.ADMIN, Role.INCLUSION_ANALYST)
-def create_action(engine: store.Engine, values: dict[str, Any], *, actor: Actor) -> int:
-    """Record a new action; returns its id."""
-    data = _validated(values)
+def create_action(
+    engine: store.Engine, values: dict[str, Any], *, actor: Actor, measure_dir: Path | None = None
+) -> int:
+    """Record a new action; returns its id. Its measure is one of the contract's or one the trust added to its
+    measure library (``measure_dir``)."""
+    data = _validated(values, measure_ids(measure_dir))
     with store.session_scope(engine, write=True) as session:
         row = sa.add_action(session, _stored(data.model_dump()), user=actor.username)
         assert row.id is not None
@@ -144,15 +152,23 @@ def create_action(engine: store.Engine, values: dict[str, Any], *, actor: Actor)
 
 @requires(Role.ADMIN, Role.INCLUSION_ANALYST)
 def update_action(
-    engine: store.Engine, action_id: int, changes: dict[str, Any], *, actor: Actor, expected_version: int
+    engine: store.Engine,
+    action_id: int,
+    changes: dict[str, Any],
+    *,
+    actor: Actor,
+    expected_version: int,
+    measure_dir: Path | None = None,
 ) -> int:
-    """Change an action's fields (any of :class:`ActionInput`'s); returns the new version."""
+    """Change an action's fields (any of :class:`ActionInput`'s); returns the new version. A measure the action
+    already answers stays valid even if the trust has since removed it from its library."""
     with store.session_scope(engine, write=True) as session:
         row = _load(session, action_id, expected_version)
         if row.signed_off_by:
             raise ActionRefused(f"action {action_id} was signed off by the board and is closed to changes")
         current = {f: getattr(row, f) for f in ActionInput.model_fields}
-        data = _validated(current | changes)
+        known = measure_ids(measure_dir)
+        data = _validated(current | changes, known if "measure" in changes else [*known, row.measure])
         new = _stored(data.model_dump())
         changed = {k: v for k, v in new.items() if v != current[k]}
         if not changed:

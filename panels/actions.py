@@ -18,7 +18,7 @@ from erreview.actions import (
 )
 from erreview.errors import ErreviewError
 from erreview.review.roles import Role
-from panels.common import engine, flash, plain, require, show_error, show_flash
+from panels.common import engine, flash, plain, require, settings, show_error, show_flash
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Actions")
@@ -30,6 +30,13 @@ show_flash()
 editor = actor.role in (Role.ADMIN, Role.INCLUSION_ANALYST)
 approver = actor.role in (Role.ADMIN, Role.BOARD_VIEWER)
 STATUSES = list(ActionStatus)
+measure_dir = settings().measure_dir
+try:
+    # The contract's measures and those the trust added to its measure library.
+    measure_choices = measure_ids(measure_dir)
+except ErreviewError as exc:
+    show_error(f"The trust's own measures cannot be offered: {exc.message}")
+    measure_dir, measure_choices = None, measure_ids()
 
 actions = list_actions(engine(), actor=actor, today=date.today())
 if actions.empty:
@@ -69,7 +76,7 @@ if editor:
     with st.expander("Record a new action", expanded=actions.empty), st.form("new_action", clear_on_submit=True):
         title = st.text_input("Action")
         c1, c2, c3 = st.columns(3)
-        measure = c1.selectbox("Measure", measure_ids(), format_func=lambda m: m.replace("_", " "))
+        measure = c1.selectbox("Measure", measure_choices, format_func=lambda m: m.replace("_", " "))
         period = c2.text_input("Period (e.g. 2024/25-H2)")
         division = c3.text_input("Division (empty: the whole trust)")
         c4, c5 = st.columns(2)
@@ -88,6 +95,7 @@ if editor:
                         "due_date": due,
                     },
                     actor=actor,
+                    measure_dir=measure_dir,
                 )
                 flash(f"Action {number} recorded.")
                 st.rerun()
@@ -123,6 +131,7 @@ if editor and not actions.empty:
                         {"status": status, "owner": owner, "due_date": due, "evidence": evidence},
                         actor=actor,
                         expected_version=int(row["version"]),
+                        measure_dir=measure_dir,
                     )
                     flash(f"Action {row['id']} saved.")
                     st.rerun()

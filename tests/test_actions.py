@@ -208,3 +208,69 @@ def test_the_screen_records_updates_highlights_and_signs_off(engine, settings, m
     assert board.dataframe[0].value["Signed off by"].tolist() == ["board"]
     # The refused save wrote nothing; status and evidence changed in one audited save.
     assert _log(engine, 1) == ["action.create", "action.update", "action.sign_off"]
+
+
+OWN_MEASURE = """
+id = "grievance_upheld"
+label = "Grievance upheld"
+question = "If I raise a grievance and I am from a minority ethnic background, is it as likely to be upheld?"
+population_text = "Grievances with an outcome, not withdrawn"
+event_text = "Upheld in whole or in part"
+harm_direction = "below"
+case_types = ["grievance"]
+event = [{ column = "complaint_outcome", in = ["upheld", "partially_upheld"] }]
+"""
+
+
+def test_an_action_can_answer_a_measure_the_trust_added(engine, tmp_path):
+    folder = tmp_path / "measures"
+    folder.mkdir()
+    (folder / "grievance.toml").write_text(OWN_MEASURE)
+    mine = NEW | {"measure": "grievance_upheld"}
+    # Without the trust's library the measure is unknown; with it, it is a finding an action can answer.
+    with pytest.raises(ActionRefused, match="measure: must be one of"):
+        create_action(engine, mine, actor=ANALYST)
+    action_id = create_action(engine, mine, actor=ANALYST, measure_dir=folder)
+    row = list_actions(engine, actor=BOARD).set_index("id").loc[action_id]
+    assert row["measure"] == "grievance_upheld"
+    # A misspelt trust measure is refused, naming the trust's measure among the choices.
+    with pytest.raises(ActionRefused, match=r"measure: must be one of .*grievance_upheld"):
+        create_action(engine, NEW | {"measure": "grievance_uphold"}, actor=ANALYST, measure_dir=folder)
+    # Progress on the action does not re-ask for the library (the measure it answers stays valid) ...
+    v2 = update_action(engine, action_id, {"status": "in_progress"}, actor=ANALYST, expected_version=1)
+    # ... but moving it to a measure that is not in the library is refused.
+    with pytest.raises(ActionRefused, match="measure: must be one of"):
+        update_action(engine, action_id, {"measure": "bullying_upheld"}, actor=ANALYST, expected_version=v2)
+    assert update_action(engine, action_id, {"measure": "suspension"}, actor=ANALYST, expected_version=v2) == v2 + 1
+
+
+def test_the_actions_screen_offers_the_trusts_own_measures(settings, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from .sessions import SESSION_KEY, session_token
+
+    folder = tmp_path / "measures"
+    folder.mkdir()
+    (folder / "grievance.toml").write_text(OWN_MEASURE)
+    monkeypatch.setenv("ERREVIEW_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ERREVIEW_MEASURE_DIR", str(folder))
+    store.make_engine(settings.database_url).dispose()
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "panels" / "actions.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = session_token(settings.database_url, ANALYST)
+    at.run()
+    assert not at.exception
+    measure = next(s for s in at.selectbox if s.label == "Measure")
+    assert "grievance_upheld" in measure.options[-1].replace(" ", "_")
+    measure.select("grievance_upheld")
+    title = next(t for t in at.text_input if t.label == "Action")
+    owner = next(t for t in at.text_input if t.label.startswith("Owner"))
+    title.input("Review every upheld-grievance decision with the staff network")
+    owner.input("Director of People")
+    next(d for d in at.date_input if d.label == "Due date").set_value(date(2026, 3, 31))
+    next(b for b in at.button if b.label == "Save the action").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    rows = list_actions(store.engine_for(settings.database_url), actor=BOARD)
+    assert rows["measure"].tolist() == ["grievance_upheld"]
