@@ -38,7 +38,7 @@ SCREENS = [
     ("panels/division_overview.py", "Overview", ":material/monitoring:", {Role.DIVISION_LEAD}),
     ("panels/division_decisions.py", "Decision points", ":material/account_tree:", {Role.DIVISION_LEAD}),
     ("panels/decisions.py", "Decision points", ":material/account_tree:", {ADMIN, ANALYST, BOARD}),
-    ("panels/divisions.py", "Divisions", ":material/scatter_plot:", {ADMIN, ANALYST, BOARD}),
+    ("panels/divisions.py", "Divisions", ":material/scatter_plot:", {ADMIN, ANALYST, BOARD, Role.DIVISION_LEAD}),
     ("panels/measures.py", "Measures", ":material/help_center:", {ADMIN, ANALYST, BOARD}),
     ("panels/cases.py", "Cases", ":material/folder_open:", {ADMIN, LEAD, PANEL}),
     ("panels/precheck.py", "Panel check", ":material/fact_check:", {ADMIN, LEAD, PANEL}),

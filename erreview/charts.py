@@ -237,9 +237,20 @@ def decision_ratio_chart(
     return alt.layer(band, rules, points).properties(width=width, height=height)
 
 
-def funnel_chart(funnel: Funnel, *, width: int = 640, height: int = 340) -> alt.LayerChart | alt.FacetChart:
-    """Divisions' ratios against their effective size, with 95% and 99.8% limits around the trust ratio."""
-    points = funnel.frame().dropna(subset=["position"])
+def funnel_chart(
+    funnel: Funnel,
+    *,
+    width: int = 640,
+    height: int = 340,
+    size: str = "staff",
+    highlight: frozenset[str] = frozenset(),
+) -> alt.LayerChart | alt.FacetChart:
+    """Divisions' ratios against their effective size, with 95% and 99.8% limits around the trust ratio.
+    ``size``: what a division's size counts (staff, cases); ``highlight``: divisions drawn larger and named in
+    larger type (a division lead's own). The chart carries each point's name, ratio, size and position only,
+    never its counts."""
+    points = funnel.frame().dropna(subset=["position"])[["division", "ratio", "effective_size", "position"]]
+    points = points.assign(mine=points["division"].isin(highlight))
     points = points.assign(outside=points["position"].map(lambda p: "within" if p == "within" else "outside 95%"))
     top = float(max(points["effective_size"].max() if len(points) else 100.0, 100.0)) * 1.15
     sizes = np.geomspace(max(top / 400, 5.0), top, 120)
@@ -247,7 +258,8 @@ def funnel_chart(funnel: Funnel, *, width: int = 640, height: int = 340) -> alt.
     lines["level"] = lines["limit"].map(lambda s: "99.8%" if s.endswith("998") else "95%")
     values = [*lines["ratio"].tolist(), *points["ratio"].tolist(), funnel.centre]
     scale = alt.Scale(type="log", domain=[min(values) * 0.9, max(values) * 1.1])
-    x = alt.X("size:Q", title="Effective staff (BME + White, at the trust's BME share)")
+    what = "staff (BME + White" if size == "staff" else f"{size} (BME + White"
+    x = alt.X("size:Q", title=f"Effective {what}, at the trust's BME share)")
     limits = (
         alt.Chart(lines)
         .mark_line(color=NHS_GREY)
@@ -282,14 +294,20 @@ def funnel_chart(funnel: Funnel, *, width: int = 640, height: int = 340) -> alt.
             tooltip=[
                 alt.Tooltip("division:N"),
                 alt.Tooltip("ratio:Q", format=".2f"),
-                alt.Tooltip("size:Q", format=",.0f", title="effective staff"),
+                alt.Tooltip("size:Q", format=",.0f", title=f"effective {size}"),
             ],
+            size=alt.condition("datum.mine", alt.value(220), alt.value(90)),
         )
     )
     names = (
         alt.Chart(points.rename(columns={"effective_size": "size"}))
         .mark_text(dx=8, align="left", fontSize=10, color=NHS_DARK_BLUE)
-        .encode(x=x, y=alt.Y("ratio:Q", scale=scale), text="division:N")
+        .encode(
+            x=x,
+            y=alt.Y("ratio:Q", scale=scale),
+            text="division:N",
+            size=alt.condition("datum.mine", alt.value(13), alt.value(10)),
+        )
     )
     return alt.layer(limits, centre, dots, names).properties(
         title=f"Divisions against the trust ratio {funnel.centre:.2f}", width=width, height=height

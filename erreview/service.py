@@ -22,7 +22,7 @@ from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
 from erreview.errors import ErreviewError
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
-from erreview.measures import load_measures, trust_measures
+from erreview.measures import Measure, load_measures, trust_measures
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
 from erreview.metrics.breakdowns import (
     DIMENSIONS,
@@ -38,7 +38,7 @@ from erreview.metrics.decisions import (
     decision_table,
     measure_table,
 )
-from erreview.metrics.funnel import FunnelView, division_funnel, funnel_sentence
+from erreview.metrics.funnel import ABOVE_MEASURE, FunnelView, division_funnel, funnel_sentence
 from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
@@ -602,6 +602,10 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         earlier=earlier,
         measures=load_measures(settings.measure_dir),
         trust_results=trust_measure_results(engine, settings, opened_from=window[0], opened_to=window[1]),
+        trust_by_half=[
+            (h.label, trust_measure_results(engine, settings, opened_from=h.start, opened_to=h.end))
+            for h in periods_between(window[0], window[1], "half")
+        ],
     )
 
 
@@ -656,16 +660,25 @@ def division_funnel_view(
     entries, heads, current = division_units(engine, period)
     units = funnel_units(entries, heads)
     withheld: list[str] = []
+    if divisions is not None:
+        # A division lead's own divisions only: another division is neither plotted nor named as withheld.
+        units = units[units["unit"].isin(divisions)]
     if threshold is not None:
         shown = publishable_divisions(entries, heads, threshold)
         withheld = sorted(set(units["unit"]) - shown)
         units = units[units["unit"].isin(shown)]
-    if divisions is not None:
-        units = units[units["unit"].isin(divisions)]
     trust = None
     if current.available and current.groups:
         bme, white = current.groups[WresGroup.BME], current.groups[WresGroup.WHITE]
         trust = (bme.entrants, bme.headcount, white.entrants, white.headcount)
+        if threshold is not None and any(1 <= v <= threshold for v in trust):
+            # The centre and the limits rest on the trust's counts: a hidden one would come back from them.
+            return FunnelView(
+                period.label,
+                None,
+                f"No funnel plot for {period.label}: the trust's own numbers are too small to publish safely.",
+                [],
+            )
     funnel = division_funnel(units, trust=trust) if trust is not None else None
     sentence = funnel_sentence(funnel, period=period.label)
     if withheld:
@@ -673,6 +686,76 @@ def division_funnel_view(
         plotted = funnel is not None and any(p.position for p in funnel.points)
         sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {period.label}: {small}"
     return FunnelView(period.label, funnel, sentence, withheld)
+
+
+def funnel_measures(settings: Settings) -> tuple[Measure, ...]:
+    """Every measure of the library (the contract's and the trust's own), each of which has a funnel plot."""
+    return load_measures(settings.measure_dir)
+
+
+def _published_ratio(result: DecisionResult, threshold: int) -> bool:
+    """Whether a screen for roles without case-level access may show this result's ratio: the decision-point
+    table's own audited suppression leaves every count it rests on visible."""
+    from erreview.export.suppression import SUPPRESSED  # with the disclosure auditor (scipy)
+    from erreview.export.tables import decision_points_table
+
+    return bool(decision_points_table([result], threshold)["Ratio"].iloc[0] != SUPPRESSED)
+
+
+def measure_funnel_view(
+    engine: Engine,
+    settings: Settings,
+    measure_id: str,
+    window: Period,
+    *,
+    threshold: int | None = None,
+    divisions: frozenset[str] | None = None,
+) -> FunnelView:
+    """Any measure of the library by division on a funnel plot: indicator 3 over the half-year ``window`` (as
+    :func:`division_funnel_view`), a decision point, the complaints measure or a trust measure over cases
+    opened in ``window``. Each division's BME and White ``n`` and events are the measure's population and
+    event among its cases; the limits are around the trust's ratio over every case. With a ``threshold``
+    (roles without case-level access) a division whose ratio rests on a count the decision-point table would
+    hide is left off and listed, and there is no funnel when the trust's own ratio would be hidden;
+    ``divisions`` limits the points shown (a division lead's own), the limits staying the trust's."""
+    measure = next((m for m in funnel_measures(settings) if m.id == measure_id), None)
+    if measure is None:
+        raise ErreviewError(f"there is no measure {measure_id!r} in the measure library")
+    if measure.kind == "indicator3":
+        return division_funnel_view(engine, window, threshold=threshold, divisions=divisions)
+    with store.session_scope(engine) as session:
+        cases = store.cases_frame(
+            session, opened_from=window.start, opened_to=window.end, case_types=[t.value for t in measure.case_types]
+        )
+    [trust_result] = measure_table([measure], cases)
+    what = f"{measure.label}, {window.label}"
+    size = "cases"
+    if threshold is not None and not _published_ratio(trust_result, threshold):
+        return FunnelView(
+            window.label,
+            None,
+            f"No funnel plot for {what}: the trust's own numbers are too small to publish safely.",
+            [],
+            size,
+        )
+    rows, withheld = [], []
+    for division in sorted(set(cases["division"].dropna())):
+        if divisions is not None and division not in divisions:
+            continue
+        [result] = measure_table([measure], cases[cases["division"] == division].reset_index(drop=True))
+        if threshold is not None and not _published_ratio(result, threshold):
+            withheld.append(division)
+            continue
+        rows.append((division, result.bme.events, result.bme.n, result.white.events, result.white.n))
+    units = pd.DataFrame(rows, columns=["unit", "a", "n1", "c", "n2"])
+    t = trust_result
+    funnel = division_funnel(units, trust=(t.bme.events, t.bme.n, t.white.events, t.white.n))
+    sentence = funnel_sentence(funnel, period=what, above=ABOVE_MEASURE)
+    if withheld:
+        small = f"{len(withheld)} division(s) are left off because their numbers are too small to publish safely."
+        plotted = funnel is not None and any(p.position for p in funnel.points)
+        sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {what}: {small}"
+    return FunnelView(window.label, funnel, sentence, withheld, size)
 
 
 def trust_measure_results(

@@ -1,4 +1,4 @@
-"""Divisions: each division's relative likelihood against the trust's, on a funnel plot."""
+"""Divisions: each division's ratio on any measure of the library, against the trust's, on a funnel plot."""
 
 from __future__ import annotations
 
@@ -6,33 +6,70 @@ import streamlit as st
 
 from erreview import service
 from erreview.charts import funnel_chart
+from erreview.errors import ErreviewError
 from erreview.export.funnel_section import funnel_table
+from erreview.periods import period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, plain, require, settings, wres_results
+from panels.common import data_key, engine, plain, require, settings, show_error, wres_results
 
-actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
+actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.DIVISION_LEAD)
+lead = actor.role is Role.DIVISION_LEAD
 st.title("Divisions")
-st.markdown(
-    "**Is any division further from the trust's figure than chance would explain?** Each division's relative "
-    "likelihood of BME staff entering a formal disciplinary investigation, against its size, with 95% and 99.8% "
-    "limits around the trust ratio. Small divisions vary more by chance, so their limits are wider."
+current = settings()
+try:
+    measures = service.funnel_measures(current)
+except ErreviewError as exc:
+    show_error(exc.message)
+    st.stop()
+chosen = st.selectbox(
+    "Measure",
+    [m.id for m in measures],
+    format_func=lambda i: next(m.label + ("" if m.shipped else " (the trust's own)") for m in measures if m.id == i),
 )
+measure = next(m for m in measures if m.id == chosen)
+indicator3 = measure.kind == "indicator3"
+if lead:
+    mine = ", ".join(sorted(actor.divisions)) or "none assigned"
+    intro = (
+        f"**{measure.question}** Your divisions ({mine}) against the whole trust's 95% and 99.8% limits. Other "
+        "divisions are not shown."
+    )
+else:
+    intro = (
+        f"**{measure.question}** Each division's relative likelihood against its size, with 95% and 99.8% limits "
+        "around the trust ratio. Small divisions vary more by chance, so their limits are wider."
+    )
+st.markdown(intro)
 
-periods = [r.period for r in wres_results(data_key()) if r.available][::-1]
+results = wres_results(data_key())
+if indicator3:
+    periods = [r.period for r in results if r.available][::-1]
+    label_of = "Period"
+else:
+    # Measures over cases: cases opened in a financial year (never a narrower window).
+    periods = sorted({period_of(r.period.start, "year") for r in results}, key=lambda p: p.start)[::-1]
+    label_of = "Financial year (cases opened)"
 if not periods:
     st.info("No data yet.")
     st.stop()
-label = st.selectbox("Period", [p.label for p in periods])
+label = st.selectbox(label_of, [p.label for p in periods])
 period = next(p for p in periods if p.label == label)
 # Only an administrator sees divisions whose numbers are too small to publish (contract §5).
-threshold = None if actor.role is Role.ADMIN else settings().suppression_threshold
-view = service.division_funnel_view(engine(), period, threshold=threshold)
+threshold = None if actor.role is Role.ADMIN else current.suppression_threshold
+scope = actor.divisions if lead else None
+if lead and not scope:
+    st.info("No division is assigned to you yet; ask an administrator.")
+    st.stop()
+view = service.measure_funnel_view(engine(), current, measure.id, period, threshold=threshold, divisions=scope)
 st.markdown(plain(view.sentence))
 if view.funnel is not None and any(p.position for p in view.funnel.points):
-    st.altair_chart(funnel_chart(view.funnel), width="stretch")
+    st.altair_chart(
+        funnel_chart(view.funnel, size=view.size, highlight=frozenset(scope or ())),
+        width="stretch",
+    )
     st.caption(
         "Log scale. Solid line: the trust ratio; dashed: 95% limits; solid grey: 99.8% limits. Red diamonds are "
-        "outside the 95% limits. Effective staff: the headcount a division with the trust's BME share would need "
-        "for the same precision."
+        f"outside the 95% limits. Effective {view.size}: the number a division with the trust's BME share would "
+        "need for the same precision."
     )
 st.dataframe(funnel_table(view), hide_index=True)

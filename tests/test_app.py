@@ -24,7 +24,7 @@ SCREENS = {
     "panels/division_overview.py": {Role.DIVISION_LEAD},
     "panels/division_decisions.py": {Role.DIVISION_LEAD},
     "panels/decisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
-    "panels/divisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
+    "panels/divisions.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.DIVISION_LEAD},
     "panels/measures.py": {Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER},
     "panels/cases.py": {Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER},
     "panels/precheck.py": {Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER},

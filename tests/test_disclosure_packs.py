@@ -327,3 +327,58 @@ def test_two_consecutive_packs_give_no_hidden_count_back(cli, examples_db, tmp_p
         start, end = half_bounds(h)
         truth |= {("dp", h, *k): v for k, v in decision_truth(cli, examples_db, start, end).items()}
     assert check(reader, truth) == []
+
+
+def trust_copies(folder: Path, prefix: str = "trust_") -> dict[str, str]:
+    """The trust's own measures: a copy of each contract step under another id and label (a trust may well
+    add a question that counts what a contract step counts). A reader of the pack's measure definitions sees
+    that each copy counts the same cases as its step."""
+    from erreview.measures import shipped_measures
+
+    folder.mkdir()
+    labels = {}
+    for m in shipped_measures():
+        if m.kind != "decision_point":
+            continue
+        raw = m.model_dump(mode="json", by_alias=True, exclude={"shipped", "kind", "order"})
+        raw |= {"id": f"{prefix}{m.id}", "label": f"Our {m.label.lower()}"}
+        lines = [f"{k} = {json.dumps(v)}" for k, v in raw.items() if k not in ("population", "event")]
+        for part in ("population", "event"):
+            conditions = [{k: v for k, v in c.items() if v is not None} for c in raw[part]]
+            lines.append(f"{part} = [" + ", ".join(_inline(c) for c in conditions) + "]")
+        (folder / f"{m.id}.toml").write_text("\n".join(lines) + "\n")
+        labels[raw["label"]] = m.id
+    return labels
+
+
+def _inline(table: dict[str, object]) -> str:
+    return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in table.items()) + " }"
+
+
+@pytest.mark.parametrize("period", ["2024/25-H1", "2024/25-H2"])
+def test_the_trusts_own_measures_are_audited_with_the_rest_of_the_pack(tmp_path, period):
+    """A trust measure counting what a contract step counts must not publish a cell the step hides (or the
+    other way round): the pack's auditor sees the trust's measures with every other table."""
+    from typer.testing import CliRunner
+
+    labels = trust_copies(tmp_path / "measures")
+    cli = CliRunner(env={"ERREVIEW_PSEUDONYM_KEY": TEST_KEY, "ERREVIEW_MEASURE_DIR": str(tmp_path / "measures")})
+    url = import_examples(cli, database_url(tmp_path, "own.db"))
+    tables = export(cli, url, period, tmp_path / "pack")
+    window = f"{previous_half(period)}+{period}"
+    reader = Reader()
+    read_pack(reader, tables, period, window)
+    own = tables["trust_measures"]
+    assert sorted(own["Decision point"]) == sorted(labels)
+    for _, row in own.iterrows():
+        p = labels[row["Decision point"]]
+        for grp in GROUPS:
+            for kind in ("n", "events"):
+                reader.cell(("own", p, grp, kind), row[f"{grp} {kind}"])
+                reader.equal(("own", p, grp, kind), [("dp", window, p, grp, kind)])
+    truth = pack_truth(cli, url, period, tables)
+    start, end = half_bounds(previous_half(period))[0], half_bounds(period)[1]
+    decided = decision_truth(cli, url, start, end)
+    truth |= {("dp", window, *k): v for k, v in decided.items()}
+    truth |= {("own", *k): v for k, v in decided.items()}
+    assert check(reader, truth) == []

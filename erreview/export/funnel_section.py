@@ -22,6 +22,13 @@ COLUMNS = ["Division", "Ratio", "Effective staff", "95% limits", "99.8% limits",
 
 
 def funnel_table(view: FunnelView) -> pd.DataFrame:
+    """One row per division (plotted, not plotted or withheld); the size column is "Effective staff" for
+    indicator 3 and "Effective cases" for a measure over cases."""
+    table = _table(view)
+    return table.rename(columns={"Effective staff": f"Effective {view.size}"})
+
+
+def _table(view: FunnelView) -> pd.DataFrame:
     if view.funnel is None:
         return pd.DataFrame(columns=COLUMNS)
     rows = []

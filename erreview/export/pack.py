@@ -38,6 +38,7 @@ from erreview.export.tables import (
     i3_key,
     indicator3_cells,
     indicator3_table,
+    measure_links,
     panel_cells,
     panel_table,
     pc_key,
@@ -118,6 +119,8 @@ class PackInputs:
     #: The measure library (shipped and the trust's own) and the trust measures' results.
     measures: Sequence[Measure] = ()
     trust_results: Sequence[DecisionResult] = ()
+    #: The trust measures of each half-year of the decision window, as ``decisions_by_half``.
+    trust_by_half: Sequence[tuple[str, Sequence[DecisionResult]]] = ()
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -392,6 +395,14 @@ def pack_cells(inputs: PackInputs) -> Cells:
     for relation in data_quality_links(inputs.division_headcounts, period):
         if all(k in cells.values for k in relation.cells()):
             cells.relate(relation)
+    if inputs.trust_results:
+        # The trust's own measures are cells of the same system: their definitions are published beside the
+        # contract's, so a reader knows which of them count the same cases as a contract step (or a subset).
+        cells.update(decision_points_cells(inputs.trust_results, window, inputs.trust_by_half))
+        names = {r.point.name for r in (*inputs.decisions, *inputs.trust_results)}
+        for relation in measure_links(inputs.measures, names, window):
+            if all(k in cells.values for k in relation.cells()):
+                cells.relate(relation)
     return cells
 
 
@@ -496,8 +507,8 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
     if inputs.measures:
         tables.insert(0, PackTable("measures", MEASURES_TITLE, measures_table(inputs.measures), MEASURES_NOTE))
     if inputs.trust_results:
-        # Audited as its own table (the trust's measures are not linked into the contract tables' system).
-        trust = decision_points_table(inputs.trust_results, t, window="trust measures")
+        # Audited with every other table of the pack (and the packs before it), see pack_cells.
+        trust = decision_points_table(inputs.trust_results, t, keys, window)
         tables.append(PackTable("trust_measures", TRUST_TITLE, trust, TRUST_NOTE))
     if inputs.actions is not None and not inputs.actions.empty:
         as_of = generated or inputs.period.end

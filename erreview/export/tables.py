@@ -24,6 +24,7 @@ import pandas as pd
 
 from erreview.export.disclosure import Linear, Problem, at_most, protect, total_of
 from erreview.export.suppression import SUPPRESSED
+from erreview.measures import Measure
 from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import relative_likelihood
@@ -239,6 +240,38 @@ def decision_points_cells(
             tail = key.removeprefix(f"dp|{window}|")
             cells.relate(total_of(key, [f"dp|{label}|{tail}" for label, _ in halves]))
     return cells
+
+
+def _counted_by(measure: Measure, kind: str) -> tuple[frozenset[str], frozenset[object]]:
+    """Which cases a measure's ``n`` (or ``events``) counts, as a reader of its published definition knows it:
+    its case types, and every condition that must hold."""
+    conditions = {*measure.population, *(measure.event if kind == "events" else ())}
+    return frozenset(t.value for t in measure.case_types), frozenset(conditions)
+
+
+def measure_links(measures: Sequence[Measure], names: Collection[str], window: str) -> list[Linear]:
+    """What the measures' definitions tell a reader about their counts in one window: two measures counting the
+    same cases have equal counts, and one counting a subset of another's cases (fewer case types, more
+    conditions) has no more, group by group. So a trust measure that repeats a contract step is audited as the
+    same cells, not as a new table that could publish what the step hides."""
+    found = [m for m in measures if m.id in names and m.kind != "indicator3"]
+    links: list[Linear] = []
+    for x in found:
+        for y in found:
+            if x.id >= y.id:
+                continue
+            for kx in ("n", "events"):
+                for ky in ("n", "events"):
+                    (tx, cx), (ty, cy) = _counted_by(x, kx), _counted_by(y, ky)
+                    for g in DP_GROUPS:
+                        a, b = dp_key(window, x.id, g, kx), dp_key(window, y.id, g, ky)
+                        if (tx, cx) == (ty, cy):
+                            links.append(total_of(a, [b]))
+                        elif ty <= tx and cy >= cx:
+                            links.append(at_most(b, a))
+                        elif tx <= ty and cx >= cy:
+                            links.append(at_most(a, b))
+    return links
 
 
 def decision_points_table(

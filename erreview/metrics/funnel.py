@@ -1,4 +1,8 @@
-"""Divisions on a funnel plot: is any division's indicator-3 ratio further from the trust's than chance allows?
+"""Divisions on a funnel plot: is any division's ratio further from the trust's than chance allows?
+
+The same funnel serves every measure of the library: for indicator 3 the counts are entrants and headcount
+(below); for a decision point, the complaints measure or a trust measure they are the cases that had the
+event and the cases in the population, by group (``erreview.service.measure_funnel_view``).
 
 NHS analysts compare units of different sizes with a funnel plot (Spiegelhalter 2005): each unit's
 figure against its size, with control limits around the whole organisation's figure that narrow as
@@ -122,6 +126,8 @@ class FunnelView:
     funnel: Funnel | None
     sentence: str
     withheld: list[str]
+    #: What a division's size counts: staff (indicator 3) or cases (a decision point, complaints, a trust measure).
+    size: str = "staff"
 
 
 def _position(z: float) -> str:
@@ -166,7 +172,13 @@ def division_funnel(units: pd.DataFrame, *, trust: tuple[int, int, int, int] | N
     return Funnel(centre, p1, p2, share, points)
 
 
-def funnel_sentence(funnel: Funnel | None, *, period: str = "") -> str:
+#: What "above the limit" means for indicator 3; ``{centre}`` is the trust ratio.
+ABOVE_I3 = "BME staff more likely to enter the process than the trust figure of {centre} allows by chance"
+#: ... and for a measure over cases (a decision point, complaints, a trust measure).
+ABOVE_MEASURE = "the BME rate further above the White rate than the trust ratio of {centre} allows by chance"
+
+
+def funnel_sentence(funnel: Funnel | None, *, period: str = "", above: str = ABOVE_I3) -> str:
     """Plain English: which divisions are outside the limits, naming them."""
     when = f" in {period}" if period else ""
     if funnel is None:
@@ -184,10 +196,7 @@ def funnel_sentence(funnel: Funnel | None, *, period: str = "") -> str:
 
     parts = []
     if high:
-        parts.append(
-            f"above the trust's 95% limit (BME staff more likely to enter the process than the trust "
-            f"figure of {funnel.centre:.2f} allows by chance): {names(high)}"
-        )
+        parts.append(f"above the trust's 95% limit ({above.format(centre=f'{funnel.centre:.2f}')}): {names(high)}")
     if low:
         parts.append(f"below the trust's 95% limit: {names(low)}")
     if not parts:
