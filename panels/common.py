@@ -244,7 +244,7 @@ def plain(value: object) -> str:
 def signed_in_download(
     where: Any,
     label: str,
-    data: bytes,
+    data: bytes | Callable[[], bytes],
     file_name: str,
     mime: str,
     *,
@@ -255,7 +255,7 @@ def signed_in_download(
 ) -> Any:
     """A download button whose file is handed out only on a click inside a still-valid signed-in session,
     and every download is audited. The bytes are produced at the click (Streamlit's deferred data), so no
-    file address exists before then."""
+    file address exists before then. ``data`` may itself be a function, to make the file only on a click."""
     token = st.session_state.get(SESSION_KEY)
     engine_, base = engine(), get_settings()
 
@@ -266,7 +266,7 @@ def signed_in_download(
             record()  # the caller's own audit entry (e.g. the review pack's export record)
         else:
             service.record_download(engine_, user=actor.username, what=what, file_name=file_name)
-        return data
+        return data() if callable(data) else data
 
     return where.download_button(label, deliver, file_name, mime, **kwargs)
 

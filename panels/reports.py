@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -39,47 +41,60 @@ audience = st.radio("Audience", list(AUDIENCES), format_func=AUDIENCES.__getitem
 
 
 RECORD = "published-record.json"
+_engine, _base = engine(), get_settings()  # the downloads run on their own thread: no screen caches there
 
 
-@st.cache_data(show_spinner=False)
-def build(key: tuple[str, int], label: str, audience: str = "board") -> dict[str, bytes]:
-    del key  # cache key only
-    chosen = next(p for p in periods if p.label == label)
-    make = service.community_pack if audience == "community" else service.review_pack
-    pack = make(engine(), get_settings(), chosen)
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = write_review_pack(pack, Path(tmp))
-        files = {str(p.relative_to(tmp)): p.read_bytes() for p in paths}
-    # What the pack publishes, kept on download so that the next pack is audited together with it.
-    files[RECORD] = json.dumps(pack.record.to_json() if pack.record else None).encode()
-    return files
+@st.cache_resource
+def _built() -> tuple[threading.Lock, dict[tuple[object, ...], dict[str, bytes]]]:
+    """Packs already written, shared by the three downloads (a pack is built once, on the first click)."""
+    return threading.Lock(), {}
 
 
-with st.status(f"Preparing the pack for {label}…", expanded=False) as status:
-    files = build(data_key(), label, audience)
-    status.update(label=f"The pack for {label} is ready.", state="complete")
+def pack_files(key: tuple[str, int], label: str, audience: str) -> dict[str, bytes]:
+    """Every file of the pack for ``label``: computed and written only when someone downloads it (the
+    disclosure audit and the PDF take seconds, so a visit to this screen does not pay for them)."""
+    lock, done = _built()
+    with lock:
+        found = done.get((key, label, audience))
+        if found is None:
+            chosen = next(p for p in periods if p.label == label)
+            make = service.community_pack if audience == "community" else service.review_pack
+            pack = make(_engine, _base, chosen)
+            with tempfile.TemporaryDirectory() as tmp:
+                paths = write_review_pack(pack, Path(tmp))
+                found = {str(p.relative_to(tmp)): p.read_bytes() for p in paths}
+            # What the pack publishes, kept on download so that the next pack is audited together with it.
+            found[RECORD] = json.dumps(pack.record.to_json() if pack.record else None).encode()
+            zipped = io.BytesIO()
+            with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+                for name, data in sorted(found.items()):
+                    if name.startswith("csv/"):
+                        zf.writestr(name, data)
+            found[ZIP] = zipped.getvalue()
+            while len(done) >= 4:  # the few most recent packs, not every one ever asked for
+                done.pop(next(iter(done)))
+            done[(key, label, audience)] = found
+        return found
 
+
+ZIP = "csv.zip"
+key = data_key()
 built = f"review-pack-{label.replace('/', '-')}"
-pdf = files[f"{built}.pdf"]
-xlsx = files[f"{built}.xlsx"]
 stem = built if audience == "board" else built.replace("review-pack", "community-pack")
 if audience == "community":
     st.caption(
         f"Community pack ({stem}): counts from 1 to {settings().community_threshold} are hidden, with every rate "
         "and ratio resting on them; it opens with a plain-English guide and leaves out panel checks and data quality."
     )
-archive = io.BytesIO()
-with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-    for name, data in sorted(files.items()):
-        if name.startswith("csv/"):
-            zf.writestr(name, data)
+st.caption("Each file is prepared when you download it: this can take a few seconds.")
 
 
-_engine = engine()  # the download runs on its own thread: it gets the engine, not the screen's cache
+def _file(name: str) -> Callable[[], bytes]:
+    return lambda: pack_files(key, label, audience)[name]
 
 
 def _record(kind: str) -> None:
-    record = json.loads(files[RECORD])
+    record = json.loads(pack_files(key, label, audience)[RECORD])
     service.record_export(_engine, user=actor.username, period=label, files=[kind], record=record)
 
 
@@ -87,7 +102,7 @@ c1, c2, c3 = st.columns(3)
 signed_in_download(
     c1,
     "PDF report",
-    pdf,
+    _file(f"{built}.pdf"),
     f"{stem}.pdf",
     "application/pdf",
     actor=actor,
@@ -99,7 +114,7 @@ signed_in_download(
 signed_in_download(
     c2,
     "Excel workbook",
-    xlsx,
+    _file(f"{built}.xlsx"),
     f"{stem}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     actor=actor,
@@ -110,7 +125,7 @@ signed_in_download(
 signed_in_download(
     c3,
     "CSV tables (zip)",
-    archive.getvalue(),
+    _file(ZIP),
     f"{stem}-csv.zip",
     "application/zip",
     actor=actor,
@@ -118,16 +133,6 @@ signed_in_download(
     record=lambda: _record("csv"),
     icon=":material/folder_zip:",
 )
-if "trend.png" in files:
-    st.image(
-        files["trend.png"],
-        caption=f"Trend to {label}",
-        alt=(
-            f"Line chart of the indicator 3 ratio (BME relative to White staff) for each half-year to {label}, "
-            "on a log scale with the non-adverse range 0.80 to 1.25 shaded and parity at 1. "
-            "The same figures are in the pack's indicator 3 table."
-        ),
-    )
 st.caption(
     f"Periods run from {period.start:%d %B %Y} to {period.end:%d %B %Y}. Current half-year: "
     f"{period_of(period.end).label}."
