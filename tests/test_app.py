@@ -408,3 +408,17 @@ def test_restricted_roles_get_one_window_only_on_decision_points(app_env, role):
     assert len(at.date_input) == 0
     assert not any(c.label == "All cases on record" for c in at.checkbox)
     assert any("the review pack's window only" in c.value for c in at.caption)
+
+
+def test_a_visit_to_reports_builds_no_pack(app_env, monkeypatch):
+    """The pack (disclosure audit, PDF, workbook, chart) is made on a download, not on a visit: a visit with
+    the pack builders broken still shows the three downloads."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pack was built on a visit")
+
+    monkeypatch.setattr(service, "review_pack", refuse)
+    monkeypatch.setattr(service, "community_pack", refuse)
+    at = signed_in(Role.BOARD_VIEWER).switch_page("panels/reports.py").run()
+    assert not at.exception, at.exception
+    assert [b.proto.label for b in at.get("download_button")] == ["PDF report", "Excel workbook", "CSV tables (zip)"]

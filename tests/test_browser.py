@@ -322,7 +322,7 @@ def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, serve
 def test_board_viewer_downloads_the_review_pack(page: Page):
     sign_in(page, "board")
     go(page, "Reports")
-    expect(page.get_by_text("is ready")).to_be_visible()
+    expect(page.get_by_text("Each file is prepared when you download it")).to_be_visible()
     shot(page, "07-reports")
     with page.expect_download() as info:
         page.get_by_role("button", name="PDF report").click()
