@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from erreview.errors import ErreviewError
+from erreview.review.screening import DEFAULT_STAFF_NUMBER
 
 
 def _default_key_file() -> Path:
@@ -111,9 +112,9 @@ class Settings(BaseSettings):
         default=None, description="Date panel pre-checks started; the review pack compares before and after it."
     )
     staff_number_pattern: str = Field(
-        default=r"\b[A-Za-z]\d{7}\b",
+        default=DEFAULT_STAFF_NUMBER,
         description="Regular expression for the organisation's staff numbers, refused in free text "
-        "(default: ESR-style, a letter and seven digits such as E1002319).",
+        "(default: ESR-style, a letter and seven digits such as E1002319, E 1002319 or E-1002319).",
     )
 
     @field_validator("gated_steps")

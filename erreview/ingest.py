@@ -261,7 +261,10 @@ def _enum(frame: pd.DataFrame, column: str, file: str, out: list[Problem]) -> pd
     return lowered.where(~bad & (lowered != ""))
 
 
-FORMULA = "looks like a spreadsheet formula (starts with =, + or @); remove it"
+FORMULA = "looks like a spreadsheet formula (starts with =, +, - or @); remove it"
+#: Text a spreadsheet would read as a formula: it starts with =, +, - or @. A plain negative number ("-5", "-2.5")
+#: is a number to a spreadsheet, not a formula, so it passes.
+_FORMULA_START = r"^(?![-]\d+(?:\.\d+)?$)[=+@-]"
 #: Longest free-text value accepted (the database columns are sized for real band, group and division names).
 MAX_TEXT = 200
 
@@ -272,7 +275,7 @@ def _subject_columns(frame: pd.DataFrame, file: str, out: list[Problem]) -> pd.D
     clean["gender"] = _gender(frame, file, out)
     for column in FREE_TEXT_COLUMNS:
         values = frame[column]
-        out.extend(_problems(file, frame, values.str.match(r"^[=+@]"), column, FORMULA))
+        out.extend(_problems(file, frame, values.str.match(_FORMULA_START), column, FORMULA))
         out.extend(_problems(file, frame, values.str.len() > MAX_TEXT, column, f"longer than {MAX_TEXT} characters"))
         clean[column] = values
     return clean
@@ -317,7 +320,7 @@ def validate_cases(
     clean = _subject_columns(frame, file, out)
     clean["case_id"] = frame["case_id"]
     out.extend(_problems(file, frame, frame["case_id"].str.len() > 100, "case_id", "longer than 100 characters"))
-    out.extend(_problems(file, frame, frame["case_id"].str.match(r"^[=+@]"), "case_id", FORMULA))
+    out.extend(_problems(file, frame, frame["case_id"].str.match(_FORMULA_START), "case_id", FORMULA))
     clean["person_id"] = frame["person_id"]
     for column in CASE_ENUMS:
         clean[column] = _enum(frame, column, file, out)

@@ -58,18 +58,33 @@ def test_an_nhs_number_whose_check_digit_is_eleven_counts_as_zero():
     assert not valid_nhs_number("1234567890")  # 11 - 1 = 10: no valid check digit exists for this prefix
 
 
-@pytest.mark.parametrize("start", ["=", "+", "@"])
-@pytest.mark.parametrize("column", ["division", "case_id"])
-def test_the_import_refuses_every_formula_start(start, column):
+def _cases_with(column: str, value: str) -> bytes:
     lines = (EXAMPLES / "cases.csv").read_text().splitlines()
     header = lines[0].split(",")
     cells = lines[1].split(",")
-    index = header.index(column)
-    cells[index] = start + "cmd|' /C calc'!A0"
+    cells[header.index(column)] = value
     lines[1] = ",".join(cells)
-    _, _, report = service.check_files(cases=("\n".join(lines) + "\n").encode(), cases_name="cases.csv")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+@pytest.mark.parametrize("column", ["division", "case_id"])
+def test_the_import_refuses_every_formula_start(start, column):
+    _, _, report = service.check_files(cases=_cases_with(column, start + "cmd|' /C calc'!A0"), cases_name="cases.csv")
     assert not report.ok
     assert any(p.column == column and "spreadsheet formula" in p.reason for p in report.problems), report.to_text()
+
+
+@pytest.mark.parametrize("value", ["-2+3+cmd|' /C calc'!A0", "- Surgery", "-1e3", "--5", "-5-5"])
+def test_the_import_refuses_text_that_starts_with_a_minus(value):
+    _, _, report = service.check_files(cases=_cases_with("division", value), cases_name="cases.csv")
+    assert any(p.column == "division" and "spreadsheet formula" in p.reason for p in report.problems), value
+
+
+@pytest.mark.parametrize("value", ["-5", "-2.5", "Surgery - Theatres", "A-E"])
+def test_a_negative_number_or_an_inner_hyphen_is_not_a_formula(value):
+    _, _, report = service.check_files(cases=_cases_with("division", value), cases_name="cases.csv")
+    assert report.ok, report.to_text()
 
 
 def test_only_ten_digits_can_be_an_nhs_number():

@@ -6,6 +6,7 @@ import pytest
 
 from erreview.review.screening import (
     DATE_OF_BIRTH,
+    DEFAULT_STAFF_NUMBER,
     POSTCODE,
     STAFF_NUMBER,
     TITLE_NAME,
@@ -29,6 +30,18 @@ from erreview.review.screening import (
         ("Mr Smith raised it", TITLE_NAME),
         ("spoke to Dr A. Khan", TITLE_NAME),
         ("Mrs J K O'Neill agreed", TITLE_NAME),
+        ("staff number E 1002319 was on shift", STAFF_NUMBER),
+        ("staff number E-1002319 was on shift", STAFF_NUMBER),
+        ("see e 1013658", STAFF_NUMBER),
+        ("lives at ls14ap near the hospital", POSTCODE),
+        ("lives at ls1 4ap near the hospital", POSTCODE),
+        ("moved to Ls1 4AP", POSTCODE),
+        ("lives in m11ab", POSTCODE),
+        ("spoke to dr khan about it", TITLE_NAME),
+        ("mr smith raised it", TITLE_NAME),
+        ("per mrs. o'neill", TITLE_NAME),
+        ("Dr khan agreed", TITLE_NAME),
+        ("dr andrews agreed", TITLE_NAME),  # a name that starts like an ordinary word ("and")
     ],
 )
 def test_more_identifiers_are_caught(text, kind):
@@ -43,6 +56,14 @@ def test_more_identifiers_are_caught(text, kind):
         "the manager and the HR business partner agreed",
         "Dr and nurse staffing was short; Mr. and Mrs. were not named",
         "invoice 1234567 and case ER-000123",
+        "we paid a 1000000 pound contract; I 1234567 is not a staff number",
+        "the dr and the nurse met on the ward; mr. was not named",
+        "the dr on call was asked; we will miss the deadline, sir, said the prof who was there",
+        "the MS diagnosis was noted and ms teams was used for the call",
+        "sent to the ls team on 2nd floor by 10 am, see rule b2 2nd stage and step e1 2nd",
+        "The investigation found no case to answer. The manager apologised and the matter was closed.",
+        "She said the shift pattern was unfair and raised it with her line manager in March.",
+        "Attendance improved after the occupational health referral; no further action.",
     ],
 )
 def test_ordinary_notes_pass(text):
@@ -76,3 +97,12 @@ def test_the_findings_rationale_is_refused_by_the_panel_review(settings):
     problems = " ".join(review_problems(submission, Stage.AWAITING_PANEL_CHECK, rules))
     assert all(k in problems for k in (STAFF_NUMBER, DATE_OF_BIRTH, TITLE_NAME)), problems
     assert review_problems(review(), Stage.AWAITING_PANEL_CHECK, rules) == []
+
+
+def test_the_settings_default_is_the_screening_default(settings):
+    from erreview.config import Settings
+    from erreview.review.panel import Rules
+
+    assert Settings.model_fields["staff_number_pattern"].default == DEFAULT_STAFF_NUMBER
+    rules = Rules.from_settings(settings)
+    assert STAFF_NUMBER in identifiers_in("see E-1002319", staff_number_pattern=rules.staff_number_pattern)
