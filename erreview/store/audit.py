@@ -322,16 +322,17 @@ def log_frame(
     end: date | None = None,
     limit: int | None = None,
 ) -> pd.DataFrame:
-    """Entries newest first, filtered by person (exact), action (prefix, e.g. ``case``) and dates (inclusive)."""
+    """Entries newest first, filtered by person (exact), action (prefix, e.g. ``case``) and dates (inclusive, as
+    UTC days: the times are stored and shown in UTC)."""
     query = select(AuditEntry)
     if person:
         query = query.where(col(AuditEntry.actor) == person)
     if action:
         query = query.where(col(AuditEntry.action).startswith(action))
     if start is not None:
-        query = query.where(col(AuditEntry.at) >= datetime(start.year, start.month, start.day))
+        query = query.where(col(AuditEntry.at) >= datetime(start.year, start.month, start.day, tzinfo=UTC))
     if end is not None:
-        query = query.where(col(AuditEntry.at) < datetime.combine(end, datetime.max.time()))
+        query = query.where(col(AuditEntry.at) <= datetime.combine(end, datetime.max.time(), tzinfo=UTC))
     query = query.order_by(col(AuditEntry.id).desc())
     if limit is not None:
         query = query.limit(limit)
