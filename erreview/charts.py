@@ -16,6 +16,7 @@ import pandas as pd
 from erreview.metrics.funnel import Funnel
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
+from erreview.metrics.trend import XmR
 from erreview.national import NationalFigure
 
 NHS_BLUE = "#005EB8"
@@ -311,4 +312,158 @@ def funnel_chart(
     )
     return alt.layer(limits, centre, dots, names).properties(
         title=f"Divisions against the trust ratio {funnel.centre:.2f}", width=width, height=height
+    )
+
+
+#: Making Data Count's colours, darkened to at least 3:1 against white (WCAG non-text contrast): orange for a
+#: special cause of concern, blue for improvement, grey for common cause. Shapes say the same without colour.
+SPC_CONCERN = "#C65D00"
+SPC_IMPROVEMENT = NHS_BLUE
+SPC_COMMON = NHS_GREY
+VARIATION = {
+    "concern": ("Special cause (concern)", SPC_CONCERN, "triangle-up"),
+    "improvement": ("Special cause (improvement)", SPC_IMPROVEMENT, "square"),
+    "common": ("Common cause", SPC_COMMON, "circle"),
+}
+
+
+def concern_upwards(centre: float) -> bool:
+    """Which way is worse for the ratio: up while the centre is at or above parity (BME staff more likely to
+    enter a formal process), down while it is below (moving further from parity the other way)."""
+    return centre >= 1.0
+
+
+def spc_points(chart: XmR, labels: Sequence[str]) -> pd.DataFrame:
+    """One row per charted period: its ratio, its variation (concern, improvement or common cause) and the
+    rules that flagged it. A point is high or low by its side of the centre line; a point flagged only by a
+    rising or falling run takes that run's direction."""
+    up_is_bad = concern_upwards(chart.centre)
+    rules: dict[int, list[str]] = {}
+    trend_direction: dict[int, int] = {}
+    for signal in chart.signals:
+        for i in signal.indices:
+            rules.setdefault(i, []).append(signal.description)
+            if signal.rule == "trend":
+                trend_direction[i] = 1 if "rising" in signal.description else -1
+    rows = []
+    for i, (label, value) in enumerate(zip(labels, chart.values, strict=True)):
+        if i not in rules:
+            variation = "common"
+        else:
+            only_trend = all(s.rule == "trend" for s in chart.signals if i in s.indices)
+            direction = trend_direction[i] if only_trend else (1 if value > chart.centre else -1)
+            variation = "concern" if (direction > 0) == up_is_bad else "improvement"
+        rows.append(
+            {
+                "period": label,
+                "ratio": value,
+                "variation": VARIATION[variation][0],
+                "signals": "; ".join(rules.get(i, [])) or "none",
+            }
+        )
+    return pd.DataFrame(rows, columns=["period", "ratio", "variation", "signals"])
+
+
+def spc_description(chart: XmR, labels: Sequence[str]) -> str:
+    """The SPC chart in words: the same centre, limits and signals, for readers who cannot see it."""
+    points = spc_points(chart, labels)
+    text = (
+        f"Statistical process control chart of the relative likelihood for {len(points)} half-years, "
+        f"{labels[0]} to {labels[-1]}, on a log scale. Centre line {chart.centre:.2f}; process limits "
+        f"{chart.lower:.2f} to {chart.upper:.2f}"
+        + (" (trial limits: fewer than 12 points)" if chart.trial_limits else "")
+        + ". "
+    )
+    for key in ("concern", "improvement"):
+        name = VARIATION[key][0]
+        hits = points[points["variation"] == name]
+        if len(hits):
+            text += (
+                f"{name}: "
+                + "; ".join(
+                    f"{p} ({r:.2f}, {s})" for p, r, s in hits[["period", "ratio", "signals"]].itertuples(index=False)
+                )
+                + ". "
+            )
+    if not chart.signals:
+        text += "No special-cause variation: every point is common-cause variation. "
+    else:
+        text += "Every other point is common-cause variation. "
+    worse = "a rise" if concern_upwards(chart.centre) else "a fall"
+    return text + f"With the centre {'at or above' if worse == 'a rise' else 'below'} parity, {worse} is the concern."
+
+
+def spc_chart(
+    chart: XmR,
+    labels: Sequence[str],
+    *,
+    width: int = 640,
+    height: int = 300,
+    title: str | None = "Is anything changing? Statistical process control",
+) -> alt.LayerChart | alt.FacetChart:
+    """An XmR chart in NHS England's *Making Data Count* style: the points in order joined by a line, the
+    centre line, the two process limits (dashed) and each point's variation by colour and shape with a
+    legend; :func:`spc_description` as the chart's text alternative."""
+    points = spc_points(chart, labels)
+    values = [*points["ratio"], chart.lower, chart.upper, chart.centre]
+    scale = alt.Scale(type="log", domain=[min(values) * 0.9, max(values) * 1.1])
+    order = list(points["period"])
+    x = alt.X("period:O", title="Half-year", sort=order)
+    y_title = "Relative likelihood (log scale)"
+    lines = pd.DataFrame(
+        {
+            "line": ["Centre", "Upper process limit", "Lower process limit"],
+            "value": [chart.centre, chart.upper, chart.lower],
+            "label": [f"Centre {chart.centre:.2f}", f"Upper limit {chart.upper:.2f}", f"Lower limit {chart.lower:.2f}"],
+            "period": order[-1],
+        }
+    )
+    centre = (
+        alt.Chart(lines[lines["line"] == "Centre"], name="centre")
+        .mark_rule(color=NHS_DARK_BLUE, strokeWidth=2)
+        .encode(y=alt.Y("value:Q", scale=scale, title=y_title))
+    )
+    limits = (
+        alt.Chart(lines[lines["line"] != "Centre"], name="limits")
+        .mark_rule(color=NHS_GREY, strokeDash=[6, 4], strokeWidth=1.5)
+        .encode(y=alt.Y("value:Q", scale=scale))
+    )
+    line_labels = (
+        alt.Chart(lines, name="line_labels")
+        .mark_text(align="right", dy=-7, fontSize=10, color=NHS_DARK_BLUE)
+        .encode(x=x, y=alt.Y("value:Q", scale=scale), text="label:N")
+    )
+    path = (
+        alt.Chart(points, name="path")
+        .mark_line(color=NHS_GREY, strokeWidth=1.5)
+        .encode(x=x, y=alt.Y("ratio:Q", scale=scale))
+    )
+    names = [v[0] for v in VARIATION.values()]
+    dots = (
+        alt.Chart(points, name="points")
+        .mark_point(filled=True, size=110, opacity=1)
+        .encode(
+            x=x,
+            y=alt.Y("ratio:Q", scale=scale),
+            color=alt.Color(
+                "variation:N",
+                title="Variation",
+                scale=alt.Scale(domain=names, range=[v[1] for v in VARIATION.values()]),
+            ),
+            shape=alt.Shape(
+                "variation:N",
+                title="Variation",
+                scale=alt.Scale(domain=names, range=[v[2] for v in VARIATION.values()]),
+            ),
+            tooltip=[
+                alt.Tooltip("period:N", title="Half-year"),
+                alt.Tooltip("ratio:Q", format=".2f", title="Ratio"),
+                alt.Tooltip("variation:N", title="Variation"),
+                alt.Tooltip("signals:N", title="Rules"),
+            ],
+        )
+    )
+    shown = {"title": title + (" (trial limits)" if chart.trial_limits else "")} if title else {}
+    return alt.layer(limits, centre, line_labels, path, dots).properties(
+        width=width, height=height, description=spc_description(chart, labels), **shown
     )

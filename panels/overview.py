@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from erreview.charts import ratio_trend_chart, wres_trend_frame
+from erreview.charts import ratio_trend_chart, spc_chart, spc_description, wres_trend_frame
 from erreview.export.suppression import SUPPRESSED
 from erreview.metrics.likelihood import pooled_counts, split_at
 from erreview.metrics.trend import RULES_SOURCE, TRIAL_LIMITS_NOTE, ratio_of_ratios, series_xmr
@@ -145,21 +145,26 @@ st.caption(
 )
 
 found = series_xmr(results)
-if limited and any(r.available and r.groups and too_small(r) for r in results):
+spc_hidden = limited and any(r.available and r.groups and too_small(r) for r in results)
+if spc_hidden:
     found = None  # its centre and limits rest on every period, the small ones included
+if found is not None or spc_hidden:
+    st.subheader("Is anything changing? (Making Data Count)")
+if spc_hidden:
+    st.markdown(
+        "The process-control chart is not shown for your role: its centre line and limits rest on every "
+        "half-year, including some whose numbers are too small to show safely."
+    )
 if found is not None:
     chart, held = found
     labels = [results[i].period.label for i in held]
-    st.subheader("Is anything changing? (Making Data Count)")
-    if chart.signals:
-        for signal in chart.signals:
-            st.markdown(f"- **{signal.description}**: " + ", ".join(labels[i] for i in signal.indices))
-    else:
-        st.markdown("No special-cause variation: the ratio is moving within its usual range.")
+    st.altair_chart(spc_chart(chart, labels, title=None), width="stretch")
     st.caption(
-        f"Centre {chart.centre:.2f}; process limits {chart.lower:.2f} to {chart.upper:.2f}, from all "
-        f"{len(held)} half-years with data. Rules: {RULES_SOURCE}. " + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
+        "Points: each half-year's ratio, joined in order. Solid line: the centre (mean); dashed lines: the process "
+        "limits. Orange triangles: a special cause of concern; blue squares: a special cause of improvement; grey "
+        f"circles: common-cause variation. Rules: {RULES_SOURCE}. " + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
     )
+    st.markdown(spc_description(chart, labels))
 
 if intervention is not None:
     before, after = split_at(results, intervention)

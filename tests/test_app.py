@@ -422,3 +422,50 @@ def test_a_visit_to_reports_builds_no_pack(app_env, monkeypatch):
     at = signed_in(Role.BOARD_VIEWER).switch_page("panels/reports.py").run()
     assert not at.exception, at.exception
     assert [b.proto.label for b in at.get("download_button")] == ["PDF report", "Excel workbook", "CSV tables (zip)"]
+
+
+def _spc_specs(at: AppTest) -> list[dict]:
+    import json
+
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    return [s for s in specs if any(layer.get("name") == "centre" for layer in s.get("layer", []))]
+
+
+def test_overview_draws_the_spc_chart_with_its_words(app_env):
+    import math
+
+    from erreview import store
+    from erreview.metrics.trend import period_log_ratios
+
+    at = signed_in(Role.ADMIN).switch_page("panels/overview.py").run()
+    assert not at.exception, at.exception
+    (spec,) = _spc_specs(at)
+    results = service.wres_results(store.engine_for(app_env.database_url))
+    logs = [math.log(v) for _, v in period_log_ratios(results)]
+    centre = math.exp(sum(logs) / len(logs))
+    layer = next(layer for layer in spec["layer"] if layer.get("name") == "centre")
+    # Streamlit sends the data apart from the spec: the centre is named in the text alternative instead.
+    assert f"Centre line {centre:.2f}" in spec["description"]
+    assert any(m.value == spec["description"] for m in at.markdown), "the words are on the screen too"
+    assert layer["mark"]["type"] == "rule"
+
+
+def test_restricted_roles_see_no_spc_values_resting_on_hidden_periods(app_env):
+    from erreview import store
+    from erreview.screen_privacy import is_small
+    from erreview.vocab import WresGroup
+
+    engine = store.engine_for(app_env.database_url)
+    threshold = service.effective_settings(engine, app_env).suppression_threshold
+    results = service.wres_results(engine)
+    small = any(
+        is_small(getattr(r.groups[g], k), threshold)
+        for r in results
+        if r.available and r.groups
+        for g in (WresGroup.BME, WresGroup.WHITE)
+        for k in ("entrants", "headcount")
+    )
+    at = signed_in(Role.BOARD_VIEWER).switch_page("panels/overview.py").run()
+    assert not at.exception, at.exception
+    hidden_words = any("process-control chart is not shown for your role" in m.value for m in at.markdown)
+    assert (len(_spc_specs(at)), hidden_words) == ((0, True) if small else (1, False))

@@ -355,3 +355,4 @@ def test_spc_figures_are_not_printed_when_they_rest_on_hidden_periods(pack_dir):
     )
     assert "Special-cause variation is not reported in this pack" in text
     assert "process limits" not in text and "Centre " not in text
+    assert list(pack_dir[0].glob("trend.png")) and not list(pack_dir[0].glob("spc.png")), "no SPC from hidden periods"

@@ -78,7 +78,7 @@ class ReviewPack:
     summary: list[str]
     tables: list[PackTable]
     trend: pd.DataFrame  # every period: ratio, ci_low, ci_high, band, status (suppressed periods marked, no numbers)
-    spc: XmR | None
+    spc: XmR | None  # None when it rests on a period too small to publish (nor is it drawn then)
     methods: list[str]
     threshold: int
     generated: date = field(default_factory=date.today)
@@ -88,6 +88,8 @@ class ReviewPack:
     record: PublishedRecord | None = None
     #: The disclosure audit of this pack together with the packs published before it.
     audit: Audit | None = None
+    #: The period label of each point of ``spc``, in order.
+    spc_labels: tuple[str, ...] = ()
 
     def table(self, name: str) -> PackTable:
         return next(t for t in self.tables if t.name == name)
@@ -313,12 +315,15 @@ def change_table(inputs: PackInputs, hidden: Hidden | None = None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def spc_table(series: Sequence[WresResult], trend: pd.DataFrame) -> tuple[XmR | None, pd.DataFrame, str]:
-    """The chart over every period with counts (:func:`~erreview.metrics.trend.series_xmr`), its signals
-    by period label, and a note naming the rules' source and which periods are hidden."""
+def spc_table(
+    series: Sequence[WresResult], trend: pd.DataFrame
+) -> tuple[XmR | None, tuple[str, ...], pd.DataFrame, str]:
+    """The chart over every period with counts (:func:`~erreview.metrics.trend.series_xmr`) and its points'
+    period labels, its signals by period label, and a note naming the rules' source and which periods are
+    hidden. No chart when it rests on a hidden period."""
     found = series_xmr(series)
     if found is None:
-        return None, pd.DataFrame(columns=["Signal", "Periods"]), "Too few periods with data to chart."
+        return None, (), pd.DataFrame(columns=["Signal", "Periods"]), "Too few periods with data to chart."
     chart, held = found
     hidden = trend.loc[trend["status"] == HIDDEN, "period"].tolist()
     if hidden:
@@ -329,7 +334,7 @@ def spc_table(series: Sequence[WresResult], trend: pd.DataFrame) -> tuple[XmR | 
             f"every period, including {', '.join(hidden)}, whose numbers are too small to publish, and would "
             f"let a reader work them out. Administrators see the full chart in erreview. Rules: {RULES_SOURCE}."
         )
-        return chart, pd.DataFrame(columns=["Signal", "Periods"]), note
+        return None, (), pd.DataFrame(columns=["Signal", "Periods"]), note
     labels = [series[i].period.label for i in held]
     rows = [{"Signal": s.description, "Periods": ", ".join(labels[i] for i in s.indices)} for s in chart.signals]
     note = (
@@ -338,7 +343,7 @@ def spc_table(series: Sequence[WresResult], trend: pd.DataFrame) -> tuple[XmR | 
         + (TRIAL_LIMITS_NOTE if chart.trial_limits else "")
         + ("" if rows else " No special-cause variation.")
     )
-    return chart, pd.DataFrame(rows, columns=["Signal", "Periods"]), note.strip()
+    return chart, tuple(labels), pd.DataFrame(rows, columns=["Signal", "Periods"]), note.strip()
 
 
 def methods_lines(inputs: PackInputs) -> list[str]:
@@ -461,7 +466,7 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
     period = inputs.period.label
     window = window_label(inputs.decision_window)
     trend = trend_frame(inputs.series, t, hidden)
-    chart, spc_rows, spc_note = spc_table(inputs.series, trend)
+    chart, spc_labels, spc_rows, spc_note = spc_table(inputs.series, trend)
     tables = [
         PackTable(
             "indicator3",
@@ -521,6 +526,7 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
         tables=tables,
         trend=trend,
         spc=chart,
+        spc_labels=spc_labels,
         methods=methods_lines(inputs),
         threshold=t,
         generated=generated or inputs.period.end,

@@ -20,7 +20,7 @@ import xlsxwriter
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
-from erreview.charts import NHS_BLUE, NHS_DARK_BLUE, ratio_trend_chart
+from erreview.charts import NHS_BLUE, NHS_DARK_BLUE, ratio_trend_chart, spc_chart, spc_description
 from erreview.export.pack import ReviewPack
 from erreview.files import private_tree
 
@@ -94,6 +94,15 @@ def trend_png(pack: ReviewPack, *, width: int = 640, height: int = 300) -> bytes
         national=pack.national,
         intervention=pack.intervention,
     )
+    return bytes(vlc.vegalite_to_png(chart.to_json(), scale=2))
+
+
+def spc_png(pack: ReviewPack, *, width: int = 640, height: int = 260) -> bytes | None:
+    """The SPC chart as PNG; none when the pack has no chart (too few periods, or one rests on a period too
+    small to publish, so its centre and limits are not printed)."""
+    if pack.spc is None or len(pack.spc_labels) != len(pack.spc.values):
+        return None
+    chart = spc_chart(pack.spc, pack.spc_labels, width=width, height=height)
     return bytes(vlc.vegalite_to_png(chart.to_json(), scale=2))
 
 
@@ -175,8 +184,9 @@ class _Report(FPDF):
         )
 
 
-def write_pdf(pack: ReviewPack, path: Path, *, chart: bytes | None = None) -> Path:
-    """A report of a few pages: summary and chart, the key tables, methods."""
+def write_pdf(pack: ReviewPack, path: Path, *, chart: bytes | None = None, spc: bytes | None = None) -> Path:
+    """A report of a few pages: summary and chart, the key tables (the SPC chart, described in words, with its
+    signals), methods."""
     pdf = _Report(pack)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
@@ -199,6 +209,12 @@ def write_pdf(pack: ReviewPack, path: Path, *, chart: bytes | None = None) -> Pa
         if table.note:
             pdf.set_font("DejaVu", "", 9)
             pdf.multi_cell(0, 5, table.note, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+        if table.name == "trend_signals" and spc and pack.spc is not None:
+            words = spc_description(pack.spc, pack.spc_labels)
+            pdf.image(io.BytesIO(spc), w=190, alt_text=words)
+            pdf.set_font("DejaVu", "", 9)
+            pdf.multi_cell(0, 5, words, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
         frame = table.frame
         if table.name in PDF_COLUMNS:
@@ -242,13 +258,16 @@ def write_review_pack(pack: ReviewPack, out: Path) -> list[Path]:
     """Everything: CSVs, the workbook and the PDF, into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"review-pack-{pack.period.label.replace('/', '-')}"
-    chart = trend_png(pack)
+    chart, spc = trend_png(pack), spc_png(pack)
     paths = write_csvs(pack, out / "csv")
     paths.append(write_xlsx(pack, out / f"{stem}.xlsx", chart=chart))
-    paths.append(write_pdf(pack, out / f"{stem}.pdf", chart=chart))
+    paths.append(write_pdf(pack, out / f"{stem}.pdf", chart=chart, spc=spc))
     if chart:
         (out / "trend.png").write_bytes(chart)
         paths.append(out / "trend.png")
+    if spc:
+        (out / "spc.png").write_bytes(spc)
+        paths.append(out / "spc.png")
     private_tree(paths)
     return paths
 
