@@ -136,7 +136,14 @@ def test_actions_and_progress_in_the_pack(imported, settings, tmp_path):
     late = create_action(engine, NEW | {"due_date": date(2025, 1, 31)}, actor=ANALYST)
     done = create_action(
         engine,
-        NEW | {"title": "Decision-maker training on suspension", "division": "", "measure": "wres_indicator3"},
+        # Past its due date at the pack's date, but done: never overdue.
+        NEW
+        | {
+            "title": "Decision-maker training on suspension",
+            "division": "",
+            "measure": "wres_indicator3",
+            "due_date": date(2025, 1, 15),
+        },
         actor=ANALYST,
     )
     version = update_action(
