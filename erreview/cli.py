@@ -161,9 +161,13 @@ def wres(
     """WRES indicator 3: relative likelihood of BME vs White staff entering a formal disciplinary
     investigation, per period, with its 95% interval and band."""
     chosen = parse_period(period) if period else None
-    from erreview import service
+    from erreview import tallies
 
-    results = service.wres_results(_engine(), period=chosen, pool=pool)
+    results = tallies.wres_results(state.settings.database_url, period=chosen, pool=pool)
+    if results is None:  # a database to create or migrate first, or one the quick counts cannot open
+        from erreview import service
+
+        results = service.wres_results(_engine(), period=chosen, pool=pool)
     if as_json:
         for result in results:  # the JSON has no place for the reason; say it on stderr
             if not result.available:
@@ -215,11 +219,18 @@ def decisions(
     start, end = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
     if start and end and start > end:
         raise fail(f"--from {start} is after --to {end}")
-    from erreview import service
+    from erreview import tallies
 
-    engine = _engine()
-    results = service.decision_results(engine, opened_from=start, opened_to=end)
-    complaints = service.complaint_results(engine, opened_from=start, opened_to=end)
+    counted = tallies.decision_results(state.settings.database_url, opened_from=start, opened_to=end)
+    if counted is None:  # a database to create or migrate first, or one the quick counts cannot open
+        from erreview import service
+
+        engine = _engine()
+        counted = (
+            service.decision_results(engine, opened_from=start, opened_to=end),
+            service.complaint_results(engine, opened_from=start, opened_to=end),
+        )
+    results, complaints = counted
     if as_json:
         _print_json({"decision_points": [r.as_json() for r in results], "complaints": complaints.as_json()})
         return

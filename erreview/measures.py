@@ -18,21 +18,23 @@ A population or event is a list of conditions on case columns, all of which must
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from erreview.errors import ErreviewError
 from erreview.metrics.flags import ABOVE, BELOW, Side
 from erreview.vocab import CASE_COLUMNS, CASE_ENUMS, CaseType
 
-Mask = Callable[[pd.DataFrame], pd.Series]
+if TYPE_CHECKING:  # imported by the masks that use it: the command line's counts need no pandas
+    import pandas as pd
+
+Mask = Callable[["pd.DataFrame"], "pd.Series"]
 Kind = Literal["indicator3", "decision_point", "complaint"]
 
 
@@ -67,12 +69,23 @@ class Condition(BaseModel):
         return self
 
     def mask(self, cases: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
         values = cases[self.column] if self.column in cases else pd.Series(None, index=cases.index, dtype=object)
         if self.set is not None:
             return values.notna() if self.set else values.isna()
         if self.in_ is not None:
             return values.isin(self.in_)
         return ~values.isin(self.not_in or ())
+
+    def holds(self, value: object) -> bool:
+        """The same test on one value (``None`` when missing), as :meth:`mask` makes it on a column: a missing
+        value is in no list, so it passes ``not_in``."""
+        if self.set is not None:
+            return (value is not None) == self.set
+        if self.in_ is not None:
+            return value in self.in_
+        return value not in (self.not_in or ())
 
     def text(self) -> str:
         if self.set is not None:
@@ -112,6 +125,8 @@ class Measure(BaseModel):
         return ABOVE if self.harm_direction == "above" else BELOW
 
     def population_mask(self, cases: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
         # A frame of one case type only (as the decision-point analysis receives) may leave case_type out.
         if "case_type" in cases:
             mask = cases["case_type"].isin([t.value for t in self.case_types])
@@ -122,10 +137,25 @@ class Measure(BaseModel):
         return mask
 
     def event_mask(self, cases: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
         mask = pd.Series(True, index=cases.index)
         for condition in self.event:
             mask &= condition.mask(cases)
         return mask
+
+    def counts(self, case: Mapping[str, object]) -> tuple[bool, bool]:
+        """Whether one case (column: value, missing as ``None``) is in the population, and whether it is an
+        event there: :meth:`population_mask` and :meth:`event_mask` on one case."""
+        if case.get("case_type") not in {t.value for t in self.case_types}:
+            return False, False
+        if not all(c.holds(case.get(c.column)) for c in self.population):
+            return False, False
+        return True, all(c.holds(case.get(c.column)) for c in self.event)
+
+    def columns(self) -> tuple[str, ...]:
+        """The case columns the population and event test."""
+        return tuple(dict.fromkeys(c.column for c in (*self.population, *self.event)))
 
     def definition(self) -> dict[str, str]:
         """Who is counted and what counts, in words, for screens and packs."""

@@ -11,15 +11,12 @@ each broad group's ratio to White.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from erreview.measures import Kind, Measure, contract_specs, point_spec
+from erreview.measures import Kind, Measure, contract_specs, point_spec, shipped_measures
 from erreview.metrics.flags import ABOVE, Assessment, Side, assess_all
-from erreview.metrics.groups import EVENT, RatesFn, group_rates
 from erreview.metrics.ratio import RatioEstimate, rate, relative_likelihood
 from erreview.vocab import (
     BroadGroup,
@@ -29,7 +26,12 @@ from erreview.vocab import (
     WresGroup,
 )
 
-Mask = Callable[[pd.DataFrame], pd.Series]
+if TYPE_CHECKING:  # frames are imported by the functions that take them: the command line's counts need none
+    import pandas as pd
+
+    from erreview.metrics.groups import RatesFn
+
+Mask = Callable[["pd.DataFrame"], "pd.Series"]
 
 
 def _set(column: str) -> Mask:
@@ -73,6 +75,8 @@ COMPLAINT_TYPES = (CaseType.GRIEVANCE.value, CaseType.BULLYING_HARASSMENT.value)
 
 
 def _complaint_population(c: pd.DataFrame) -> pd.Series:
+    import pandas as pd
+
     if "complaint_outcome" not in c:
         return pd.Series(False, index=c.index)
     outcome = c["complaint_outcome"]
@@ -91,6 +95,10 @@ def decision_rows(cases: pd.DataFrame, points: tuple[DecisionPoint, ...] = DECIS
     ``cases`` are disciplinary cases (any cases for :data:`COMPLAINT_POINT`) with missing values as
     ``None``/NaN.
     """
+    import pandas as pd
+
+    from erreview.metrics.groups import EVENT
+
     parts = []
     for point in points:
         reached = point.population(cases).fillna(False).astype(bool)
@@ -191,11 +199,22 @@ def _results(points: tuple[DecisionPoint, ...], cases: pd.DataFrame, rates_fn: R
     rows = decision_rows(cases, points)
     wres_counts = _counts(rates_fn(rows, ["point", "wres_group"]), "wres_group")
     broad_counts = _counts(rates_fn(rows, ["point", "broad_group"]), "broad_group")
+    return results_from_counts(points, wres_counts, broad_counts)
+
+
+def results_from_counts(
+    points: tuple[DecisionPoint, ...],
+    wres_counts: Mapping[str, Mapping[str, Count]],
+    broad_counts: Mapping[str, Mapping[str, Count]],
+) -> list[DecisionResult]:
+    """The points' results from ``{point: {group: Count}}`` by WRES group and by broad group (groups with
+    nobody left out, in the order of their names), with q over these points only (one table).
+    :func:`decision_table` counts frames; the command line counts in the database (``erreview.tallies``)."""
     partial = []
     for point in points:
         w = wres_counts.get(point.name, {})
         bme, white = w.get(WresGroup.BME, Count(0, 0)), w.get(WresGroup.WHITE, Count(0, 0))
-        groups = broad_counts.get(point.name, {})
+        groups = dict(broad_counts.get(point.name, {}))
         ratios = {
             g: relative_likelihood(c.events, c.n, white.events, white.n)
             for g, c in groups.items()
@@ -213,31 +232,45 @@ def _results(points: tuple[DecisionPoint, ...], cases: pd.DataFrame, rates_fn: R
     ]
 
 
-def decision_table(cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates) -> list[DecisionResult]:
+def contract_measures(kind: Kind) -> tuple[Measure, ...]:
+    """The shipped measures behind :data:`DECISION_POINTS` (``decision_point``) or :data:`COMPLAINT_POINT`
+    (``complaint``), in the same order."""
+    return tuple(m for m in shipped_measures() if m.kind == kind)
+
+
+def _default_rates(rates_fn: RatesFn | None) -> RatesFn:
+    from erreview.metrics.groups import group_rates
+
+    return rates_fn or group_rates
+
+
+def decision_table(cases: pd.DataFrame, *, rates_fn: RatesFn | None = None) -> list[DecisionResult]:
     """Every decision point of contract §4.2 for these disciplinary cases, in process order, with q
-    over the seven points."""
-    return _results(DECISION_POINTS, cases, rates_fn)
+    over the seven points (``rates_fn`` default: :func:`erreview.metrics.groups.group_rates`)."""
+    return _results(DECISION_POINTS, cases, _default_rates(rates_fn))
 
 
-def complaint_result(cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates) -> DecisionResult:
+def complaint_result(cases: pd.DataFrame, *, rates_fn: RatesFn | None = None) -> DecisionResult:
     """Contract §4.3 over cases of any type (only grievance and bullying/harassment ones with a complaint
     outcome other than withdrawn count): its own one-row table, so q equals the Fisher p."""
-    return _results((COMPLAINT_POINT,), cases, rates_fn)[0]
+    return _results((COMPLAINT_POINT,), cases, _default_rates(rates_fn))[0]
 
 
 def measure_table(
-    measures: Sequence[Measure], cases: pd.DataFrame, *, rates_fn: RatesFn = group_rates
+    measures: Sequence[Measure], cases: pd.DataFrame, *, rates_fn: RatesFn | None = None
 ) -> list[DecisionResult]:
     """Measures from the library (a trust's own questions) over cases of any type, as one table."""
     points = tuple(
         DecisionPoint(s.name, s.label, s.question, s.population, s.event, s.harm_direction, s.harm)
         for s in map(point_spec, measures)
     )
-    return _results(points, cases, rates_fn) if points else []
+    return _results(points, cases, _default_rates(rates_fn)) if points else []
 
 
 def decision_table_frame(results: list[DecisionResult]) -> pd.DataFrame:
     """The table as a DataFrame for screens and exports: counts with rates, ratio with interval."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             {

@@ -8,15 +8,17 @@ the distinct people in the period-end ESR snapshot; ``ratio = rate(BME) / rate(W
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from erreview.metrics.ratio import CountsError, RatioEstimate, rate, relative_likelihood
 from erreview.periods import Period
 from erreview.vocab import WresGroup
+
+if TYPE_CHECKING:  # pandas is imported by the functions that take frames: the command line's counts need none
+    import pandas as pd
 
 NO_SNAPSHOT = "no workforce snapshot is dated inside {period}, so there is no denominator"
 
@@ -80,6 +82,8 @@ def period_snapshot(snapshot_dates: Sequence[date], period: Period) -> date | No
 
 def period_entrants(entries: pd.DataFrame, period: Period) -> dict[WresGroup, int]:
     """Distinct people per WRES group whose formal disciplinary investigation began in ``period``."""
+    import pandas as pd
+
     dates = entries["formal_investigation_date"]
     inside = entries[(dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))]
     counts = inside.groupby("wres_group")["person_key"].nunique()
@@ -87,6 +91,8 @@ def period_entrants(entries: pd.DataFrame, period: Period) -> dict[WresGroup, in
 
 
 def snapshot_counts(headcounts: pd.DataFrame, snapshot: date) -> dict[WresGroup, int]:
+    import pandas as pd
+
     rows = headcounts[headcounts["snapshot_date"] == pd.Timestamp(snapshot)]
     by_group = rows.groupby("wres_group")["headcount"].sum()
     return {g: int(by_group.get(g.value, 0)) for g in WresGroup}
@@ -109,8 +115,28 @@ def wres_indicator(entries: pd.DataFrame, headcounts: pd.DataFrame, period: Peri
         Sum entrants and headcounts over the ``pool`` consecutive periods of P's length ending with P
         (the WRES two-year rolling view of annual data is ``pool=2`` on years).
     """
-    window = period.window(pool)
     available = sorted({d.date() for d in headcounts["snapshot_date"]})
+    return wres_from_counts(
+        period,
+        available,
+        lambda p: period_entrants(entries, p),
+        lambda snapshot: snapshot_counts(headcounts, snapshot),
+        pool=pool,
+    )
+
+
+def wres_from_counts(
+    period: Period,
+    available: Sequence[date],
+    entrants_in: Callable[[Period], dict[WresGroup, int]],
+    heads_on: Callable[[date], dict[WresGroup, int]],
+    *,
+    pool: int = 1,
+) -> WresResult:
+    """Indicator 3 for ``period`` from counts: the snapshot dates there are (sorted), distinct entrants per
+    group in a period, and distinct staff per group in a snapshot. :func:`wres_indicator` gives it counts
+    from frames; the command line gives it counts read from the database (``erreview.tallies``)."""
+    window = period.window(pool)
     snapshots = [period_snapshot(available, p) for p in window]
     missing = [p for p, s in zip(window, snapshots, strict=True) if s is None]
     if missing:
@@ -119,8 +145,8 @@ def wres_indicator(entries: pd.DataFrame, headcounts: pd.DataFrame, period: Peri
     totals = {g: GroupCount(0, 0) for g in WresGroup}
     for p, snap in zip(window, snapshots, strict=True):
         assert snap is not None
-        entrants = period_entrants(entries, p)
-        heads = snapshot_counts(headcounts, snap)
+        entrants = entrants_in(p)
+        heads = heads_on(snap)
         totals = {g: GroupCount(totals[g].entrants + entrants[g], totals[g].headcount + heads[g]) for g in WresGroup}
     bme, white = totals[WresGroup.BME], totals[WresGroup.WHITE]
     used = tuple(s for s in snapshots if s)

@@ -8,7 +8,6 @@ pure functions.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, create_engine
 
 from erreview.errors import Busy, ErreviewError
+from erreview.migrations.head import head_revision as head_revision  # re-exported
 from erreview.models import ErCase, ImportRun, Meta, Setting, WorkforceHeadcount, WorkforceRecord
 from erreview.vocab import CASE_DATE_COLUMNS, CaseType
 
@@ -115,27 +115,6 @@ def alembic_config(engine: Engine) -> Any:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
-
-
-_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([0-9A-Za-z_]+|None)['\"]?", re.M)
-
-
-@cache
-def head_revision() -> str | None:
-    """The newest migration's id, read from the files in ``migrations/versions`` without importing alembic
-    (which costs a noticeable part of each command's start-up); ``None`` if it cannot be told (several
-    heads, or a file it cannot read), and :func:`migrate` then asks alembic."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = {m.group(1): m.group(2) for m in _REVISION.finditer(path.read_text())}
-        if "revision" not in found:
-            continue
-        revisions.add(found["revision"])
-        if found.get("down_revision") not in (None, "None"):
-            parents.add(found["down_revision"])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def _at_head(engine: Engine) -> bool:
