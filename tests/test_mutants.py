@@ -125,3 +125,18 @@ def test_a_population_of_one_still_gives_a_ratio():
     assert relative_likelihood(1, 1, 1, 10).ratio == pytest.approx(10.0)
     assert relative_likelihood(1, 10, 1, 1).ratio == pytest.approx(0.1)
     assert rate(0, 0) is None and rate(3, 4) == 0.75
+
+
+def test_the_disclosure_checker_finds_a_recoverable_count():
+    """A published total of 10 and a published part of 7 give away the hidden part: 10 - 7 = 3 exactly."""
+    from erreview.export.disclosure import Problem, Range, audit, total_of
+
+    values = {"total": 10, "a": 3, "b": 7}
+    relations = [total_of("total", ["a", "b"])]
+    leaky = audit(Problem(values, {"total", "b"}, relations), 7)
+    assert leaky.ranges["a"] == Range(3, 3)
+    assert leaky.failures == ["a"] and not leaky.ok
+    # Hide both parts and a reader only knows they add up to 10: each could be anything from 0 to 10.
+    safe = audit(Problem(values, {"total"}, relations), 7)
+    assert safe.ranges["a"] == Range(0, 10) and safe.ranges["b"] == Range(0, 10)
+    assert safe.failures == [] and safe.ok
