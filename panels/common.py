@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -385,3 +386,95 @@ def sign_in_screen() -> None:
             if st.button("Sign in with your organisation", icon=":material/badge:"):
                 st.session_state.pop(OIDC_ENDED, None)
                 st.login()
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a table on screen: where its values come from, its heading, how its values read
+    (``text``, ``count``, ``rate`` as a percentage to 1 dp, ``points`` as percentage points, ``ratio`` to 2 dp,
+    ``p`` to 3 dp, ``yesno``, or ``words`` from a mapping) and the help shown on its heading."""
+
+    source: str
+    label: str
+    kind: str = "text"
+    help: str = ""
+    words: Mapping[Any, str] | None = None
+
+
+def fmt_cell(value: object, col: Col) -> str:
+    """A value as the column's kind says; '—' where there is none, and text already made (a '*' from
+    disclosure control, a value formatted before masking) kept as it is."""
+    if isinstance(value, str):
+        if not value:
+            return "—"
+        return col.words.get(value, value) if col.words else value
+    if _missing(value) or value is pd.NA:
+        return "—"
+    if col.words is not None:
+        return col.words.get(value, str(value))
+    number = float(value)  # type: ignore[arg-type]
+    if col.kind == "count":
+        return f"{int(number):,}"
+    if col.kind == "rate":
+        return f"{number:.1%}"
+    if col.kind == "points":
+        return f"{number * 100:+.1f} points"
+    if col.kind == "ratio":
+        return f"{number:.2f}"
+    if col.kind == "p":
+        return "<0.001" if number < 0.001 else f"{number:.3f}"
+    if col.kind == "yesno":
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def cell_formats(columns: Sequence[Col]) -> dict[str, Callable[[Any], str]]:
+    """The columns' formats, for :func:`erreview.screen_privacy.mask_frame` to apply before it hides cells."""
+    return {c.source: (lambda v, c=c: fmt_cell(v, c)) for c in columns}
+
+
+def human_table(frame: pd.DataFrame, columns: Sequence[Col]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame with only ``columns``, in their order, headed and formatted for people, and the column
+    configuration that puts each column's help on its heading."""
+    present = [c for c in columns if c.source in frame.columns]
+    shown = pd.DataFrame({c.label: [fmt_cell(v, c) for v in frame[c.source]] for c in present}, index=frame.index)
+    config = {c.label: st.column_config.TextColumn(c.label, help=c.help or None) for c in present}
+    return shown.reset_index(drop=True), config
+
+
+def show_table(frame: pd.DataFrame, columns: Sequence[Col]) -> None:
+    shown, config = human_table(frame, columns)
+    st.dataframe(shown, hide_index=True, column_config=config)
+
+
+YES_NO = {True: "Yes", False: "No"}
+FLAG_WORDS = {"disparity": "Disparity", "watch": "Watch", "none": "No flag"}
+BAND_WORDS = {"below": "Below 0.80", "non_adverse": "Within 0.80–1.25", "above": "Above 1.25"}
+SIDE_WORDS = {"below": "Below parity", "above": "Above parity", "parity": "At parity"}
+HARM_WORDS = {"below": "Below parity (it happens less)", "above": "Above parity (it happens more)"}
+FLAG_HELP = (
+    "Disparity: outside 0.80–1.25 and significant after allowing for the steps tested together (q below 0.05). "
+    "Watch: outside the range but could be chance."
+)
+#: The columns every BME : White comparison shares, after its key columns.
+COMPARISON_COLUMNS = (
+    Col("flag", "Flag", help=FLAG_HELP, words=FLAG_WORDS),
+    Col("ratio", "Ratio (BME ÷ White)", "ratio", "BME rate divided by White rate; 1.00 is parity."),
+    Col("ci_low", "95% CI low", "ratio", "Lower end of the 95% confidence interval of the ratio (Katz)."),
+    Col("ci_high", "95% CI high", "ratio", "Upper end of the 95% confidence interval of the ratio (Katz)."),
+    Col("bme_rate", "BME rate", "rate", "Share of BME staff who reached the step for whom it happened."),
+    Col("white_rate", "White rate", "rate", "Share of White staff who reached the step for whom it happened."),
+    Col("difference", "Difference", "points", "BME rate minus White rate, in percentage points."),
+    Col("bme_n", "BME cases", "count", "BME staff whose case reached this step."),
+    Col("bme_events", "BME: it happened", "count", "BME staff for whom the step happened."),
+    Col("white_n", "White cases", "count", "White staff whose case reached this step."),
+    Col("white_events", "White: it happened", "count", "White staff for whom the step happened."),
+    Col("band", "Against 0.80–1.25", help="Where the ratio sits against the non-adverse range.", words=BAND_WORDS),
+    Col("q_value", "q (BH)", "p", "Benjamini–Hochberg q-value: Fisher's p allowing for the steps tested together."),
+    Col("q", "q (BH)", "p", "Benjamini–Hochberg q-value: Fisher's p allowing for every cell tested together."),
+    Col("fisher_p", "Fisher p", "p", "Fisher's exact test, BME against White."),
+    Col("significant", "Significant (q < 0.05)", help="Whether q is below 0.05.", words=YES_NO),
+    Col("side", "Side of parity", help="Which side of 1.00 the ratio is.", words=SIDE_WORDS),
+    Col("harm_direction", "Harms BME staff if", help="Which side of parity is the harmful one here.", words=HARM_WORDS),
+    Col("adverse", "On the harmful side", help="Whether the ratio is on the side that harms BME staff.", words=YES_NO),
+)

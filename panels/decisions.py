@@ -7,7 +7,7 @@ import streamlit as st
 
 from erreview.charts import decision_rates_chart, decision_ratio_chart
 from erreview.export.suppression import SUPPRESSED
-from erreview.export.tables import decision_points_table
+from erreview.export.tables import BROAD_ORDER, decision_points_table
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
@@ -16,14 +16,36 @@ from erreview.review.roles import Role
 from erreview.screen_privacy import mask_frame, protect_breakdown, restricted
 from erreview.vocab import Flag
 from panels.common import (
+    COMPARISON_COLUMNS,
+    Col,
+    cell_formats,
     data_key,
     decision_analysis,
     default_window,
     engine,
+    human_table,
     intervention_changes,
     require,
     settings,
+    show_table,
 )
+
+#: Which column of the review pack's table hides each column of the screen's (derived values go with the ratio).
+PUBLISHED_AS = {
+    "BME cases": "BME n",
+    "BME: it happened": "BME events",
+    "White cases": "White n",
+    "White: it happened": "White events",
+    "Ratio (BME ÷ White)": "Ratio",
+    "Difference": "Difference (points)",
+    "Against 0.80–1.25": "Band",
+    "Significant (q < 0.05)": "Ratio",
+    "Side of parity": "Ratio",
+    "Harms BME staff if": "Ratio",
+    "On the harmful side": "Ratio",
+}
+#: The disparity table: the step first, then its flag and ratio, then the counts and the tests behind them.
+DISPARITY_COLUMNS = [Col("label", "Decision point", help="The step of the disciplinary process."), *COMPARISON_COLUMNS]
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 # Roles without case-level access see the board pack's disclosure rule: small counts hidden, whole months.
@@ -120,45 +142,23 @@ with right:
 st.subheader("The disparity table")
 if published_table is not None:
     st.caption(f"Counts from 1 to {threshold} are shown as *, with anything that would give them back.")
-    st.dataframe(published_table, hide_index=True)
+    # The same columns as for everyone else, hidden wherever the review pack's own table hides them.
+    shown, config = human_table(decision_table_frame(analysis.table), DISPARITY_COLUMNS)
+    for column in shown.columns:
+        source = PUBLISHED_AS.get(column, column)
+        if source in published_table.columns:
+            shown.loc[published_table[source].eq(SUPPRESSED).to_numpy(), column] = SUPPRESSED
+    for group in BROAD_ORDER:
+        for kind, words in (("n", "cases"), ("events", "it happened")):
+            label = f"{group}: {words}" if kind == "events" else f"{group} {words}"
+            shown[label] = published_table[f"{group} {kind}"].replace("", "—").to_numpy()
+            config[label] = st.column_config.TextColumn(
+                label,
+                help=f"{group} staff {'whose case reached' if kind == 'n' else 'for whom it happened at'} this step.",
+            )
+    st.dataframe(shown, hide_index=True, column_config=config)
 else:
-    shown = table.drop(columns=["decision_point"]).rename(
-        columns={
-            "label": "Decision point",
-            "bme_n": "BME n",
-            "bme_events": "BME events",
-            "bme_rate": "BME rate",
-            "white_n": "White n",
-            "white_events": "White events",
-            "white_rate": "White rate",
-            "difference": "Difference",
-            "ratio": "Ratio",
-            "ci_low": "CI low",
-            "ci_high": "CI high",
-            "band": "Band",
-            "fisher_p": "Fisher p",
-            "q_value": "q (BH)",
-            "significant": "Significant (q < 0.05)",
-            "side": "Side",
-            "harm_direction": "Harms BME staff if",
-            "flag": "Flag",
-            "adverse": "On the harmful side",
-        }
-    )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        column_config={
-            "BME rate": st.column_config.NumberColumn(format="percent"),
-            "White rate": st.column_config.NumberColumn(format="percent"),
-            "Difference": st.column_config.NumberColumn(format="percent"),
-            "Ratio": st.column_config.NumberColumn(format="%.2f"),
-            "CI low": st.column_config.NumberColumn(format="%.2f"),
-            "CI high": st.column_config.NumberColumn(format="%.2f"),
-            "Fisher p": st.column_config.NumberColumn(format="%.3f"),
-            "q (BH)": st.column_config.NumberColumn(format="%.3f"),
-        },
-    )
+    show_table(table, DISPARITY_COLUMNS)
 
 st.subheader("Complaints raised by staff")
 complaints = analysis.complaints
@@ -198,6 +198,32 @@ st.markdown(
     f"(cells with fewer than {min_size} cases read “{TOO_FEW}”; q allows for every cell of this breakdown, "
     "all steps and levels together)"
 )
+level_label = dimension.replace("_", " ").capitalize()
+compared = Col(
+    "status",
+    "Compared",
+    help=f"Levels with fewer than {min_size} BME or White cases are not compared: the ratio would be unreliable "
+    "and could identify people.",
+    words={"ok": "Yes"},
+)
+level = Col("level", level_label, help=f"The staff's {dimension.replace('_', ' ')}.")
+breakdown_columns = [level, compared, *COMPARISON_COLUMNS]
+inter_columns = [
+    level,
+    Col("broad_group", "Ethnic group", help="Broad ethnic group, each compared with White staff at the same level."),
+    compared,
+    COMPARISON_COLUMNS[0],
+    Col("ratio_to_white", "Ratio to White", "ratio", "This group's rate divided by White staff's; 1.00 is parity."),
+    *(c for c in COMPARISON_COLUMNS if c.source in ("ci_low", "ci_high")),
+    Col("rate", "Rate", "rate", "Share of this group's cases at the step for whom it happened."),
+    Col("n", "Cases", "count", "Staff in this group whose case reached this step."),
+    Col("events", "It happened", "count", "Staff in this group for whom the step happened."),
+    *(
+        c
+        for c in COMPARISON_COLUMNS
+        if c.source in ("q", "fisher_p", "significant", "side", "harm_direction", "adverse")
+    ),
+]
 BREAKDOWN_DERIVED = ["bme_rate", "white_rate", "ratio", "ci_low", "ci_high", "band", "fisher_p", "q"]
 BREAKDOWN_DERIVED += ["significant", "side", "flag", "adverse"]
 breakdown = breakdown.drop(columns=["point", "dimension"])
@@ -214,8 +240,15 @@ if limited and row is not None:
     extra = protect_breakdown(
         breakdown.assign(point=point), by=["point"], counts=counts, totals=totals, threshold=threshold
     )
-    breakdown = mask_frame(breakdown, counts=counts, derived=BREAKDOWN_DERIVED, threshold=threshold, hidden=extra)
-st.dataframe(breakdown, hide_index=True)
+    breakdown = mask_frame(
+        breakdown,
+        counts=counts,
+        derived=BREAKDOWN_DERIVED,
+        threshold=threshold,
+        hidden=extra,
+        formats=cell_formats(breakdown_columns),
+    )
+show_table(breakdown, breakdown_columns)
 inter = analysis.intersections[
     (analysis.intersections["dimension"] == dimension) & (analysis.intersections["point"] == point)
 ]
@@ -226,8 +259,15 @@ if limited and row is None:
 if limited:
     derived = ["rate", "ratio_to_white", "ci_low", "ci_high", "fisher_p", "q", "significant", "side", "flag", "adverse"]
     extra = protect_breakdown(inter, by=["broad_group"], counts=["n", "events"], totals=None, threshold=threshold)
-    inter = mask_frame(inter, counts=["n", "events"], derived=derived, threshold=threshold, hidden=extra)
-st.dataframe(inter, hide_index=True)
+    inter = mask_frame(
+        inter,
+        counts=["n", "events"],
+        derived=derived,
+        threshold=threshold,
+        hidden=extra,
+        formats=cell_formats(inter_columns),
+    )
+show_table(inter, inter_columns)
 
 st.subheader("Time in process")
 timing = analysis.timing

@@ -469,3 +469,63 @@ def test_restricted_roles_see_no_spc_values_resting_on_hidden_periods(app_env):
     assert not at.exception, at.exception
     hidden_words = any("process-control chart is not shown for your role" in m.value for m in at.markdown)
     assert (len(_spc_specs(at)), hidden_words) == ((0, True) if small else (1, False))
+
+
+INTERNAL = {
+    "bme_n",
+    "bme_events",
+    "bme_rate",
+    "white_n",
+    "white_events",
+    "white_rate",
+    "ratio",
+    "ci_low",
+    "ci_high",
+    "fisher_p",
+    "q",
+    "q_value",
+    "significant",
+    "side",
+    "harm_direction",
+    "flag",
+    "adverse",
+    "status",
+    "level",
+    "broad_group",
+    "n",
+    "events",
+    "rate",
+    "ratio_to_white",
+    "band",
+    "label",
+    "decision_point",
+    "difference",
+}
+
+
+def _raw_cells(frame) -> list[str]:
+    """Cells a person should not see: None, NaN, True/False, internal codes, or a fraction with more than 2 dp."""
+    import re
+
+    raw = re.compile(r"^(None|nan|NaN|<NA>|True|False|non_adverse|too_few|disparity|watch|-?\d+\.\d{4,})$")
+    return [str(v) for v in frame.to_numpy().ravel() if raw.match(str(v))]
+
+
+@pytest.mark.parametrize("role", [Role.INCLUSION_ANALYST, Role.BOARD_VIEWER])
+def test_decision_point_tables_speak_plainly(app_env, role):
+    import json
+
+    at = signed_in(role).switch_page("panels/decisions.py").run()
+    for dimension in ("gender", "band"):
+        at.selectbox[0].select(dimension).run()
+        assert not at.exception, at.exception
+        assert len(at.dataframe) >= 3
+        for table in at.dataframe:
+            frame = table.value
+            assert not set(map(str, frame.columns)) & INTERNAL, list(frame.columns)
+            assert not any("_" in str(c) for c in frame.columns), list(frame.columns)
+            assert not _raw_cells(frame), _raw_cells(frame)[:5]
+        # The disparity table, the breakdown and the intersection table put help on every heading.
+        for table in at.dataframe[:3]:
+            config = json.loads(table.proto.columns)
+            assert all(config.get(str(c), {}).get("help") for c in table.value.columns), config
