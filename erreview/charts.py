@@ -467,3 +467,74 @@ def spc_chart(
     return alt.layer(limits, centre, line_labels, path, dots).properties(
         width=width, height=height, description=spc_description(chart, labels), **shown
     )
+
+
+def shared_ratio_domain(*frames: pd.DataFrame) -> tuple[float, float]:
+    """One log-axis domain for ratio charts drawn side by side (before and after, two windows): it holds
+    every ratio and interval of every frame, and at least 0.5 to 2, so the charts can be read against
+    each other."""
+    values = [
+        float(v) for f in frames for c in ("ratio", "ci_low", "ci_high") if c in f for v in f[c].dropna() if v > 0
+    ]
+    return min([0.5, *values]) * 0.9, max([2.0, *values]) * 1.1
+
+
+def window_ratio_chart(
+    frame: pd.DataFrame,
+    *,
+    domain: tuple[float, float],
+    steps: Sequence[str],
+    title: str,
+    width: int = 320,
+    height: int = 260,
+) -> alt.LayerChart | alt.FacetChart:
+    """One window's BME : White ratio at each step, with its interval, on an explicit log axis ``domain``
+    and an explicit list of ``steps``: two windows drawn with the same ``domain`` and ``steps`` share their
+    axes. ``frame`` has ``label``, ``ratio``, ``ci_low``, ``ci_high``; the band is shown by shape."""
+    data = frame.dropna(subset=["ratio"])
+    data = data[data["ratio"] > 0].assign(
+        band=lambda d: d["ratio"].map(
+            lambda r: "below" if r < NON_ADVERSE_LOW else "above" if r > NON_ADVERSE_HIGH else "non_adverse"
+        )
+    )
+    scale = alt.Scale(type="log", domain=list(domain))
+    y = alt.Y("label:N", sort=list(steps), scale=alt.Scale(domain=list(steps)), title=None)
+    band = (
+        alt.Chart(pd.DataFrame({"lo": [NON_ADVERSE_LOW], "hi": [NON_ADVERSE_HIGH]}))
+        .mark_rect(color=NHS_PALE_GREY)
+        .encode(x=alt.X("lo:Q", scale=scale), x2="hi:Q")
+    )
+    rules = (
+        alt.Chart(data)
+        .mark_rule(color=NHS_DARK_BLUE, strokeWidth=2)
+        .encode(y=y, x=alt.X("ci_low:Q", scale=scale, title="BME : White ratio (log scale)"), x2="ci_high:Q")
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=100, color=NHS_BLUE)
+        .encode(
+            y=y,
+            x=alt.X("ratio:Q", scale=scale),
+            shape=alt.Shape(
+                "band:N",
+                title="Against 0.80–1.25",
+                scale=alt.Scale(
+                    domain=["below", "non_adverse", "above"], range=["triangle-down", "circle", "triangle-up"]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Step"),
+                alt.Tooltip("ratio:Q", format=".2f", title="Ratio"),
+                alt.Tooltip("ci_low:Q", format=".2f", title="95% CI low"),
+                alt.Tooltip("ci_high:Q", format=".2f", title="95% CI high"),
+            ],
+        )
+    )
+    described = "; ".join(f"{row.label} {row.ratio:.2f}" for row in data.itertuples(index=False))
+    return alt.layer(band, rules, points).properties(
+        title=title,
+        width=width,
+        height=height,
+        description=f"{title}: BME : White ratio at each step, log scale from {domain[0]:.2f} to {domain[1]:.2f}. "
+        + (described or "No step has a ratio."),
+    )

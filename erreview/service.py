@@ -367,6 +367,8 @@ class PointChange:
     label: str
     change: RatioChange
     sentence: str
+    #: (BME events, BME n, White events, White n) before and after, for screens that hide small counts.
+    counts: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def intervention_changes(cases: pd.DataFrame, since: date) -> list[PointChange]:
@@ -376,10 +378,11 @@ def intervention_changes(cases: pd.DataFrame, since: date) -> list[PointChange]:
     after = decision_table(cases[opened >= pd.Timestamp(since)])
     out = []
     for b, a in zip(before, after, strict=True):
-        change = ratio_of_ratios(
-            (b.bme.events, b.bme.n, b.white.events, b.white.n), (a.bme.events, a.bme.n, a.white.events, a.white.n)
-        )
-        out.append(PointChange(b.point.name, b.point.label, change, change_sentence(b.point.label, change, since)))
+        earlier = (b.bme.events, b.bme.n, b.white.events, b.white.n)
+        later = (a.bme.events, a.bme.n, a.white.events, a.white.n)
+        change = ratio_of_ratios(earlier, later)
+        sentence = change_sentence(b.point.label, change, since)
+        out.append(PointChange(b.point.name, b.point.label, change, sentence, (earlier, later)))
     return out
 
 

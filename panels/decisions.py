@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from erreview.charts import decision_rates_chart, decision_ratio_chart
+from erreview.charts import decision_rates_chart, decision_ratio_chart, shared_ratio_domain, window_ratio_chart
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import BROAD_ORDER, decision_points_table
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
@@ -13,7 +13,7 @@ from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
-from erreview.screen_privacy import mask_frame, protect_breakdown, restricted
+from erreview.screen_privacy import is_small, mask_frame, protect_breakdown, restricted
 from erreview.vocab import Flag
 from panels.common import (
     COMPARISON_COLUMNS,
@@ -181,6 +181,34 @@ if intervention is not None:
             st.markdown(f"- {change.label}: the numbers are too small to compare without identifying people.")
         else:
             st.markdown(f"- {change.sentence}")
+    # The two windows side by side on the same axes: one ratio scale and one list of steps for both.
+    drawable = [
+        c
+        for c in intervention_changes(key, intervention)
+        if c.name not in hidden_points and not (limited and any(is_small(x, threshold) for w in c.counts for x in w))
+    ]
+    if drawable:
+
+        def window_frame(which: str) -> pd.DataFrame:
+            estimates = [(c.label, getattr(c.change, which)) for c in drawable]
+            return pd.DataFrame(
+                [{"label": n, "ratio": e.ratio, "ci_low": e.ci_low, "ci_high": e.ci_high} for n, e in estimates],
+                columns=["label", "ratio", "ci_low", "ci_high"],
+            )
+
+        before_frame, after_frame = window_frame("earlier"), window_frame("later")
+        domain = shared_ratio_domain(before_frame, after_frame)
+        steps = [c.label for c in drawable]
+        left, right = st.columns(2)
+        for where, frame, title in (
+            (left, before_frame, f"Opened before {intervention:%d %b %Y}"),
+            (right, after_frame, f"Opened since {intervention:%d %b %Y}"),
+        ):
+            where.altair_chart(window_ratio_chart(frame, domain=domain, steps=steps, title=title), width="stretch")
+        st.caption(
+            "Both charts use the same axes, so a point further right is a larger ratio in either. Shaded: "
+            "0.80–1.25; lines: 95% intervals; triangles point up above the range and down below it."
+        )
 
 st.subheader("For whom? Breakdowns and intersections")
 c1, c2 = st.columns(2)

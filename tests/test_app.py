@@ -529,3 +529,20 @@ def test_decision_point_tables_speak_plainly(app_env, role):
         for table in at.dataframe[:3]:
             config = json.loads(table.proto.columns)
             assert all(config.get(str(c), {}).get("help") for c in table.value.columns), config
+
+
+def test_decision_points_before_and_after_share_their_axes(app_env):
+    import json
+
+    at = signed_in(Role.ADMIN).switch_page("panels/decisions.py").run()
+    assert not at.exception, at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    pair = [s for s in specs if str(s.get("title", "")).startswith(("Opened before", "Opened since"))]
+    assert len(pair) == 2
+
+    def x_domain(spec: dict) -> list:
+        return next(
+            layer["encoding"]["x"]["scale"]["domain"] for layer in spec["layer"] if "scale" in layer["encoding"]["x"]
+        )
+
+    assert x_domain(pair[0]) == x_domain(pair[1])

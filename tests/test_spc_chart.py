@@ -108,3 +108,39 @@ def test_the_pack_pdf_draws_the_chart_and_says_it_in_words(tmp_path):
     assert sum(len(page.images) for page in reader.pages) == 1  # the chart itself
     # No chart when the pack leaves the SPC out (it rests on a hidden period).
     assert spc_png(ReviewPack(**{**pack.__dict__, "spc": None, "spc_labels": ()})) is None
+
+
+def test_two_windows_share_their_axes():
+    from erreview.charts import shared_ratio_domain, window_ratio_chart
+
+    steps = ["Formal investigation", "Suspension", "Dismissal"]
+    before = pd.DataFrame(
+        {"label": steps, "ratio": [1.5, 0.9, 3.0], "ci_low": [1.1, 0.5, 1.2], "ci_high": [2.0, 1.6, 7.5]}
+    )
+    after = pd.DataFrame(
+        {"label": steps[:2], "ratio": [1.1, 0.3], "ci_low": [0.8, 0.1], "ci_high": [1.5, 0.9]}
+    )  # the last step has no ratio since
+    domain = shared_ratio_domain(before, after)
+    specs = [
+        window_ratio_chart(f, domain=domain, steps=steps, title=t).to_dict()
+        for f, t in ((before, "Before"), (after, "Since"))
+    ]
+
+    def scales(spec: dict) -> tuple[list, list]:
+        xs = [
+            layer["encoding"]["x"]["scale"]["domain"]
+            for layer in spec["layer"]
+            if "scale" in layer["encoding"].get("x", {})
+        ]
+        ys = [
+            layer["encoding"]["y"]["scale"]["domain"]
+            for layer in spec["layer"]
+            if "scale" in layer["encoding"].get("y", {})
+        ]
+        assert xs and all(x == xs[0] for x in xs) and ys and all(y == ys[0] for y in ys)
+        return xs[0], ys[0]
+
+    (x1, y1), (x2, y2) = scales(specs[0]), scales(specs[1])
+    assert x1 == x2 and y1 == y2 == steps
+    # The shared domain holds every ratio and interval of both windows (0.1 from after, 7.5 from before).
+    assert x1[0] <= 0.1 and x1[1] >= 7.5
