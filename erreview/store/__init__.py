@@ -452,13 +452,14 @@ def import_cases(session: Session, frame: pd.DataFrame, *, user: str | None = No
         rows = session.execute(select(ErCase).where(col(ErCase.case_id).in_(chunk))).scalars()
         stored.update({c.case_id: c for c in rows})
     handled = handled_case_ids(session, list(stored))
-    keep, conflicts, unchanged = [], [], 0
-    records = [r for batch in _records(frame, CASE_FIELDS) for r in batch]
-    for position, record in enumerate(records):
-        old = stored.get(record["case_id"])
-        if old is None:
-            keep.append(position)
-            continue
+    conflicts, unchanged = [], 0
+    # New cases go in as they are; only rows for stored cases are turned into records and compared.
+    is_stored = frame["case_id"].isin(list(stored)).to_numpy()
+    keep: list[int] = np.flatnonzero(~is_stored).tolist()
+    positions = np.flatnonzero(is_stored).tolist()
+    records = [r for batch in _records(frame.iloc[positions], CASE_FIELDS) for r in batch] if positions else []
+    for position, record in zip(positions, records, strict=True):
+        old = stored[record["case_id"]]
         differs = [f for f in CASE_FIELDS if not _same(record[f], getattr(old, f))]
         if not differs:
             unchanged += 1
@@ -470,6 +471,7 @@ def import_cases(session: Session, frame: pd.DataFrame, *, user: str | None = No
             )
         else:
             keep.append(position)
+    keep.sort()  # the file's order
     inserted, updated = upsert_cases(session, frame.iloc[keep], user=user) if keep else (0, 0)
     return CaseImport(inserted, updated, unchanged, tuple(conflicts))
 
