@@ -189,7 +189,7 @@ with audit_tab:
         start=start if isinstance(start, date) else None,
         end=end if isinstance(end, date) else None,
     )
-    st.caption(f"{len(log)} entries, newest first.")
+    st.caption(f"{len(log)} {'entry' if len(log) == 1 else 'entries'}, newest first.")
     st.dataframe(log, hide_index=True)
     signed_in_download(
         st,

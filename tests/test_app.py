@@ -272,6 +272,20 @@ def test_admin_sees_who_opened_which_case_and_can_filter_and_download_the_log(ap
     log = next(d for d in at.dataframe if "action" in d.value.columns).value
     assert not log.empty and set(log["actor"]) == {"lead"} and set(log["action"]) == {"case.view"}
     assert opened in set(log["entity_id"])
+    # The date filters (UTC days, both ends included): today keeps the view, a window ending yesterday drops it.
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    next(d for d in at.date_input if d.label == "From").set_value(today).run()
+    next(d for d in at.date_input if d.label == "To").set_value(today).run()
+    assert not at.exception
+    log = next(d for d in at.dataframe if "action" in d.value.columns).value
+    assert opened in set(log["entity_id"])
+    assert any(c.value == f"{len(log)} {'entry' if len(log) == 1 else 'entries'}, newest first." for c in at.caption)
+    next(d for d in at.date_input if d.label == "From").set_value(today - timedelta(days=7)).run()
+    next(d for d in at.date_input if d.label == "To").set_value(today - timedelta(days=1)).run()
+    assert not at.exception
+    assert next(d for d in at.dataframe if "action" in d.value.columns).value.empty
     csv = service.audit_csv(service.audit_log(service_engine(app_env), person="lead", action="case.view"))
     assert csv.decode().splitlines()[0] == '"id","at","actor","action","entity","entity_id","detail"'
     assert opened in csv.decode()
