@@ -32,11 +32,13 @@ from erreview.metrics.breakdowns import (
 )
 from erreview.metrics.decisions import (
     COMPLAINT_TYPES,
+    DECISION_POINTS,
     DecisionResult,
     complaint_result,
     decision_rows,
     decision_table,
     measure_table,
+    results_from_rows,
 )
 from erreview.metrics.funnel import ABOVE_MEASURE, FunnelView, division_funnel, funnel_sentence
 from erreview.metrics.groups import RatesFn, group_rates
@@ -413,7 +415,7 @@ def decision_analysis(
     rows = decision_rows(cases)
     per_dimension = {d: dimension_rates(rows, d, rates_fn=rates_fn) for d in DIMENSIONS}
     return DecisionAnalysis(
-        table=decision_table(cases, rates_fn=rates_fn),
+        table=results_from_rows(DECISION_POINTS, rows, rates_fn),  # the rows the breakdowns use, made once
         complaints=complaint_result(complaints if complaints is not None else cases.iloc[0:0]),
         breakdowns=pd.concat(
             [breakdown_from_rates(r, d, min_group_size=min_group_size) for d, r in per_dimension.items()],

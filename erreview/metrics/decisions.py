@@ -100,9 +100,12 @@ def decision_rows(cases: pd.DataFrame, points: tuple[DecisionPoint, ...] = DECIS
     from erreview.metrics.groups import EVENT
 
     parts = []
+    # Categories, not strings: each point takes its rows from these columns, and a take of Arrow-backed
+    # strings costs several times a take of category codes (the group-bys give the labels back as strings).
+    subjects = cases[list(SUBJECT_COLUMNS)].astype("category")
     for point in points:
         reached = point.population(cases).fillna(False).astype(bool)
-        sub = cases.loc[reached, list(SUBJECT_COLUMNS)].copy()
+        sub = subjects.loc[reached].copy()
         sub[EVENT] = point.event(cases.loc[reached]).fillna(False).astype(bool).to_numpy()
         sub.insert(0, "point", point.name)
         parts.append(sub)
@@ -196,7 +199,12 @@ def _counts(rates: pd.DataFrame, column: str) -> dict[str, dict[str, Count]]:
 
 def _results(points: tuple[DecisionPoint, ...], cases: pd.DataFrame, rates_fn: RatesFn) -> list[DecisionResult]:
     """The points' results over ``cases``, with q over these points only (one table)."""
-    rows = decision_rows(cases, points)
+    return results_from_rows(points, decision_rows(cases, points), rates_fn)
+
+
+def results_from_rows(points: tuple[DecisionPoint, ...], rows: pd.DataFrame, rates_fn: RatesFn) -> list[DecisionResult]:
+    """The points' results from :func:`decision_rows` already made (a caller that needs the rows for its
+    breakdowns too makes them once)."""
     wres_counts = _counts(rates_fn(rows, ["point", "wres_group"]), "wres_group")
     broad_counts = _counts(rates_fn(rows, ["point", "broad_group"]), "broad_group")
     return results_from_counts(points, wres_counts, broad_counts)
