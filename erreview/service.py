@@ -612,6 +612,11 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
             (h.label, trust_measure_results(engine, settings, opened_from=h.start, opened_to=h.end))
             for h in periods_between(window[0], window[1], "half")
         ],
+        complaints=complaint_results(engine, opened_from=window[0], opened_to=window[1]),
+        complaints_by_half=[
+            (h.label, complaint_results(engine, opened_from=h.start, opened_to=h.end))
+            for h in periods_between(min(start, window[0]), period.end, "half")
+        ],
     )
 
 

@@ -213,11 +213,60 @@ def read_pack(reader: Reader, tables: dict[str, pd.DataFrame], period: str, wind
             reader.at_most(("dp", window, p, grp, "events"), ("dp", window, p, grp, "n"))
         for kind in ("n", "events"):
             reader.equal(("dp", window, p, "BME", kind), [("dp", window, p, g, kind) for g in BROAD_BME])
+    read_complaints(reader, tables, window)
     for grp in GROUPS:
         fi = ("dp", window, "formal_investigation", grp, "events")
         reader.equal(fi, [("dp", window, "suspension", grp, "n")])
         reader.equal(fi, [("dp", window, "regulator_referral", grp, "n")])
         reader.equal(("dp", window, "formal_sanction", grp, "n"), [("dp", window, "dismissal", grp, "n")])
+
+
+def read_complaints(reader: Reader, tables: dict[str, pd.DataFrame], window: str) -> None:
+    """Complaints over the window and by half-year: each group's n and events, BME the sum of its broad groups,
+    the window the sum of its two half-years."""
+    if "complaints" not in tables:
+        return
+    rows = [(window, tables["complaints"].iloc[0])]
+    rows += [(row["Half-year"], row) for _, row in tables["complaints_trend"].iterrows()]
+    for where, row in rows:
+        for grp in GROUPS:
+            for kind in ("n", "events"):
+                reader.cell(("cp", where, grp, kind), row[f"{grp} {kind}"])
+            reader.at_most(("cp", where, grp, "events"), ("cp", where, grp, "n"))
+        for kind in ("n", "events"):
+            reader.equal(("cp", where, "BME", kind), [("cp", where, g, kind) for g in BROAD_BME])
+    halves = window.split("+")
+    if all(h in set(tables["complaints_trend"]["Half-year"]) for h in halves):
+        for grp in GROUPS:
+            for kind in ("n", "events"):
+                reader.equal(("cp", window, grp, kind), [("cp", h, grp, kind) for h in halves])
+
+
+def complaint_truth(period: str, halves: list[str], source: Path = EXAMPLES / "cases.csv") -> dict[Hashable, int]:
+    """Complaints (contract §4.3) by group straight from the cases file, for the window and each half-year (none
+    in a file without complaint outcomes, as the main example)."""
+    cases = pd.read_csv(source, dtype=str, keep_default_na=False)
+    if "complaint_outcome" not in cases:
+        cases["complaint_outcome"] = ""
+    cases = cases[
+        cases["case_type"].isin(["grievance", "bullying_harassment"])
+        & ~cases["complaint_outcome"].isin(["", "withdrawn"])
+    ].copy()
+    cases["broad"] = [classify(v).broad_group.value for v in cases["ethnic_category"]]
+    cases["wres"] = [classify(v).wres_group.value for v in cases["ethnic_category"]]
+    upheld = cases["complaint_outcome"].isin(["upheld", "partially_upheld"])
+    window = f"{previous_half(period)}+{period}"
+    spans = {h: half_bounds(h) for h in halves} | {
+        window: (half_bounds(previous_half(period))[0], half_bounds(period)[1])
+    }
+    out: dict[Hashable, int] = {}
+    for where, (start, end) in spans.items():
+        inside = (cases["opened_date"] >= str(start)) & (cases["opened_date"] <= str(end))
+        for grp in GROUPS:
+            member = cases["wres"] == "BME" if grp == "BME" else cases["broad"] == grp
+            out[("cp", where, grp, "n")] = int((inside & member).sum())
+            out[("cp", where, grp, "events")] = int((inside & member & upheld).sum())
+    return out
 
 
 @pytest.fixture
@@ -248,6 +297,8 @@ def pack_truth(cli, url: str, period: str, tables: dict[str, pd.DataFrame]) -> d
     truth[("dq", period, "Trust", "Staff")] = sum(
         v for (d, c), v in division_truth(period, snapshot).items() if c == "Staff"
     )
+    if "complaints_trend" in tables:
+        truth |= complaint_truth(period, tables["complaints_trend"]["Half-year"].tolist())
     return truth
 
 
@@ -421,3 +472,38 @@ def test_the_community_pack_gives_no_count_back_at_ten(cli, tmp_path):
         start, end = half_bounds(h)
         truth |= {("dp", h, *k): v for k, v in decision_truth(cli, url, start, end).items()}
     assert check(reader, truth, threshold=10) == []
+
+
+def test_complaints_are_in_the_pack_by_group_and_half_year(cli, tmp_path):
+    """Contract §4.3 in the pack: the window's complaints and each half-year's, counted here from the cases file
+    (synthetic, with complaint outcomes); no count 1..7 shown; the summary speaks of complaints; and no hidden
+    count follows from the complaint tables with the rest of the pack."""
+    from erreview.synth import SynthConfig, write_synthetic
+
+    files = {p.stem: p for p in write_synthetic(SynthConfig(seed=11, staff=2500, years=3, end_fy=2024), tmp_path)}
+    url = database_url(tmp_path, "complaints.db")
+    args = ["--db", url, "import", "--workforce", str(files["workforce"]), "--cases", str(files["cases"])]
+    assert cli.invoke(app, args).exit_code == 0
+    period = "2024/25-H2"
+    tables = export(cli, url, period, tmp_path / "pack")
+    window = f"{previous_half(period)}+{period}"
+    trend = tables["complaints_trend"]
+    assert trend["Half-year"].tolist()[-2:] == [previous_half(period), period]
+    truth = complaint_truth(period, trend["Half-year"].tolist(), files["cases"])
+    rows = [(window, tables["complaints"].iloc[0]), *((r["Half-year"], r) for _, r in trend.iterrows())]
+    shown = 0
+    for where, row in rows:
+        for grp in GROUPS:
+            for kind in ("n", "events"):
+                cell = row[f"{grp} {kind}"]
+                if cell == "*":  # small, or hidden to protect a small one
+                    continue
+                assert int(cell.replace(",", "")) == truth[("cp", where, grp, kind)], (where, grp, kind)
+                assert not 1 <= int(cell.replace(",", "")) <= T
+                shown += 1
+    assert shown >= 10
+    summary = pd.read_csv(tmp_path / "pack" / "csv" / "summary.csv")["line"].tolist()
+    assert any(line.startswith("Complaints raised by staff") for line in summary)
+    reader = Reader()
+    read_complaints(reader, tables, window)
+    assert check(reader, truth) == []

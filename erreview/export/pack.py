@@ -16,7 +16,7 @@ import pandas as pd
 from erreview.export.actions_section import NOTE as ACTIONS_NOTE
 from erreview.export.actions_section import TITLE as ACTIONS_TITLE
 from erreview.export.actions_section import actions_section, progress_line
-from erreview.export.disclosure import Audit, protect
+from erreview.export.disclosure import Audit, protect, total_of
 from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
 from erreview.export.funnel_section import funnel_note, funnel_table
 from erreview.export.measures_section import NOTE as MEASURES_NOTE
@@ -25,6 +25,7 @@ from erreview.export.measures_section import TRUST_NOTE, TRUST_TITLE, measures_t
 from erreview.export.published import PublishedRecord, combined_problem
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import (
+    DP_GROUPS,
     Cells,
     data_quality_cells,
     data_quality_links,
@@ -45,7 +46,7 @@ from erreview.export.tables import (
     window_label,
 )
 from erreview.measures import Measure
-from erreview.metrics.decisions import DecisionResult
+from erreview.metrics.decisions import COMPLAINT_POINT, DecisionResult
 from erreview.metrics.funnel import FunnelView, funnel_sentence
 from erreview.metrics.likelihood import WresResult, pooled_counts, split_at
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
@@ -57,9 +58,9 @@ from erreview.metrics.trend import (
     ratio_of_ratios,
     series_xmr,
 )
-from erreview.narrative import QUESTION, decisions_headline, window_words, wres_sentence
+from erreview.narrative import QUESTION, decision_sentence, decisions_headline, window_words, wres_sentence
 from erreview.national import NationalFigure
-from erreview.periods import Period
+from erreview.periods import Period, periods_between
 from erreview.vocab import WresGroup
 
 
@@ -123,6 +124,10 @@ class PackInputs:
     trust_results: Sequence[DecisionResult] = ()
     #: The trust measures of each half-year of the decision window, as ``decisions_by_half``.
     trust_by_half: Sequence[tuple[str, Sequence[DecisionResult]]] = ()
+    #: Complaints raised by staff (contract §4.3) over the decision window, and by half-year up to the period
+    #: (the trend; the window's two half-years are among them).
+    complaints: DecisionResult | None = None
+    complaints_by_half: Sequence[tuple[str, DecisionResult]] = ()
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -400,15 +405,54 @@ def pack_cells(inputs: PackInputs) -> Cells:
     for relation in data_quality_links(inputs.division_headcounts, period):
         if all(k in cells.values for k in relation.cells()):
             cells.relate(relation)
+    if inputs.complaints is not None:
+        cells.update(complaint_cells(inputs.complaints, inputs.complaints_by_half, window))
     if inputs.trust_results:
         # The trust's own measures are cells of the same system: their definitions are published beside the
         # contract's, so a reader knows which of them count the same cases as a contract step (or a subset).
         cells.update(decision_points_cells(inputs.trust_results, window, inputs.trust_by_half))
-        names = {r.point.name for r in (*inputs.decisions, *inputs.trust_results)}
+    if inputs.trust_results or inputs.complaints is not None:
+        extra = [*inputs.trust_results, *([inputs.complaints] if inputs.complaints else [])]
+        names = {r.point.name for r in (*inputs.decisions, *extra)}
         for relation in measure_links(inputs.measures, names, window):
             if all(k in cells.values for k in relation.cells()):
                 cells.relate(relation)
     return cells
+
+
+def complaint_cells(window_result: DecisionResult, by_half: Sequence[tuple[str, DecisionResult]], window: str) -> Cells:
+    """Complaints over the decision window and in every half-year up to the period, all published; the window is
+    the sum of its half-years (when both are in the trend)."""
+    cells = decision_points_cells([window_result], window)
+    for label, result in by_half:
+        cells.update(decision_points_cells([result], label))
+    halves = [label for label, _ in by_half if label in window_halves(window)]
+    if len(halves) == len(window_halves(window)):
+        name = window_result.point.name
+        for g in DP_GROUPS:
+            for kind in ("n", "events"):
+                cells.relate(total_of(dp_key(window, name, g, kind), [dp_key(h, name, g, kind) for h in halves]))
+    return cells
+
+
+def window_halves(window: str) -> list[str]:
+    """The half-year labels a pack's decision window (``YYYY-MM-DD..YYYY-MM-DD``) is made of."""
+    start, end = (date.fromisoformat(d) for d in window.split(".."))
+    return [p.label for p in periods_between(start, end, "half")]
+
+
+def complaints_trend_table(
+    by_half: Sequence[tuple[str, DecisionResult]], threshold: int, hidden: set[str]
+) -> pd.DataFrame:
+    """Complaints upheld by group in each half-year: one row each, suppressed with the rest of the pack."""
+    frames = []
+    for label, result in by_half:
+        frame = decision_points_table([result], threshold, hidden, label)
+        frames.append(frame.drop(columns=["Decision point"]).assign(**{"Half-year": label}))
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table[["Half-year", *(c for c in table.columns if c != "Half-year")]]
 
 
 def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]:
@@ -429,6 +473,26 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
         relations=tuple(cells.relations),
     )
     return hidden, record, protection.audit
+
+
+COMPLAINTS_TITLE = "Complaints raised by staff: upheld by group"
+
+
+def complaints_line(result: DecisionResult, window: str, hidden: Hidden) -> str:
+    """One summary sentence on complaints, never over a hidden count."""
+    keys = [dp_key(window, result.point.name, g, k) for g in ("BME", "White") for k in ("n", "events")]
+    counts = [result.bme.n, result.bme.events, result.white.n, result.white.events]
+    if not result.bme.n and not result.white.n:
+        return (
+            "Complaints raised by staff (grievance, bullying and harassment): none with an outcome among the cases "
+            "opened in the decision window, so there is nothing to compare."
+        )
+    if hidden.any(keys, counts):
+        return (
+            "Complaints raised by staff (grievance, bullying and harassment): the numbers are too small to publish "
+            "safely, so whether BME and White colleagues' complaints are upheld alike is not said here."
+        )
+    return f"Complaints raised by staff (grievance, bullying and harassment): {decision_sentence(result, compared=1)}"
 
 
 def funnel_within(view: FunnelView | None, hidden: set[str], period: str) -> FunnelView | None:
@@ -515,6 +579,26 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
         # Audited with every other table of the pack (and the packs before it), see pack_cells.
         trust = decision_points_table(inputs.trust_results, t, keys, window)
         tables.append(PackTable("trust_measures", TRUST_TITLE, trust, TRUST_NOTE))
+    if inputs.complaints is not None:
+        tables.append(
+            PackTable(
+                "complaints",
+                COMPLAINTS_TITLE,
+                decision_points_table([inputs.complaints], t, keys, window),
+                f"{COMPLAINT_POINT.question} Contract §4.3: grievance and bullying or harassment complaints raised "
+                "by a member of staff with an outcome, not withdrawn; the harmful side is BME complaints upheld less "
+                "often. Cases opened in the decision window.",
+            )
+        )
+        tables.append(
+            PackTable(
+                "complaints_trend",
+                "Complaints upheld by half-year",
+                complaints_trend_table(inputs.complaints_by_half, t, keys),
+                "Each half-year's complaints (cases opened in it); a half-year whose numbers are too small shows *.",
+            )
+        )
+        summary.append(complaints_line(inputs.complaints, window, hidden))
     if inputs.actions is not None and not inputs.actions.empty:
         as_of = generated or inputs.period.end
         tables.append(PackTable("actions", ACTIONS_TITLE, actions_section(inputs.actions, as_of=as_of), ACTIONS_NOTE))

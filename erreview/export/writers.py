@@ -55,6 +55,9 @@ PDF_COLUMNS = {
         "q (BH)",
     ],
 }
+# The trust's own measures and complaints have the decision points' columns (complaints by half-year first).
+PDF_COLUMNS["trust_measures"] = PDF_COLUMNS["complaints"] = PDF_COLUMNS["decision_points"]
+PDF_COLUMNS["complaints_trend"] = ["Half-year", *PDF_COLUMNS["decision_points"][1:]]
 
 
 def neutralise(value: object) -> str:
