@@ -33,6 +33,8 @@ def _cells(page: Page, text: str):
 def test_the_admin_sees_which_case_the_lead_opened(page: Page, browser, server):
     wanted = _lead_cases()[4]
     sign_in(page, "lead")
+    # The session cookie is written just after the first screen draws: wait for it before following a link.
+    page.wait_for_function("() => document.cookie.includes('erreview_session=')")
     page.goto(f"{server}/cases?case={wanted}")
     expect(page.get_by_role("heading", name=f"{wanted}:")).to_be_visible()
     wait_idle(page)
