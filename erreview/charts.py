@@ -448,6 +448,7 @@ def spc_chart(
             color=alt.Color(
                 "variation:N",
                 title="Variation",
+                legend=alt.Legend(labelLimit=320),
                 scale=alt.Scale(domain=names, range=[v[1] for v in VARIATION.values()]),
             ),
             shape=alt.Shape(
@@ -492,13 +493,16 @@ def window_ratio_chart(
     and an explicit list of ``steps``: two windows drawn with the same ``domain`` and ``steps`` share their
     axes. ``frame`` has ``label``, ``ratio``, ``ci_low``, ``ci_high``; the band is shown by shape."""
     data = frame.dropna(subset=["ratio"])
+    below, within, above = "Below 0.80", "Within 0.80–1.25", "Above 1.25"
     data = data[data["ratio"] > 0].assign(
         band=lambda d: d["ratio"].map(
-            lambda r: "below" if r < NON_ADVERSE_LOW else "above" if r > NON_ADVERSE_HIGH else "non_adverse"
+            lambda r: below if r < NON_ADVERSE_LOW else above if r > NON_ADVERSE_HIGH else within
         )
     )
     scale = alt.Scale(type="log", domain=list(domain))
-    y = alt.Y("label:N", sort=list(steps), scale=alt.Scale(domain=list(steps)), title=None)
+    y = alt.Y(
+        "label:N", sort=list(steps), scale=alt.Scale(domain=list(steps)), title=None, axis=alt.Axis(labelLimit=220)
+    )
     band = (
         alt.Chart(pd.DataFrame({"lo": [NON_ADVERSE_LOW], "hi": [NON_ADVERSE_HIGH]}))
         .mark_rect(color=NHS_PALE_GREY)
@@ -518,9 +522,7 @@ def window_ratio_chart(
             shape=alt.Shape(
                 "band:N",
                 title="Against 0.80–1.25",
-                scale=alt.Scale(
-                    domain=["below", "non_adverse", "above"], range=["triangle-down", "circle", "triangle-up"]
-                ),
+                scale=alt.Scale(domain=[below, within, above], range=["triangle-down", "circle", "triangle-up"]),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title="Step"),

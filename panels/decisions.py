@@ -234,7 +234,9 @@ compared = Col(
     "and could identify people.",
     words={"ok": "Yes"},
 )
-level = Col("level", level_label, help=f"The staff's {dimension.replace('_', ' ')}.")
+level = Col(
+    "level", level_label, help=f"The staff's {dimension.replace('_', ' ')}.", words={"not_stated": "Not stated"}
+)
 breakdown_columns = [level, compared, *COMPARISON_COLUMNS]
 inter_columns = [
     level,

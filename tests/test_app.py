@@ -521,7 +521,7 @@ def _raw_cells(frame) -> list[str]:
     """Cells a person should not see: None, NaN, True/False, internal codes, or a fraction with more than 2 dp."""
     import re
 
-    raw = re.compile(r"^(None|nan|NaN|<NA>|True|False|non_adverse|too_few|disparity|watch|-?\d+\.\d{4,})$")
+    raw = re.compile(r"^(None|nan|NaN|<NA>|True|False|non_adverse|not_stated|too_few|disparity|watch|-?\d+\.\d{4,})$")
     return [str(v) for v in frame.to_numpy().ravel() if raw.match(str(v))]
 
 

@@ -175,9 +175,11 @@ def test_analyst_reads_the_overview_and_decision_points(page: Page):
     go(page, "Overview")
     expect(page.get_by_text("times as likely as White staff").first).to_be_visible()
     expect(page.get_by_role("heading", name="Trend by half-year")).to_be_visible(timeout=90_000)
+    wait_idle(page)
     shot(page, "01-overview")
     go(page, "Decision points")
     expect(page.get_by_text("The disparity table")).to_be_visible()
+    wait_idle(page)
     shot(page, "02-decision-points")
     go(page, "Data")
     shot(page, "06-data")
@@ -317,6 +319,25 @@ def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, serve
     expect(page.get_by_text("Saved: Start formal investigation.")).to_be_visible()
     expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
     shot(page, "05-escalated")
+
+
+def test_admin_reads_the_spc_chart_and_the_two_windows(page: Page):
+    sign_in(page, "admin")
+    go(page, "Overview")
+    heading = page.get_by_role("heading", name="Is anything changing? (Making Data Count)")
+    expect(heading).to_be_visible(timeout=90_000)
+    wait_idle(page)
+    heading.scroll_into_view_if_needed()
+    expect(page.get_by_text("Statistical process control chart of the relative likelihood")).to_be_visible()
+    shot(page, "01b-overview-spc")
+    go(page, "Decision points")
+    windows = page.get_by_role("heading", name="Is it better since the pre-checks began").first
+    expect(windows).to_be_visible(timeout=90_000)
+    wait_idle(page)
+    page.get_by_text("Both charts use the same axes").scroll_into_view_if_needed()
+    shot(page, "02b-before-and-since")
+    page.get_by_role("heading", name="The disparity table").scroll_into_view_if_needed()
+    shot(page, "02c-disparity-table")
 
 
 def test_board_viewer_downloads_the_review_pack(page: Page):
