@@ -1,4 +1,5 @@
-"""The only module that talks to the database: engines, schema, writes and aggregate queries.
+"""The module that talks to the database: engines, schema, writes and aggregate queries (besides it, only
+:mod:`erreview.tallies` reads, through the driver, for the command line's quick counts).
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL (psycopg 3) goes through
 the same SQLAlchemy code. Queries return plain DataFrames or small aggregates so that the metrics stay
