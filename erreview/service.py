@@ -45,7 +45,7 @@ from erreview.metrics.groups import RatesFn, group_rates
 from erreview.metrics.likelihood import WresResult, wres_indicator
 from erreview.metrics.timing import time_in_process
 from erreview.metrics.trend import RatioChange, ratio_of_ratios
-from erreview.narrative import change_sentence
+from erreview.narrative import change_sentence, window_words
 from erreview.national import NationalTable
 from erreview.periods import Length, Period, period_of, periods_between
 from erreview.problems import ImportRejected, ImportReport, Problem
@@ -612,6 +612,12 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
             (h.label, trust_measure_results(engine, settings, opened_from=h.start, opened_to=h.end))
             for h in periods_between(window[0], window[1], "half")
         ],
+        # Every measure over cases by division, for the window; the pack leaves off what its threshold hides.
+        measure_funnels=[
+            case_measure_funnel(engine, m, window, window_words(*window))
+            for m in load_measures(settings.measure_dir)
+            if m.kind != "indicator3"
+        ],
         complaints=complaint_results(engine, opened_from=window[0], opened_to=window[1]),
         complaints_by_half=[
             (h.label, complaint_results(engine, opened_from=h.start, opened_to=h.end))
@@ -734,16 +740,32 @@ def measure_funnel_view(
         raise ErreviewError(f"there is no measure {measure_id!r} in the measure library")
     if measure.kind == "indicator3":
         return division_funnel_view(engine, window, threshold=threshold, divisions=divisions)
+    return case_measure_funnel(
+        engine, measure, (window.start, window.end), window.label, threshold=threshold, divisions=divisions
+    )
+
+
+def case_measure_funnel(
+    engine: Engine,
+    measure: Measure,
+    window: tuple[date, date],
+    label: str,
+    *,
+    threshold: int | None = None,
+    divisions: frozenset[str] | None = None,
+) -> FunnelView:
+    """A measure over cases (not indicator 3) by division over cases opened in ``window`` (see
+    :func:`measure_funnel_view`); ``label`` names the window in sentences."""
     with store.session_scope(engine) as session:
         cases = store.cases_frame(
-            session, opened_from=window.start, opened_to=window.end, case_types=[t.value for t in measure.case_types]
+            session, opened_from=window[0], opened_to=window[1], case_types=[t.value for t in measure.case_types]
         )
     [trust_result] = measure_table([measure], cases)
-    what = f"{measure.label}, {window.label}"
+    what = f"{measure.label}, {label}"
     size = "cases"
     if threshold is not None and not _published_ratio(trust_result, threshold):
         return FunnelView(
-            window.label,
+            label,
             None,
             f"No funnel plot for {what}: the trust's own numbers are too small to publish safely.",
             [],
@@ -766,7 +788,7 @@ def measure_funnel_view(
         small = f"{len(withheld)} division(s) are left off because their numbers are too small to publish safely."
         plotted = funnel is not None and any(p.position for p in funnel.points)
         sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {what}: {small}"
-    return FunnelView(window.label, funnel, sentence, withheld, size)
+    return FunnelView(label, funnel, sentence, withheld, size, measure=measure.id)
 
 
 def trust_measure_results(

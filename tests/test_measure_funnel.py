@@ -183,3 +183,58 @@ def test_the_division_lead_sees_their_division_on_the_funnel_and_no_other(own_me
             assert other not in text, (ident, other)
         for chart in at.get("vega_lite_chart"):
             assert not any(o in str(chart.proto) for o in others)
+
+
+def test_the_pack_has_each_measures_funnel_without_a_small_count(cli, settings, tmp_path):
+    """The review pack's measure-by-measure funnel table, on a synthetic trust large enough to plot: each
+    published ratio recomputed from the cases file; every division withheld has a count from 1 to the threshold
+    (and every one shown has none); the same at the community threshold."""
+    from erreview.cli import app
+    from erreview.ethnicity import classify
+    from erreview.synth import SynthConfig, write_synthetic
+
+    files = {
+        p.stem: p
+        for p in write_synthetic(
+            SynthConfig(
+                seed=3, staff=9000, years=2, end_fy=2024, concern_rate=0.25, bme_share=0.4, white_suspension=0.4
+            ),
+            tmp_path,
+        )
+    }
+    url = settings.database_url
+    args = ["--db", url, "import", "--workforce", str(files["workforce"]), "--cases", str(files["cases"])]
+    assert cli.invoke(app, args).exit_code == 0
+    raw = pd.read_csv(files["cases"], dtype=str, keep_default_na=False)
+    raw["wres_group"] = [classify(v).wres_group.value for v in raw["ethnic_category"]]
+    raw = raw.replace("", None)
+    raw = raw[(raw["opened_date"] >= str(YEAR.start)) & (raw["opened_date"] <= str(YEAR.end))]
+    engine = store.engine_for(url)
+    for threshold, build in ((7, service.review_pack), (10, service.community_pack)):
+        table = build(engine, settings, parse_period("2024/25-H2")).table("measure_funnels").frame
+        plotted = 0
+        for label, measure_id in (("Suspension", "suspension"), ("Case to answer", "case_to_answer")):
+            population, event = BY_HAND[measure_id]
+            inside = raw[population(raw).fillna(False)]
+            hit = event(inside).fillna(False)
+            rows = table[table["Measure"] == label]
+            assert not rows.empty, table.to_string()
+            for row in rows.itertuples():
+                own = inside["division"] == row.Division
+                counts = [
+                    int((own & hit & (inside["wres_group"] == g)).sum())
+                    if kind == "events"
+                    else int((own & (inside["wres_group"] == g)).sum())
+                    for g in ("BME", "White")
+                    for kind in ("events", "n")
+                ]
+                small = any(1 <= c <= threshold for c in counts)
+                if row.Position == "withheld: small numbers":
+                    assert small, (label, row.Division, counts)
+                    continue
+                assert not small, (label, row.Division, counts)
+                a, n1, c, n2 = counts
+                if a and c:
+                    assert row.Ratio == f"{(a / n1) / (c / n2):.2f}"
+                    plotted += 1
+        assert plotted >= 3, table

@@ -244,7 +244,7 @@ def test_no_small_count_and_no_recomputable_cell_in_any_file(pack_dir):
     # Workbook: every sheet, every count-like column
     workbook = openpyxl.load_workbook(next(folder.glob("*.xlsx")), read_only=True)
     sheets = workbook.sheetnames
-    assert sheets[0] == "Summary" and sheets[-1] == "Methods" and len(sheets) == 13
+    assert sheets[0] == "Summary" and sheets[-1] == "Methods" and len(sheets) == 14
     for sheet in workbook.worksheets[1:-1]:
         rows = list(sheet.iter_rows(min_row=4, values_only=True))
         frame = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]]).fillna("")

@@ -47,7 +47,7 @@ from erreview.export.tables import (
 )
 from erreview.measures import Measure
 from erreview.metrics.decisions import COMPLAINT_POINT, DecisionResult
-from erreview.metrics.funnel import FunnelView, funnel_sentence
+from erreview.metrics.funnel import ABOVE_MEASURE, FunnelView, funnel_sentence
 from erreview.metrics.likelihood import WresResult, pooled_counts, split_at
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
 from erreview.metrics.trend import (
@@ -128,6 +128,9 @@ class PackInputs:
     #: (the trend; the window's two half-years are among them).
     complaints: DecisionResult | None = None
     complaints_by_half: Sequence[tuple[str, DecisionResult]] = ()
+    #: Every measure over cases by division on a funnel plot over the decision window, unsuppressed (the pack
+    #: leaves off what its own threshold and hidden cells require).
+    measure_funnels: Sequence[FunnelView] = ()
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -476,6 +479,40 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
 
 
 COMPLAINTS_TITLE = "Complaints raised by staff: upheld by group"
+MEASURE_FUNNELS_TITLE = "Divisions against the trust, measure by measure: funnel plots"
+
+
+def measure_funnels_within(inputs: PackInputs, hidden: set[str], window: str) -> list[tuple[str, FunnelView]]:
+    """Each measure's funnel as the pack may publish it: none when a count of the measure's trust row is hidden
+    (the centre is the trust's ratio), and every division with a count from 1 to the threshold left off and
+    counted as withheld (its ratio rests on it). Division counts themselves are never published."""
+    labels = {m.id: m.label for m in inputs.measures}
+    t = inputs.threshold
+    out = []
+    for view in inputs.measure_funnels:
+        label = labels.get(view.measure, view.measure)
+        trust = [dp_key(window, view.measure, g, k) for g in ("BME", "White") for k in ("n", "events")]
+        if view.funnel is None or any(k in hidden for k in trust):
+            continue
+        keep = [p for p in view.funnel.points if not _small(p.a, p.n1, p.c, p.n2, threshold=t)]
+        withheld = sorted({*view.withheld, *(p.unit for p in view.funnel.points if p not in keep)})
+        funnel = replace(view.funnel, points=keep)
+        what = f"{label}, {view.period}"
+        sentence = funnel_sentence(funnel, period=what, above=ABOVE_MEASURE)
+        if withheld:
+            small = f"{len(withheld)} division(s) are left off because their numbers are too small to publish safely."
+            plotted = any(p.position for p in keep)
+            sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {what}: {small}"
+        out.append((label, FunnelView(view.period, funnel, sentence, withheld, view.size, view.measure)))
+    return out
+
+
+def measure_funnels_table(views: Sequence[tuple[str, FunnelView]]) -> pd.DataFrame:
+    frames = [funnel_table(view).assign(Measure=label) for label, view in views]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table[["Measure", *(c for c in table.columns if c != "Measure")]]
 
 
 def complaints_line(result: DecisionResult, window: str, hidden: Hidden) -> str:
@@ -579,6 +616,19 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
         # Audited with every other table of the pack (and the packs before it), see pack_cells.
         trust = decision_points_table(inputs.trust_results, t, keys, window)
         tables.append(PackTable("trust_measures", TRUST_TITLE, trust, TRUST_NOTE))
+    funnels = measure_funnels_within(inputs, keys, window)
+    if funnels:
+        tables.append(
+            PackTable(
+                "measure_funnels",
+                MEASURE_FUNNELS_TITLE,
+                measure_funnels_table(funnels),
+                "Each division's ratio on each measure (cases opened in the decision window) against the trust's "
+                "95% and 99.8% limits, as for indicator 3 above. A measure whose trust figures are too small to "
+                "publish has no funnel; a division with a count from 1 to the threshold is withheld.",
+            )
+        )
+        summary += [view.sentence for _, view in funnels if view.funnel is not None and view.funnel.outside("95")]
     if inputs.complaints is not None:
         tables.append(
             PackTable(

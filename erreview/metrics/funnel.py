@@ -128,6 +128,8 @@ class FunnelView:
     withheld: list[str]
     #: What a division's size counts: staff (indicator 3) or cases (a decision point, complaints, a trust measure).
     size: str = "staff"
+    #: The measure's id (indicator 3: ``wres_indicator3``).
+    measure: str = "wres_indicator3"
 
 
 def _position(z: float) -> str:
