@@ -119,3 +119,43 @@ def test_migration_backfills_counts_for_snapshots_imported_before_it(settings, t
         command.upgrade(config, "head")
     assert _stored(engine) == _brute_force(raw)
     engine.dispose()
+
+
+def _index_names(engine) -> set[str]:
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            rows = connection.execute(text("SELECT name FROM sqlite_master WHERE tbl_name = 'workforce_record'"))
+        else:
+            rows = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'workforce_record'"))
+        return {r[0] for r in rows}
+
+
+def test_replacing_a_snapshot_with_other_rows_replaces_its_counts_only(engine, settings, tmp_path):
+    """Counts follow the rows when a snapshot is replaced by different rows (people gone, people moved to
+    another division, a new person), and a snapshot the file does not hold keeps its counts. The index
+    on the rows (dropped and rebuilt when the table was empty, on SQLite) is there after every import."""
+    raw = _with_second_posts((EXAMPLES / "workforce.csv").read_text())
+    first = tmp_path / "first.csv"
+    first.write_text(raw)
+    service.import_files(engine, settings, workforce=first)
+    assert "ix_workforce_snapshot_group" in _index_names(engine)
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    latest = max(r["snapshot_date"] for r in rows)
+    divisions = sorted({r["division"] for r in rows})
+    changed = [r for r in rows if r["snapshot_date"] == latest][5:]  # five rows gone
+    for row in changed[::7]:
+        row["division"] = next(d for d in divisions if d != row["division"])
+    changed.append(changed[0] | {"person_id": "NEWPERSON1"})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(changed)
+    second = tmp_path / "second.csv"
+    second.write_text(out.getvalue())
+    service.import_files(engine, settings, workforce=second, replace_snapshots=True)
+    expected = {k: v for k, v in _brute_force(raw).items() if k[0] != latest} | _brute_force(out.getvalue())
+    assert _stored(engine) == expected
+    assert "ix_workforce_snapshot_group" in _index_names(engine)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT COUNT(*) FROM workforce_record")).scalar()
+    assert stored == len(rows) - sum(r["snapshot_date"] == latest for r in rows) + len(changed)
