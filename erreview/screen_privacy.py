@@ -108,7 +108,7 @@ def protect_breakdown(
             # The total is on screen elsewhere: it stays, and only the levels can be hidden.
             # ``forced``: cells hidden for another reason, as if they were small.
             held = {k for k in cells if (forced or {}).get((k[1], column))}
-            problem = Problem(values, set(values) - held, [total_of(("total",), cells)])
+            problem = Problem(values, set(values) - held, [total_of(("total",), cells)], sensitive=held)
             for k in protect(problem, threshold, candidates=set(cells)).hidden:
                 if k != ("total",):
                     hidden[(k[1], column)] = True

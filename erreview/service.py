@@ -536,10 +536,9 @@ def community_pack(engine: Engine, settings: Settings, period: Period, *, genera
     every pack exported before it."""
     settings = effective_settings(engine, settings)
     threshold = settings.community_threshold
+    # Audited with every pack published before it, board packs too: one reader may hold both (the rule is in
+    # erreview.export.published). A count a board pack printed is public; one it hid stays protected.
     inputs = pack_inputs(engine, settings, period)
-    # Audited with the packs published at this threshold or stricter (earlier community packs); a board pack at
-    # a lower threshold has made its counts public already, which no later pack can take back (see the module).
-    inputs = replace(inputs, earlier=[r for r in inputs.earlier if r.threshold >= threshold])
     from erreview.export.community import community_pack as build_community_pack  # the pack's libraries on use
 
     pack = build_community_pack(inputs, threshold=threshold, generated=generated)

@@ -6,9 +6,11 @@ import re
 from dataclasses import replace
 from dataclasses import replace as dc_replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from erreview import service, store
 from erreview.cli import app
@@ -33,7 +35,7 @@ def _counts_ok(frame: pd.DataFrame, threshold: int) -> None:
 def test_the_community_pack_passes_the_auditor_at_ten(cli, imported, settings, tmp_path, board_first):
     engine = store.engine_for(imported)
     here = settings.model_copy(update={"database_url": imported})
-    if board_first:  # a board pack published at 7 before: the community pack is still safe among community packs
+    if board_first:  # a board pack published at 7 before: the community pack is audited with it
         result = cli.invoke(app, ["--db", imported, "export", "--period", PERIOD, "--out", str(tmp_path / "board")])
         assert result.exit_code == 0, result.stderr
     # The pack as the library builds it, audited independently at 10 against every pack published before it.
@@ -43,8 +45,12 @@ def test_the_community_pack_passes_the_auditor_at_ten(cli, imported, settings, t
     assert pack.record is not None
     community_before = [r for r in inputs.earlier if r.threshold >= 10]
     assert len(inputs.earlier) == int(board_first) and not community_before
-    problem, _ = combined_problem(pack_cells(replace(inputs, threshold=10)), community_before)
-    problem = dc_replace(problem, published=problem.published - set(pack.record.hidden))
+    # With every pack before it, of either audience (one reader may hold them all): a count the board pack
+    # printed is public, and one it left narrower than 10 values may be left so, no narrower.
+    cells = pack_cells(replace(inputs, threshold=10))
+    problem, fixed = combined_problem(cells, inputs.earlier)
+    decided = set(cells.values) - cells.latent - fixed
+    problem = dc_replace(problem, published=problem.published - set(pack.record.hidden), decided=decided)
     result = audit(problem, 10)
     assert result.ok, (result.failures[:5], result.unmodelled[:5])
     if board_first:  # the community pack hides more than the board pack did
@@ -125,3 +131,134 @@ def test_reports_offers_the_community_pack(imported, monkeypatch):
     assert not at.exception, at.exception
     assert len(at.get("download_button")) == 3
     assert any("Community pack (community-pack-" in c.value and "from 1 to 10" in c.value for c in at.caption)
+
+
+# --- one reader, both audiences -------------------------------------------------------------------------
+
+#: Four divisions (BME and White entrants; BME, White and not-stated headcounts) for which the board pack
+#: (threshold 7) and the community pack (10), each audited within its own audience, together gave D3's
+#: not-stated headcount of 5 back exactly (found by a random search over small trusts).
+ENTRANTS = {"D0": (10, 11), "D1": (20, 11), "D2": (15, 9), "D3": (30, 25)}
+HEADS = {"D0": (11, 166, 0), "D1": (21, 110, 4), "D2": (55, 130, 4), "D3": (67, 183, 5)}
+KINDS = ["BME entrants", "BME headcount", "White entrants", "White headcount", "Staff", "Ethnicity not stated"]
+
+
+def _small_trust_inputs(period, threshold, earlier):
+    from datetime import date
+
+    from erreview.export.pack import PackInputs
+
+    rows = [
+        (f"p{d}{g}{i}", g, d)
+        for d, counts in ENTRANTS.items()
+        for g, n in zip(("BME", "White"), counts, strict=True)
+        for i in range(n)
+    ]
+    heads = [
+        (pd.Timestamp(period.end), g, d, n)
+        for d, counts in HEADS.items()
+        for g, n in zip(("BME", "White", "Unknown"), counts, strict=True)
+    ]
+    return PackInputs(
+        period,
+        [],
+        [],
+        (date(2024, 4, 1), date(2025, 3, 31)),
+        pd.DataFrame(rows, columns=["person_key", "wres_group", "division"]),
+        pd.DataFrame(heads, columns=["snapshot_date", "wres_group", "division", "headcount"]),
+        pd.DataFrame(columns=["wres_group", "decision"]),
+        None,
+        threshold,
+        earlier=earlier,
+    )
+
+
+def _reader_ranges(packs, divisions):
+    """What one reader of all ``packs`` infers about every count none of them prints: an integer programme
+    over the relations the tables' shapes state (divisions add up to the trust, entrants never exceed
+    headcount, staff = BME + White + not stated), written from the printed tables, not the auditor."""
+    everywhere = [*divisions, "Trust"]
+    known: dict[tuple[str, str], int] = {}
+    for pack in packs:
+        for table in pack.tables:
+            if table.name not in ("divisions", "data_quality"):
+                continue
+            for _, row in table.frame.iterrows():
+                for kind in KINDS:
+                    if kind in row and row[kind] not in ("*", ""):
+                        known[(row["Division"], kind)] = int(row[kind])
+    cells = [(d, k) for d in everywhere for k in KINDS]
+    unknown = [c for c in cells if c not in known]
+    col = {c: i for i, c in enumerate(unknown)}
+    rows, low, high = [], [], []
+
+    def relate(terms, lo, hi):
+        coefs, const = np.zeros(len(unknown)), 0.0
+        for cell, c in terms:
+            if cell in known:
+                const += c * known[cell]
+            else:
+                coefs[col[cell]] += c
+        if coefs.any():
+            rows.append(coefs)
+            low.append(lo - const)
+            high.append(hi - const)
+
+    for kind in KINDS:
+        relate([(("Trust", kind), 1.0), *(((d, kind), -1.0) for d in divisions)], 0, 0)
+    for d in everywhere:
+        for g in ("BME", "White"):
+            relate([((d, f"{g} entrants"), 1.0), ((d, f"{g} headcount"), -1.0)], -np.inf, 0)
+        parts = [(d, "BME headcount"), (d, "White headcount"), (d, "Ethnicity not stated")]
+        relate([((d, "Staff"), 1.0), *((p, -1.0) for p in parts)], 0, 0)
+    out = {}
+    for cell in unknown:
+        ends = []
+        for sign in (1, -1):
+            c = np.zeros(len(unknown))
+            c[col[cell]] = sign
+            res = milp(
+                c,
+                constraints=[LinearConstraint(np.array(rows), low, high)] if rows else [],
+                integrality=np.ones(len(unknown)),
+                bounds=Bounds(0, 10**5),
+            )
+            assert res.status == 0, res.message
+            ends.append(round(sign * res.fun))
+        out[cell] = (ends[0], ends[1])
+    return out
+
+
+def test_a_community_pack_after_a_board_pack_gives_none_of_their_hidden_counts_back(engine, settings, monkeypatch):
+    """A reader of the board pack (7) and the later community pack (10) for the same half-year learns no
+    small hidden count: each is protected at 10 or left exactly as the board pack alone left it. Before, the
+    community pack was audited against earlier community packs only, and the two packs together gave D3's
+    not-stated headcount of 5 back exactly (the board's data-quality table with the community's divisions)."""
+    period = parse_period(PERIOD)
+    published: list = []
+
+    def inputs(engine, settings, p):
+        return _small_trust_inputs(p, settings.suppression_threshold, list(published))
+
+    monkeypatch.setattr(service, "pack_inputs", inputs)
+    monkeypatch.setattr(service, "effective_settings", lambda engine, s: s)
+    board = service.review_pack(engine, settings, period)
+    assert board.threshold == 7 and board.record is not None
+    published.append(board.record)  # as the export keeps it, for the next pack's inputs
+    community = service.community_pack(engine, settings, period)
+    assert community.threshold == 10
+
+    truth = {(d, "BME entrants"): a for d, (a, _) in ENTRANTS.items()}
+    truth |= {(d, "White entrants"): c for d, (_, c) in ENTRANTS.items()}
+    for d, (b, w, u) in HEADS.items():
+        truth |= {(d, "BME headcount"): b, (d, "White headcount"): w, (d, "Ethnicity not stated"): u}
+        truth[(d, "Staff")] = b + w + u
+    divisions = list(ENTRANTS)
+    alone, both = _reader_ranges([board], divisions), _reader_ranges([board, community], divisions)
+    leaks = []
+    for cell, (lo, hi) in both.items():
+        if cell in truth:
+            assert lo <= truth[cell] <= hi, cell
+        if 1 <= truth.get(cell, 0) <= 10 and not ((lo == 0 or hi > 10) and hi - lo >= 10) and (lo, hi) != alone[cell]:
+            leaks.append((cell, truth[cell], (lo, hi)))
+    assert leaks == []

@@ -144,6 +144,13 @@ def test_a_published_rate_is_a_relation_between_its_counts():
     rate = rounded(8 / 539, 4, ["entrants"], ["headcount"])
     result = audit(Problem(values, {"headcount"}, rounded=[rate]), T)
     assert result.ranges["entrants"] == Range(8, 8)
+    # Pinned, but not a small count: public in all but name (the suppressor would show it), not a failure.
+    assert result.failures == []
+    # 1.48% of 337 can only be 5: a small count pinned by a rate is disclosed.
+    values = {"entrants": 5, "headcount": 337}
+    rate = rounded(5 / 337, 4, ["entrants"], ["headcount"])
+    result = audit(Problem(values, {"headcount"}, rounded=[rate]), T)
+    assert result.ranges["entrants"] == Range(5, 5)
     assert result.failures == ["entrants"]
 
 
@@ -242,6 +249,54 @@ def test_every_hidden_small_cell_is_protected(cells, threshold):
     for key, (lo, hi) in brute_ranges(cells, hidden, None).items():
         if problem.values[key]:
             assert protected(lo, hi, threshold), (key, problem.values[key], (lo, hi))
+
+
+#: Tables with many zeros and small counts, where cells are often pinned by the others (a row of zeros, a
+#: column whose total leaves one value).
+sparse_tables = st.integers(2, 3).flatmap(
+    lambda cols: st.lists(
+        st.lists(st.sampled_from([0, 0, 0, 1, 2, 3, 5, 9]) | st.integers(0, CELL_MAX), min_size=cols, max_size=cols),
+        min_size=2,
+        max_size=2,
+    )
+)
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=sparse_tables, threshold=st.integers(2, 4))
+def test_no_hidden_cell_is_pinned_to_one_value(cells, threshold):
+    """A hidden cell every completion gives the same value protects nothing: a small one is a failure (so the
+    suppressor must have widened it), any other is public in all but name and is shown, never counted on."""
+    problem = auditor_problem(cells, None, None)
+    hidden = protect(problem, threshold).hidden
+    for key, (lo, hi) in brute_ranges(cells, hidden, None).items():
+        assert lo < hi, (key, problem.values[key], hidden)
+        if 1 <= problem.values[key] <= threshold:
+            assert protected(lo, hi, threshold), (key, problem.values[key], (lo, hi))
+
+
+def test_a_cell_pinned_by_the_others_is_shown_not_protected():
+    """[[0, 9], [5, 3]] at threshold 4: hiding the 5 beside the 3 does not help (the 0 above it and its column
+    total pin it), and the suppressor used to go on protecting that pinned 5 too, hiding six cells. The least
+    suppression that protects the 3, found here by trying every set of cells, hides four, and so does the
+    suppressor now."""
+    cells, threshold = [[0, 9], [5, 3]], 4
+    problem = auditor_problem(cells, None, None)
+    hidden = protect(problem, threshold).hidden
+    keys = sorted(problem.values, key=str)
+
+    def safe(chosen: set) -> bool:
+        if (1, 1) not in chosen:
+            return False
+        ranges = brute_ranges(cells, chosen, None)
+        return all(protected(*ranges[k], threshold) for k in chosen if 1 <= problem.values[k] <= threshold) and all(
+            lo < hi for lo, hi in ranges.values()
+        )
+
+    least = next(n for n in range(1, len(keys) + 1) if any(safe(set(c)) for c in itertools.combinations(keys, n)))
+    assert safe(hidden)
+    assert len(hidden) == least == 4
+    assert (1, 0) not in hidden and (0, 0) not in hidden
 
 
 # --- the threshold setting ----------------------------------------------------------------------------

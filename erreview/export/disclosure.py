@@ -16,6 +16,19 @@ under it is published, so the tables hide such values with their counts.
 :func:`protect` chooses the secondary suppression: starting from the primary (counts 1..T), while some
 hidden count fails, hide the published cell nearest to it (through the relations) that widens its range,
 smallest value first (least information lost), and audit again. Deterministic for the same input.
+
+Cells pinned to one value. A hidden cell whose range is a single value is disclosed, whatever it shows:
+when its value is small (1..T) that is a failure like any other; when it is not (zero, or above T) it is
+public in all but name, so it protects nothing (the exact ranges already see that: hiding a pinned cell
+never widens another's range) and :func:`protect` shows it instead of hiding it, rather than spending
+further suppression on protecting a value everyone can work out.
+
+Earlier packs (``Problem.decided``). A new pack is audited with every pack published before it, of any
+audience (:mod:`erreview.export.published`). What they printed is public and may already pin a hidden count
+more narrowly than the contract asks (a board pack at threshold 7 prints an 8 that bounds a count the
+community pack hides at 10 to 0..8). No later pack can widen that again; such a count passes when the new
+pack narrows it no further than the earlier packs left it (the same range as with every cell the new pack
+decides on hidden).
 """
 
 from __future__ import annotations
@@ -23,7 +36,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -112,6 +125,12 @@ class Problem:
     #: Model-only cells (e.g. a half-year's count under a published 12-month count): never published;
     #: protected when their value is small.
     latent: set[Key] = field(default_factory=set)
+    #: The cells the new pack decides on (None: all published cells). The rest were published by earlier
+    #: packs: a hidden count they already pin down more narrowly than the contract asks cannot be widened
+    #: again, so it passes when the new pack tells nothing more about it (see :func:`audit`).
+    decided: set[Key] | None = None
+    #: Cells protected like small counts whatever their value (a 19 of 20 that would give the 1 other away).
+    sensitive: set[Key] = field(default_factory=set)
 
     def hidden(self) -> set[Key]:
         return set(self.values) - self.published
@@ -129,6 +148,11 @@ class Range:
         """Contract §5: a value outside 1..T is possible, and the range is at least T wide."""
         outside = self.lo == 0 or self.hi is None or self.hi > threshold
         return outside and self.width() >= threshold
+
+    @property
+    def exact(self) -> bool:
+        """A single value: the cell is as good as published (and protects nothing near it)."""
+        return self.hi is not None and self.lo == self.hi
 
     def covers(self, other: Range) -> bool:
         return self.lo <= other.lo and (self.hi is None or (other.hi is not None and other.hi <= self.hi))
@@ -364,6 +388,47 @@ def _needs_protection(problem: Problem, key: Key, threshold: int) -> bool:
     return not (key in problem.latent and value > threshold)
 
 
+def _small(problem: Problem, key: Key, threshold: int) -> bool:
+    return key in problem.sensitive or 1 <= problem.values[key] <= threshold
+
+
+class _Baseline:
+    """Each cell's range when the new pack publishes nothing it decides on (what earlier packs left)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.found: dict[Key, Range] = {}
+        self.components: list[tuple[list[Key], list[_Row]]] | None = None
+
+    def range_of(self, key: Key) -> Range:
+        if key not in self.found:
+            p = self.problem
+            if self.components is None:
+                rows, _ = _rows(p, p.hidden() | (p.decided or set()))
+                self.components = _components(rows)
+            comp = next(((keys, rows) for keys, rows in self.components if key in keys), None)
+            self.found[key] = Range(0, p.upper.get(key)) if comp is None else _Component(*comp, p.upper).range_of(key)
+        return self.found[key]
+
+
+def _fails(problem: Problem, key: Key, found: Range, threshold: int, baseline: _Baseline | None = None) -> bool:
+    """The contract's condition for one hidden cell.
+
+    A cell pinned to one value is disclosed: a failure when its value is small; when it is not (zero, or
+    above the threshold) it is simply public, protects nothing, and :func:`protect` shows it rather than
+    hiding it. A cell that earlier packs already narrowed (``Problem.decided``) passes when the new pack
+    narrows it no further."""
+    if not _needs_protection(problem, key, threshold):
+        return False
+    if found.exact and not _small(problem, key, threshold):
+        return False
+    if found.protects(threshold):
+        return False
+    if problem.decided is not None and baseline is not None:
+        return found != baseline.range_of(key)
+    return True
+
+
 def audit(problem: Problem, threshold: int, *, hidden: set[Key] | None = None) -> Audit:
     """The range an attacker can infer for every hidden count, and which fail the contract's condition."""
     hidden = problem.hidden() if hidden is None else hidden
@@ -379,8 +444,9 @@ def audit(problem: Problem, threshold: int, *, hidden: set[Key] | None = None) -
     for k in hidden:
         if k not in ranges:  # in no relation: only its own bound limits it
             ranges[k] = Range(0, problem.upper.get(k))
+    baseline = _Baseline(problem)
     failures = sorted(
-        (k for k in hidden if _needs_protection(problem, k, threshold) and not ranges[k].protects(threshold)),
+        (k for k in hidden if _fails(problem, k, ranges[k], threshold, baseline)),
         key=lambda k: (problem.values[k], str(k)),
     )
     return Audit(ranges, failures, unmodelled)
@@ -425,6 +491,7 @@ class _Solver:
         self.problem = problem
         self.threshold = threshold
         self.cache: dict[frozenset[Key], dict[Key, Range]] = {}
+        self.baseline = _Baseline(problem)
 
     def audit(self, hidden: set[Key]) -> Audit:
         rows, unmodelled = _rows(self.problem, hidden)
@@ -446,7 +513,8 @@ class _Solver:
             (
                 k
                 for k in hidden
-                if _needs_protection(self.problem, k, self.threshold) and not ranges[k].protects(self.threshold)
+                if _needs_protection(self.problem, k, self.threshold)
+                and _fails(self.problem, k, ranges[k], self.threshold, self.baseline)
             ),
             key=lambda k: (self.problem.values[k], str(k)),
         )
@@ -460,6 +528,19 @@ class _Solver:
         return Range(0, self.problem.upper.get(key))
 
 
+def _determined(problem: Problem, solver: _Solver, cells: set[Key], hidden: set[Key], threshold: int) -> set[Key]:
+    """Hidden cells among ``cells`` that are not small and that the published cells pin to one value: hiding
+    them protects nothing (an attacker knows them), so they are shown."""
+    rows, _ = _rows(problem, hidden)
+    out: set[Key] = set()
+    for keys, comp_rows in _components(rows):
+        mine = [k for k in keys if k in cells and not _small(problem, k, threshold)]
+        if mine:
+            comp = _Component(keys, comp_rows, problem.upper)
+            out |= {k for k in mine if comp.range_of(k).exact}
+    return out
+
+
 def protect(
     problem: Problem,
     threshold: int,
@@ -470,9 +551,12 @@ def protect(
     """Primary suppression of counts 1..T among ``candidates`` (default: every published cell), then
     secondary suppression until every hidden count passes the audit (or nothing left can help).
 
-    Cells outside ``candidates`` (published in an earlier pack) stay published.
+    Cells outside ``candidates`` (published in an earlier pack) stay published, and a hidden count they
+    already narrow more than the contract asks passes when this pack narrows it no further.
     """
     movable = set(problem.published) if candidates is None else set(candidates) & problem.published
+    if candidates is not None and problem.decided is None:
+        problem = replace(problem, decided=movable)  # the rest is published already (see the module)
     hidden = problem.hidden() | {k for k in movable if 1 <= problem.values[k] <= threshold}
     solver = _Solver(problem, threshold)
     links = _adjacency(problem)
@@ -487,6 +571,13 @@ def protect(
         result = solver.audit(hidden)
         failing = [k for k in result.failures if k not in stuck]
         if not failing:
+            shown = _determined(problem, solver, hidden & movable, hidden, threshold)
+            if shown:
+                # Showing a cell the rest already pins down changes no range: the same audit holds (checked,
+                # since a rate over the cell may become a relation once it is shown).
+                again = solver.audit(hidden - shown)
+                if not [k for k in again.failures if k not in stuck]:
+                    hidden, result = hidden - shown, again
             return Protection(hidden, result, steps)
         target = failing[0]
         before = result.ranges[target]
@@ -500,7 +591,9 @@ def protect(
                     break
                 tried += 1
                 after = solver.range_with(hidden | {k}, target)
-                if after.protects(threshold):
+                if after.protects(threshold) or (
+                    problem.decided is not None and after == solver.baseline.range_of(target)
+                ):
                     choice = k
                     break
                 if widening is None and not before.covers(after):

@@ -131,6 +131,9 @@ class PackInputs:
     #: Every measure over cases by division on a funnel plot over the decision window, unsuppressed (the pack
     #: leaves off what its own threshold and hidden cells require).
     measure_funnels: Sequence[FunnelView] = ()
+    #: Cells whose names start with one of these are in no table this pack prints (the community pack leaves
+    #: out the data-quality and panel-check tables): unknowns to a reader, never published.
+    unprinted: tuple[str, ...] = ()
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -462,6 +465,9 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
     """Primary and audited secondary suppression over the whole pack and the packs published before it."""
     t = inputs.threshold
     cells = pack_cells(inputs)
+    if inputs.unprinted:
+        # Not printed: unknown to a reader (protected when small), and recorded as such for later packs.
+        cells.latent |= {k for k in cells.values if k.startswith(inputs.unprinted)}
     problem, fixed = combined_problem(cells, inputs.earlier)
     shown = set(cells.values) - cells.latent
     protection = protect(problem, t, candidates=shown - fixed)

@@ -5,6 +5,23 @@ with the half-year unknowns under its 12-month window), which of them were shown
 relations between them. It is stored as JSON when a pack is exported; :func:`combined_problem` puts the
 new pack's cells and every earlier record into one system for the auditor. A cell of an earlier pack with
 the same name and the same value is the same unknown; if the data changed since, it is a separate one.
+
+One reader may hold every pack, whatever its audience (contract §5 v2, issue #12). So a new pack, board
+(threshold 7) or community (threshold 10), is audited and secondarily suppressed against every pack
+published before it, of both audiences, by this rule:
+
+* a count any earlier pack printed is public: a constant in the system, whatever the audience (a later
+  pack at a stricter threshold still prints ``*`` for it, but cannot count on it being unknown);
+* every other count hidden in the new pack or in any earlier pack must, with everything published
+  together, keep a range that contains zero or a value above the new pack's threshold T and is at least
+  T wide; or, where the earlier packs had already narrowed it more than that (a board pack's printed 8
+  bounds a count hidden at 10 to 0..8), a range no narrower than the earlier packs left it: the new
+  pack tells nothing more about it.
+
+So a community pack never makes recoverable, or narrows further, a small count hidden in any pack. A
+board pack published after a community pack protects at its own threshold: it could print counts of 8
+to 10 outright, so it may also narrow a count the community pack hid to 7 values; where board papers
+are public, set the board threshold to the community one.
 """
 
 from __future__ import annotations
