@@ -71,3 +71,158 @@ def test_the_division_lead_sees_their_division_and_not_others(app_env):
     # The trust overview (which lists every division's data quality) is not theirs.
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("panels/overview.py")
+
+
+def _truth(engine, period):
+    """Entrants and headcounts by division for one half-year, straight from the stored rows with pandas."""
+    import pandas as pd
+
+    with store.session_scope(engine) as session:
+        entries = store.formal_disciplinary_entries(session)
+        heads = store.snapshot_headcounts(session, by="division")
+    day = entries["formal_investigation_date"]
+    inside = entries[(day >= pd.Timestamp(period.start)) & (day <= pd.Timestamp(period.end))]
+    snaps = sorted(
+        d for d in set(heads["snapshot_date"]) if pd.Timestamp(period.start) <= d <= pd.Timestamp(period.end)
+    )
+    snap = heads[heads["snapshot_date"] == snaps[-1]]
+    out = {}
+    for d in sorted(set(snap["division"])):
+        for g in ("BME", "White"):
+            out[(d, f"{g} entrants")] = inside.loc[
+                (inside["division"] == d) & (inside["wres_group"] == g), "person_key"
+            ].nunique()
+            out[(d, f"{g} headcount")] = int(
+                snap.loc[(snap["division"] == d) & (snap["wres_group"] == g), "headcount"].sum()
+            )
+    return out
+
+
+def _rest_range(trust: dict, mine: list[dict], kind: str, group: str) -> tuple[int, int]:
+    """What a reader infers about the rest of the trust (trust less the lead's divisions) from the shown cells:
+    an integer programme over trust = Σ divisions + rest and entrants ≤ headcount, written here."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    names = ["trust", *(f"d{i}" for i in range(len(mine))), "rest"]
+    rows = [trust, *mine]
+    unknown = [f"{n}|{k}" for n in names for k in ("entrants", "headcount")]
+    col = {u: i for i, u in enumerate(unknown)}
+    a, lo, hi = [], [], []
+
+    def add(coefs, low, high):
+        r = np.zeros(len(unknown))
+        for u, c in coefs.items():
+            r[col[u]] += c
+        a.append(r)
+        lo.append(low)
+        hi.append(high)
+
+    for name, shown in zip(names, [*rows, None]):
+        for k in ("entrants", "headcount"):
+            value = None if shown is None else shown[f"{group} {k}"]
+            if value not in (None, "*"):
+                add({f"{name}|{k}": 1}, int(value), int(value))
+        add({f"{name}|entrants": 1, f"{name}|headcount": -1}, -np.inf, 0)
+    for k in ("entrants", "headcount"):
+        add({f"trust|{k}": 1, **{f"{n}|{k}": -1 for n in names[1:]}}, 0, 0)
+    ends = []
+    for sign in (1, -1):
+        c = np.zeros(len(unknown))
+        c[col[f"rest|{kind}"]] = sign
+        res = milp(
+            c,
+            constraints=[LinearConstraint(np.array(a), lo, hi)],
+            integrality=np.ones(len(unknown)),
+            bounds=Bounds(0, 10**6),
+        )
+        assert res.status == 0, res.message
+        ends.append(round(sign * res.fun))
+    return ends[0], ends[1]
+
+
+#: A trust of three divisions; the lead sees A and B. C has 3 BME entrants in 2024/25-H1: the trust's 30 less
+#: A's 15 and B's 12.
+TRUST_OF_THREE = {"A": ((100, 300), (15, 20)), "B": ((80, 200), (12, 18)), "C": ((20, 50), (3, 9))}
+
+
+def _import_trust_of_three(engine, settings, folder):
+    import pandas as pd
+
+    from erreview import service
+
+    work, cases = [], []
+    n = 0
+    for division, ((bme, white), (bme_in, white_in)) in TRUST_OF_THREE.items():
+        for group, heads, entrants in (
+            ("H Asian or Asian British - Indian", bme, bme_in),
+            ("A White - British", white, white_in),
+        ):
+            for i in range(heads):
+                n += 1
+                person = f"E{n:07d}"
+                work.append(("2024-09-30", person, group, "female", "Band 5", "Admin and Clerical", division))
+                if i < entrants:
+                    cases.append(
+                        (
+                            f"C{n}",
+                            person,
+                            group,
+                            "female",
+                            "Band 5",
+                            "Admin and Clerical",
+                            division,
+                            "disciplinary",
+                            "behaviour",
+                            "manager",
+                            "2024-05-01",
+                            "formal",
+                            "2024-05-02",
+                            "2024-05-03",
+                        )
+                    )
+    w = folder / "workforce.csv"
+    c = folder / "cases.csv"
+    pd.DataFrame(
+        work, columns=["snapshot_date", "person_id", "ethnic_category", "gender", "band", "staff_group", "division"]
+    ).to_csv(w, index=False)
+    pd.DataFrame(
+        cases,
+        columns=[
+            "case_id",
+            "person_id",
+            "ethnic_category",
+            "gender",
+            "band",
+            "staff_group",
+            "division",
+            "case_type",
+            "allegation_category",
+            "referral_source",
+            "opened_date",
+            "initial_route",
+            "route_date",
+            "formal_investigation_date",
+        ],
+    ).to_csv(c, index=False)
+    service.import_files(engine, settings, workforce=w, cases=c)
+
+
+def test_the_trust_less_a_leads_divisions_gives_no_small_count_back(engine, settings, tmp_path):
+    """A lead of A and B sees the trust row and theirs: the trust less their divisions is C, which they do not
+    see. C's 3 BME entrants must stay protected (a range with 0 or a value above 7, at least 7 wide), on the
+    Overview trend and on Decision points. Before, each row was suppressed on its own and 30 - 15 - 12 gave
+    the 3 back."""
+    _import_trust_of_three(engine, settings, tmp_path)
+    lead = Actor("lead", Role.DIVISION_LEAD, divisions=frozenset({"A", "B"}))
+    trend = division_trend(engine, actor=lead, threshold=7)
+    rows = trend[trend["Period"] == "2024/25-H1"].set_index("Where")
+    mine = [rows.loc[d].to_dict() for d in ("A", "B")]
+    lo, hi = _rest_range(rows.loc[TRUST].to_dict(), mine, "entrants", "BME")
+    assert lo <= 3 <= hi
+    assert (lo == 0 or hi > 7) and hi - lo >= 7, (lo, hi)
+    tables = division_decisions(engine, actor=lead, threshold=7, window=parse_period("2024/25"))
+    for column in ("BME n", "BME events"):
+        shown = [tables[w].set_index("Decision point").loc["Formal investigation", column] for w in (TRUST, "A", "B")]
+        # 30 less 15 less 12: at least one of the three must be hidden (and the auditor keeps the rest wide).
+        assert "*" in shown, (column, shown)

@@ -16,13 +16,13 @@ import pandas as pd
 from erreview.export.actions_section import NOTE as ACTIONS_NOTE
 from erreview.export.actions_section import TITLE as ACTIONS_TITLE
 from erreview.export.actions_section import actions_section, progress_line
-from erreview.export.disclosure import Audit, protect, total_of
+from erreview.export.disclosure import Audit, total_of
 from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
 from erreview.export.funnel_section import funnel_note, funnel_table
 from erreview.export.measures_section import NOTE as MEASURES_NOTE
 from erreview.export.measures_section import TITLE as MEASURES_TITLE
 from erreview.export.measures_section import TRUST_NOTE, TRUST_TITLE, measures_table
-from erreview.export.published import PublishedRecord, combined_problem
+from erreview.export.published import PublishedRecord, hide_with_earlier
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import (
     DP_GROUPS,
@@ -468,11 +468,7 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
     if inputs.unprinted:
         # Not printed: unknown to a reader (protected when small), and recorded as such for later packs.
         cells.latent |= {k for k in cells.values if k.startswith(inputs.unprinted)}
-    problem, fixed = combined_problem(cells, inputs.earlier)
-    shown = set(cells.values) - cells.latent
-    protection = protect(problem, t, candidates=shown - fixed)
-    # A small count published before (under a lower threshold) is public, but this pack still shows '*'.
-    hidden = {str(k) for k in protection.hidden if k in shown} | {k for k in fixed if 1 <= cells.values[k] <= t}
+    hidden, audit = hide_with_earlier(cells, t, inputs.earlier)
     record = PublishedRecord(
         period=inputs.period.label,
         threshold=t,
@@ -481,7 +477,7 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
         latent=tuple(sorted(cells.latent)),
         relations=tuple(cells.relations),
     )
-    return hidden, record, protection.audit
+    return hidden, record, audit
 
 
 COMPLAINTS_TITLE = "Complaints raised by staff: upheld by group"

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from erreview.export.disclosure import Linear, Problem
+from erreview.export.disclosure import Audit, Linear, Problem, protect
 from erreview.export.tables import Cells
 
 FORMAT = 1
@@ -105,3 +105,14 @@ def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tupl
     # A cell hidden now but shown before is public all the same.
     problem = Problem(values, published, list(relations.values()), latent=latent - published)
     return problem, fixed
+
+
+def hide_with_earlier(cells: Cells, threshold: int, earlier: Sequence[PublishedRecord]) -> tuple[set[str], Audit]:
+    """The cells of ``cells`` to show as ``*``: primary and audited secondary suppression over them together
+    with every earlier record (the rule above). Also the audit."""
+    problem, fixed = combined_problem(cells, earlier)
+    shown = set(cells.values) - cells.latent
+    protection = protect(problem, threshold, candidates=shown - fixed)
+    # A small count published before (under a lower threshold) is public, but is still shown as '*'.
+    hidden = {str(k) for k in protection.hidden if k in shown} | {k for k in fixed if 1 <= cells.values[k] <= threshold}
+    return hidden, protection.audit
