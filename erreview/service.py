@@ -539,6 +539,8 @@ def community_pack(engine: Engine, settings: Settings, period: Period, *, genera
     # Audited with every pack published before it, board packs too: one reader may hold both (the rule is in
     # erreview.export.published). A count a board pack printed is public; one it hid stays protected.
     inputs = pack_inputs(engine, settings, period)
+    # Made safe among community packs alone first (a reader who never saw a board pack), then among all.
+    inputs = replace(inputs, own_audience=[r for r in inputs.earlier if r.threshold >= threshold])
     from erreview.export.community import community_pack as build_community_pack  # the pack's libraries on use
 
     pack = build_community_pack(inputs, threshold=threshold, generated=generated)
@@ -855,6 +857,12 @@ def add_national_figure(engine: Engine, raw: dict[str, object], *, user: str) ->
         )
         store.bump_data_version(session)
     return national_figures(engine)
+
+
+def published_version(engine: Engine) -> int:
+    """Changes whenever a pack is recorded (screens for restricted roles follow the packs; issue #12)."""
+    with store.session_scope(engine) as session:
+        return published.latest_id(session)
 
 
 def record_export(

@@ -316,6 +316,23 @@ def intervention_changes(key: tuple[str, int], since: Any) -> Any:
     return service.intervention_changes(service.disciplinary_cases(_engine(key[0])), since)
 
 
+# cache_resource: the pack's inputs hold decision-point definitions (functions), as decision_analysis.
+@st.cache_resource(show_spinner="Checking which numbers can be shown…", max_entries=16)
+def _pack_view(key: tuple[str, int], period: str, published: int, setup: tuple[Any, ...]) -> Any:
+    from erreview.periods import parse_period
+    from erreview.screen_audit import pack_view
+
+    return pack_view(_engine(key[0]), settings(), parse_period(period))
+
+
+def pack_view(key: tuple[str, int], period: str) -> Any:
+    """What the review pack for ``period`` prints and hides (:mod:`erreview.screen_audit`): the disclosure rule
+    of every screen shown to roles without case-level access. Follows the data and every exported pack."""
+    current = settings()  # the threshold and the trust's measures shape the pack too
+    setup = (current.suppression_threshold, str(current.measure_dir), current.intervention_date)
+    return _pack_view(key, period, service.published_version(_engine(key[0])), setup)
+
+
 @st.cache_data(show_spinner=False)
 def default_window(key: tuple[str, int]) -> Any:
     return service.default_decision_window(_engine(key[0]))

@@ -7,10 +7,11 @@ import streamlit as st
 
 from erreview.charts import decision_rates_chart, decision_ratio_chart, shared_ratio_domain, window_ratio_chart
 from erreview.export.suppression import SUPPRESSED
-from erreview.export.tables import BROAD_ORDER, decision_points_table
+from erreview.export.tables import BROAD_ORDER, decision_points_cells, decision_points_table
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
+from erreview.periods import period_of
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
 from erreview.screen_privacy import is_small, mask_frame, protect_breakdown, restricted
@@ -25,6 +26,7 @@ from panels.common import (
     engine,
     human_table,
     intervention_changes,
+    pack_view,
     require,
     settings,
     show_table,
@@ -90,7 +92,17 @@ if not analysis.cases:
     st.info(f"No disciplinary cases in this window ({words}).")
     st.stop()
 
-published_table = decision_points_table(analysis.table, threshold) if limited else None
+published_table = None
+if limited:
+    # The review pack's table for this window, with the pack's audit (erreview.screen_audit): the same cells
+    # hidden as in the pack and on every other screen, so no subtraction across them gives a count back; with
+    # the table's own audit too (hiding more never narrows a range; a cell the pack lacks stays hidden).
+    pack = pack_view(key, period_of(end, "half").label) if end is not None else None
+    if pack is not None and tuple(pack.inputs.decision_window) == (start, end):
+        own = decision_points_cells(analysis.table, pack.window).hidden(threshold)
+        published_table = decision_points_table(analysis.table, threshold, set(pack.hidden) | own, pack.window)
+    else:
+        published_table = decision_points_table(analysis.table, threshold)
 count_columns = ["BME n", "BME events", "White n", "White events"]
 hidden_points = (
     {

@@ -10,7 +10,7 @@ from erreview.errors import ErreviewError
 from erreview.export.funnel_section import funnel_table
 from erreview.periods import period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, plain, require, settings, show_error, wres_results
+from panels.common import data_key, engine, pack_view, plain, require, settings, show_error, wres_results
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.DIVISION_LEAD)
 lead = actor.role is Role.DIVISION_LEAD
@@ -60,7 +60,15 @@ scope = actor.divisions if lead else None
 if lead and not scope:
     st.info("No division is assigned to you yet; ask an administrator.")
     st.stop()
-view = service.measure_funnel_view(engine(), current, measure.id, period, threshold=threshold, divisions=scope)
+if indicator3 and threshold is not None:
+    # Roles without case-level access: the divisions the review pack for this half-year prints, with its audit
+    # (erreview.screen_audit), so this screen and Overview cannot be subtracted from each other.
+    from erreview.export.pack import funnel_within
+
+    full = service.measure_funnel_view(engine(), current, measure.id, period, threshold=None, divisions=scope)
+    view = funnel_within(full, set(pack_view(data_key(), period.label).hidden), period.label) or full
+else:
+    view = service.measure_funnel_view(engine(), current, measure.id, period, threshold=threshold, divisions=scope)
 st.markdown(plain(view.sentence))
 if view.funnel is not None and any(p.position for p in view.funnel.points):
     st.altair_chart(

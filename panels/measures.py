@@ -8,12 +8,16 @@ import streamlit as st
 from erreview import service
 from erreview.errors import ErreviewError
 from erreview.export.measures_section import measures_table
-from erreview.export.tables import decision_points_table
+from erreview.export.tables import decision_points_cells, decision_points_table
 from erreview.measures import load_measures
+from erreview.narrative import window_words
+from erreview.periods import period_of
 from erreview.review.roles import Role
-from panels.common import engine, require, settings, show_error
+from erreview.screen_privacy import restricted
+from panels.common import data_key, default_window, engine, pack_view, require, settings, show_error
 
-require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
+actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
+limited = restricted(actor.role)
 st.title("Measures")
 st.markdown(
     "Every measure answers a question. The contract's measures are WRES indicator 3, the seven decision points "
@@ -35,11 +39,28 @@ with st.expander("Definitions: who is counted and what counts"):
 own = [m for m in measures if not m.shipped]
 if own:
     st.subheader("The trust's own measures")
-    c1, c2 = st.columns(2)
-    start = c1.date_input("Cases opened from", value=None)
-    end = c2.date_input("Cases opened to", value=None)
+    window = default_window(data_key()) if limited else None
+    if limited:
+        # One window only for roles without case-level access, the review pack's (two windows, each safe, differ
+        # by the few cases between them), with the pack's suppression (erreview.screen_audit).
+        if window is None:
+            st.info("No data yet.")
+            st.stop()
+        start, end = window
+        st.markdown(f"Cases opened {window_words(start, end)}: the same 12 months as the latest review pack.")
+    else:
+        c1, c2 = st.columns(2)
+        start = c1.date_input("Cases opened from", value=None)
+        end = c2.date_input("Cases opened to", value=None)
     results = service.trust_measure_results(engine(), current, opened_from=start, opened_to=end)
     table: pd.DataFrame = decision_points_table(results, current.suppression_threshold)
+    if limited and end is not None:
+        pack = pack_view(data_key(), period_of(end, "half").label)
+        if tuple(pack.inputs.decision_window) == (start, end):
+            # With the table's own audit too: hiding more never narrows a range, and a cell the pack does not
+            # hold (a measure added since) is still suppressed.
+            own = decision_points_cells(results, pack.window).hidden(current.suppression_threshold)
+            table = decision_points_table(results, current.suppression_threshold, set(pack.hidden) | own, pack.window)
     st.dataframe(table.rename(columns={"Decision point": "Measure"}), hide_index=True)
     st.caption(
         f"Counts from 1 to {current.suppression_threshold} are shown as *, with every figure resting on them. "

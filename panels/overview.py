@@ -7,6 +7,7 @@ import streamlit as st
 
 from erreview.charts import ratio_trend_chart, spc_chart, spc_description, wres_trend_frame
 from erreview.export.suppression import SUPPRESSED
+from erreview.export.tables import data_quality_table
 from erreview.metrics.likelihood import pooled_counts, split_at
 from erreview.metrics.trend import RULES_SOURCE, TRIAL_LIMITS_NOTE, ratio_of_ratios, series_xmr
 from erreview.narrative import QUESTION, change_sentence, wres_sentence
@@ -22,6 +23,7 @@ from panels.common import (
     fmt_rate,
     fmt_ratio,
     national_latest,
+    pack_view,
     require,
     settings,
     wres_results,
@@ -46,12 +48,19 @@ est = current.estimate
 bme, white, unknown = (current.groups[g] for g in (WresGroup.BME, WresGroup.WHITE, WresGroup.UNKNOWN))
 
 
+# Roles without case-level access see what the review pack for this half-year prints (erreview.screen_audit):
+# every table of every screen is audited as one with the packs, so no subtraction across them gives a count back.
+view = pack_view(key, current.period.label) if limited else None
+
+
 def too_small(result: object) -> bool:
     """A period whose ratio rests on a count this role may not see."""
     g = result.groups  # type: ignore[attr-defined]
     counts = [g[x].entrants for x in (WresGroup.BME, WresGroup.WHITE)] + [
         g[x].headcount for x in (WresGroup.BME, WresGroup.WHITE)
     ]
+    if view is not None and view.ratio_hidden(result):
+        return True
     return limited and any(is_small(c, threshold) for c in counts)
 
 
@@ -80,6 +89,9 @@ cols[2].metric(
 )
 total = bme.headcount + white.headcount + unknown.headcount
 hide_unknown = limited and any(is_small(c, threshold) for c in (unknown.headcount, bme.headcount, white.headcount))
+if view is not None:
+    label = current.period.label
+    hide_unknown = hide_unknown or any(view.hides(label, g, "headcount") for g in ("BME", "White", "Unknown"))
 cols[3].metric(
     "Ethnicity not stated",
     SUPPRESSED if hide_unknown else f"{unknown.headcount:,}",
@@ -105,8 +117,18 @@ counts_frame = pd.DataFrame(
     }
 )
 if limited:
+    label = current.period.label
+    pack_hidden = {
+        (i, column): view is not None and view.hides(label, group, kind)
+        for i, group in enumerate(("BME", "White", "Unknown"))
+        for column, kind in (("Entered formal investigation", "entrants"), ("Headcount", "headcount"))
+    }
     counts_frame = mask_frame(
-        counts_frame, counts=["Entered formal investigation", "Headcount"], derived=["Rate"], threshold=threshold
+        counts_frame,
+        counts=["Entered formal investigation", "Headcount"],
+        derived=["Rate"],
+        threshold=threshold,
+        hidden=pack_hidden,
     )
 st.dataframe(counts_frame, hide_index=True)
 if not hide_ratio:
@@ -185,7 +207,15 @@ if intervention is not None:
         st.markdown(change_sentence("Indicator 3", change, intervention))
 
 st.subheader("Ethnicity data completeness by division")
-quality = completeness(key)
+quality = completeness(key) if view is None else pd.DataFrame()
+if view is not None:
+    # The pack's table at the half-year's snapshot, with the pack's suppression: the trust's not-stated count
+    # above less the divisions shown here must not give a hidden division's count back.
+    pack_quality = data_quality_table(
+        view.inputs.division_headcounts, threshold, set(view.hidden), current.period.label
+    )
+    st.caption(f"At the workforce snapshot of {current.period.label}, as the review pack shows it.")
+    st.dataframe(pack_quality, hide_index=True)
 if limited and not quality.empty:
     hidden_rows = quality["staff"].map(lambda v: is_small(v, threshold)) | quality["not_stated"].map(
         lambda v: is_small(v, threshold)

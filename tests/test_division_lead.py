@@ -118,7 +118,7 @@ def _rest_range(trust: dict, mine: list[dict], kind: str, group: str) -> tuple[i
         lo.append(low)
         hi.append(high)
 
-    for name, shown in zip(names, [*rows, None]):
+    for name, shown in zip(names, [*rows, None], strict=True):
         for k in ("entrants", "headcount"):
             value = None if shown is None else shown[f"{group} {k}"]
             if value not in (None, "*"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -170,3 +171,154 @@ def test_a_comparable_count_hidden_for_its_complement_is_protected_against_the_t
     formal = table["Went formal"]
     assert formal["White"] == "*" and formal["All"] == "29"
     assert (formal.drop("All") == "*").sum() >= 2
+
+
+def _ranges(known: dict, unknown: list, relations: list) -> dict:
+    """An integer programme written here: each unknown's range under ``relations`` ((coefs, low, high))."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    col = {u: i for i, u in enumerate(unknown)}
+    rows, low, high = [], [], []
+    for coefs, lo, hi in relations:
+        r, const = np.zeros(len(unknown)), 0.0
+        for name, c in coefs.items():
+            if name in known:
+                const += c * known[name]
+            else:
+                r[col[name]] += c
+        if r.any():
+            rows.append(r)
+            low.append(lo - const)
+            high.append(hi - const)
+    out = {}
+    for u in unknown:
+        ends = []
+        for sign in (1, -1):
+            c = np.zeros(len(unknown))
+            c[col[u]] = sign
+            res = milp(
+                c,
+                constraints=[LinearConstraint(np.array(rows), low, high)],
+                integrality=np.ones(len(unknown)),
+                bounds=Bounds(0, 10**6),
+            )
+            assert res.status == 0, res.message
+            ends.append(round(sign * res.fun))
+        out[u] = tuple(ends)
+    return out
+
+
+@pytest.mark.parametrize("role", LIMITED)
+def test_overview_tables_cannot_be_subtracted_from_each_other(app_env, role):  # noqa: F811
+    """On Overview the trust's 'Ethnicity not stated' (metric and counts table) less the divisions shown in the
+    completeness table must not give a hidden division's count back: every hidden division's not-stated count
+    and staff, from 1 to 7, keeps a range with 0 or a value above 7, at least 7 wide (an integer programme
+    over what the screen shows, divisions adding up to the trust, not stated ≤ staff)."""
+    from erreview import service, store
+
+    at = signed_in(role).switch_page("panels/overview.py").run()
+    assert not at.exception, at.exception
+    frames = [f.value for f in at.dataframe if isinstance(f.value, pd.DataFrame)]
+    quality = next(
+        f for f in frames if "Division" in f.columns and any("not stated" in str(c).lower() for c in f.columns)
+    )
+    staff_col = next(c for c in quality.columns if str(c).lower() == "staff")
+    missing_col = next(c for c in quality.columns if "not stated" in str(c).lower() and "share" not in str(c).lower())
+    known, unknown = {}, []
+    for _, row in quality.iterrows():
+        for kind, column in (("staff", staff_col), ("missing", missing_col)):
+            name = (str(row["Division"]), kind)
+            text = str(row[column]).replace(",", "")
+            if text.isdigit():
+                known[name] = int(text)
+            else:
+                unknown.append(name)
+    metric = next(m for m in at.metric if m.label == "Ethnicity not stated")
+    if str(metric.value).replace(",", "").isdigit():
+        known[("Trust", "missing")] = int(str(metric.value).replace(",", ""))
+    elif ("Trust", "missing") not in known and ("Trust", "missing") not in unknown:
+        unknown.append(("Trust", "missing"))
+    divisions = [str(d) for d in quality["Division"] if str(d) != "Trust"]
+    for name in [("Trust", "staff"), ("Trust", "missing")]:
+        if name not in known and name not in unknown:
+            unknown.append(name)
+    relations = [({("Trust", k): 1, **{(d, k): -1 for d in divisions}}, 0, 0) for k in ("staff", "missing")]
+    relations += [({(d, "missing"): 1, (d, "staff"): -1}, -np.inf, 0) for d in [*divisions, "Trust"]]
+    # The truth, from the stored snapshot (with pandas), for the hidden small ones.
+    engine = store.engine_for(app_env.database_url)
+    current = service.latest_available(service.wres_results(engine))
+    with store.session_scope(engine) as session:
+        heads = store.snapshot_headcounts(session, by="division", on=current.snapshot_date)
+    truth = {}
+    for d in divisions:
+        h = heads[heads["division"] == d]
+        truth[(d, "staff")] = int(h["headcount"].sum())
+        truth[(d, "missing")] = int(h.loc[h["wres_group"] == "Unknown", "headcount"].sum())
+    for name, (lo, hi) in _ranges(known, unknown, relations).items():
+        value = truth.get(name)
+        if value is not None and 1 <= value <= T:
+            assert lo <= value <= hi
+            assert (lo == 0 or hi > T) and hi - lo >= T, (name, value, (lo, hi))
+    # The demo's divisions are large, so the check above may find nothing to protect: the screen must show
+    # the review pack's own table, whose cells the pack's audit covers with everything else it prints
+    # (tests/test_disclosure_packs.py reads them with the indicator-3 and division tables).
+    pack = service.review_pack(engine, app_env, current.period)
+    assert quality.astype(str).equals(pack.table("data_quality").frame.astype(str))
+
+
+@pytest.mark.parametrize("role", LIMITED)
+def test_decision_points_show_the_packs_table(app_env, role):  # noqa: F811
+    """The disparity table a restricted role sees is the review pack's, cell for cell: the same cells hidden
+    as in the pack (whose audit covers them with the indicator-3, division and data-quality tables), so the
+    screen and the pack cannot be subtracted from each other."""
+    from erreview import service, store
+    from erreview.periods import period_of
+
+    at = signed_in(role).switch_page("panels/decisions.py").run()
+    assert not at.exception, at.exception
+    frames = [f.value for f in at.dataframe if isinstance(f.value, pd.DataFrame)]
+    shown = next(f for f in frames if "Decision point" in f.columns and "BME n" in f.columns)
+    engine = store.engine_for(app_env.database_url)
+    _, end = service.default_decision_window(engine)
+    pack = service.review_pack(engine, app_env, period_of(end, "half"))
+    assert pack.table("decision_points").frame.astype(str).equals(shown.astype(str))
+
+
+LEAD_SCREENS = ["panels/division_overview.py", "panels/division_decisions.py", "panels/divisions.py"]
+
+
+@pytest.mark.parametrize("screen", LEAD_SCREENS)
+def test_a_division_leads_screens_never_show_a_small_count(app_env, screen):  # noqa: F811
+    at = signed_in(Role.DIVISION_LEAD).switch_page(screen).run()
+    assert not at.exception, at.exception
+    found = small_counts_shown(at)
+    # Every financial year, measure and period a lead can pick (the first box, then the second for each).
+    for option in list(at.selectbox[0].options) if at.selectbox else []:
+        at.selectbox[0].set_value(option).run()
+        assert not at.exception, at.exception
+        found += [(option, *f) for f in small_counts_shown(at)]
+        for other in list(at.selectbox[1].options) if len(at.selectbox) > 1 else []:
+            at.selectbox[1].set_value(other).run()
+            assert not at.exception, at.exception
+            found += [(option, other, *f) for f in small_counts_shown(at)]
+    assert found == []
+    assert len(at.date_input) == 0
+
+
+@pytest.mark.parametrize("role", LIMITED)
+def test_the_trusts_own_measures_offer_no_window_to_restricted_roles(app_env, role, tmp_path, monkeypatch):  # noqa: F811
+    """The Measures screen let a board viewer pick any two dates for the trust's own measures (a one-day window
+    shows one case): restricted roles now see the review pack's 12 months only, with the pack's suppression."""
+    from .test_disclosure_packs import trust_copies
+
+    trust_copies(tmp_path / "measures")
+    monkeypatch.setenv("ERREVIEW_MEASURE_DIR", str(tmp_path / "measures"))
+    at = signed_in(role).switch_page("panels/measures.py").run()
+    assert not at.exception, at.exception
+    assert any("The trust's own measures" in s.value for s in at.subheader)
+    assert len(at.date_input) == 0
+    assert any("the same 12 months as the latest review pack" in m.value for m in at.markdown)
+    assert small_counts_shown(at) == []
+    admin = signed_in(Role.ADMIN).switch_page("panels/measures.py").run()
+    assert len(admin.date_input) == 2  # an administrator keeps the free window

@@ -5,7 +5,8 @@ The same numbers as the board pack, built by the same machinery, but with a stri
 chosen by the disclosure audit over the whole pack and every pack published before it, board packs included
 (one reader may hold both; the rule is in :mod:`erreview.export.published`), and every rate, ratio and
 interval resting on a hidden count hidden too. A count a board pack printed is public; a count it hid is
-left no easier to work out than the board pack left it, or protected at 10.
+left no easier to work out than the board pack left it, or protected at 10. It is first made safe among
+community packs alone (a reader who never sees a board pack finds every hidden count at least 10 wide).
 
 A count from 8 to 10 that a board pack at the lower board threshold printed is public already, and no later
 pack can take it back: the community pack still prints ``*`` for it, and a count such a number bounds

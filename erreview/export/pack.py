@@ -134,6 +134,9 @@ class PackInputs:
     #: Cells whose names start with one of these are in no table this pack prints (the community pack leaves
     #: out the data-quality and panel-check tables): unknowns to a reader, never published.
     unprinted: tuple[str, ...] = ()
+    #: Earlier packs of this pack's own audience (community packs): the pack is made safe among them alone
+    #: first, then among every earlier pack (:func:`erreview.export.published.hide_with_earlier`).
+    own_audience: Sequence[PublishedRecord] | None = None
 
 
 def _small(*counts: int, threshold: int) -> bool:
@@ -468,7 +471,7 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
     if inputs.unprinted:
         # Not printed: unknown to a reader (protected when small), and recorded as such for later packs.
         cells.latent |= {k for k in cells.values if k.startswith(inputs.unprinted)}
-    hidden, audit = hide_with_earlier(cells, t, inputs.earlier)
+    hidden, audit = hide_with_earlier(cells, t, inputs.earlier, own_audience=inputs.own_audience)
     record = PublishedRecord(
         period=inputs.period.label,
         threshold=t,

@@ -18,10 +18,12 @@ published before it, of both audiences, by this rule:
   bounds a count hidden at 10 to 0..8), a range no narrower than the earlier packs left it: the new
   pack tells nothing more about it.
 
-So a community pack never makes recoverable, or narrows further, a small count hidden in any pack. A
-board pack published after a community pack protects at its own threshold: it could print counts of 8
-to 10 outright, so it may also narrow a count the community pack hid to 7 values; where board papers
-are public, set the board threshold to the community one.
+So a community pack never makes recoverable, or narrows further, a small count hidden in any pack. It is
+also made safe first among community packs alone (:func:`hide_with_earlier`, ``own_audience``), where the
+board packs' counts are unknown: a reader of community packs only still finds every count from 1 to 10
+hidden and at least 10 values wide. A board pack published after a community pack protects at its own
+threshold: it could print counts of 8 to 10 outright, so it may also narrow a count the community pack
+hid to 7 values; where board papers are public, set the board threshold to the community one.
 """
 
 from __future__ import annotations
@@ -107,12 +109,27 @@ def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tupl
     return problem, fixed
 
 
-def hide_with_earlier(cells: Cells, threshold: int, earlier: Sequence[PublishedRecord]) -> tuple[set[str], Audit]:
+def hide_with_earlier(
+    cells: Cells,
+    threshold: int,
+    earlier: Sequence[PublishedRecord],
+    *,
+    own_audience: Sequence[PublishedRecord] | None = None,
+) -> tuple[set[str], Audit]:
     """The cells of ``cells`` to show as ``*``: primary and audited secondary suppression over them together
-    with every earlier record (the rule above). Also the audit."""
+    with every earlier record (the rule above). Also the audit.
+
+    With ``own_audience`` (the community pack: earlier community packs) the pack is first made safe among
+    those alone, where a board pack's printed counts are unknown (a reader who never saw a board pack gets
+    the full protection at T), and then among every pack, hiding more where needed; hiding more never
+    narrows a range, so the first guarantee still holds."""
+    first: set[str] = set()
+    if own_audience is not None:
+        first, _ = hide_with_earlier(cells, threshold, own_audience)
     problem, fixed = combined_problem(cells, earlier)
+    problem.published -= first - fixed
     shown = set(cells.values) - cells.latent
-    protection = protect(problem, threshold, candidates=shown - fixed)
+    protection = protect(problem, threshold, candidates=shown - fixed - first)
     # A small count published before (under a lower threshold) is public, but is still shown as '*'.
     hidden = {str(k) for k in protection.hidden if k in shown} | {k for k in fixed if 1 <= cells.values[k] <= threshold}
-    return hidden, protection.audit
+    return hidden | first, protection.audit

@@ -32,3 +32,9 @@ def published_records(session: Session) -> list[dict[str, Any]]:
     """Every stored record, oldest first."""
     rows = session.execute(select(PublishedPack).order_by(col(PublishedPack.id))).scalars().all()
     return [dict(r.record) for r in rows]
+
+
+def latest_id(session: Session) -> int:
+    """The newest record's id (0 when none): changes whenever a pack is recorded."""
+    found = session.execute(select(col(PublishedPack.id)).order_by(col(PublishedPack.id).desc()).limit(1)).first()
+    return int(found[0]) if found else 0

@@ -1,0 +1,60 @@
+"""What screens show roles without case-level access: the review pack's numbers and nothing else (contract §5
+v2, issue #12).
+
+Each screen used to suppress its own tables: counts from 1 to the threshold, and a breakdown's levels against
+its total. Two screens (or two tables of one screen) could still be subtracted: the trust's not-stated
+headcount on Overview less the divisions' in the completeness table gave a hidden division's count back.
+
+The rule now, for the inclusion analyst and the board viewer: **a screen shows for a half-year exactly what
+the review pack for that half-year prints**. The pack's cells (indicator 3 for every half-year up to it,
+its divisions and their ethnicity recording at its snapshot, the decision points over its 12-month window,
+panel checks, the trust's own measures) are one system, audited by :func:`erreview.export.pack.choose_hidden`
+together with every pack published before it; each screen hides what that audit hides, and what rests on it.
+So whatever a reader subtracts across Overview, Divisions and Decision points, and the packs, is one of the
+differences the auditor has already checked. Screens that cannot match a pack's cells (another window or
+another measure) keep their own, per-table suppression.
+
+Division leads have their own audit over what their screens show (:mod:`erreview.divisions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from erreview import service
+from erreview.config import Settings
+from erreview.export.pack import PackInputs, choose_hidden
+from erreview.export.tables import i3_key, window_label
+from erreview.metrics.likelihood import WresResult
+from erreview.periods import Period
+from erreview.store import Engine
+
+#: The four counts indicator 3's ratio rests on.
+I3_COUNTS = (("BME", "entrants"), ("BME", "headcount"), ("White", "entrants"), ("White", "headcount"))
+
+
+@dataclass(frozen=True)
+class PackView:
+    """The pack for ``period`` as screens use it: its inputs and the cells it hides."""
+
+    period: Period
+    inputs: PackInputs
+    hidden: frozenset[str]
+
+    @property
+    def window(self) -> str:
+        """The decision-point window's cell label."""
+        return window_label(self.inputs.decision_window)
+
+    def hides(self, period: str, group: str, kind: str) -> bool:
+        return i3_key(period, group, kind) in self.hidden
+
+    def ratio_hidden(self, result: WresResult) -> bool:
+        """The ratio (and interval, band) of ``result`` rests on a count this pack hides."""
+        return any(self.hides(result.period.label, g, k) for g, k in I3_COUNTS)
+
+
+def pack_view(engine: Engine, settings: Settings, period: Period) -> PackView:
+    inputs = service.pack_inputs(engine, settings, period)
+    hidden, _, _ = choose_hidden(inputs)
+    return PackView(period, inputs, frozenset(hidden))
