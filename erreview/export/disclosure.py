@@ -485,39 +485,50 @@ def _by_distance(links: Mapping[Key, set[Key]], start: Key) -> list[list[Key]]:
 
 
 class _Solver:
-    """Audits one hidden set at a time, re-solving only the blocks whose unknowns changed."""
+    """Audits one hidden set at a time, re-solving only the blocks whose unknowns changed.
+
+    While the suppressor only adds hidden cells, ranges only widen (fewer constants, the same relations), so a
+    cell that passed because its range protects it, or because the range already equals what earlier packs
+    left, passes again: it is not solved again (``settled``) until a ``fresh`` audit. A cell that passed only
+    because it was pinned to a value that is not small is checked each time (widening may leave it narrow)."""
 
     def __init__(self, problem: Problem, threshold: int):
         self.problem = problem
         self.threshold = threshold
         self.cache: dict[frozenset[Key], dict[Key, Range]] = {}
         self.baseline = _Baseline(problem)
+        self.settled: dict[Key, Range] = {}
 
-    def audit(self, hidden: set[Key]) -> Audit:
+    def audit(self, hidden: set[Key], *, fresh: bool = False) -> Audit:
         rows, unmodelled = _rows(self.problem, hidden)
         ranges: dict[Key, Range] = {}
         linked: set[Key] = set()
         for keys, comp_rows in _components(rows):
             linked.update(keys)
             sig = frozenset(keys)
-            if sig not in self.cache:
+            if fresh or sig not in self.cache:
                 comp = _Component(keys, comp_rows, self.problem.upper)
                 # Only the counts that need protecting (the suppressor does not look at the others).
                 needed = [k for k in keys if k in hidden and _needs_protection(self.problem, k, self.threshold)]
-                self.cache[sig] = {k: comp.range_of(k) for k in needed}
+                self.cache[sig] = {
+                    k: comp.range_of(k) if fresh or k not in self.settled else self.settled[k] for k in needed
+                }
             ranges.update(self.cache[sig])
         for k in hidden:
             if k not in linked:
                 ranges.setdefault(k, Range(0, self.problem.upper.get(k)))
-        failures = sorted(
-            (
-                k
-                for k in hidden
-                if _needs_protection(self.problem, k, self.threshold)
-                and _fails(self.problem, k, ranges[k], self.threshold, self.baseline)
-            ),
-            key=lambda k: (self.problem.values[k], str(k)),
-        )
+        failures = []
+        for k in hidden:
+            if not _needs_protection(self.problem, k, self.threshold):
+                continue
+            found = ranges[k]
+            if _fails(self.problem, k, found, self.threshold, self.baseline):
+                failures.append(k)
+            elif found.protects(self.threshold) or (
+                self.problem.decided is not None and found == self.baseline.range_of(k)
+            ):
+                self.settled[k] = found
+        failures.sort(key=lambda k: (self.problem.values[k], str(k)))
         return Audit(ranges, failures, unmodelled)
 
     def range_with(self, hidden: set[Key], key: Key) -> Range:
@@ -575,10 +586,10 @@ def protect(
             if shown:
                 # Showing a cell the rest already pins down changes no range: the same audit holds (checked,
                 # since a rate over the cell may become a relation once it is shown).
-                again = solver.audit(hidden - shown)
+                again = solver.audit(hidden - shown, fresh=True)
                 if not [k for k in again.failures if k not in stuck]:
-                    hidden, result = hidden - shown, again
-            return Protection(hidden, result, steps)
+                    return Protection(hidden - shown, again, steps)
+            return Protection(hidden, solver.audit(hidden, fresh=True), steps)
         target = failing[0]
         before = result.ranges[target]
         choice = None
