@@ -344,6 +344,8 @@ def test_board_viewer_downloads_the_review_pack(page: Page):
     sign_in(page, "board")
     go(page, "Reports")
     expect(page.get_by_text("Each file is prepared when you download it")).to_be_visible()
+    wait_idle(page)
+    expect(page.get_by_role("button", name="PDF report")).to_be_visible()
     shot(page, "07-reports")
     with page.expect_download() as info:
         page.get_by_role("button", name="PDF report").click()
