@@ -75,3 +75,15 @@ def test_restricted_roles_see_no_small_count_and_no_date_window_anywhere(page: P
         assert window_inputs(page) == [], (username, name)
         seen += len(tables(page))
     assert seen, "the screens must have tables for the check to read"
+
+
+def test_the_check_finds_small_counts_where_they_are_allowed(page: Page):
+    """An administrator sees case-level detail: the same reading of the rendered grids finds small counts and
+    a date window there, so the check above can fail."""
+    sign_in(page, "admin")
+    nav = page.locator("[data-testid=stSidebarNav]")
+    nav.get_by_role("link", name="Decision points").click()
+    wait_idle(page)
+    expect(page.locator("[data-testid=stMain] [data-testid=stDataFrame]").first).to_be_visible()
+    assert small_counts(page)
+    assert window_inputs(page)
