@@ -68,11 +68,16 @@ def test_a_trust_measure_is_computed_on_screen_data_and_in_the_pack(cli, tmp_pat
     assert pack.table("trust_measures").frame["Decision point"].tolist() == ["Grievance upheld"]
 
 
-def test_the_measures_screen_shows_the_trust_question(settings, trust_dir, monkeypatch):
+def test_the_measures_screen_shows_the_trust_question(cli, settings, trust_dir, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
+    from erreview.cli import app
     from erreview.review.roles import Actor, Role
 
+    # With data: a board viewer sees the trust's measures only over the review pack's window, so an empty
+    # database shows no table at all.
+    url = settings.database_url
+    assert cli.invoke(app, ["--db", url, "import", "--cases", str(EXAMPLES / "edge_cases.csv")]).exit_code == 0
     monkeypatch.setenv("ERREVIEW_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("ERREVIEW_MEASURE_DIR", str(trust_dir))
     store.make_engine(settings.database_url).dispose()
