@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
+from erreview import service
 from erreview.charts import decision_rates_chart, decision_ratio_chart, shared_ratio_domain, window_ratio_chart
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import BROAD_ORDER, decision_points_cells, decision_points_table
@@ -31,6 +34,31 @@ from panels.common import (
     settings,
     show_table,
 )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _restricted_table(
+    key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, published: int, setup: tuple[Any, ...]
+) -> pd.DataFrame:
+    """The review pack's decision-point table for this window with the pack's audit and the table's own (an
+    exact audit: kept per data and export version, so a rerun does not solve it again)."""
+    del published, setup  # cache key only: a newly exported pack or other settings change what may be shown
+    table = decision_analysis(key, start, end, min_size).table
+    pack = pack_view(key, period_of(end, "half").label) if end is not None else None
+    if pack is not None and tuple(pack.inputs.decision_window) == (start, end):
+        own = decision_points_cells(table, pack.window).hidden(threshold)
+        return decision_points_table(table, threshold, set(pack.hidden) | own, pack.window)
+    return decision_points_table(table, threshold)
+
+
+def restricted_table(
+    key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, engine_: Any
+) -> pd.DataFrame:
+    current = settings()
+    setup = (str(current.measure_dir), current.intervention_date)
+    published = service.published_version(engine_)
+    return _restricted_table(key, start, end, min_size, threshold, published, setup).copy()
+
 
 #: Which column of the review pack's table hides each column of the screen's (derived values go with the ratio).
 PUBLISHED_AS = {
@@ -97,12 +125,8 @@ if limited:
     # The review pack's table for this window, with the pack's audit (erreview.screen_audit): the same cells
     # hidden as in the pack and on every other screen, so no subtraction across them gives a count back; with
     # the table's own audit too (hiding more never narrows a range; a cell the pack lacks stays hidden).
-    pack = pack_view(key, period_of(end, "half").label) if end is not None else None
-    if pack is not None and tuple(pack.inputs.decision_window) == (start, end):
-        own = decision_points_cells(analysis.table, pack.window).hidden(threshold)
-        published_table = decision_points_table(analysis.table, threshold, set(pack.hidden) | own, pack.window)
-    else:
-        published_table = decision_points_table(analysis.table, threshold)
+    published_table = restricted_table(key, start, end, min_size, threshold, engine())
+
 count_columns = ["BME n", "BME events", "White n", "White events"]
 hidden_points = (
     {
