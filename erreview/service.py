@@ -350,6 +350,18 @@ def complaint_results(
     return complaint_result(complaint_cases(engine, opened_from=opened_from, opened_to=opened_to))
 
 
+def complaint_trend(engine: Engine) -> list[tuple[str, DecisionResult]]:
+    """Complaints raised by staff (contract §4.3) in each half-year with data, oldest first."""
+    with store.session_scope(engine) as session:
+        first, last = store.data_extent(session)
+    if first is None or last is None:
+        return []
+    return [
+        (h.label, complaint_results(engine, opened_from=h.start, opened_to=h.end))
+        for h in periods_between(first, last, "half")
+    ]
+
+
 def pack_window(period: Period) -> tuple[date, date]:
     """The decision-point window of the review pack for ``period``: the 12 months to its end."""
     return (period.shift(-1).start if period.length == "half" else period.start, period.end)

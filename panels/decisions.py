@@ -9,8 +9,9 @@ import streamlit as st
 
 from erreview import service
 from erreview.charts import decision_rates_chart, decision_ratio_chart, shared_ratio_domain, window_ratio_chart
+from erreview.export.pack import complaints_trend_hidden, complaints_trend_table
 from erreview.export.suppression import SUPPRESSED
-from erreview.export.tables import BROAD_ORDER, decision_points_cells, decision_points_table
+from erreview.export.tables import BROAD_ORDER, decision_points_cells, decision_points_table, dp_key
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
@@ -121,6 +122,7 @@ if not analysis.cases:
     st.stop()
 
 published_table = None
+pack = None
 if limited:
     # The review pack's table for this window, with the pack's audit (erreview.screen_audit): the same cells
     # hidden as in the pack and on every other screen, so no subtraction across them gives a count back; with
@@ -199,11 +201,23 @@ else:
 st.subheader("Complaints raised by staff")
 complaints = analysis.complaints
 complaint_counts = (complaints.bme.n, complaints.bme.events, complaints.white.n, complaints.white.events)
+# The pack's complaint cells for this window (roles without case-level access see what the pack prints).
+pack_for_window = pack if limited and pack is not None and tuple(pack.inputs.decision_window) == (start, end) else None
+complaint_keys = (
+    [dp_key(pack_for_window.window, complaints.point.name, g, k) for g in ("BME", "White") for k in ("n", "events")]
+    if pack_for_window is not None
+    else []
+)
 st.markdown(
     "Grievance and bullying or harassment complaints raised by a member of staff, not withdrawn: "
     + (
         "the numbers are too small to show without identifying people."
-        if limited and any(1 <= c <= threshold for c in complaint_counts)
+        if limited
+        and (
+            pack_for_window is None
+            or any(1 <= c <= threshold for c in complaint_counts)
+            or any(k in pack_for_window.hidden for k in complaint_keys)
+        )
         else decision_sentence(complaints, compared=1)
     )
 )
@@ -404,3 +418,43 @@ else:
         "decisions. Is the panel overriding its own answers more often for one group?"
         + (f" Groups with 1 to {threshold} reviews are shown as '*'." if limited else "")
     )
+
+# Roles without case-level access see the pack's trend (half-years up to its period) with the pack's hidden
+# cells, and with this screen's own protection of the half-years against the window's figures.
+trend = service.complaint_trend(engine()) if not limited else []
+hidden_cells: set[str] = set()
+if pack_for_window is not None:
+    trend = list(pack_for_window.inputs.complaints_by_half)
+    own = complaints_trend_hidden(complaints, trend, pack_for_window.window, threshold)
+    hidden_cells = set(pack_for_window.hidden) | own
+if trend:
+    shown = complaints_trend_table(trend, threshold if limited else 0, hidden_cells)
+    st.subheader("Complaints raised by staff, half-year by half-year")
+    st.markdown("Grievance and bullying or harassment complaints with an outcome, by the half-year they were raised.")
+    st.dataframe(
+        shown[
+            ["Half-year", "BME n", "BME events", "BME rate", "White n", "White events", "White rate", "Ratio"]
+        ].rename(
+            columns={
+                "BME n": "BME complaints",
+                "BME events": "BME upheld",
+                "White n": "White complaints",
+                "White events": "White upheld",
+            }
+        ),
+        hide_index=True,
+        column_config={
+            "Half-year": st.column_config.Column(help="Complaints raised (cases opened) in this half of the year."),
+            "BME complaints": st.column_config.Column(help="Complaints raised by BME staff with an outcome."),
+            "BME upheld": st.column_config.Column(help="Of them, upheld in whole or in part."),
+            "BME rate": st.column_config.Column(help="Share of BME staff's complaints upheld."),
+            "White complaints": st.column_config.Column(help="Complaints raised by White staff with an outcome."),
+            "White upheld": st.column_config.Column(help="Of them, upheld in whole or in part."),
+            "White rate": st.column_config.Column(help="Share of White staff's complaints upheld."),
+            "Ratio": st.column_config.Column(
+                help="BME rate ÷ White rate: below 1, BME staff's complaints are upheld less often."
+            ),
+        },
+    )
+    if limited:
+        st.caption(f"Counts from 1 to {threshold}, and any that would give one back, are shown as *.")

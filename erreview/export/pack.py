@@ -16,7 +16,7 @@ import pandas as pd
 from erreview.export.actions_section import NOTE as ACTIONS_NOTE
 from erreview.export.actions_section import TITLE as ACTIONS_TITLE
 from erreview.export.actions_section import actions_section, progress_line
-from erreview.export.disclosure import Audit, total_of
+from erreview.export.disclosure import Audit, Problem, protect, total_of
 from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
 from erreview.export.funnel_section import funnel_note, funnel_table
 from erreview.export.measures_section import NOTE as MEASURES_NOTE
@@ -442,6 +442,24 @@ def complaint_cells(window_result: DecisionResult, by_half: Sequence[tuple[str, 
             for kind in ("n", "events"):
                 cells.relate(total_of(dp_key(window, name, g, kind), [dp_key(h, name, g, kind) for h in halves]))
     return cells
+
+
+def complaints_trend_hidden(
+    window_result: DecisionResult, by_half: Sequence[tuple[str, DecisionResult]], window: str, threshold: int
+) -> set[str]:
+    """The half-year cells a screen must hide when it shows the window's BME and White complaint counts (unless
+    any is small) beside the trend by half-year: the window is the sum of its half-years, so a lone hidden
+    half-year cell would follow from it. The window's other cells are not on the screen (latent)."""
+    cells = complaint_cells(window_result, by_half, window)
+    name = window_result.point.name
+    shown_window = {dp_key(window, name, g, k) for g in ("BME", "White") for k in ("n", "events")}
+    if any(1 <= cells.values[k] <= threshold for k in shown_window):
+        shown_window = set()
+    window_keys = {k for k in cells.values if k.startswith(f"dp|{window}|")}
+    latent = window_keys - shown_window
+    problem = Problem(cells.values, set(cells.values) - latent, cells.relations, latent=latent)
+    found = protect(problem, threshold, candidates=set(cells.values) - window_keys)
+    return {str(k) for k in found.hidden} - window_keys
 
 
 def window_halves(window: str) -> list[str]:
