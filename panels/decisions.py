@@ -122,7 +122,8 @@ if not analysis.cases:
     st.stop()
 
 published_table = None
-pack = None
+# The review pack for this window's half-year (roles without case-level access): its complaint cells below.
+pack = pack_view(key, period_of(end, "half").label) if limited and end is not None else None
 if limited:
     # The review pack's table for this window, with the pack's audit (erreview.screen_audit): the same cells
     # hidden as in the pack and on every other screen, so no subtraction across them gives a count back; with
