@@ -1,4 +1,5 @@
-"""Mutation score per module from mutmut's result files (mutants/**/*.py.meta): killed / tested."""
+"""Mutation score per module from mutmut's result files (mutants/**/*.py.meta): killed / run, where a mutant
+that no selected test executes ("no test") counts as run and not killed. Modules not run yet are left out."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ def main() -> None:
         codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
         done = [c for c in codes.values() if c is not None and c != 34]
         killed = sum(1 for c in done if c in KILLED)
-        if codes:
-            rows.append((str(meta.relative_to("mutants"))[: -len(".meta")], len(codes), len(done), killed))
-    print(f"{'module':<40}{'mutants':>8}{'run':>6}{'killed':>8}{'score':>8}")
-    for name, total, run, killed in rows:
-        score = f"{killed / run:.0%}" if run else "-"
-        print(f"{name:<40}{total:>8}{run:>6}{killed:>8}{score:>8}")
+        survived = sum(1 for c in done if c == 0)
+        untested = sum(1 for c in done if c == 33)
+        if done:
+            name = str(meta.relative_to("mutants"))[: -len(".meta")]
+            rows.append((name, len(codes), len(done), killed, survived, untested))
+    print(f"{'module':<36}{'mutants':>8}{'run':>6}{'killed':>8}{'survived':>10}{'no test':>9}{'score':>7}")
+    for name, total, run, killed, survived, untested in rows:
+        print(f"{name:<36}{total:>8}{run:>6}{killed:>8}{survived:>10}{untested:>9}{killed / run:>7.0%}")
     if not rows:
         sys.exit("no mutmut results: run scripts/mutation first")
 

@@ -28,6 +28,7 @@ def by_hand(n1: int, n2: int, white_rate: float, direction: str) -> float:
         (400, 100, 0.3, "above"),
         (1, 1000, 0.99, "below"),
         (1000, 1, 0.99, "below"),
+        (100, 400, 0.8, "above"),  # a BME rate above 75% (sin² of 60°) is still attainable
     ],
 )
 def test_the_detectable_ratio_matches_the_formula(n1, n2, white_rate, direction):

@@ -68,15 +68,26 @@ def test_a_lead_sees_their_own_cases_a_panel_its_referrals_newest_first(engine, 
         assert list(everyone["case_id"]) == [newer, older, others]
 
 
-def test_subject_pick_lists_come_from_the_cases_and_the_latest_snapshot(engine, settings):
-    service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
-    cases = list(csv.DictReader(io.StringIO((EXAMPLES / "cases.csv").read_text())))
+def test_subject_pick_lists_come_from_the_cases_and_the_latest_snapshot(engine, settings, tmp_path):
+    # The examples plus two people whose division is in no case: one in the latest snapshot (listed), one only
+    # in an earlier snapshot (not listed).
     workforce = list(csv.DictReader(io.StringIO((EXAMPLES / "workforce.csv").read_text())))
-    latest = max(r["snapshot_date"] for r in workforce)
+    dates = sorted({r["snapshot_date"] for r in workforce})
+    latest = dates[-1]
+    workforce.append(workforce[0] | {"snapshot_date": latest, "person_id": "E7770001", "division": "Latest Only"})
+    workforce.append(workforce[0] | {"snapshot_date": dates[0], "person_id": "E7770002", "division": "Earlier Only"})
+    with (tmp_path / "workforce.csv").open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(workforce[0]))
+        writer.writeheader()
+        writer.writerows(workforce)
+    service.import_files(engine, settings, workforce=tmp_path / "workforce.csv", cases=EXAMPLES / "cases.csv")
+    cases = list(csv.DictReader(io.StringIO((EXAMPLES / "cases.csv").read_text())))
     with store.session_scope(engine) as session:
         for column in ("band", "staff_group", "division"):
             expected = {r[column] for r in cases} | {r[column] for r in workforce if r["snapshot_date"] == latest}
             assert ws.subject_values(session, column) == sorted(expected)
+        assert "Latest Only" in ws.subject_values(session, "division")
+        assert "Earlier Only" not in ws.subject_values(session, "division")
         with pytest.raises(ValueError, match="not a subject column: gender"):
             ws.subject_values(session, "gender")
 
@@ -188,8 +199,8 @@ def test_suspensions_with_their_plan_and_latest_review(engine, settings):
                 recorded_by="lead1",
             ),
         )
-        for held in (date(2025, 5, 16), date(2025, 5, 30)):
-            ws.add_suspension_review(session, SuspensionReview(case_id=planned, held_on=held, recorded_by="lead1"))
+        for case_id, held in ((planned, date(2025, 5, 16)), (planned, date(2025, 5, 30)), (bare, date(2025, 5, 20))):
+            ws.add_suspension_review(session, SuspensionReview(case_id=case_id, held_on=held, recorded_by="lead1"))
     with store.session_scope(engine) as session:
         frame = ws.suspensions_frame(session).sort_values("case_id").set_index("case_id")
         only = ws.suspensions_frame(session, [bare])
@@ -213,8 +224,10 @@ def test_suspensions_with_their_plan_and_latest_review(engine, settings):
     )
     assert row["last_review"] == date(2025, 5, 30)  # the latest of the two reviews
     row = frame.loc[bare]
-    assert row["start"] == date(2025, 5, 3)
-    assert all(pd.isna(row[c]) for c in ("end", "first_review", "review_every_days", "named_contact", "last_review"))
+    assert row["start"] == date(2025, 5, 3) and row["last_review"] == date(
+        2025, 5, 20
+    )  # its own review, not the other's
+    assert all(pd.isna(row[c]) for c in ("end", "first_review", "review_every_days", "named_contact"))
     assert list(only["case_id"]) == [bare]
     with store.session_scope(engine) as session:
         assert ws.suspensions_frame(session, []).empty
