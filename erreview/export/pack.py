@@ -386,8 +386,9 @@ def methods_lines(inputs: PackInputs) -> list[str]:
         f"Disclosure control: counts from 1 to {inputs.threshold} are shown as *. Further cells are hidden where "
         "needed so that no hidden count can be worked out, or narrowed to fewer than "
         f"{inputs.threshold} values, from any combination of the published cells, in this pack or in the packs "
-        "published before it (checked exactly by linear programming); every rate, ratio or interval resting "
-        "on a hidden count is hidden too.",
+        "published before it for any audience (checked exactly by linear programming); where an earlier pack's "
+        "numbers already narrow a count further, this pack narrows it no more. Every rate, ratio or interval "
+        "resting on a hidden count is hidden too.",
         (
             f"National comparator on the chart: England, {inputs.national.label}, {inputs.national.value:.2f}; "
             f"source: {inputs.national.source_title}, {inputs.national.source_url}."
