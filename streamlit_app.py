@@ -17,6 +17,7 @@ from panels.common import (
     my_work_items,
     plain,
     sign_in_screen,
+    warm_pack_views,
     write_pending_cookie,
 )
 
@@ -83,6 +84,7 @@ if actor is None:
         sign_in_screen()
 else:
     waiting = len(my_work_items(actor))
+    warm_pack_views(actor)  # analysts and board viewers: the disclosure audit starts before they open a screen
     pages = [
         st.Page(
             f,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -495,3 +496,50 @@ COMPARISON_COLUMNS = (
     Col("harm_direction", "Harms BME staff if", help="Which side of parity is the harmful one here.", words=HARM_WORDS),
     Col("adverse", "On the harmful side", help="Whether the ratio is on the side that harms BME staff.", words=YES_NO),
 )
+
+
+_warming: set[tuple[Any, ...]] = set()
+_warming_lock = threading.Lock()
+
+
+def _periods_restricted_screens_open_on(key: tuple[str, int]) -> list[str]:
+    from erreview.periods import period_of
+
+    periods: list[str] = []
+    current = service.latest_available(wres_results(key))
+    if current is not None:
+        periods.append(current.period.label)  # Overview
+    window = default_window(key)
+    if window is not None:
+        periods.append(period_of(window[1], "half").label)  # Decision points, Divisions, Measures
+    return list(dict.fromkeys(periods))
+
+
+def warm_pack_views(actor: Actor) -> threading.Thread | None:
+    """For roles without case-level access, start working out in the background what the review packs their
+    screens follow may show (the exact disclosure audit takes seconds of CPU), so their first Overview or
+    Decision points does not wait for it. Once per data and export version; the screens then find it cached
+    (and wait on the same computation if it is still running). Returns the thread, for tests."""
+    from erreview.screen_privacy import restricted
+
+    if not restricted(actor.role):
+        return None
+    key = data_key()
+    marker = (key, service.published_version(_engine(key[0])))
+    with _warming_lock:
+        if marker in _warming:
+            return None
+        _warming.add(marker)
+
+    def work() -> None:
+        # No script context here: the caches work without one, and their spinners have no page to draw on.
+        try:
+            for period in _periods_restricted_screens_open_on(key):
+                pack_view(key, period)
+        except Exception:  # noqa: BLE001 (a warm-up only: the screen computes it again and shows any problem)
+            with _warming_lock:
+                _warming.discard(marker)
+
+    thread = threading.Thread(target=work, name="erreview-warm-pack-views", daemon=True)
+    thread.start()
+    return thread
