@@ -536,7 +536,7 @@ def warm_pack_views(actor: Actor) -> threading.Thread | None:
         try:
             for period in _periods_restricted_screens_open_on(key):
                 pack_view(key, period)
-        except Exception:  # noqa: BLE001 (a warm-up only: the screen computes it again and shows any problem)
+        except Exception:
             with _warming_lock:
                 _warming.discard(marker)
 
