@@ -537,6 +537,7 @@ def warm_pack_views(actor: Actor) -> threading.Thread | None:
             for period in _periods_restricted_screens_open_on(key):
                 pack_view(key, period)
         except Exception:
+            # A warm-up only: the screen computes it again itself and shows any problem in plain words.
             with _warming_lock:
                 _warming.discard(marker)
 
