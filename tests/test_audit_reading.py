@@ -135,3 +135,11 @@ def test_the_head_text_needs_both_the_entry_and_its_hash():
     assert audit.ChainReport(0, None, None).head_text() == "audit log empty"
     assert audit.ChainReport(3, None, None, 0, 3, None).head_text() == "audit log empty"
     assert audit.ChainReport(3, None, None, 0, None, digest).head_text() == "audit log empty"
+
+
+def test_the_detail_is_shown_with_its_keys_in_order(engine):
+    with store.session_scope(engine, write=True) as session:
+        audit.append(
+            session, actor="admin", action="settings.change", entity="settings", entity_id="x", detail={"b": 1, "a": 2}
+        )
+    assert list(_log(engine)["detail"]) == ['{"a": 2, "b": 1}']
