@@ -143,3 +143,13 @@ def test_the_detail_is_shown_with_its_keys_in_order(engine):
             session, actor="admin", action="settings.change", entity="settings", entity_id="x", detail={"b": 1, "a": 2}
         )
     assert list(_log(engine)["detail"]) == ['{"a": 2, "b": 1}']
+
+
+def test_the_pack_head_is_the_newest_change_and_a_cases_entries_are_its_own(engine):
+    for entity, entity_id in (("case", "C-1"), ("review", "C-1"), ("case", "C-2"), ("case", "C-1")):
+        with store.session_scope(engine, write=True) as session:
+            audit.append(session, actor="lead", action="case.edit", entity=entity, entity_id=entity_id)
+    with store.session_scope(engine) as session:
+        assert [e.id for e in audit.entries_for(session, "case", "C-1")] == [1, 4]
+        newest = session.execute(store.text("SELECT hash FROM audit_log WHERE id = 4")).scalar_one()
+        assert audit.data_head(session) == f"audit head at the last change to data: entry 4, hash {newest[:16]}"
