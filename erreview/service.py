@@ -9,7 +9,8 @@ import csv
 import hashlib
 import logging
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -412,6 +413,9 @@ class DecisionAnalysis:
     timing: pd.DataFrame
     adjusted: AdjustedResult
     cases: int
+    #: n and events per (point, level, broad group) for each dimension: what the breakdowns rest on, including
+    #: the events a "too few to compare" cell does not show (for the screen's disclosure audit).
+    rates: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def decision_analysis(
@@ -440,6 +444,7 @@ def decision_analysis(
         timing=time_in_process(cases, min_group_size=min_group_size),
         adjusted=adjusted_formal_route(cases),
         cases=len(cases),
+        rates={str(d): r for d, r in per_dimension.items()},
     )
 
 

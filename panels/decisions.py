@@ -18,7 +18,8 @@ from erreview.narrative import decision_sentence, decisions_headline, window_wor
 from erreview.periods import period_of
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
-from erreview.screen_privacy import is_small, mask_frame, protect_breakdown, restricted
+from erreview.screen_breakdowns import bd_key, ix_key, view_hidden
+from erreview.screen_privacy import is_small, mask_frame, restricted
 from erreview.vocab import Flag
 from panels.common import (
     COMPARISON_COLUMNS,
@@ -50,6 +51,50 @@ def _restricted_table(
         own = decision_points_cells(table, pack.window).hidden(threshold)
         return decision_points_table(table, threshold, set(pack.hidden) | own, pack.window)
     return decision_points_table(table, threshold)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _restricted_view(
+    key: tuple[str, int],
+    start: Any,
+    end: Any,
+    min_size: int,
+    threshold: int,
+    published: int,
+    setup: tuple[Any, ...],
+    dimension: str,
+    point: str,
+) -> tuple[str, frozenset[str]] | None:
+    """One breakdown and intersection table's hidden cells, audited with the main table as shown (its cells'
+    names, and the cells it hides: the same on every view); ``None``: the view must not be shown."""
+    del published, setup  # cache key only, as for the main table
+    analysis = decision_analysis(key, start, end, min_size)
+    table = analysis.table
+    pack = pack_view(key, period_of(end, "half").label) if end is not None else None
+    if pack is not None and tuple(pack.inputs.decision_window) == (start, end):
+        label = pack.window
+        main = set(pack.hidden) | decision_points_cells(table, label).hidden(threshold)
+    else:
+        label = "window"
+        main = decision_points_cells(table, label).hidden(threshold)
+    found = view_hidden(table, analysis.rates, dimension, point, label, min_size, threshold, main)
+    return None if found is None else (label, frozenset(found))
+
+
+def restricted_view_hidden(
+    key: tuple[str, int],
+    start: Any,
+    end: Any,
+    min_size: int,
+    threshold: int,
+    engine_: Any,
+    dimension: str,
+    point: str,
+) -> tuple[str, frozenset[str]] | None:
+    current = settings()
+    setup = (str(current.measure_dir), current.intervention_date)
+    published = service.published_version(engine_)
+    return _restricted_view(key, start, end, min_size, threshold, published, setup, dimension, point)
 
 
 def restricted_table(
@@ -309,46 +354,77 @@ BREAKDOWN_DERIVED = ["bme_rate", "white_rate", "ratio", "ci_low", "ci_high", "ba
 BREAKDOWN_DERIVED += ["significant", "side", "flag", "adverse"]
 breakdown = breakdown.drop(columns=["point", "dimension"])
 row = next((r for r in analysis.table if r.point.name == point), None)
-if limited and row is not None:
-    # The levels add up to the step's BME and White counts: hide what would give a small level back.
-    totals = {
-        (point, "bme_n"): row.bme.n,
-        (point, "bme_events"): row.bme.events,
-        (point, "white_n"): row.white.n,
-        (point, "white_events"): row.white.events,
-    }
-    counts = ["bme_n", "bme_events", "white_n", "white_events"]
-    extra = protect_breakdown(
-        breakdown.assign(point=point), by=["point"], counts=counts, totals=totals, threshold=threshold
-    )
-    breakdown = mask_frame(
-        breakdown,
-        counts=counts,
-        derived=BREAKDOWN_DERIVED,
-        threshold=threshold,
-        hidden=extra,
-        formats=cell_formats(breakdown_columns),
-    )
-show_table(breakdown, breakdown_columns)
 inter = analysis.intersections[
     (analysis.intersections["dimension"] == dimension) & (analysis.intersections["point"] == point)
 ]
-st.markdown(f"**Each ethnic group × {dimension.replace('_', ' ')}**")
 inter = inter.drop(columns=["point", "dimension"])
+withheld = False
+if limited and row is not None:
+    # The breakdown and the intersection table audited with the main table as one system (their levels add
+    # up to the step's counts, a level's broad groups to its BME count): an outside test read a "too few to
+    # compare" cell back by subtraction. The main table's suppression is fixed, the same on every view.
+    view = restricted_view_hidden(key, start, end, min_size, threshold, engine(), dimension, point)
+    if view is None:
+        withheld = True
+        breakdown, inter = breakdown.iloc[0:0], inter.iloc[0:0]
+    else:
+        label, view_cells = view
+        bd_marks = {
+            (idx, f"{prefix}_{kind}"): True
+            for idx, r in breakdown.iterrows()
+            for prefix, grp in (("bme", "BME"), ("white", "White"))
+            for kind in ("n", "events")
+            if bd_key(label, dimension, point, str(r["level"]), grp, kind) in view_cells
+        }
+        ix_marks = {
+            (idx, kind): True
+            for idx, r in inter.iterrows()
+            for kind in ("n", "events")
+            if ix_key(label, dimension, point, str(r["level"]), str(r["broad_group"]), kind) in view_cells
+            and not pd.isna(r[kind])
+        }
+        counts = ["bme_n", "bme_events", "white_n", "white_events"]
+        breakdown = mask_frame(
+            breakdown,
+            counts=counts,
+            derived=BREAKDOWN_DERIVED,
+            threshold=threshold,
+            hidden={k: v for k, v in bd_marks.items() if not pd.isna(breakdown.at[k[0], k[1]])},
+            formats=cell_formats(breakdown_columns),
+        )
+if withheld:
+    st.info(
+        "For your role this breakdown is not shown for this step: its numbers could be added up with the "
+        "table above to give back a count too small to show."
+    )
+else:
+    show_table(breakdown, breakdown_columns)
+st.markdown(f"**Each ethnic group × {dimension.replace('_', ' ')}**")
 if limited and row is None:
     breakdown, inter = breakdown.iloc[0:0], inter.iloc[0:0]  # no step can be shown in this window
-if limited:
+if limited and not withheld and row is not None:
     derived = ["rate", "ratio_to_white", "ci_low", "ci_high", "fisher_p", "q", "significant", "side", "flag", "adverse"]
-    extra = protect_breakdown(inter, by=["broad_group"], counts=["n", "events"], totals=None, threshold=threshold)
     inter = mask_frame(
         inter,
         counts=["n", "events"],
         derived=derived,
         threshold=threshold,
-        hidden=extra,
+        hidden=ix_marks,
         formats=cell_formats(inter_columns),
     )
-show_table(inter, inter_columns)
+    # A ratio to White staff rests on the White cell of the same level: hidden with it.
+    white_hidden = {
+        str(r["level"])
+        for r in inter.to_dict("records")
+        if r["broad_group"] == "White" and SUPPRESSED in (r["n"], r["events"])
+    }
+    inter.loc[inter["level"].isin(white_hidden).to_numpy() & inter["ratio_to_white"].ne("").to_numpy(), derived] = (
+        SUPPRESSED
+    )
+if withheld:
+    st.info("For your role this table is not shown for this step, for the same reason.")
+else:
+    show_table(inter, inter_columns)
 
 st.subheader("Time in process")
 timing = analysis.timing

@@ -1,0 +1,154 @@
+"""The Decision points screen for roles without case-level access, audited as one system (contract §5 v2).
+
+The screen shows, for the review pack's window, the decision-point table and, for each dimension (gender,
+band, staff group, division) and step, a breakdown (BME and White within each level) and an intersection
+table (each broad ethnic group within each level). Their cells are related by sums: a step's count for a
+group is the sum of its levels (plus whatever no level holds, e.g. a missing gender: a never-shown remainder
+cell), a level's BME count is the sum of its broad groups, and events never exceed cases. An outside test
+read a "too few to compare" cell back from them (Asian events at a step less the female Asian events).
+
+So every cell the screen can show over every dimension and step is one system, audited by
+:func:`erreview.export.disclosure.protect` together with the review pack's hidden cells: counts from 1 to
+the threshold hidden, "too few to compare" cells counted as hidden (never-shown cells, protected when small),
+and further cells hidden until no hidden count can be pinned or narrowed below the threshold's width. The
+screen hides what this returns, with every rate, ratio and test resting on a hidden count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+import pandas as pd
+
+from erreview.export.disclosure import Problem, at_most, protect, total_of
+from erreview.export.tables import DP_GROUPS, Cells, decision_points_cells, dp_key
+from erreview.metrics.decisions import DecisionResult
+
+
+def bd_key(window: str, dimension: str, point: str, level: str, group: str, kind: str) -> str:
+    """A breakdown cell: BME or White ``kind`` (n, events) within one level."""
+    return f"bd|{window}|{dimension}|{point}|{level}|{group}|{kind}"
+
+
+def ix_key(window: str, dimension: str, point: str, level: str, group: str, kind: str) -> str:
+    """An intersection cell: one broad ethnic group's ``kind`` within one level."""
+    return f"ix|{window}|{dimension}|{point}|{level}|{group}|{kind}"
+
+
+def _sum_with_rest(cells: Cells, total: str, parts: list[str], rest: str) -> None:
+    """``total = Σ parts (+ rest)``: the rest (what no part holds) a never-shown cell when it is not zero."""
+    if total not in cells.values:
+        return
+    value = cells.values[total] - sum(cells.values[k] for k in parts)
+    if value > 0:
+        cells.values[rest] = value
+        cells.latent.add(rest)
+        cells.relate(total_of(total, [*parts, rest]))
+    elif value == 0:
+        cells.relate(total_of(total, parts))
+
+
+def screen_cells(
+    results: Sequence[DecisionResult], rates: Mapping[str, pd.DataFrame], window: str, min_group_size: int
+) -> Cells:
+    """The main table's cells and every breakdown's and intersection's, with the sums between them.
+    ``rates``: :func:`erreview.metrics.breakdowns.dimension_rates` per dimension."""
+    cells = decision_points_cells(results, window)
+    points = {r.point.name for r in results}
+    for dimension, frame in rates.items():
+        by_level: dict[tuple[str, str], dict[str, dict[str, int]]] = {}  # (point, level) -> wres -> kind -> sum
+        members: dict[tuple[str, str, str], list[str]] = {}  # (point, level, wres) -> intersection keys (n)
+        per_group: dict[tuple[str, str], list[str]] = {}  # (point, broad group) -> its levels' keys (n)
+        for rec in frame.to_dict("records"):
+            point, level, group = str(rec["point"]), str(rec[dimension]), str(rec["broad_group"])
+            if point not in points:
+                continue
+            n, events = int(rec["n"]), int(rec["events"])
+            wres = str(rec["wres_group"])
+            for kind, value in (("n", n), ("events", events)):
+                key = ix_key(window, dimension, point, level, group, kind)
+                cells.values[key] = value
+            if n < min_group_size:  # "too few to compare": the events are not shown
+                cells.latent.add(ix_key(window, dimension, point, level, group, "events"))
+            cells.relate(
+                at_most(
+                    ix_key(window, dimension, point, level, group, "events"),
+                    ix_key(window, dimension, point, level, group, "n"),
+                )
+            )
+            sums = by_level.setdefault((point, level), {}).setdefault(wres, {"n": 0, "events": 0})
+            sums["n"] += n
+            sums["events"] += events
+            members.setdefault((point, level, wres), []).append(ix_key(window, dimension, point, level, group, "n"))
+            per_group.setdefault((point, group), []).append(ix_key(window, dimension, point, level, group, "n"))
+        bme_levels: dict[str, list[str]] = {}
+        white_levels: dict[str, list[str]] = {}
+        for (point, level), by_wres in by_level.items():
+            bme, white = by_wres.get("BME", {"n": 0, "events": 0}), by_wres.get("White", {"n": 0, "events": 0})
+            few = min(bme["n"], white["n"]) < min_group_size
+            for grp, sums in (("BME", bme), ("White", white)):
+                for kind in ("n", "events"):
+                    key = bd_key(window, dimension, point, level, grp, kind)
+                    cells.values[key] = sums[kind]
+                    if kind == "events" and few:
+                        cells.latent.add(key)
+                cells.relate(
+                    at_most(
+                        bd_key(window, dimension, point, level, grp, "events"),
+                        bd_key(window, dimension, point, level, grp, "n"),
+                    )
+                )
+                for kind in ("n", "events"):
+                    parts = [k.removesuffix("|n") + f"|{kind}" for k in members.get((point, level, grp), [])]
+                    cells.relate(total_of(bd_key(window, dimension, point, level, grp, kind), parts))
+            bme_levels.setdefault(point, []).append(level)
+            white_levels.setdefault(point, []).append(level)
+        for point, levels in bme_levels.items():
+            for grp in ("BME", "White"):
+                for kind in ("n", "events"):
+                    _sum_with_rest(
+                        cells,
+                        dp_key(window, point, grp, kind),
+                        [bd_key(window, dimension, point, lv, grp, kind) for lv in levels],
+                        bd_key(window, dimension, point, "~rest", grp, kind),
+                    )
+        for (point, group), keys in per_group.items():
+            if group not in DP_GROUPS:
+                continue
+            for kind in ("n", "events"):
+                _sum_with_rest(
+                    cells,
+                    dp_key(window, point, group, kind),
+                    [k.removesuffix("|n") + f"|{kind}" for k in keys],
+                    ix_key(window, dimension, point, "~rest", group, kind),
+                )
+    return cells
+
+
+def view_hidden(
+    results: Sequence[DecisionResult],
+    rates: Mapping[str, pd.DataFrame],
+    dimension: str,
+    point: str,
+    window: str,
+    min_group_size: int,
+    threshold: int,
+    main_hidden: Collection[str],
+) -> set[str] | None:
+    """The cells of one breakdown and intersection (``dimension`` at ``point``) to hide, audited with the whole
+    main table (its suppression ``main_hidden`` fixed: the same on every view) as one system. Every hidden
+    main-table cell is protected like a small count, so no view pins or narrows it. ``None`` when no choice of
+    this view's cells protects every hidden count: the view must not be shown."""
+    frame = rates.get(dimension)
+    if frame is None:
+        return set()
+    cells = screen_cells(results, {dimension: frame[frame["point"] == point]}, window, min_group_size)
+    main = set(decision_points_cells(results, window).values)
+    held = {k for k in main_hidden if k in cells.values}
+    shown = set(cells.values) - cells.latent - held
+    view = shown - main
+    problem = Problem(cells.values, shown, cells.relations, latent=cells.latent, sensitive=held)
+    found = protect(problem, threshold, candidates=view)
+    if found.audit.failures:
+        return None
+    return {str(k) for k in found.hidden} | cells.latent
