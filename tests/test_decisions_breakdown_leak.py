@@ -64,11 +64,14 @@ def _frame(at, *columns):
     return next(d.value for d in at.dataframe if set(columns) <= set(map(str, d.value.columns)))
 
 
-@pytest.mark.parametrize("point", ["formal_investigation", "case_to_answer"])
-def test_gender_breakdown_gives_no_hidden_count_back(app_env, point):  # noqa: F811
+@pytest.mark.parametrize(
+    ("dimension", "point"),
+    [("gender", "formal_investigation"), ("gender", "case_to_answer"), ("band", "formal_investigation")],
+)
+def test_breakdown_gives_no_hidden_count_back(app_env, dimension, point):  # noqa: F811
     at = signed_in(Role.BOARD_VIEWER).switch_page("panels/decisions.py").run()
     assert not at.exception, at.exception
-    at.selectbox[0].select("gender").run()
+    at.selectbox[0].select(dimension).run()
     at.selectbox[1].select(point).run()
     assert not at.exception, at.exception
     threshold = 7
@@ -86,21 +89,22 @@ def test_gender_breakdown_gives_no_hidden_count_back(app_env, point):  # noqa: F
         r.equal({main_cell("BME", kind): 1.0, **{main_cell(g, kind): -1.0 for g in BME_GROUPS}})
     for g in ("BME", "White", *BME_GROUPS):
         r.at_most(main_cell(g, "events"), main_cell(g, "n"))
+    column = dimension.replace("_", " ").capitalize()
     shown_tables = [d.value for d in at.dataframe]
-    breakdown = next((f for f in shown_tables if "Gender" in f.columns and "BME cases" in f.columns), None)
+    breakdown = next((f for f in shown_tables if column in f.columns and "BME cases" in f.columns), None)
     inter = next((f for f in shown_tables if "Ethnic group" in f.columns and "Cases" in f.columns), None)
     levels: set[str] = set()
     if inter is not None:
-        levels |= set(map(str, inter["Gender"]))
+        levels |= set(map(str, inter[column]))
     if breakdown is not None:
-        levels |= set(map(str, breakdown["Gender"]))
+        levels |= set(map(str, breakdown[column]))
     for kind, _ in kinds:
         for g in ("White", *BME_GROUPS):
             parts = {}
             for lv in levels:
                 shown = None
                 if inter is not None:
-                    found = inter[(inter["Gender"].astype(str) == lv) & (inter["Ethnic group"] == g)]
+                    found = inter[(inter[column].astype(str) == lv) & (inter["Ethnic group"] == g)]
                     shown = 0 if found.empty else found.iloc[0]["Cases" if kind == "n" else "It happened"]
                 parts[r.cell(f"ix|{lv}|{g}|{kind}", shown)] = -1.0
             rest = r.cell(f"ix|rest|{g}|{kind}")
@@ -111,7 +115,7 @@ def test_gender_breakdown_gives_no_hidden_count_back(app_env, point):  # noqa: F
             for grp, members in (("BME", BME_GROUPS), ("White", ("White",))):
                 shown = None
                 if breakdown is not None:
-                    found = breakdown[breakdown["Gender"].astype(str) == lv]
+                    found = breakdown[breakdown[column].astype(str) == lv]
                     if not found.empty:
                         shown = found.iloc[0][f"{grp} cases" if kind == "n" else f"{grp}: it happened"]
                 bd = r.cell(f"bd|{lv}|{grp}|{kind}", shown)
