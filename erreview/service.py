@@ -43,7 +43,7 @@ from erreview.metrics.decisions import (
 )
 from erreview.metrics.funnel import ABOVE_MEASURE, FunnelView, division_funnel, funnel_sentence
 from erreview.metrics.groups import RatesFn, group_rates
-from erreview.metrics.likelihood import WresResult, wres_indicator
+from erreview.metrics.likelihood import WresResult, period_entrants, wres_indicator
 from erreview.metrics.timing import time_in_process
 from erreview.metrics.trend import RatioChange, ratio_of_ratios
 from erreview.narrative import change_sentence, window_words
@@ -623,6 +623,19 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         national=national_figures(engine).latest(),
         funnel=division_funnel_view(engine, period, threshold=settings.suppression_threshold),
         decisions_by_half=halves,
+        # A year pack: each year with its half-years, so that year and half-year packs are audited together.
+        series_halves=[
+            (
+                r,
+                [
+                    (wres_indicator(entries, headcounts, h), period_entrants(entries, h))
+                    for h in (Period(r.period.fy_start, 1), Period(r.period.fy_start, 2))
+                ],
+            )
+            for r in series
+        ]
+        if period.length == "year"
+        else [],
         earlier=earlier,
         measures=load_measures(settings.measure_dir),
         trust_results=trust_measure_results(engine, settings, opened_from=window[0], opened_to=window[1]),

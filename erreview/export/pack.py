@@ -7,7 +7,7 @@ pack into Excel, PDF and CSV. The same data and settings always give the same pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -44,6 +44,7 @@ from erreview.export.tables import (
     panel_table,
     pc_key,
     window_label,
+    year_half_cells,
 )
 from erreview.measures import Measure
 from erreview.metrics.decisions import COMPLAINT_POINT, DecisionResult
@@ -117,6 +118,9 @@ class PackInputs:
     #: The decision points of each half-year of the decision window (label, results): the window's counts
     #: are their sums, so that packs with overlapping windows are audited together.
     decisions_by_half: Sequence[tuple[str, Sequence[DecisionResult]]] = ()
+    #: A year pack's years, each with its two half-years (result, entrants per group): a year's cells are
+    #: related to its half-years' so that a year pack and half-year packs are audited together.
+    series_halves: Sequence[tuple[WresResult, Sequence[tuple[WresResult, Mapping[WresGroup, int]]]]] = ()
     #: What earlier packs published.
     earlier: Sequence[PublishedRecord] = ()
     #: The measure library (shipped and the trust's own) and the trust measures' results.
@@ -405,6 +409,10 @@ def pack_cells(inputs: PackInputs) -> Cells:
     period = inputs.period.label
     window = window_label(inputs.decision_window)
     cells = indicator3_cells(inputs.series)
+    for year, halves in inputs.series_halves:
+        links = year_half_cells(year, halves)
+        if all(cells.values.get(k, v) == v for k, v in links.values.items()):
+            cells.update(links)
     for part in (
         decision_points_cells(inputs.decisions, window, inputs.decisions_by_half),
         division_cells(inputs.period_entries, inputs.division_headcounts, period),

@@ -15,7 +15,7 @@ Cell names are stable strings so that the same count in two packs is the same un
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -105,6 +105,46 @@ def indicator3_cells(results: Sequence[WresResult]) -> Cells:
             cells.values[entrants] = int(r.groups[g].entrants)
             cells.values[heads] = int(r.groups[g].headcount)
             cells.relate(at_most(entrants, heads))
+    return cells
+
+
+def year_half_cells(year: WresResult, halves: Sequence[tuple[WresResult, Mapping[WresGroup, int]]]) -> Cells:
+    """A year's indicator 3 cells related to its two half-years' (as unknowns never printed by this pack).
+
+    A reader who holds a year pack and a half-year pack of the same year can difference them. Entrants are
+    distinct people per period, so a year counts a person entering in both halves once: the year is
+    ``H1 + H2 - both``. ``both`` (usually 0) is not printed, but a reader may well assume it, so the auditor
+    is given it as a known constant: the relation is an equality that holds on the data, and safe (it can only
+    narrow what a reader can infer). A year's headcount is its snapshot's: the same snapshot as the half-year
+    whose snapshot it is (normally H2, whose last day is the year's), so the two cells are equal.
+
+    ``halves``: each half-year's result with its entrants per group (counted even where the half has no
+    snapshot of its own)."""
+    cells = Cells()
+    if not year.available or year.estimate is None or len(halves) != 2:
+        return cells
+    for g in WresGroup:
+        parts = []
+        for half, entrants in halves:
+            key = i3_key(half.period.label, g.value, "entrants")
+            cells.values[key] = int(entrants.get(g, 0))
+            cells.latent.add(key)
+            parts.append(key)
+            if half.available and half.estimate is not None:
+                heads = i3_key(half.period.label, g.value, "headcount")
+                cells.values[heads] = int(half.groups[g].headcount)
+                cells.latent.add(heads)
+                cells.relate(at_most(key, heads))
+                if half.snapshot_date == year.snapshot_date:
+                    cells.values[i3_key(year.period.label, g.value, "headcount")] = int(year.groups[g].headcount)
+                    cells.relate(total_of(i3_key(year.period.label, g.value, "headcount"), [heads]))
+        total = i3_key(year.period.label, g.value, "entrants")
+        cells.values[total] = int(year.groups[g].entrants)
+        both = sum(cells.values[k] for k in parts) - cells.values[total]
+        cells.relate(Linear(((total, 1.0), *((k, -1.0) for k in parts)), equal=True, const=float(both)))
+        # Also true whatever ``both`` is, and kept for a reader who does not assume it.
+        for k in parts:
+            cells.relate(at_most(k, total))
     return cells
 
 
