@@ -267,6 +267,9 @@ def export(
 
     chosen = parse_period(period)
     engine = _engine()
+    refused = service.export_refusal(engine, chosen)
+    if refused:
+        raise fail(refused)
     make = service.community_pack if audience == "community" else service.review_pack
     pack = make(engine, state.settings, chosen)
     paths = write_review_pack(pack, out)

@@ -322,6 +322,23 @@ def wres_results(
     return [wres_indicator(entries, headcounts, p, pool=pool) for p in periods_between(first, last, length)]
 
 
+def export_refusal(engine: Engine, period: Period, *, today: date | None = None) -> str | None:
+    """Why no pack can be exported for ``period``, in plain words (None: it can): the period has not started
+    yet, or there is no data in it at all (nothing imported, or every snapshot and case date is outside it)."""
+    today = today or date.today()
+    if period.start > today:
+        return (
+            f"{period.label} has not started yet (it begins on {period.start:%d %B %Y}), so there is nothing to report."
+        )
+    with store.session_scope(engine) as session:
+        first, last = store.data_extent(session)
+    if first is None or last is None:
+        return "there is no data yet: import the workforce snapshots and cases first (erreview import)."
+    if period.end < first or period.start > last:
+        return f"there is no data for {period.label}: the data run from {first:%d %B %Y} to {last:%d %B %Y}."
+    return None
+
+
 def disciplinary_cases(
     engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None
 ) -> pd.DataFrame:

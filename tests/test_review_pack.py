@@ -366,3 +366,26 @@ def test_spc_figures_are_not_printed_when_they_rest_on_hidden_periods(pack_dir):
     assert "Special-cause variation is not reported in this pack" in text
     assert "process limits" not in text and "Centre " not in text
     assert list(pack_dir[0].glob("trend.png")) and not list(pack_dir[0].glob("spc.png")), "no SPC from hidden periods"
+
+
+def test_export_refuses_a_period_with_no_data_or_not_started(cli, tmp_path):
+    """No pack for a period that has not started, or with no data at all: a plain message, no files written."""
+    from .conftest import import_examples
+
+    empty = database_url(tmp_path, "empty.db")
+    url = import_examples(cli, database_url(tmp_path, "refuse.db"))
+    cases = [
+        (url, "2099/00-H1", "has not started yet"),
+        (url, "2001/02-H1", "there is no data for 2001/02-H1"),
+        (url, "2001/02", "there is no data for 2001/02"),
+        (empty, "2024/25-H2", "there is no data yet"),
+    ]
+    for db, period, words in cases:
+        out = tmp_path / period.replace("/", "-")
+        result = cli.invoke(app, ["--db", db, "export", "--period", period, "--out", str(out)])
+        assert result.exit_code != 0, period
+        assert words in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        assert not out.exists() or not any(out.iterdir())
+    result = cli.invoke(app, ["--db", url, "export", "--period", "2024/25-H2", "--out", str(tmp_path / "ok")])
+    assert result.exit_code == 0, result.stderr
