@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from erreview.export.suppression import Relation, primary, recomputable, suppress
@@ -42,6 +42,7 @@ def test_zero_threshold_switches_suppression_off():
 
 
 @settings(deadline=None, max_examples=60)
+@example(row_a=[0, 1, 0, 0], row_b=[1, 1, 2, 6], threshold=5)  # HiGHS once ended a warm solve here as "Unknown"
 @given(
     st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=8),
     st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=8),

@@ -299,6 +299,17 @@ class _Component:
             h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, _highs.HighsVarType.kInteger))
         h.run()
         status = h.getModelStatus()
+        if status not in (
+            _highs.HighsModelStatus.kOptimal,
+            _highs.HighsModelStatus.kInfeasible,
+            _highs.HighsModelStatus.kUnbounded,
+            _highs.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            # HiGHS reused across objectives can end a warm-started solve as "Unknown" on a tiny, feasible
+            # model (seen on a 2 x 4 table): solve once more from scratch before calling the cells inconsistent.
+            h.clearSolver()
+            h.run()
+            status = h.getModelStatus()
         try:
             if status in (_highs.HighsModelStatus.kUnbounded, _highs.HighsModelStatus.kUnboundedOrInfeasible):
                 return None, None
