@@ -19,12 +19,15 @@ Division leads have their own audit over what their screens show (:mod:`erreview
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from erreview import service
 from erreview.config import Settings
 from erreview.export.pack import PackInputs, choose_hidden
-from erreview.export.tables import i3_key, window_label
+from erreview.export.tables import decision_points_cells, i3_key, window_label
+from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.likelihood import WresResult
 from erreview.periods import Period
 from erreview.store import Engine
@@ -46,6 +49,10 @@ class PackView:
         """The decision-point window's cell label."""
         return window_label(self.inputs.decision_window)
 
+    def covers(self, start: date | None, end: date | None) -> bool:
+        """``start``..``end`` is this pack's decision-point window."""
+        return tuple(self.inputs.decision_window) == (start, end)
+
     def hides(self, period: str, group: str, kind: str) -> bool:
         return i3_key(period, group, kind) in self.hidden
 
@@ -58,3 +65,15 @@ def pack_view(engine: Engine, settings: Settings, period: Period) -> PackView:
     inputs = service.pack_inputs(engine, settings, period)
     hidden, _, _ = choose_hidden(inputs)
     return PackView(period, inputs, frozenset(hidden))
+
+
+def decision_hidden(
+    pack: PackView | None, results: Sequence[DecisionResult], start: date | None, end: date | None, threshold: int
+) -> tuple[str, set[str]]:
+    """A decision-point table over ``start``..``end`` as a restricted screen shows it: its cells' window label
+    and the cells it hides. Over the pack's own window, the pack's audit with the table's own (hiding more
+    never narrows a range, and a cell the pack does not hold, such as a measure added since, is still
+    suppressed); over any other window, the table's own audit alone."""
+    if pack is not None and pack.covers(start, end):
+        return pack.window, set(pack.hidden) | decision_points_cells(results, pack.window).hidden(threshold)
+    return "window", decision_points_cells(results, "window").hidden(threshold)

@@ -11,13 +11,14 @@ from erreview import service
 from erreview.charts import decision_rates_chart, decision_ratio_chart, shared_ratio_domain, window_ratio_chart
 from erreview.export.pack import complaints_trend_hidden, complaints_trend_table
 from erreview.export.suppression import SUPPRESSED
-from erreview.export.tables import BROAD_ORDER, decision_points_cells, decision_points_table, dp_key
+from erreview.export.tables import BROAD_ORDER, decision_points_table, dp_key
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
 from erreview.periods import period_of
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
+from erreview.screen_audit import PackView, decision_hidden
 from erreview.screen_breakdowns import bd_key, ix_key, view_hidden
 from erreview.screen_privacy import is_small, mask_frame, restricted
 from erreview.vocab import Flag
@@ -46,11 +47,8 @@ def _restricted_table(
     exact audit: kept per data and export version, so a rerun does not solve it again)."""
     del published, setup  # cache key only: a newly exported pack or other settings change what may be shown
     table = decision_analysis(key, start, end, min_size).table
-    pack = pack_view(key, period_of(end, "half").label) if end is not None else None
-    if pack is not None and tuple(pack.inputs.decision_window) == (start, end):
-        own = decision_points_cells(table, pack.window).hidden(threshold)
-        return decision_points_table(table, threshold, set(pack.hidden) | own, pack.window)
-    return decision_points_table(table, threshold)
+    label, hidden = decision_hidden(_pack_of(key, end), table, start, end, threshold)
+    return decision_points_table(table, threshold, hidden, label)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -70,15 +68,19 @@ def _restricted_view(
     del published, setup  # cache key only, as for the main table
     analysis = decision_analysis(key, start, end, min_size)
     table = analysis.table
-    pack = pack_view(key, period_of(end, "half").label) if end is not None else None
-    if pack is not None and tuple(pack.inputs.decision_window) == (start, end):
-        label = pack.window
-        main = set(pack.hidden) | decision_points_cells(table, label).hidden(threshold)
-    else:
-        label = "window"
-        main = decision_points_cells(table, label).hidden(threshold)
+    label, main = decision_hidden(_pack_of(key, end), table, start, end, threshold)
     found = view_hidden(table, analysis.rates, dimension, point, label, min_size, threshold, main)
     return None if found is None else (label, frozenset(found))
+
+
+def _pack_of(key: tuple[str, int], end: Any) -> PackView | None:
+    return pack_view(key, period_of(end, "half").label) if end is not None else None
+
+
+def _versions(engine_: Any) -> tuple[int, tuple[Any, ...]]:
+    """What else, beyond the data, changes what a restricted role may see: exported packs and settings."""
+    current = settings()
+    return service.published_version(engine_), (str(current.measure_dir), current.intervention_date)
 
 
 def restricted_view_hidden(
@@ -91,19 +93,13 @@ def restricted_view_hidden(
     dimension: str,
     point: str,
 ) -> tuple[str, frozenset[str]] | None:
-    current = settings()
-    setup = (str(current.measure_dir), current.intervention_date)
-    published = service.published_version(engine_)
-    return _restricted_view(key, start, end, min_size, threshold, published, setup, dimension, point)
+    return _restricted_view(key, start, end, min_size, threshold, *_versions(engine_), dimension, point)
 
 
 def restricted_table(
     key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, engine_: Any
 ) -> pd.DataFrame:
-    current = settings()
-    setup = (str(current.measure_dir), current.intervention_date)
-    published = service.published_version(engine_)
-    return _restricted_table(key, start, end, min_size, threshold, published, setup).copy()
+    return _restricted_table(key, start, end, min_size, threshold, *_versions(engine_)).copy()
 
 
 #: Which column of the review pack's table hides each column of the screen's (derived values go with the ratio).
@@ -248,7 +244,7 @@ st.subheader("Complaints raised by staff")
 complaints = analysis.complaints
 complaint_counts = (complaints.bme.n, complaints.bme.events, complaints.white.n, complaints.white.events)
 # The pack's complaint cells for this window (roles without case-level access see what the pack prints).
-pack_for_window = pack if limited and pack is not None and tuple(pack.inputs.decision_window) == (start, end) else None
+pack_for_window = pack if limited and pack is not None and pack.covers(start, end) else None
 complaint_keys = (
     [dp_key(pack_for_window.window, complaints.point.name, g, k) for g in ("BME", "White") for k in ("n", "events")]
     if pack_for_window is not None

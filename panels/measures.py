@@ -8,11 +8,12 @@ import streamlit as st
 from erreview import service
 from erreview.errors import ErreviewError
 from erreview.export.measures_section import measures_table
-from erreview.export.tables import decision_points_cells, decision_points_table
+from erreview.export.tables import decision_points_table
 from erreview.measures import load_measures
 from erreview.narrative import window_words
 from erreview.periods import period_of
 from erreview.review.roles import Role
+from erreview.screen_audit import decision_hidden
 from erreview.screen_privacy import restricted
 from panels.common import data_key, default_window, engine, pack_view, require, settings, show_error
 
@@ -53,14 +54,9 @@ if own:
         start = c1.date_input("Cases opened from", value=None)
         end = c2.date_input("Cases opened to", value=None)
     results = service.trust_measure_results(engine(), current, opened_from=start, opened_to=end)
-    table: pd.DataFrame = decision_points_table(results, current.suppression_threshold)
-    if limited and end is not None:
-        pack = pack_view(data_key(), period_of(end, "half").label)
-        if tuple(pack.inputs.decision_window) == (start, end):
-            # With the table's own audit too: hiding more never narrows a range, and a cell the pack does not
-            # hold (a measure added since) is still suppressed.
-            own = decision_points_cells(results, pack.window).hidden(current.suppression_threshold)
-            table = decision_points_table(results, current.suppression_threshold, set(pack.hidden) | own, pack.window)
+    pack = pack_view(data_key(), period_of(end, "half").label) if limited and end is not None else None
+    label, hidden = decision_hidden(pack, results, start, end, current.suppression_threshold)
+    table: pd.DataFrame = decision_points_table(results, current.suppression_threshold, hidden, label)
     st.dataframe(table.rename(columns={"Decision point": "Measure"}), hide_index=True)
     st.caption(
         f"Counts from 1 to {current.suppression_threshold} are shown as *, with every figure resting on them. "
