@@ -312,6 +312,12 @@ def decision_analysis(key: tuple[str, int], opened_from: Any, opened_to: Any, mi
     return service.decision_analysis(cases, min_group_size=min_group_size, complaints=complaints)
 
 
+# cache_resource for the same reason as decision_analysis: one result per half-year, read afresh only on a change.
+@st.cache_resource(show_spinner=False, max_entries=8)
+def complaint_trend(key: tuple[str, int]) -> Any:
+    return service.complaint_trend(_engine(key[0]))
+
+
 @st.cache_resource(show_spinner="Comparing before and after the pre-checks…", max_entries=8)
 def intervention_changes(key: tuple[str, int], since: Any) -> Any:
     return service.intervention_changes(service.disciplinary_cases(_engine(key[0])), since)
@@ -434,11 +440,11 @@ def fmt_cell(value: object, col: Col) -> str:
     if col.kind == "count":
         return f"{int(number):,}"
     if col.kind == "rate":
-        return f"{number:.1%}"
+        return fmt_rate(number)
     if col.kind == "points":
         return f"{number * 100:+.1f} points"
     if col.kind == "ratio":
-        return f"{number:.2f}"
+        return fmt_ratio(number)
     if col.kind == "p":
         return "<0.001" if number < 0.001 else f"{number:.3f}"
     if col.kind == "yesno":

@@ -26,6 +26,7 @@ from panels.common import (
     COMPARISON_COLUMNS,
     Col,
     cell_formats,
+    complaint_trend,
     data_key,
     decision_analysis,
     default_window,
@@ -494,7 +495,7 @@ else:
 
 # Roles without case-level access see the pack's trend (half-years up to its period) with the pack's hidden
 # cells, and with this screen's own protection of the half-years against the window's figures.
-trend = service.complaint_trend(engine()) if not limited else []
+trend = list(complaint_trend(key)) if not limited else []
 hidden_cells: set[str] = set()
 if pack_for_window is not None:
     trend = list(pack_for_window.inputs.complaints_by_half)
