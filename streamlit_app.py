@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from erreview.auth import check_production_accounts, sign_out_everywhere
-from erreview.config import check_production, get_settings
+from erreview.config import check_production
 from erreview.errors import ErreviewError
 from erreview.files import private_umask
 from erreview.review.roles import ROLE_LABELS, Role
 from panels.common import (
     auth_cookie_secret,
+    base_settings,
     current_actor,
     end_current_session,
     engine,
@@ -57,14 +58,14 @@ def url_path(file: str) -> str:
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def _production_checked(url: str) -> bool:
-    if get_settings().mode == "production":  # opening the database is not free: only when it matters
-        check_production_accounts(engine(), get_settings())
+    if base_settings().mode == "production":  # opening the database is not free: only when it matters
+        check_production_accounts(engine(), base_settings())
     return True
 
 
 try:
-    check_production(get_settings(), auth_cookie_secret=auth_cookie_secret())
-    _production_checked(get_settings().database_url)
+    check_production(base_settings(), auth_cookie_secret=auth_cookie_secret())
+    _production_checked(base_settings().database_url)
 except ErreviewError as exc:
     st.error(f"erreview cannot start: {exc.message}")
     st.stop()

@@ -465,10 +465,20 @@ def decision_analysis(
     )
 
 
+def stored_overrides(engine: Engine) -> dict[str, str]:
+    """The settings an admin changed in the app (only those that may be changed there)."""
+    with store.session_scope(engine) as session:
+        return {k: v for k, v in store.setting_overrides(session).items() if k in ADJUSTABLE}
+
+
 def effective_settings(engine: Engine, base: Settings) -> Settings:
     """``base`` (from the environment) with the admin's overrides from the database applied."""
-    with store.session_scope(engine) as session:
-        overrides = {k: v for k, v in store.setting_overrides(session).items() if k in ADJUSTABLE}
+    return settings_with(base, stored_overrides(engine))
+
+
+def settings_with(base: Settings, overrides: Mapping[str, str]) -> Settings:
+    """``base`` with ``overrides`` (from :func:`stored_overrides`) applied; one no longer valid is ignored."""
+    overrides = dict(overrides)
     if not overrides:
         return base
     try:

@@ -3,11 +3,13 @@ database and its data version, and NHS styling. No domain logic here."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -40,8 +42,26 @@ DEAD_COOKIE = "_dead_cookie"
 ALL_ROLES = frozenset(Role)
 
 
+@lru_cache(maxsize=8)
+def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
+    del environment  # the cache key: get_settings reads the same variables
+    return get_settings()
+
+
+def _environment() -> tuple[tuple[str, str], ...]:
+    """What the settings are read from: ``ERREVIEW_*`` (case-insensitive) and ``HOME`` (the key file's default)."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("ERREVIEW_") or k == "HOME"))
+
+
+def base_settings() -> Settings:
+    """The environment's settings, read once for each distinct environment: reading them takes
+    pydantic-settings about 10 ms, and a screen asks for them dozens of times a run. A changed variable is
+    a new key, so nothing stale is used."""
+    return _settings_for(_environment())
+
+
 def database_url() -> str:
-    return get_settings().database_url
+    return base_settings().database_url
 
 
 @st.cache_resource
@@ -53,9 +73,16 @@ def engine() -> store.Engine:
     return _engine(database_url())
 
 
+@lru_cache(maxsize=32)
+def _settings_with(environment: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, str], ...]) -> Settings:
+    return service.settings_with(_settings_for(environment), dict(overrides))
+
+
 def settings() -> Settings:
-    """Environment settings with the admin's overrides."""
-    return service.effective_settings(engine(), get_settings())
+    """Environment settings with the admin's overrides (read from the database on every call; the settings
+    object is made once for each environment and set of overrides)."""
+    overrides = tuple(sorted(service.stored_overrides(engine()).items()))
+    return _settings_with(_environment(), overrides)
 
 
 def data_key() -> tuple[str, int]:
@@ -70,6 +97,31 @@ def _my_work(key: tuple[str, int], username: str, role: str, panels: frozenset[s
 
     actor = Actor(username, Role(role), panels)
     return my_work(_engine(key[0]), Rules.from_settings(settings()), actor=actor)
+
+
+# cache_resource: read-only results, kept per data version and per person (the library checks access on a miss;
+# the screens open the case through case_detail, which checks it on every run).
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _case_context(
+    key: tuple[str, int], case_id: str, username: str, role: str, panels: frozenset[str], k: int
+) -> tuple[Any, Any]:
+    from erreview.errors import ErreviewError
+    from erreview.review.context import comparables_for, disparity_context
+
+    actor = Actor(username, Role(role), panels)
+    engine_ = _engine(key[0])
+    try:
+        comparison: Any = comparables_for(engine_, case_id, actor=actor, k=k)
+    except ErreviewError as exc:
+        comparison = exc.message
+    return comparison, disparity_context(engine_, case_id, actor=actor)
+
+
+def case_context(actor: Actor, case_id: str, k: int) -> tuple[Any, Any]:
+    """The comparable closed cases (or, as text, why the library cannot give them) and the disparity
+    picture beside a panel check, computed once for each data version: a rerun or a save's rerun of the
+    panel screen does not recompute them."""
+    return _case_context(data_key(), case_id, actor.username, actor.role.value, actor.panels, k)
 
 
 def my_work_items(actor: Actor) -> list[Any]:
@@ -101,7 +153,7 @@ def _process_secret() -> str:
 
 
 def cookie_secret() -> str:
-    return session_secret(get_settings(), auth_cookie_secret()) or _process_secret()
+    return session_secret(base_settings(), auth_cookie_secret()) or _process_secret()
 
 
 def _set_cookie(value: str, max_age: int) -> None:
@@ -116,7 +168,7 @@ def write_pending_cookie() -> None:
     pending = st.session_state.pop(COOKIE_WRITE, None)
     token = st.session_state.get(SESSION_KEY)
     if pending is None and isinstance(token, str):
-        pending = (sign_cookie(token, cookie_secret()), get_settings().session_hours * 3600)
+        pending = (sign_cookie(token, cookie_secret()), base_settings().session_hours * 3600)
     if pending is None:
         return
     value, max_age = pending
@@ -169,7 +221,7 @@ def current_actor() -> Actor | None:
     """
     token = _token()
     if token:
-        state = resume_session(engine(), token, get_settings())
+        state = resume_session(engine(), token, base_settings())
         if state.actor is not None:
             return state.actor
         st.session_state.pop(SESSION_KEY, None)
@@ -181,7 +233,7 @@ def current_actor() -> Actor | None:
     user = getattr(st, "user", None)
     refused = st.session_state.get(OIDC_ENDED) or st.session_state.get(OIDC_REFUSAL)
     if user is not None and getattr(user, "is_logged_in", False) and not refused:
-        base = get_settings()
+        base = base_settings()
         try:
             actor = actor_for_identity(
                 engine(),
@@ -259,7 +311,7 @@ def signed_in_download(
     and every download is audited. The bytes are produced at the click (Streamlit's deferred data), so no
     file address exists before then. ``data`` may itself be a function, to make the file only on a click."""
     token = st.session_state.get(SESSION_KEY)
-    engine_, base = engine(), get_settings()
+    engine_, base = engine(), base_settings()
 
     def deliver() -> bytes:
         if not isinstance(token, str) or resume_session(engine_, token, base).actor is None:
@@ -398,7 +450,7 @@ def sign_in_screen() -> None:
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
             try:
-                actor = sign_in(engine(), username, password, production=get_settings().mode == "production")
+                actor = sign_in(engine(), username, password, production=base_settings().mode == "production")
             except SignInRefused as exc:
                 st.error(str(exc))
             else:

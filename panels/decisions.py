@@ -74,6 +74,39 @@ def _restricted_view(
     return None if found is None else (label, frozenset(found))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def complaints_trend_everyone(key: tuple[str, int]) -> pd.DataFrame | None:
+    """Complaints half-year by half-year for roles with case-level access (kept per data version)."""
+    trend = list(complaint_trend(key))
+    return complaints_trend_table(trend, 0, set()) if trend else None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _restricted_complaints_trend(
+    key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, published: int, setup: tuple[Any, ...]
+) -> pd.DataFrame | None:
+    """Roles without case-level access: the pack's trend (half-years up to its period) with the pack's hidden
+    cells and this screen's own protection of the half-years against the window's figures (an exact audit:
+    kept per data and export version, so a rerun does not solve it again); ``None`` when the pack does not
+    cover this window."""
+    del published, setup  # cache key only, as for the main table
+    pack = _pack_of(key, end)
+    if pack is None or not pack.covers(start, end):
+        return None
+    trend = list(pack.inputs.complaints_by_half)
+    if not trend:
+        return None
+    complaints = decision_analysis(key, start, end, min_size).complaints
+    hidden = set(pack.hidden) | complaints_trend_hidden(complaints, trend, pack.window, threshold)
+    return complaints_trend_table(trend, threshold, hidden)
+
+
+def restricted_complaints_trend(
+    key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, engine_: Any
+) -> pd.DataFrame | None:
+    return _restricted_complaints_trend(key, start, end, min_size, threshold, *_versions(engine_))
+
+
 def _pack_of(key: tuple[str, int], end: Any) -> PackView | None:
     return pack_view(key, period_of(end, "half").label) if end is not None else None
 
@@ -493,16 +526,12 @@ else:
         + (f" Groups with 1 to {threshold} reviews are shown as '*'." if limited else "")
     )
 
-# Roles without case-level access see the pack's trend (half-years up to its period) with the pack's hidden
-# cells, and with this screen's own protection of the half-years against the window's figures.
-trend = list(complaint_trend(key)) if not limited else []
-hidden_cells: set[str] = set()
-if pack_for_window is not None:
-    trend = list(pack_for_window.inputs.complaints_by_half)
-    own = complaints_trend_hidden(complaints, trend, pack_for_window.window, threshold)
-    hidden_cells = set(pack_for_window.hidden) | own
-if trend:
-    shown = complaints_trend_table(trend, threshold if limited else 0, hidden_cells)
+shown = (
+    restricted_complaints_trend(key, start, end, min_size, threshold, engine())
+    if limited
+    else complaints_trend_everyone(key)
+)
+if shown is not None:
     st.subheader("Complaints raised by staff, half-year by half-year")
     st.markdown("Grievance and bullying or harassment complaints with an outcome, by the half-year they were raised.")
     st.dataframe(

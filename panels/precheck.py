@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from erreview.errors import ErreviewError
 from erreview.review.checklists import ANSWER_LABELS, Template, applies, latest, recommended_outcome
-from erreview.review.context import comparables_for, disparity_context
 from erreview.review.lifecycle import CHECK_STAGES, step_under_check
 from erreview.review.panel import (
     DECISION_LABELS,
@@ -40,6 +39,7 @@ from erreview.review.workflow import (
 )
 from erreview.screen_privacy import comparable_table
 from panels.common import (
+    case_context,
     choose_case,
     engine,
     flash,
@@ -123,9 +123,11 @@ st.caption(
 form_col, context_col = st.columns([3, 2])
 with context_col:
     st.subheader("Comparable past cases")
+    comparison, ctx = case_context(actor, case_id, settings().comparable_cases)
     try:
-        comparison = comparables_for(engine(), case_id, actor=actor, k=settings().comparable_cases)
-        if comparison.suppressed:
+        if isinstance(comparison, str):
+            show_error(comparison)  # why the library cannot give them, in its own plain words
+        elif comparison.suppressed:
             st.markdown(comparison.summary())
         else:
             # Counts and rates of the comparable set, suppressed like a board pack: a list of cases from a
@@ -140,7 +142,6 @@ with context_col:
     except ErreviewError as exc:
         show_error(exc.message)
     st.subheader("Disparity at the decision to go formal")
-    ctx = disparity_context(engine(), case_id, actor=actor)
     for label, result in (("Trust", ctx.trust), (f"Division: {ctx.division_name}", ctx.division)):
         est = result.estimate
         st.metric(

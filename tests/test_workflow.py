@@ -444,6 +444,15 @@ def test_the_panel_sees_comparable_cases_and_the_disparity_picture(loaded, setti
         context.division.bme.n + context.division.white.n + context.division.unknown.n
         <= context.trust.bme.n + context.trust.white.n + context.trust.unknown.n
     )
+    # Recomputed from the division's own cases with fairlearn's MetricFrame (the reference counting): the
+    # same counts, ratio, q and flag as the trust's rows filtered to the division.
+    from erreview.metrics.decisions import decision_table
+    from erreview.vocab import CaseType
+
+    with store.session_scope(loaded) as session:
+        cases = store.cases_frame(session, case_type=CaseType.DISCIPLINARY)
+    assert context.division == decision_table(cases[cases["division"] == "Surgery"])[0]
+    assert context.trust == decision_table(cases)[0]
     with pytest.raises(AccessDenied):
         comparables_for(loaded, case_id, actor=OTHER_PANEL)
 

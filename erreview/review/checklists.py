@@ -11,6 +11,7 @@ so the screen shows the recommendation as the panel answers and the library chec
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -231,12 +232,18 @@ def _field_path(data: object, loc: tuple[int | str, ...]) -> str:
 
 
 def builtin_templates() -> list[Template]:
+    return list(_builtin_templates())
+
+
+@functools.cache
+def _builtin_templates() -> tuple[Template, ...]:
+    # Shipped with the package, so read once per process: every screen run and every save asks for them.
     folder = resources.files("erreview.review.templates")
-    return [
+    return tuple(
         load_template(f"erreview/review/templates/{entry.name}", entry.read_text(encoding="utf-8"))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".toml")
-    ]
+    )
 
 
 def all_templates(extra_dir: Path | None = None) -> dict[tuple[str, int], Template]:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from erreview import store
 from erreview.metrics.comparators import DEFAULT_K, Comparison, comparable_cases
-from erreview.metrics.decisions import DecisionResult, decision_table
+from erreview.metrics.decisions import DECISION_POINTS, DecisionResult, decision_rows, results_from_rows
 from erreview.metrics.groups import group_rates_counted
 from erreview.metrics.ratio import RatioEstimate, relative_likelihood
 from erreview.review.roles import Actor, Role, requires
@@ -45,9 +45,13 @@ def disparity_context(engine: store.Engine, case_id: str, *, actor: Actor) -> Di
         _check_see(actor, work)
         cases = store.cases_frame(session, case_type=CaseType.DISCIPLINARY)
     # Counted directly rather than through MetricFrame: this runs on every save of a panel check, and the
-    # numbers are the same (tests hold the two equal); the Decision points screen keeps fairlearn.
-    trust = decision_table(cases, rates_fn=group_rates_counted)[0]
-    division = decision_table(cases[cases["division"] == case.division], rates_fn=group_rates_counted)[0]
+    # numbers are the same (tests hold the two equal); the Decision points screen keeps fairlearn. Each
+    # case's row of a step depends on that case alone, so the division's rows are the trust's rows of the
+    # division: made once, not twice.
+    rows = decision_rows(cases)
+    trust = results_from_rows(DECISION_POINTS, rows, group_rates_counted)[0]
+    ours = rows[(rows["division"] == case.division).to_numpy()] if not rows.empty else rows
+    division = results_from_rows(DECISION_POINTS, ours, group_rates_counted)[0]
     return DisparityContext(trust, division, case.division)
 
 

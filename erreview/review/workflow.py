@@ -226,6 +226,7 @@ def assign_case(
             entity_id=case_id,
             detail={"before": before, "after": {"case_lead": work.case_lead, "panel": work.panel}},
         )
+        store.bump_data_version(session)  # who sees the case and whose work it is: cached worklists follow it
 
 
 @requires(Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN)
@@ -686,6 +687,7 @@ def record_suspension_review(
             entity_id=case_id,
             detail={"held_on": held_on.isoformat()},
         )
+        store.bump_data_version(session)  # the next review's due date: cached worklists follow it
 
 
 @requires(Role.CASE_LEAD, Role.ADMIN)
