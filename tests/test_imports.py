@@ -47,7 +47,9 @@ def test_an_analysts_import_is_refused_and_nothing_written(engine, settings):
 def test_a_handled_cases_reimport_is_a_conflict_and_changes_nothing(imported, settings, tmp_path):
     frame = _cases()
     open_case = frame[frame["initial_route"] == ""].iloc[0]["case_id"]
+    version = service.current_data_version(imported)
     assign_case(imported, open_case, actor=SYSTEM, case_lead="lead")  # a case lead is now handling it
+    assert service.current_data_version(imported) > version  # cached worklists (My work) follow it
     before = _case(imported, open_case)
     # The finding: re-imported as formal and suspended, with no panel review.
     row = frame["case_id"] == open_case

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from erreview import store
+from erreview import service, store
 from erreview.models import PanelReview
 from erreview.review.checklists import TemplateError, all_templates, load_template, recommended_outcome
 from erreview.review.lifecycle import Action, Stage, Step, TransitionRefused
@@ -490,7 +490,10 @@ def test_a_case_lead_s_work_list_shows_suspensions_due_and_a_review_moves_the_da
     items = [i for i in my_work(engine, rules, actor=LEAD, today=date(2025, 6, 20)) if i.kind == "suspension_review"]
     assert [(i.case_id, i.since) for i in items] == [(case_id, date(2025, 6, 18))] and "overdue" in items[0].text
     assert suspension_work_list(engine, 28, actor=Actor("lead2", Role.CASE_LEAD), today=date(2025, 6, 20)).empty
+    version = service.current_data_version(engine)
     record_suspension_review(engine, case_id, date(2025, 6, 19), "Risk unchanged.", actor=LEAD, today=TODAY)
+    # The screens' cached worklists (My work) are kept per data version: the review must change it.
+    assert service.current_data_version(engine) > version
     due = suspension_work_list(engine, 28, actor=LEAD, today=date(2025, 6, 20))
     assert (due.loc[0, "next_review"], due.loc[0, "status"]) == (date(2025, 7, 17), "scheduled")
     transition(
