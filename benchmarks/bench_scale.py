@@ -118,7 +118,9 @@ def peer_wres(url: str) -> dict[str, object]:
     from erreview.periods import periods_between
 
     engine = create_engine(url)
-    workforce = pd.read_sql_table("workforce_record", engine, columns=["snapshot_date", "wres_group", "person_key"])
+    rows = pd.read_sql_table("workforce_record", engine, columns=["snapshot_date", "person_key", "profile_id"])
+    profiles = pd.read_sql_table("workforce_profile", engine, columns=["id", "wres_group"])
+    workforce = rows.merge(profiles, left_on="profile_id", right_on="id")  # each row's details, joined
     heads = workforce.groupby(["snapshot_date", "wres_group"])["person_key"].nunique().rename("headcount")
     heads = heads.reset_index()
     heads["snapshot_date"] = pd.to_datetime(heads["snapshot_date"])

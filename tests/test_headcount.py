@@ -138,7 +138,7 @@ def test_replacing_a_snapshot_with_other_rows_replaces_its_counts_only(engine, s
     first = tmp_path / "first.csv"
     first.write_text(raw)
     service.import_files(engine, settings, workforce=first)
-    assert "ix_workforce_snapshot_group" in _index_names(engine)
+    assert "ix_workforce_snapshot" in _index_names(engine)
     rows = list(csv.DictReader(io.StringIO(raw)))
     latest = max(r["snapshot_date"] for r in rows)
     divisions = sorted({r["division"] for r in rows})
@@ -155,7 +155,7 @@ def test_replacing_a_snapshot_with_other_rows_replaces_its_counts_only(engine, s
     service.import_files(engine, settings, workforce=second, replace_snapshots=True)
     expected = {k: v for k, v in _brute_force(raw).items() if k[0] != latest} | _brute_force(out.getvalue())
     assert _stored(engine) == expected
-    assert "ix_workforce_snapshot_group" in _index_names(engine)
+    assert "ix_workforce_snapshot" in _index_names(engine)
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT COUNT(*) FROM workforce_record")).scalar()
     assert stored == len(rows) - sum(r["snapshot_date"] == latest for r in rows) + len(changed)

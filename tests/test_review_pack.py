@@ -298,7 +298,7 @@ def test_hostile_division_names_are_neutralised_in_csv_and_xlsx(engine, settings
     service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
     with engine.begin() as connection:
         for table, column in (
-            ("workforce_record", "division"),
+            ("workforce_profile", "division"),
             ("workforce_headcount", "level"),
             ("er_case", "division"),
         ):

@@ -19,6 +19,7 @@ from erreview.models import (
     PanelReview,
     SuspensionPlan,
     SuspensionReview,
+    WorkforceProfile,
     WorkforceRecord,
 )
 
@@ -83,7 +84,10 @@ def subject_values(session: Session, column: str) -> list[str]:
     if latest is not None:
         values.update(
             session.execute(
-                select(getattr(WorkforceRecord, column)).where(col(WorkforceRecord.snapshot_date) == latest).distinct()
+                select(getattr(WorkforceProfile, column))
+                .join(WorkforceRecord, col(WorkforceRecord.profile_id) == col(WorkforceProfile.id))
+                .where(col(WorkforceRecord.snapshot_date) == latest)
+                .distinct()
             ).scalars()
         )
     return sorted(v for v in values if v)
