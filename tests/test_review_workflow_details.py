@@ -69,7 +69,9 @@ def test_the_timeline_has_one_row_per_tracker_date_change_and_review_in_date_ord
 
 
 def test_a_case_not_yet_routed_has_no_route_row():
-    detail = CaseDetail({"opened_date": date(2025, 5, 1), "initial_route": None}, Stage.CONCERN_RAISED, None, None, [], [])
+    detail = CaseDetail(
+        {"opened_date": date(2025, 5, 1), "initial_route": None}, Stage.CONCERN_RAISED, None, None, [], []
+    )
     assert detail.timeline_rows() == [{"date": date(2025, 5, 1), "event": "Concern raised"}]
 
 
