@@ -68,16 +68,34 @@ def mask_frame(
     """Display strings: each count from 1 to the threshold (or marked in ``hidden`` by (row index, column))
     as ``*``, and every ``derived`` column of a row with a hidden count as ``*`` too."""
     formats = formats or {}
+    masked = masked_cells(frame, counts=counts, derived=derived, threshold=threshold, hidden=hidden)
     out = frame.copy().astype(object)
+    for idx, row in frame.iterrows():
+        for column in frame.columns:
+            if (idx, column) in masked:
+                out.at[idx, column] = SUPPRESSED
+            else:
+                out.at[idx, column] = _text(row[column], formats.get(column))
+    return out
+
+
+def masked_cells(
+    frame: pd.DataFrame,
+    *,
+    counts: Sequence[str],
+    derived: Sequence[str],
+    threshold: int,
+    hidden: Mapping[tuple[Any, str], bool] | None = None,
+) -> set[tuple[Any, str]]:
+    """The cells (row index, column) :func:`mask_frame` shows as ``*``: each count from 1 to the threshold or
+    marked in ``hidden``, and every ``derived`` column of a row with such a count."""
+    out: set[tuple[Any, str]] = set()
     for idx, row in frame.iterrows():
         masked = {
             c for c in counts if c in frame.columns and (is_small(row[c], threshold) or (hidden or {}).get((idx, c)))
         }
-        for column in frame.columns:
-            if column in masked or (masked and column in derived):
-                out.at[idx, column] = SUPPRESSED
-            else:
-                out.at[idx, column] = _text(row[column], formats.get(column))
+        if masked:
+            out |= {(idx, c) for c in masked} | {(idx, c) for c in derived if c in frame.columns}
     return out
 
 

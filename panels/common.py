@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -504,23 +504,107 @@ def fmt_cell(value: object, col: Col) -> str:
     return str(value)
 
 
-def cell_formats(columns: Sequence[Col]) -> dict[str, Callable[[Any], str]]:
-    """The columns' formats, for :func:`erreview.screen_privacy.mask_frame` to apply before it hides cells."""
-    return {c.source: (lambda v, c=c: fmt_cell(v, c)) for c in columns}
+#: For each kind of number: the number a cell's text shows (in the units shown: 10.2 for "10.2%"), and that
+#: text again from the number. A column whose every cell goes there and back unchanged is sent as numbers.
+NUMBER_TEXT: dict[str, tuple[Callable[[str], float], Callable[[float], str]]] = {
+    "count": (lambda t: float(t.replace(",", "")), lambda d: f"{int(d):,}"),
+    "rate": (lambda t: float(t.removesuffix("%")), lambda d: f"{d:.1f}%"),
+    "points": (lambda t: float(t.removesuffix(" points")), lambda d: f"{d:+.1f} points"),
+    "ratio": (float, lambda d: f"{d:.2f}"),
+    "p": (lambda t: 0.0 if t == "<0.001" else float(t), lambda d: "<0.001" if d < 0.001 else f"{d:.3f}"),
+}
+#: A hidden cell's text: erreview.export.suppression.SUPPRESSED (not imported here: it loads the disclosure
+#: solver and scipy, over a second, and every screen imports this module).
+SUPPRESSED = "*"
+#: What a hidden cell ('*') holds in a column of numbers: the same for every hidden cell (it tells nothing),
+#: sorted below every number.
+HIDDEN_NUMBER = float("-inf")
+#: What a table shows where there is no value (``st.dataframe``'s placeholder for an empty number cell).
+NONE_TEXT = "—"
 
 
-def human_table(frame: pd.DataFrame, columns: Sequence[Col]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The frame with only ``columns``, in their order, headed and formatted for people, and the column
-    configuration that puts each column's help on its heading."""
+def _as_numbers(texts: pd.Series, kind: str) -> pd.Series | None:
+    """The numbers ``texts`` show (NaN for none, :data:`HIDDEN_NUMBER` for '*'), or ``None`` when any cell
+    would not read back as the same text."""
+    parse, text = NUMBER_TEXT[kind]
+    values: list[float] = []
+    for cell in texts:
+        if cell is None or cell in ("", NONE_TEXT):
+            values.append(float("nan"))
+        elif cell == SUPPRESSED:
+            values.append(HIDDEN_NUMBER)
+        else:
+            try:
+                number = parse(str(cell))
+            except ValueError:
+                return None
+            if text(number) != cell:
+                return None
+            values.append(number)
+    return pd.Series(values, index=texts.index, dtype="float64")
+
+
+def sortable(shown: pd.DataFrame, kinds: Mapping[str, str]) -> Any:
+    """A table of text as people read it, made to sort as numbers: each column named in ``kinds`` (label →
+    ``count``, ``rate``, ``points``, ``ratio`` or ``p``) holds the numbers its cells show, and shows them as the
+    same text through a pandas Styler ('*' for a hidden cell, '—' for none). Sorting a column then orders by
+    the number (9.1% before 10.2%), and a cell holds no more than it shows. Returns the Styler, for
+    ``st.dataframe`` (with :func:`number_columns`)."""
+    data = shown.copy()
+    formats: dict[str, Callable[[float], str]] = {}
+    for label, kind in kinds.items():
+        if label not in data.columns or kind not in NUMBER_TEXT:
+            continue
+        numbers = _as_numbers(data[label], kind)
+        if numbers is None:
+            continue  # kept as text: the screen shows what it showed
+        data[label] = numbers
+        text = NUMBER_TEXT[kind][1]
+        formats[label] = lambda d, text=text: SUPPRESSED if d == HIDDEN_NUMBER else text(d)
+    return data.style.format(formats, na_rep=NONE_TEXT)  # type: ignore[arg-type]
+
+
+def number_columns(styled: Any, helps: Mapping[str, str | None]) -> dict[str, Any]:
+    """Column configuration for a :func:`sortable` table: each heading's help, numbers as number columns."""
+    frame = styled.data
+    return {
+        label: (
+            st.column_config.NumberColumn(label, help=helps.get(label))
+            if pd.api.types.is_float_dtype(frame[label])
+            else st.column_config.TextColumn(label, help=helps.get(label))
+        )
+        for label in frame.columns
+    }
+
+
+def human_table(
+    frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()
+) -> tuple[pd.DataFrame, list[Col]]:
+    """The frame with only ``columns``, in their order, headed and formatted for people (``hidden``: the
+    cells, as (row index, source column), shown as '*'), and the columns present."""
     present = [c for c in columns if c.source in frame.columns]
-    shown = pd.DataFrame({c.label: [fmt_cell(v, c) for v in frame[c.source]] for c in present}, index=frame.index)
-    config = {c.label: st.column_config.TextColumn(c.label, help=c.help or None) for c in present}
-    return shown.reset_index(drop=True), config
+    hide = set(hidden)
+    shown = pd.DataFrame(
+        {
+            c.label: [SUPPRESSED if (i, c.source) in hide else fmt_cell(v, c) for i, v in frame[c.source].items()]
+            for c in present
+        },
+        index=frame.index,
+    )
+    return shown.reset_index(drop=True), present
 
 
-def show_table(frame: pd.DataFrame, columns: Sequence[Col]) -> None:
-    shown, config = human_table(frame, columns)
-    st.dataframe(shown, hide_index=True, column_config=config)
+def show_table(frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()) -> None:
+    """A table for people: human headings with help, each number formatted as its column's kind says, and
+    number columns that sort as numbers."""
+    shown, present = human_table(frame, columns, hidden)
+    styled = sortable(shown, {c.label: c.kind for c in present if c.words is None})
+    st.dataframe(
+        styled,
+        hide_index=True,
+        column_config=number_columns(styled, {c.label: c.help or None for c in present}),
+        placeholder=NONE_TEXT,
+    )
 
 
 YES_NO = {True: "Yes", False: "No"}

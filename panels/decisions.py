@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -20,18 +21,16 @@ from erreview.review.context import panel_audit
 from erreview.review.roles import Role
 from erreview.screen_audit import PackView, decision_hidden
 from erreview.screen_breakdowns import bd_key, ix_key, view_hidden
-from erreview.screen_privacy import is_small, mask_frame, restricted
+from erreview.screen_privacy import is_small, masked_cells, restricted
 from erreview.vocab import Flag
 from panels.common import (
     COMPARISON_COLUMNS,
     Col,
-    cell_formats,
     complaint_trend,
     data_key,
     decision_analysis,
     default_window,
     engine,
-    human_table,
     intervention_changes,
     pack_view,
     require,
@@ -256,21 +255,24 @@ with right:
 st.subheader("The disparity table")
 if published_table is not None:
     st.caption(f"Counts from 1 to {threshold} are shown as *, with anything that would give them back.")
-    # The same columns as for everyone else, hidden wherever the review pack's own table hides them.
-    shown, config = human_table(decision_table_frame(analysis.table), DISPARITY_COLUMNS)
-    for column in shown.columns:
-        source = PUBLISHED_AS.get(column, column)
-        if source in published_table.columns:
-            shown.loc[published_table[source].eq(SUPPRESSED).to_numpy(), column] = SUPPRESSED
+    # The same columns as for everyone else, hidden wherever the review pack's own table hides them, and each
+    # broad group's counts as the pack prints them.
+    frame = decision_table_frame(analysis.table).reset_index(drop=True)
+    columns = list(DISPARITY_COLUMNS)
     for group in BROAD_ORDER:
         for kind, words in (("n", "cases"), ("events", "it happened")):
             label = f"{group}: {words}" if kind == "events" else f"{group} {words}"
-            shown[label] = published_table[f"{group} {kind}"].replace("", "—").to_numpy()
-            config[label] = st.column_config.TextColumn(
-                label,
-                help=f"{group} staff {'whose case reached' if kind == 'n' else 'for whom it happened at'} this step.",
-            )
-    st.dataframe(shown, hide_index=True, column_config=config)
+            source = f"{group} {kind}"
+            frame[source] = [None if v in ("", SUPPRESSED) else int(v) for v in published_table[source]]
+            reached = "whose case reached" if kind == "n" else "for whom it happened at"
+            columns.append(Col(source, label, "count", f"{group} staff {reached} this step."))
+    hidden: set[tuple[int, str]] = set()
+    for column in columns:
+        published = PUBLISHED_AS.get(column.label, column.label if column in DISPARITY_COLUMNS else column.source)
+        if published in published_table.columns:
+            rows = np.flatnonzero(published_table[published].eq(SUPPRESSED).to_numpy())
+            hidden |= {(int(r), column.source) for r in rows}
+    show_table(frame, columns, hidden)
 else:
     show_table(table, DISPARITY_COLUMNS)
 
@@ -389,6 +391,8 @@ inter = analysis.intersections[
 ]
 inter = inter.drop(columns=["point", "dimension"])
 withheld = False
+breakdown_hidden: set[tuple[Any, str]] = set()
+inter_hidden: set[tuple[Any, str]] = set()
 if limited and row is not None:
     # The breakdown and the intersection table audited with the main table as one system (their levels add
     # up to the step's counts, a level's broad groups to its BME count): an outside test read a "too few to
@@ -414,13 +418,12 @@ if limited and row is not None:
             and not pd.isna(r[kind])
         }
         counts = ["bme_n", "bme_events", "white_n", "white_events"]
-        breakdown = mask_frame(
+        breakdown_hidden = masked_cells(
             breakdown,
             counts=counts,
             derived=BREAKDOWN_DERIVED,
             threshold=threshold,
             hidden={k: v for k, v in bd_marks.items() if not pd.isna(breakdown.at[k[0], k[1]])},
-            formats=cell_formats(breakdown_columns),
         )
 if withheld:
     st.info(
@@ -428,33 +431,29 @@ if withheld:
         "table above to give back a count too small to show."
     )
 else:
-    show_table(breakdown, breakdown_columns)
+    show_table(breakdown, breakdown_columns, breakdown_hidden)
 st.markdown(f"**Each ethnic group × {dimension.replace('_', ' ')}**")
 if limited and row is None:
     breakdown, inter = breakdown.iloc[0:0], inter.iloc[0:0]  # no step can be shown in this window
 if limited and not withheld and row is not None:
     derived = ["rate", "ratio_to_white", "ci_low", "ci_high", "fisher_p", "q", "significant", "side", "flag", "adverse"]
-    inter = mask_frame(
-        inter,
-        counts=["n", "events"],
-        derived=derived,
-        threshold=threshold,
-        hidden=ix_marks,
-        formats=cell_formats(inter_columns),
-    )
+    inter_hidden = masked_cells(inter, counts=["n", "events"], derived=derived, threshold=threshold, hidden=ix_marks)
     # A ratio to White staff rests on the White cell of the same level: hidden with it.
     white_hidden = {
         str(r["level"])
-        for r in inter.to_dict("records")
-        if r["broad_group"] == "White" and SUPPRESSED in (r["n"], r["events"])
+        for idx, r in inter.iterrows()
+        if r["broad_group"] == "White" and {(idx, "n"), (idx, "events")} & inter_hidden
     }
-    inter.loc[inter["level"].isin(white_hidden).to_numpy() & inter["ratio_to_white"].ne("").to_numpy(), derived] = (
-        SUPPRESSED
-    )
+    inter_hidden |= {
+        (idx, column)
+        for idx, r in inter.iterrows()
+        if str(r["level"]) in white_hidden and not pd.isna(r["ratio_to_white"])
+        for column in derived
+    }
 if withheld:
     st.info("For your role this table is not shown for this step, for the same reason.")
 else:
-    show_table(inter, inter_columns)
+    show_table(inter, inter_columns, inter_hidden)
 
 st.subheader("Time in process")
 timing = analysis.timing

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
+
 from erreview import store
 from erreview.auth import add_user, start_session
 from erreview.review.roles import Actor
 from erreview.store import workflow as ws
 from panels.common import SESSION_KEY
 
-__all__ = ["SESSION_KEY", "session_token"]
+__all__ = ["SESSION_KEY", "session_token", "shown"]
 
 
 def session_token(database_url: str, actor: Actor) -> str:
@@ -25,3 +29,14 @@ def session_token(database_url: str, actor: Actor) -> str:
             divisions=",".join(sorted(actor.divisions)),
         )
     return start_session(engine, actor)
+
+
+def shown(table: Any) -> pd.DataFrame:
+    """An ``st.dataframe`` element as people read it: each cell's text. A table whose numbers sort as numbers
+    (panels.common.sortable) holds the numbers and shows them through a Styler: its display values."""
+    from streamlit import dataframe_util
+
+    display = table.proto.arrow_data.styler.display_values
+    if display:
+        return dataframe_util.convert_arrow_bytes_to_pandas_df(display)
+    return table.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from erreview.store import audit
 from panels.common import SESSION_KEY
 
 from .pg import database_url
+from .sessions import shown
 
 ROOT = Path(__file__).parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -525,6 +527,51 @@ def _raw_cells(frame) -> list[str]:
     return [str(v) for v in frame.to_numpy().ravel() if raw.match(str(v))]
 
 
+#: The number a cell's text shows, read independently of the screen's formatter: "39.3%", "+6.4 points", "1,234".
+_SHOWN_NUMBER = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)(?:%| points)?$")
+
+
+def _number_in(text: str) -> float | None:
+    found = _SHOWN_NUMBER.match(text)
+    return float(found.group(1).replace(",", "")) if found else None
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.BOARD_VIEWER])
+def test_decision_point_tables_sort_as_numbers(app_env, role):
+    """A table sorts a column by the values it holds (st.dataframe sorts in the browser): a column of
+    percentages, ratios or counts must hold numbers in the order of the text it shows, or 4.5% sorts after
+    39.3%. The text people read stays formatted (1 dp percentages, 2 dp ratios, '—', '*')."""
+    import pandas as pd
+
+    at = signed_in(role).switch_page("panels/decisions.py").run()
+    assert not at.exception, at.exception
+    numeric = ["Ratio (BME ÷ White)", "95% CI low", "BME rate", "White rate", "Difference", "BME cases"]
+    numeric += ["BME: it happened", "White cases", "White: it happened", "q (BH)", "Fisher p"]
+    for table in at.dataframe[:3]:
+        data, text = table.value, shown(table)
+        for column in [c for c in numeric if c in data.columns]:
+            assert pd.api.types.is_float_dtype(data[column]), (column, data[column].tolist())
+            # The browser's ascending sort: by value, then in the table's order.
+            order = data[column].sort_values(kind="stable", na_position="first").index
+            read = [_number_in(t) for t in text[column][order]]
+            assert [x for x in read if x is not None] == sorted(x for x in read if x is not None), column
+            for value, cell in zip(data[column], text[column], strict=True):
+                if cell == "*":
+                    assert value == float("-inf")  # every hidden cell holds the same: it tells nothing
+                elif cell == "—":
+                    assert pd.isna(value)
+                elif cell == "<0.001":
+                    assert value < 0.001
+                else:  # a cell holds the number it shows, no more
+                    assert value == _number_in(cell), (column, value, cell)
+        assert all(re.fullmatch(r"\d+\.\d%|—|\*", t) for t in text.get("BME rate", [])), text.get("BME rate")
+        assert all(re.fullmatch(r"\d+\.\d\d|—|\*", t) for t in text.get("95% CI low", []))
+    # The demo's rates are in the order the old text sort broke (one digit before the point and two).
+    rates = shown(at.dataframe[0])["BME rate"].tolist()
+    if role is Role.ADMIN:
+        assert sorted(rates) != sorted(rates, key=lambda t: _number_in(t) or 0.0)
+
+
 @pytest.mark.parametrize("role", [Role.INCLUSION_ANALYST, Role.BOARD_VIEWER])
 def test_decision_point_tables_speak_plainly(app_env, role):
     import json
@@ -535,7 +582,7 @@ def test_decision_point_tables_speak_plainly(app_env, role):
         assert not at.exception, at.exception
         assert len(at.dataframe) >= 3
         for table in at.dataframe:
-            frame = table.value
+            frame = shown(table)  # what people read
             assert not set(map(str, frame.columns)) & INTERNAL, list(frame.columns)
             assert not any("_" in str(c) for c in frame.columns), list(frame.columns)
             assert not _raw_cells(frame), _raw_cells(frame)[:5]

@@ -14,6 +14,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from erreview.metrics.decisions import POINTS_BY_NAME
 from erreview.review.roles import Role
 
+from .sessions import shown as displayed
 from .test_app import app_env, demo_db, signed_in  # noqa: F401  (fixtures)
 
 BME_GROUPS = ("Asian", "Black", "Mixed", "Other")
@@ -61,7 +62,7 @@ class Reader:
 
 
 def _frame(at, *columns):
-    return next(d.value for d in at.dataframe if set(columns) <= set(map(str, d.value.columns)))
+    return next(displayed(d) for d in at.dataframe if set(columns) <= set(map(str, d.value.columns)))
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_breakdown_gives_no_hidden_count_back(app_env, dimension, point):  # noq
     for g in ("BME", "White", *BME_GROUPS):
         r.at_most(main_cell(g, "events"), main_cell(g, "n"))
     column = dimension.replace("_", " ").capitalize()
-    shown_tables = [d.value for d in at.dataframe]
+    shown_tables = [displayed(d) for d in at.dataframe]
     breakdown = next((f for f in shown_tables if column in f.columns and "BME cases" in f.columns), None)
     inter = next((f for f in shown_tables if "Ethnic group" in f.columns and "Cases" in f.columns), None)
     levels: set[str] = set()
