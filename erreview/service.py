@@ -595,6 +595,9 @@ def community_pack(engine: Engine, settings: Settings, period: Period, *, genera
 
 def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInputs:
     """The numbers the review pack for ``period`` is built from."""
+    # With the disclosure auditor (scipy): not for every command.
+    from erreview.export.pack import HalfTables, PackInputs
+
     settings = effective_settings(engine, settings)
     with store.session_scope(engine) as session:
         entries = store.formal_disciplinary_entries(session)
@@ -607,23 +610,29 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         for p in periods_between(min(start, period.start), period.end, period.length)
     ]
     current = series[-1]
-    snapshot = current.snapshot_date
-    with store.session_scope(engine) as session:
-        division_heads = (
-            store.snapshot_headcounts(session, by="division", on=snapshot)
-            if snapshot
-            else pd.DataFrame(columns=["snapshot_date", "wres_group", "division", "headcount"])
-        )
-    dates = entries["formal_investigation_date"]
-    period_entries = entries[(dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))]
+
+    def tables_of(p: Period, snapshot: date | None) -> HalfTables:
+        """What the division, data-quality and panel-check tables of ``p``'s pack count."""
+        with store.session_scope(engine) as session:
+            division_heads = (
+                store.snapshot_headcounts(session, by="division", on=snapshot)
+                if snapshot
+                else pd.DataFrame(columns=["snapshot_date", "wres_group", "division", "headcount"])
+            )
+        dates = entries["formal_investigation_date"]
+        inside = entries[(dates >= pd.Timestamp(p.start)) & (dates <= pd.Timestamp(p.end))]
+        submitted = reviews
+        if not reviews.empty:
+            superseded = set(reviews["supersedes_id"].dropna().astype(int))
+            when = pd.to_datetime(reviews["submitted_at"], utc=True).dt.tz_localize(None).dt.normalize()
+            submitted = reviews[
+                ~reviews["id"].isin(superseded) & (when >= pd.Timestamp(p.start)) & (when <= pd.Timestamp(p.end))
+            ]
+        return HalfTables(p, snapshot, inside, division_heads, submitted)
+
+    own = tables_of(period, current.snapshot_date)
     window = pack_window(period)
     cases = disciplinary_cases(engine, opened_from=window[0], opened_to=window[1])
-    if not reviews.empty:
-        superseded = set(reviews["supersedes_id"].dropna().astype(int))
-        when = pd.to_datetime(reviews["submitted_at"], utc=True).dt.tz_localize(None).dt.normalize()
-        reviews = reviews[
-            ~reviews["id"].isin(superseded) & (when >= pd.Timestamp(period.start)) & (when <= pd.Timestamp(period.end))
-        ]
     # The window's counts are the sums of its half-years' (for auditing packs whose windows overlap).
     opened = pd.to_datetime(cases["opened_date"])
     halves = [
@@ -634,16 +643,15 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         from erreview.export.published import PublishedRecord  # with the disclosure auditor (scipy)
 
         earlier = [PublishedRecord.from_json(r) for r in published.published_records(session)]
-    from erreview.export.pack import PackInputs  # with the disclosure auditor (scipy): not for every command
 
     return PackInputs(
         period=period,
         series=series,
         decisions=decision_table(cases),
         decision_window=window,
-        period_entries=period_entries,
-        division_headcounts=division_heads,
-        reviews=reviews,
+        period_entries=own.period_entries,
+        division_headcounts=own.division_headcounts,
+        reviews=own.reviews,
         intervention=settings.intervention_date,
         threshold=settings.suppression_threshold,
         actions=actions_for(engine),
@@ -660,6 +668,13 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
                 ],
             )
             for r in series
+        ]
+        if period.length == "year"
+        else [],
+        # A year pack: its half-years' division, data-quality and panel-check counts, related to the year's.
+        year_halves=[
+            tables_of(h, wres_indicator(entries, headcounts, h).snapshot_date)
+            for h in (Period(period.fy_start, 1), Period(period.fy_start, 2))
         ]
         if period.length == "year"
         else [],

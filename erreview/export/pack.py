@@ -16,7 +16,7 @@ import pandas as pd
 from erreview.export.actions_section import NOTE as ACTIONS_NOTE
 from erreview.export.actions_section import TITLE as ACTIONS_TITLE
 from erreview.export.actions_section import actions_section, progress_line
-from erreview.export.disclosure import Audit, Problem, protect, total_of
+from erreview.export.disclosure import Audit, Linear, Problem, at_most, protect, total_of
 from erreview.export.funnel_section import TITLE as FUNNEL_TITLE
 from erreview.export.funnel_section import funnel_note, funnel_table
 from erreview.export.measures_section import NOTE as MEASURES_NOTE
@@ -98,6 +98,18 @@ class ReviewPack:
 
 
 @dataclass(frozen=True)
+class HalfTables:
+    """One half-year of a year pack: the counts that half-year's own pack builds its division, data-quality and
+    panel-check tables from (as :class:`PackInputs` holds them for it)."""
+
+    period: Period
+    snapshot: date | None  # the half-year's workforce snapshot (None: it has none)
+    period_entries: pd.DataFrame
+    division_headcounts: pd.DataFrame
+    reviews: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class PackInputs:
     """Everything the pack needs, already computed by the library."""
 
@@ -121,6 +133,9 @@ class PackInputs:
     #: A year pack's years, each with its two half-years (result, entrants per group): a year's cells are
     #: related to its half-years' so that a year pack and half-year packs are audited together.
     series_halves: Sequence[tuple[WresResult, Sequence[tuple[WresResult, Mapping[WresGroup, int]]]]] = ()
+    #: A year pack's two half-years' division, data-quality and panel-check counts: the year's tables are related
+    #: to theirs (:func:`year_table_cells`) so that a year pack and the half-year packs are audited together.
+    year_halves: Sequence[HalfTables] = ()
     #: What earlier packs published.
     earlier: Sequence[PublishedRecord] = ()
     #: The measure library (shipped and the trust's own) and the trust measures' results.
@@ -423,6 +438,9 @@ def pack_cells(inputs: PackInputs) -> Cells:
     for relation in data_quality_links(inputs.division_headcounts, period):
         if all(k in cells.values for k in relation.cells()):
             cells.relate(relation)
+    if inputs.year_halves:
+        snapshot = inputs.series[-1].snapshot_date if inputs.series else None
+        cells.update(year_table_cells(cells.values, period, snapshot, inputs.year_halves))
     if inputs.complaints is not None:
         cells.update(complaint_cells(inputs.complaints, inputs.complaints_by_half, window))
     if inputs.trust_results:
@@ -435,6 +453,63 @@ def pack_cells(inputs: PackInputs) -> Cells:
         for relation in measure_links(inputs.measures, names, window):
             if all(k in cells.values for k in relation.cells()):
                 cells.relate(relation)
+    return cells
+
+
+def year_table_cells(
+    year_values: Mapping[str, int], year: str, snapshot: date | None, halves: Sequence[HalfTables]
+) -> Cells:
+    """A year pack's division, data-quality and panel-check cells related to its half-years' (unknowns this pack
+    never prints, named as the half-year packs name them), so that no difference between the year pack and a
+    half-year pack gives a hidden count back. What is true by definition:
+
+    * a division's entrants in the year are its half-years' less the people who entered in both (distinct people
+      per period; ``both`` is given as a known constant, as for indicator 3 in
+      :func:`~erreview.export.tables.year_half_cells`: a reader may well assume it is 0), and neither half-year
+      has more than the year;
+    * headcounts, staff and ethnicity not stated are counted at one snapshot, not summed over time: the year's
+      are the same people as the half-year's whose snapshot it is (normally H2's), so the cells are equal; the
+      other half-year's snapshot is another day and tells nothing about the year's;
+    * panel checks are reviews submitted in the period (the current version of each): the year's are its two
+      half-years' added up, decision by decision and group by group.
+
+    ``year_values``: the year pack's own cells (division, data-quality and panel-check cells among them)."""
+    cells = Cells()
+    for half in halves:
+        label = half.period.label
+        for part in (
+            division_cells(half.period_entries, half.division_headcounts, label),
+            data_quality_cells(half.division_headcounts, label),
+            panel_cells(half.reviews, label),
+        ):
+            cells.update(part)
+        for relation in data_quality_links(half.division_headcounts, label):
+            if all(k in cells.values for k in relation.cells()):
+                cells.relate(relation)
+    cells.latent |= set(cells.values)
+    values = {**cells.values, **year_values}
+    labels = [h.period.label for h in halves]
+
+    def relate(relation: Linear) -> None:
+        if all(k in values for k in relation.cells()) and relation.holds(values):
+            cells.relations.append(relation)
+
+    entrant_keys = {k for k in year_values if k.startswith(f"div|{year}|") and k.endswith("|entrants")}
+    for key in sorted(entrant_keys):
+        parts = [p for p in (key.replace(f"div|{year}|", f"div|{h}|", 1) for h in labels) if p in values]
+        both = sum(values[p] for p in parts) - values[key]
+        relate(Linear(((key, 1.0), *((p, -1.0) for p in parts)), equal=True, const=float(both)))
+        for p in parts:
+            relate(at_most(p, key))
+    same = [h.period.label for h in halves if snapshot is not None and h.snapshot == snapshot]
+    snapshot_keys = [
+        k for k in year_values if k.startswith((f"div|{year}|", f"dq|{year}|")) and not k.endswith("|entrants")
+    ]
+    for label in same:
+        for key in sorted(snapshot_keys):
+            relate(total_of(key, [key.replace(f"|{year}|", f"|{label}|", 1)]))
+    for key in sorted(k for k in year_values if k.startswith(f"pc|{year}|")):
+        relate(total_of(key, [key.replace(f"pc|{year}|", f"pc|{h}|", 1) for h in labels]))
     return cells
 
 
