@@ -192,6 +192,7 @@ def wres(
             f"{bme['entrants']:>6}/{bme['headcount']:<7}{white['entrants']:>6}/{white['headcount']:<7}"
             f"{unknown['headcount']:>9}{_fmt(e.ratio):>7}  "
             f"{_fmt(e.ci_low) + '–' + _fmt(e.ci_high):<14}{band}{' *' if e.significant else ''}"
+            + ("  (still running: incomplete)" if date.today() <= r.period.end else "")
         )
 
 

@@ -9,9 +9,9 @@ import csv
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -385,11 +385,47 @@ def pack_window(period: Period) -> tuple[date, date]:
     return (period.shift(-1).start if period.length == "half" else period.start, period.end)
 
 
-def default_decision_window(engine: Engine) -> tuple[date, date] | None:
-    """The window the Decision points screen opens on: the pack's, for the half-year holding the latest data."""
+def running(period: Period, today: date | None = None) -> bool:
+    """Whether ``period`` has not ended yet (today decides): its figures are incomplete."""
+    return (today or date.today()) <= period.end
+
+
+def period_choice(period: Period, today: date | None = None) -> str:
+    """A period as a screen lists it: its label, and a warning when it is still running."""
+    if not running(period, today):
+        return period.label
+    return f"{period.label} (still running until {period.end:%d %B %Y}: incomplete)"
+
+
+def default_index(periods: Sequence[Period], today: date | None = None, *, prefer: Period | None = None) -> int:
+    """Which of ``periods`` (newest first) a screen opens on: ``prefer`` (:func:`default_half`) when listed,
+    otherwise the newest that has ended (the first, when none has)."""
+    if prefer is not None and prefer in periods:
+        return list(periods).index(prefer)
+    return next((i for i, p in enumerate(periods) if not running(p, today)), 0)
+
+
+def default_half(engine: Engine, today: date | None = None, length: Length = "half") -> Period | None:
+    """The half-year (or year) screens open on: the latest that has ended (today decides) and holds data; the
+    one holding the newest data only when no ended period holds any (a half-year still running is nearly
+    empty, and its figures change daily). None: no data."""
+    today = today or date.today()
     with store.session_scope(engine) as session:
         _, last = store.data_extent(session)
-    return pack_window(period_of(last, "half")) if last is not None else None
+        if last is None:
+            return None
+        latest = period_of(last, length)
+        if not running(latest, today):
+            return latest
+        current = period_of(today, length)
+        _, ended = store.data_extent(session, until=min(current, latest).start - timedelta(days=1))
+    return period_of(ended, length) if ended is not None else latest
+
+
+def default_decision_window(engine: Engine, today: date | None = None) -> tuple[date, date] | None:
+    """The window the Decision points screen opens on: the review pack's, for :func:`default_half`."""
+    half = default_half(engine, today)
+    return pack_window(half) if half is not None else None
 
 
 @dataclass(frozen=True)
@@ -1001,12 +1037,14 @@ def current_data_version(engine: Engine) -> int:
         return store.data_version(session)
 
 
-def latest_available(results: list[WresResult]) -> WresResult | None:
-    """The most recent period that has a ratio."""
-    for result in reversed(results):
-        if result.available and result.estimate is not None and result.estimate.ratio is not None:
-            return result
-    return None
+def latest_available(results: list[WresResult], *, today: date | None = None) -> WresResult | None:
+    """The most recent period that has a ratio; with ``today``, the most recent that has also ended (the one
+    still running only when no ended period has a ratio)."""
+    found = [r for r in results if r.available and r.estimate is not None and r.estimate.ratio is not None]
+    if today is not None:
+        ended = [r for r in found if not running(r.period, today)]
+        found = ended or found
+    return found[-1] if found else None
 
 
 __all__ = [
@@ -1021,6 +1059,8 @@ __all__ = [
     "decision_analysis",
     "decision_results",
     "default_decision_window",
+    "default_half",
+    "default_index",
     "disciplinary_cases",
     "effective_settings",
     "ethnicity_completeness",
@@ -1030,6 +1070,8 @@ __all__ = [
     "national_figures",
     "pack_inputs",
     "pack_window",
+    "period_choice",
     "review_pack",
+    "running",
     "wres_results",
 ]

@@ -9,6 +9,7 @@ import secrets
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -393,8 +394,13 @@ def pack_view(key: tuple[str, int], period: str) -> Any:
 
 
 @st.cache_data(show_spinner=False)
+def _default_window(key: tuple[str, int], today: Any) -> Any:
+    return service.default_decision_window(_engine(key[0]), today)
+
+
 def default_window(key: tuple[str, int]) -> Any:
-    return service.default_decision_window(_engine(key[0]))
+    """The review pack's window for the latest half-year that has ended (today decides; per day and data)."""
+    return _default_window(key, date.today())
 
 
 @st.cache_data(show_spinner=False)
@@ -648,7 +654,7 @@ def _periods_restricted_screens_open_on(key: tuple[str, int]) -> list[str]:
     from erreview.periods import period_of
 
     periods: list[str] = []
-    current = service.latest_available(wres_results(key))
+    current = service.latest_available(wres_results(key), today=date.today())
     if current is not None:
         periods.append(current.period.label)  # Overview
     window = default_window(key)

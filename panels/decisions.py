@@ -178,7 +178,7 @@ else:
         window = st.date_input(
             "Cases opened between",
             value=pack_window if pack_window else (),
-            help="Defaults to the review pack's window: the 12 months to the end of the latest half-year.",
+            help="Defaults to the review pack's window: the 12 months to the end of the latest half-year that has ended.",
             disabled=everything,
         )
     if everything:
@@ -188,6 +188,11 @@ else:
 words = window_words(start, end)
 is_pack_window = pack_window is not None and (start, end) == tuple(pack_window)
 st.markdown(f"**Window: {words}**" + (" (the same 12 months as the latest review pack)." if is_pack_window else "."))
+if end is not None and service.running(period_of(end, "half")):
+    st.warning(
+        f"This window reaches into {period_of(end, 'half').label}, which is still running: its latest months are "
+        "incomplete and will change as cases come in."
+    )
 min_size = settings().min_group_size
 analysis = decision_analysis(key, start, end, min_size)
 table = decision_table_frame(analysis.table)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from erreview import service
@@ -52,7 +54,15 @@ else:
 if not periods:
     st.info("No data yet.")
     st.stop()
-label = st.selectbox(label_of, [p.label for p in periods])
+today = date.today()
+opens_on = service.default_half(engine(), today, "half" if indicator3 else "year")
+label = st.selectbox(
+    label_of,
+    [p.label for p in periods],
+    index=service.default_index(periods, today, prefer=opens_on),
+    format_func=lambda text: service.period_choice(next(p for p in periods if p.label == text), today),
+    help="Opens on the latest period that has ended; one still running is incomplete.",
+)
 period = next(p for p in periods if p.label == label)
 # Only an administrator sees divisions whose numbers are too small to publish (contract §5).
 threshold = None if actor.role is Role.ADMIN else current.suppression_threshold

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,7 @@ from erreview.narrative import QUESTION, change_sentence, wres_sentence
 from erreview.narrative import fmt_ratio as banded_ratio
 from erreview.review.roles import Role
 from erreview.screen_privacy import is_small, mask_frame, restricted
-from erreview.service import latest_available
+from erreview.service import latest_available, period_choice, running
 from erreview.vocab import WresGroup
 from panels.common import (
     band_text,
@@ -39,10 +41,28 @@ st.markdown(f"**{QUESTION}**")
 
 key = data_key()
 results = wres_results(key)
-current = latest_available(results)
+today = date.today()
+# The latest half-year that has ended opens the screen: one still running is nearly empty and changes daily.
+current = latest_available(results, today=today)
 if current is None or current.estimate is None:
     st.info("No ratio yet: import a workforce snapshot and ER cases on the Data screen.")
     st.stop()
+with_ratio = [r for r in results if r.available and r.estimate is not None and r.estimate.ratio is not None][::-1]
+if len(with_ratio) > 1:
+    chosen = st.selectbox(
+        "Half-year",
+        [r.period.label for r in with_ratio],
+        index=[r.period for r in with_ratio].index(current.period),
+        format_func=lambda label: period_choice(next(r.period for r in with_ratio if r.period.label == label), today),
+        help="Opens on the latest half-year that has ended.",
+    )
+    current = next(r for r in with_ratio if r.period.label == chosen)
+if running(current.period, today):
+    st.warning(
+        f"{current.period.label} is still running (until {current.period.end:%d %B %Y}): its figures are "
+        "incomplete and will change as cases and snapshots come in."
+    )
+assert current.estimate is not None
 
 est = current.estimate
 bme, white, unknown = (current.groups[g] for g in (WresGroup.BME, WresGroup.WHITE, WresGroup.UNKNOWN))

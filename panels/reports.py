@@ -8,6 +8,7 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -31,7 +32,14 @@ periods: list[Period] = [r.period for r in results][::-1]
 if not periods:
     st.info("No data yet.")
     st.stop()
-label = st.selectbox("Period", [p.label for p in periods])
+today = date.today()
+label = st.selectbox(
+    "Period",
+    [p.label for p in periods],
+    index=service.default_index(periods, today, prefer=service.default_half(engine(), today, "half")),
+    format_func=lambda text: service.period_choice(next(p for p in periods if p.label == text), today),
+    help="Opens on the latest period that has ended; one still running is incomplete.",
+)
 period = next(p for p in periods if p.label == label)
 AUDIENCES = {
     "board": "Board and committees",

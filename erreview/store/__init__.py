@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine as Engine  # re-exported: callers type their engines as store.Engine
-from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, select, text, true, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, create_engine
@@ -651,17 +651,20 @@ def cases_frame(
     return frame
 
 
-def data_extent(session: Session) -> tuple[date | None, date | None]:
-    """First and last date with data: snapshot dates and disciplinary formal-investigation dates."""
+def data_extent(session: Session, *, until: date | None = None) -> tuple[date | None, date | None]:
+    """First and last date with data: snapshot dates and disciplinary formal-investigation dates (with ``until``,
+    only those on or before it)."""
     # The snapshot dates come from the kept headcounts (a few rows per snapshot), not the two million rows;
     # min and max are asked separately so that SQLite answers each from the index instead of a scan.
     snapshot = col(WorkforceHeadcount.snapshot_date)
-    lo_s = session.execute(select(func.min(snapshot))).scalar()
-    hi_s = session.execute(select(func.max(snapshot))).scalar()
     formal = col(ErCase.formal_investigation_date)
+    before_s = snapshot <= until if until is not None else true()
+    before_c = formal <= until if until is not None else true()
+    lo_s = session.execute(select(func.min(snapshot)).where(before_s)).scalar()
+    hi_s = session.execute(select(func.max(snapshot)).where(before_s)).scalar()
     disciplinary = col(ErCase.case_type) == CaseType.DISCIPLINARY.value
-    lo_c = session.execute(select(func.min(formal)).where(disciplinary)).scalar()
-    hi_c = session.execute(select(func.max(formal)).where(disciplinary)).scalar()
+    lo_c = session.execute(select(func.min(formal)).where(disciplinary, before_c)).scalar()
+    hi_c = session.execute(select(func.max(formal)).where(disciplinary, before_c)).scalar()
     lows = [d for d in (lo_s, lo_c) if d is not None]
     highs = [d for d in (hi_s, hi_c) if d is not None]
     return (min(lows) if lows else None, max(highs) if highs else None)
