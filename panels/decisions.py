@@ -178,7 +178,7 @@ else:
         window = st.date_input(
             "Cases opened between",
             value=pack_window if pack_window else (),
-            help="Defaults to the review pack's window: the 12 months to the end of the latest half-year that has ended.",
+            help="Defaults to the review pack's window: the 12 months to the end of the latest ended half-year.",
             disabled=everything,
         )
     if everything:
