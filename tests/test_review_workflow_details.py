@@ -3,7 +3,7 @@ exact rows, and what the suspension safeguards say when they refuse (written fro
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -153,3 +153,32 @@ def test_a_review_on_a_template_without_routing_records_no_recommendation(engine
     stored = case_detail(engine, case_id, actor=LEAD).reviews[-1]
     assert (stored.id, stored.template_version) == (review_id, 1)
     assert (stored.recommended_outcome, stored.against_recommendation, stored.override_reason) == (None, False, None)
+
+
+def test_a_review_is_stored_as_submitted(engine, settings):
+    """The answers given (and only those: no empty fields), when the panel started, and the members'
+    usernames without the spaces a form may leave around them."""
+    from erreview.review.workflow import Member, Rules, case_detail, submit_review
+
+    from .test_workflow import PANEL, make_accounts, referred_case, review
+
+    make_accounts(engine)
+    rules = Rules.from_settings(settings)
+    case_id, _ = referred_case(engine, settings, rules)
+    started = datetime(2025, 5, 4, 9, 15, tzinfo=UTC)
+    padded = [Member(username=" panel1 ", role="Panel chair"), Member(username="panel2\t", role="Member")]
+    submission = review(members=padded, started_at=started)
+    submit_review(engine, rules, case_id, submission, actor=PANEL)
+    stored = case_detail(engine, case_id, actor=LEAD).reviews[-1]
+    expected = {}
+    for question, given in submission.answers.items():
+        row: dict[str, str] = {"note": given.note}
+        if given.answer is not None:
+            row["answer"] = given.answer
+        if given.day is not None:
+            row["day"] = given.day.isoformat()
+        expected[question] = row
+    assert stored.answers == expected
+    assert any("answer" in row for row in expected.values())
+    assert stored.started_at == started
+    assert [m["username"] for m in stored.members] == ["panel1", "panel2"]

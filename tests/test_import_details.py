@@ -1,0 +1,98 @@
+"""Details of import validation the journeys in test_ingest.py and test_files.py do not pin down: what a
+refused workbook's problem says (which file, how big), where the compression-ratio rule starts, and the report
+rows a screen shows (written from mutation testing, issue #14)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from erreview.problems import ImportReport, Problem
+from erreview.readers import FileUnreadable, read_table
+
+MiB = 1024**2
+
+
+def _workbook(member_bytes: int) -> bytes:
+    """A zip that claims to be a workbook: one sheet of ``member_bytes`` zeros (it compresses about 1000 to 1)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * member_bytes)
+    return out.getvalue()
+
+
+def _refusal(data: bytes, **kwargs: int) -> Problem:
+    with pytest.raises(FileUnreadable) as refused:
+        read_table(data, name="cases.xlsx", **kwargs)
+    return refused.value.problem
+
+
+def test_a_workbook_too_big_unpacked_is_refused_naming_the_file_and_its_size():
+    data = _workbook(5 * MiB)
+    # a 40 KB upload limit allows 100 times that unpacked: 4,194,300 bytes, "4 MB" rounded down to 3
+    problem = _refusal(data, max_bytes=MiB // 25)
+    assert problem.file == "cases.xlsx" and problem.row is None
+    assert problem.reason.startswith("the workbook unpacks to 5 MB, more than the 3 MB limit"), problem.reason
+
+
+def test_a_highly_compressed_sheet_is_refused_naming_the_file_and_the_ratio():
+    data = _workbook(2 * MiB)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (member,) = archive.infolist()
+    problem = _refusal(data)
+    assert problem.file == "cases.xlsx"
+    ratio = member.file_size // member.compress_size
+    assert ratio > 100
+    assert problem.reason.startswith(f"the workbook is compressed {ratio:,} to 1"), problem.reason
+
+
+def test_the_ratio_rule_applies_to_sheets_over_one_megabyte():
+    """A sheet of exactly 1 MiB may compress any amount; one byte more at over 100 to 1 is a zip bomb."""
+    over = _refusal(_workbook(MiB + 1))
+    assert "zip bomb" in over.reason
+    at_the_limit = _refusal(_workbook(MiB))  # not a real workbook either, but refused for that, not as a bomb
+    assert "zip bomb" not in at_the_limit.reason and "cannot be read" in at_the_limit.reason
+
+
+def test_a_problem_reads_as_a_sentence_and_as_a_table_row():
+    problem = Problem(file="cases.csv", row=7, column="gender", value="x" * 61, reason="not a gender")
+    assert str(problem) == f"cases.csv, row 7, column gender (value '{'x' * 60}…'): not a gender"
+    assert problem.as_dict() == {
+        "file": "cases.csv",
+        "row": 7,
+        "column": "gender",
+        "value": "x" * 61,
+        "reason": "not a gender",
+    }
+    whole_file = Problem(file="w.csv", row=None, column=None, value=None, reason="the file is empty")
+    assert str(whole_file) == "w.csv: the file is empty"
+    assert whole_file.as_dict() == {
+        "file": "w.csv",
+        "row": None,
+        "column": None,
+        "value": None,
+        "reason": "the file is empty",
+    }
+
+
+def test_a_report_lists_its_problems_by_file_then_row():
+    report = ImportReport()
+    assert report.ok
+    report.extend(
+        [
+            Problem("w.csv", 3, "band", "9", "unknown band"),
+            Problem("c.csv", 10, "gender", "q", "not a gender"),
+            Problem("c.csv", None, "x", None, "unknown column"),
+            Problem("c.csv", 2, "gender", "q", "not a gender"),
+        ]
+    )
+    assert not report.ok
+    assert report.to_text().splitlines() == [
+        "4 problem(s) found; nothing was imported.",
+        "  c.csv, column x: unknown column",
+        "  c.csv, row 2, column gender (value 'q'): not a gender",
+        "  c.csv, row 10, column gender (value 'q'): not a gender",
+        "  w.csv, row 3, column band (value '9'): unknown band",
+    ]
