@@ -393,6 +393,27 @@ def pack_view(key: tuple[str, int], period: str) -> Any:
     return _pack_view(key, period, service.published_version(_engine(key[0])), setup)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _chart_spec(make: str, frame: pd.DataFrame, options: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    import altair as alt
+
+    from erreview import charts
+
+    chart = getattr(charts, make)(frame, **dict(options))
+    with _altair_theme_lock, alt.theme.enable("none"):  # as st.altair_chart: no default chart size
+        return chart.to_dict()  # type: ignore[no-any-return]
+
+
+_altair_theme_lock = threading.Lock()
+
+
+def show_chart(where: Any, make: str, frame: pd.DataFrame, **options: Any) -> None:
+    """``erreview.charts.<make>(frame, **options)`` drawn like ``st.altair_chart`` (full width), its
+    Vega-Lite specification kept per content of ``frame`` and options: Altair validates a chart against the
+    schema as it writes it out (tens of ms a chart), so a rerun with the same figures does not do it again."""
+    where.vega_lite_chart(_chart_spec(make, frame, tuple(sorted(options.items()))), width="stretch")
+
+
 @st.cache_data(show_spinner=False)
 def _default_window(key: tuple[str, int], today: Any) -> Any:
     return service.default_decision_window(_engine(key[0]), today)

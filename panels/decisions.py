@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from erreview import service
-from erreview.charts import decision_rates_chart, decision_ratio_chart, shared_ratio_domain, window_ratio_chart
+from erreview.charts import shared_ratio_domain
 from erreview.export.pack import complaints_trend_hidden, complaints_trend_table
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import BROAD_ORDER, decision_points_table, dp_key
@@ -35,6 +35,7 @@ from panels.common import (
     pack_view,
     require,
     settings,
+    show_chart,
     show_table,
 )
 
@@ -248,10 +249,10 @@ if hidden_points:
 left, right = st.columns(2)
 with left:
     st.subheader("Rate at each step")
-    st.altair_chart(decision_rates_chart(table), width="stretch")
+    show_chart(st, "decision_rates_chart", table)
 with right:
     st.subheader("BME : White ratio")
-    st.altair_chart(decision_ratio_chart(table), width="stretch")
+    show_chart(st, "decision_ratio_chart", table)
     st.caption(
         "Shaded: 0.80–1.25. Diamond: disparity (outside and significant after allowing for the seven steps); "
         "triangle: watch (outside, could be chance); circle: inside the range."
@@ -337,7 +338,7 @@ if intervention is not None:
             (left, before_frame, f"Opened before {intervention:%d %b %Y}"),
             (right, after_frame, f"Opened since {intervention:%d %b %Y}"),
         ):
-            where.altair_chart(window_ratio_chart(frame, domain=domain, steps=steps, title=title), width="stretch")
+            show_chart(where, "window_ratio_chart", frame, domain=domain, steps=tuple(steps), title=title)
         st.caption(
             "Both charts use the same axes, so a point further right is a larger ratio in either. Shaded: "
             "0.80–1.25; lines: 95% intervals; triangles point up above the range and down below it."
