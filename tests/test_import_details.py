@@ -96,3 +96,40 @@ def test_a_report_lists_its_problems_by_file_then_row():
         "  c.csv, row 10, column gender (value 'q'): not a gender",
         "  w.csv, row 3, column band (value '9'): unknown band",
     ]
+
+
+def test_a_workbook_s_date_cells_read_as_iso_dates_and_numbers_as_written():
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Person_ID", "opened_date", "band"])
+    sheet.append([12345, datetime.datetime(2024, 3, 31), "Band 5"])
+    sheet.append([None, datetime.date(2024, 4, 1), 2.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    frame = read_table(buffer.getvalue(), name="cases.xlsx")
+    assert frame.to_dict("records") == [
+        {"person_id": "12345", "opened_date": "2024-03-31", "band": "Band 5"},
+        {"person_id": "", "opened_date": "2024-04-01", "band": "2.5"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"  \n\n", "the file is empty"),
+        (b"case_id,,gender\nER-1,x,female\n", "a column in the header row has no name"),
+        (b"case_id,Gender,gender\nER-1,f,female\n", "the column appears twice in the header"),
+    ],
+)
+def test_a_csv_refused_as_a_whole_says_why(data, reason):
+    with pytest.raises(FileUnreadable) as refused:
+        read_table(data, name="cases.csv")
+    assert (refused.value.problem.file, refused.value.problem.row, refused.value.problem.reason) == (
+        "cases.csv",
+        None,
+        reason,
+    )
