@@ -26,6 +26,10 @@ def wilson(killed: int, run: int) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def _score(killed: int, run: int) -> str:
+    return f"{killed / run:.0%}" if run else "-"
+
+
 def main() -> None:
     sample: set[str] | None = None
     if sys.argv[1:2] == ["--sample"]:
@@ -42,7 +46,7 @@ def main() -> None:
         done = {k: c for k, c in codes.items() if c is not None and c != 34}
         survivors += [k for k, c in done.items() if c == 0]
         untested += [k for k, c in done.items() if c == 33]
-        if done:
+        if done or (sample is not None and codes):
             name = str(meta.relative_to("mutants"))[: -len(".meta")]
             rows.append(
                 (
@@ -59,12 +63,18 @@ def main() -> None:
     what = "sampled" if sample is not None else "mutants"
     print(f"{'module':<36}{what:>8}{'run':>6}{'killed':>8}{'survived':>10}{'no test':>9}{'score':>7}")
     for name, total, run, killed, survived, none in rows:
-        print(f"{name:<36}{total:>8}{run:>6}{killed:>8}{survived:>10}{none:>9}{killed / run:>7.0%}")
+        print(f"{name:<36}{total:>8}{run:>6}{killed:>8}{survived:>10}{none:>9}{_score(killed, run):>7}")
     if sample is not None:
         total, run, killed, survived, none = (sum(r[i] for r in rows) for i in range(1, 6))
-        low, high = wilson(killed, run)
-        print(f"{'all sampled':<36}{total:>8}{run:>6}{killed:>8}{survived:>10}{none:>9}{killed / run:>7.0%}")
-        print(f"95% Wilson interval for the score: {low:.1%} to {high:.1%} ({killed} of {run})")
+        print(f"{'all sampled':<36}{total:>8}{run:>6}{killed:>8}{survived:>10}{none:>9}{_score(killed, run):>7}")
+        if run:
+            low, high = wilson(killed, run)
+            print(f"95% Wilson interval for the score: {low:.1%} to {high:.1%} ({killed} of {run})")
+        if run < total:
+            print(
+                f"{total - run} sampled mutants have no result yet; mutmut runs the quickest first, so the score of "
+                "an unfinished sample leans towards mutants in quickly tested functions"
+            )
         for label, names in (("survived", survivors), ("no test", untested), ("not run", missing)):
             if names:
                 print(f"{label}:", *sorted(names), sep="\n  ")

@@ -86,12 +86,17 @@ def test_a_report_lists_its_problems_by_file_then_row():
             Problem("c.csv", 10, "gender", "q", "not a gender"),
             Problem("c.csv", None, "x", None, "unknown column"),
             Problem("c.csv", 2, "gender", "q", "not a gender"),
+            Problem("c.csv", 2, "band", "z", "unknown band"),
+            Problem("c.csv", None, None, None, "the file has a header but no data rows"),
         ]
     )
     assert not report.ok
+    # file, then row (whole-file problems first), then column (none first), then reason
     assert report.to_text().splitlines() == [
-        "4 problem(s) found; nothing was imported.",
+        "6 problem(s) found; nothing was imported.",
+        "  c.csv: the file has a header but no data rows",
         "  c.csv, column x: unknown column",
+        "  c.csv, row 2, column band (value 'z'): unknown band",
         "  c.csv, row 2, column gender (value 'q'): not a gender",
         "  c.csv, row 10, column gender (value 'q'): not a gender",
         "  w.csv, row 3, column band (value '9'): unknown band",
