@@ -11,6 +11,7 @@ import io
 from collections import defaultdict
 from datetime import date
 
+import pandas as pd
 from alembic import command
 from sqlalchemy import create_engine, text
 
@@ -159,3 +160,35 @@ def test_replacing_a_snapshot_with_other_rows_replaces_its_counts_only(engine, s
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT COUNT(*) FROM workforce_record")).scalar()
     assert stored == len(rows) - sum(r["snapshot_date"] == latest for r in rows) + len(changed)
+
+
+def test_headcount_rows_on_plain_columns_and_the_pandas_fallback_match_the_brute_force(monkeypatch):
+    """``headcount_rows`` counts on the columns' codes when they are categoricals (as the import gives
+    them), on factorised plain columns, and through pandas when the codes cannot be combined: each gives
+    the brute-force counts, ordered by snapshot, group and level."""
+    raw = _with_second_posts((EXAMPLES / "workforce.csv").read_text())
+    table = ethnicity_table()
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    plain = pd.DataFrame(
+        {
+            "snapshot_date": pd.to_datetime([r["snapshot_date"] for r in rows]),
+            "wres_group": [table.classify(r["ethnic_category"].strip()).wres_group.value for r in rows],
+            "division": [r["division"].strip() for r in rows],
+            "person_key": [r["person_id"].strip() for r in rows],
+        }
+    )
+    categorical = plain.astype({c: "category" for c in ("wres_group", "division", "person_key")})
+
+    def counted(frame: pd.DataFrame) -> list[tuple[str, str, str, str, int]]:
+        out = store.headcount_rows(frame)
+        return [
+            (r.snapshot_date.date().isoformat(), r.wres_group, r.dimension, r.level, r.headcount)
+            for r in out.itertuples()
+        ]
+
+    expected = sorted((*k, v) for k, v in _brute_force(raw).items())
+    expected = [e for e in expected if e[2] == ""] + [e for e in expected if e[2] == "division"]
+    assert counted(plain) == expected
+    assert counted(categorical) == expected
+    monkeypatch.setattr(store, "_combined", lambda frame, columns: None)
+    assert counted(plain) == expected

@@ -11,6 +11,7 @@ import csv
 import io
 from collections import Counter
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
@@ -70,9 +71,13 @@ def _profiles(engine) -> list[tuple[str, ...]]:
         return [tuple(r) for r in rows]
 
 
-def test_rows_read_back_through_their_profiles_as_the_file_gave_them(engine, settings, tmp_path):
+@pytest.mark.parametrize("grouping", ["codes", "pandas"])
+def test_rows_read_back_through_their_profiles_as_the_file_gave_them(engine, settings, tmp_path, monkeypatch, grouping):
     """Each row's details come back as in the file; a profile is stored once; a replaced snapshot with a
-    new combination adds its profile and reuses the others; every row names a stored profile."""
+    new combination adds its profile and reuses the others; every row names a stored profile. Profiles are
+    found on the categoricals' codes, or grouped by pandas when the codes cannot be combined."""
+    if grouping == "pandas":
+        monkeypatch.setattr(store, "_combined", lambda frame, columns: None)
     raw = (EXAMPLES / "workforce.csv").read_text()
     service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv")
     key = load_or_create_key(settings)

@@ -367,14 +367,72 @@ def snapshot_rows(session: Session, on: date) -> Counter[tuple[str, ...]]:
     return Counter(tuple("" if v is None else str(v) for v in row) for row in session.execute(query))
 
 
+def _codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's code into the column's distinct values, and those values, in the order a sorted
+    ``groupby`` gives them (a categorical's own order; sorted values otherwise); missing is -1."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(np.int64), pd.Index(series.cat.categories)
+    codes, uniques = pd.factorize(series, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _combined(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[pd.Index]] | None:
+    """One int64 per row numbering its combination of ``columns`` (mixed radix of the columns' codes, so
+    sorting the numbers sorts by the columns in turn), and each column's distinct values; ``None`` when a
+    value is missing or the numbers would not fit in 63 bits."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    values = []
+    room = 1
+    for column in columns:
+        codes, uniques = _codes(frame[column])
+        room *= max(len(uniques), 1)
+        if room >= 2**62 or (len(codes) and codes.min() < 0):
+            return None
+        key = key * max(len(uniques), 1) + codes
+        values.append(uniques)
+    return key, values
+
+
+def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct numbers, sorted (by sorting: numpy's hashing ``unique`` is many times slower on these)."""
+    ordered = np.sort(keys)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def _sorted_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how many times each occurs."""
+    if not len(ordered):
+        return ordered, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
+
+
+def _decoded(keys: np.ndarray, values: list[pd.Index]) -> list[np.ndarray]:
+    """The columns' values of combination numbers made by :func:`_combined`."""
+    out = []
+    rest = keys.copy()
+    for uniques in reversed(values):
+        size = max(len(uniques), 1)
+        out.append(np.asarray(uniques, dtype=object)[rest % size])
+        rest //= size
+    return out[::-1]
+
+
 def _profile_ids(session: Session, frame: pd.DataFrame) -> np.ndarray:
     """Each row's ``workforce_profile`` id, adding the combinations not stored yet (a few thousand at most:
     they are found on the categoricals' codes, without a Python object per row)."""
-    groups = frame.groupby(PROFILE_FIELDS, observed=True, sort=False, dropna=False).ngroup().to_numpy()
-    _, first = np.unique(groups, return_index=True)  # the first row of group 0, 1, 2, ...
-    distinct = [
-        tuple(str(v) for v in row) for row in frame[PROFILE_FIELDS].iloc[first].astype(object).itertuples(False)
-    ]
+    combined = _combined(frame, PROFILE_FIELDS)
+    groups: np.ndarray
+    if combined is not None:
+        key, values = combined
+        groups, keys = pd.factorize(key)
+        columns = _decoded(np.asarray(keys), values)
+        distinct = [tuple(str(v) for v in row) for row in zip(*columns, strict=True)]
+    else:  # a missing value or a huge number of combinations: let pandas group them
+        groups = frame.groupby(PROFILE_FIELDS, observed=True, sort=False, dropna=False).ngroup().to_numpy()
+        _, first = np.unique(groups, return_index=True)  # the first row of group 0, 1, 2, ...
+        rows = frame[PROFILE_FIELDS].iloc[first].astype(object).itertuples(False)
+        distinct = [tuple(str(v) for v in row) for row in rows]
     fields = [col(getattr(WorkforceProfile, f)) for f in PROFILE_FIELDS]
 
     def stored() -> dict[tuple[str, ...], int]:
@@ -436,13 +494,24 @@ HEADCOUNT_FIELDS = ["snapshot_date", "wres_group", "dimension", "level", "headco
 
 def headcount_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Distinct ``person_key`` per snapshot and WRES group, in total and per :data:`HEADCOUNT_DIMENSIONS`:
-    the rows of ``workforce_headcount`` for these workforce rows."""
+    the rows of ``workforce_headcount`` for these workforce rows, ordered by snapshot, group (and level).
+
+    Counted on the columns' codes: each row's (snapshot, group[, level], person) as one number, the
+    distinct numbers sorted once, then the people per (snapshot, group[, level]) counted from them."""
     parts = []
     for dimension in (None, *HEADCOUNT_DIMENSIONS):
         keys = ["snapshot_date", "wres_group", *([dimension] if dimension else [])]
-        # A person listed twice in one snapshot (two posts) counts once, as COUNT(DISTINCT) would.
-        people = frame[[*keys, "person_key"]].drop_duplicates()
-        counts = people.groupby(keys, observed=True, sort=True).size().rename("headcount").reset_index()
+        combined = _combined(frame, [*keys, "person_key"])
+        if combined is None:  # a missing value or too many combinations: let pandas count them
+            people = frame[[*keys, "person_key"]].drop_duplicates()
+            counts = people.groupby(keys, observed=True, sort=True).size().rename("headcount").reset_index()
+        else:
+            key, values = combined
+            # A person listed twice in one snapshot (two posts) counts once, as COUNT(DISTINCT) would.
+            groups, headcount = _sorted_counts(_sorted_distinct(key) // len(values[-1]))
+            columns = _decoded(groups, values[:-1])
+            counts = pd.DataFrame(dict(zip(keys, columns, strict=True)) | {"headcount": headcount})
+            counts["snapshot_date"] = pd.to_datetime(counts["snapshot_date"])
         counts["dimension"] = dimension or ""
         counts["level"] = counts[dimension].astype(str) if dimension else ""
         parts.append(counts[HEADCOUNT_FIELDS])
