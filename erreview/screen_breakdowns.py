@@ -12,11 +12,16 @@ So every cell the screen can show over every dimension and step is one system, a
 the threshold hidden, "too few to compare" cells counted as hidden (never-shown cells, protected when small),
 and further cells hidden until no hidden count can be pinned or narrowed below the threshold's width. The
 screen hides what this returns, with every rate, ratio and test resting on a hidden count.
+
+The time-in-process table is audited the same way with the main table (:func:`timing_hidden`): a measure's
+cases are a step's count by definition (formal start to close times the formal cases), and cases less those
+still open is the number of closed cases a median rests on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -152,3 +157,108 @@ def view_hidden(
     if found.audit.failures:
         return None
     return {str(k) for k in found.hidden} | cells.latent
+
+
+# --- time in process -----------------------------------------------------------------------------------
+
+#: The decision-point count each time-in-process measure's cases are, by definition: the formal cases (the
+#: formal-investigation step's events) are timed from formal start to close, and the suspended ones (the
+#: suspension step's events) for the length of suspension. Every case with a route decision was a concern, so a
+#: concern-to-route measure counts at least the formal-investigation step's cases.
+TIMING_SAME = {"formal_to_close": ("formal_investigation", "events"), "suspension_length": ("suspension", "events")}
+TIMING_AT_LEAST = {"concern_to_route": ("formal_investigation", "n")}
+TIMING_GROUPS = (("BME", "bme"), ("White", "white"))
+
+
+def tp_key(window: str, measure: str, group: str, kind: str) -> str:
+    """A time-in-process cell: a group's cases in one measure (``n``), still ``open``, or ``closed`` (never
+    shown: cases less open ones, the cases a median rests on)."""
+    return f"tp|{window}|{measure}|{group}|{kind}"
+
+
+def timing_cells(results: Sequence[DecisionResult], timing: pd.DataFrame, window: str) -> Cells:
+    """The main table's cells and the time-in-process table's counts, with what ties them (see above)."""
+    cells = decision_points_cells(results, window)
+    for rec in timing.to_dict("records"):
+        measure = str(rec["measure"])
+        for group, prefix in TIMING_GROUPS:
+            n, still = int(rec[f"{prefix}_n"] or 0), int(rec[f"{prefix}_open"] or 0)
+            kn, ko, kc = (tp_key(window, measure, group, k) for k in ("n", "open", "closed"))
+            cells.values |= {kn: n, ko: still, kc: n - still}
+            cells.latent.add(kc)
+            cells.relate(total_of(kn, [ko, kc]))
+            if measure in TIMING_SAME:
+                same = dp_key(window, TIMING_SAME[measure][0], group, TIMING_SAME[measure][1])
+                if same in cells.values:
+                    cells.relate(total_of(kn, [same]))
+            if measure in TIMING_AT_LEAST:
+                fewer = dp_key(window, TIMING_AT_LEAST[measure][0], group, TIMING_AT_LEAST[measure][1])
+                if fewer in cells.values:
+                    cells.relate(at_most(fewer, kn))
+    return cells
+
+
+def timing_hidden(
+    results: Sequence[DecisionResult],
+    timing: pd.DataFrame,
+    window: str,
+    threshold: int,
+    main_hidden: Collection[str],
+) -> set[str] | None:
+    """The time-in-process counts to hide for a role without case-level access, audited with the main table
+    (its suppression fixed; every hidden main-table cell protected like a small count): a measure's cases are a
+    step's count (formal start to close counts the formal cases), so printing them would print what the main
+    table hides; and cases less those still open is the number closed, on which the median rests, so it is
+    protected like any small count. ``None`` when no choice protects every hidden count (show no counts)."""
+    cells = timing_cells(results, timing, window)
+    main = set(decision_points_cells(results, window).values)
+    held = {k for k in main_hidden if k in cells.values}
+    shown = set(cells.values) - cells.latent - held
+    problem = Problem(cells.values, shown, cells.relations, latent=cells.latent, sensitive=held)
+    found = protect(problem, threshold, candidates=shown - main)
+    if found.audit.failures:
+        return None
+    return {str(k) for k in found.hidden} - main
+
+
+def timing_rows(
+    timing: pd.DataFrame, window: str, hidden: Collection[str] | None, threshold: int | None, suppressed: str = "*"
+) -> list[dict[str, str]]:
+    """The time-in-process table as a screen shows it. ``threshold`` None: everything (case-level roles).
+    Otherwise ``hidden`` is :func:`timing_hidden`'s answer (None: no count can be shown): a group's cases and
+    open cases are ``*`` where either is hidden, with its median, 90th percentile and the log-rank test (they rest
+    on the cases); a measure's label does not name a small number of proxy-measured cases."""
+    from erreview.metrics.timing import INTERVALS
+
+    def days(value: Any) -> str:
+        return "?" if value is None or pd.isna(value) else f"{float(value):.0f}"
+
+    labels = {i.name: i.label for i in INTERVALS}
+    rows = []
+    for rec in timing.to_dict("records"):
+        measure = str(rec["measure"])
+        label = str(rec["label"])
+        proxies = int(rec.get("proxy_cases") or 0)
+        if threshold is not None and 1 <= proxies <= threshold:
+            label = f"{labels.get(measure, measure)} (some cases without suspension dates measured from formal start "
+            label += "to close, a proxy)"
+        row = {"Measure": label}
+        for group, prefix in TIMING_GROUPS:
+            row[f"{group} cases (still open)"] = f"{rec[f'{prefix}_n']} ({rec[f'{prefix}_open']})"
+            masked = threshold is not None and (
+                hidden is None or any(tp_key(window, measure, group, k) in hidden for k in ("n", "open"))
+            )
+            if masked:
+                row[f"{group} cases (still open)"] = suppressed
+                rec = rec | {f"{prefix}_{s}": None for s in ("median", "p90")} | {"logrank_p": None}
+            for stat, title in (("median", "median days"), ("p90", "90th percentile")):
+                value = rec[f"{prefix}_{stat}"]
+                row[f"{group} {title} (95% CI)"] = (
+                    "n/a"
+                    if value is None or pd.isna(value)
+                    else f"{days(value)} ({days(rec[f'{prefix}_{stat}_low'])}–{days(rec[f'{prefix}_{stat}_high'])})"
+                )
+        p = rec["logrank_p"]
+        row["Log-rank p"] = "n/a" if p is None or pd.isna(p) else f"{p:.3f}"
+        rows.append(row)
+    return rows

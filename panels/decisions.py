@@ -20,7 +20,7 @@ from erreview.periods import period_of
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
 from erreview.screen_audit import PackView, decision_hidden
-from erreview.screen_breakdowns import bd_key, ix_key, view_hidden
+from erreview.screen_breakdowns import bd_key, ix_key, timing_hidden, timing_rows, view_hidden
 from erreview.screen_privacy import is_small, masked_cells, restricted
 from erreview.vocab import Flag
 from panels.common import (
@@ -105,6 +105,24 @@ def restricted_complaints_trend(
     key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, engine_: Any
 ) -> pd.DataFrame | None:
     return _restricted_complaints_trend(key, start, end, min_size, threshold, *_versions(engine_))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _restricted_timing(
+    key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, published: int, setup: tuple[Any, ...]
+) -> tuple[str, frozenset[str] | None]:
+    """The time-in-process counts to hide, audited with the main table as shown (erreview.screen_breakdowns)."""
+    del published, setup  # cache key only, as for the main table
+    analysis = decision_analysis(key, start, end, min_size)
+    label, main = decision_hidden(_pack_of(key, end), analysis.table, start, end, threshold)
+    found = timing_hidden(analysis.table, analysis.timing, label, threshold, main)
+    return label, None if found is None else frozenset(found)
+
+
+def restricted_timing_hidden(
+    key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, engine_: Any
+) -> tuple[str, frozenset[str] | None]:
+    return _restricted_timing(key, start, end, min_size, threshold, *_versions(engine_))
 
 
 def _pack_of(key: tuple[str, int], end: Any) -> PackView | None:
@@ -462,32 +480,15 @@ else:
     show_table(inter, inter_columns, inter_hidden)
 
 st.subheader("Time in process")
-timing = analysis.timing
-
-
-def _days(value: object) -> str:
-    return "?" if value is None or pd.isna(value) else f"{float(value):.0f}"  # type: ignore[arg-type]
-
-
-rows = []
-for rec in timing.to_dict("records"):
-    row = {"Measure": rec["label"]}
-    for group, prefix in (("BME", "bme"), ("White", "white")):
-        row[f"{group} cases (still open)"] = f"{rec[f'{prefix}_n']} ({rec[f'{prefix}_open']})"
-        if limited and any(1 <= int(rec[f"{prefix}_{k}"] or 0) <= threshold for k in ("n", "open")):
-            # A median over a handful of cases is one colleague's case length.
-            row[f"{group} cases (still open)"] = SUPPRESSED
-            rec = rec | {f"{prefix}_{s}": None for s in ("median", "p90")} | {"logrank_p": None}
-        for stat, title in (("median", "median days"), ("p90", "90th percentile")):
-            value = rec[f"{prefix}_{stat}"]
-            row[f"{group} {title} (95% CI)"] = (
-                "n/a"
-                if value is None or pd.isna(value)
-                else f"{_days(value)} ({_days(rec[f'{prefix}_{stat}_low'])}–{_days(rec[f'{prefix}_{stat}_high'])})"
-            )
-    p = rec["logrank_p"]
-    row["Log-rank p"] = "n/a" if p is None or pd.isna(p) else f"{p:.3f}"
-    rows.append(row)
+timing_label, timing_cells_hidden = (
+    restricted_timing_hidden(key, start, end, min_size, threshold, engine()) if limited else ("window", set())
+)
+if limited and timing_cells_hidden is None:
+    st.info(
+        "For your role the numbers of cases behind these times are not shown: they could give back a count too "
+        "small to show."
+    )
+rows = timing_rows(analysis.timing, timing_label, timing_cells_hidden, threshold if limited else None, SUPPRESSED)
 st.dataframe(pd.DataFrame(rows), hide_index=True)
 st.caption(
     "Days, by Kaplan–Meier: open cases count as 'at least this long so far', so long-running cases are not "
