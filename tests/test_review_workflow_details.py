@@ -182,3 +182,31 @@ def test_a_review_is_stored_as_submitted(engine, settings):
     assert any("answer" in row for row in expected.values())
     assert stored.started_at == started
     assert [m["username"] for m in stored.members] == ["panel1", "panel2"]
+
+
+def test_each_named_member_problem_says_who_and_why(engine):
+    """A panel member from another panel, a case's own lead on its panel, and an identifier in a member's role
+    are each refused with their own sentence; a case with no panel yet says so."""
+    from erreview import store
+    from erreview.models import CaseWork
+    from erreview.review.workflow import Member, _member_problems
+
+    from .test_workflow import make_accounts
+
+    make_accounts(engine)
+    north = CaseWork(case_id="ER-1", stage=Stage.AWAITING_PANEL_CHECK.value, case_lead="panel2", panel="North")
+    members = [
+        Member(username="panel9", role="Member"),  # sits on West
+        Member(username="panel2", role="Chair"),  # leads this case
+        Member(username="panel1", role=f"Member, NHS number {NHS_NUMBER}"),
+    ]
+    with store.session_scope(engine) as session:
+        problems = _member_problems(session, members, north)
+        unassigned = north.model_copy(update={"panel": None, "case_lead": "lead1"})
+        no_panel = _member_problems(session, [Member(username="panel1", role="Member")], unassigned)
+    assert problems[:2] == [
+        "panel9 does not sit on panel North",
+        "panel2 leads this case and cannot sit on its panel",
+    ]
+    assert len(problems) == 3 and problems[2].startswith("a member's role appears to contain")
+    assert no_panel == ["panel1 does not sit on panel (none)"]
