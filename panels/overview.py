@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from erreview.charts import ratio_trend_chart, spc_chart, spc_description, wres_trend_frame
+from erreview.charts import spc_chart, spc_description, wres_trend_frame
 from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import data_quality_table
 from erreview.metrics.likelihood import pooled_counts, split_at
@@ -28,6 +28,7 @@ from panels.common import (
     pack_view,
     require,
     settings,
+    show_chart,
     wres_results,
 )
 
@@ -174,7 +175,7 @@ if limited:
     frame.loc[rows, "status"] = "suppressed"
 national = national_latest(key)
 intervention = settings().intervention_date
-st.altair_chart(ratio_trend_chart(frame, national=national, intervention=intervention), width="stretch")
+show_chart(st, "ratio_trend_chart", frame, national=national, intervention=intervention)
 st.caption(
     "Log scale: 2× and ½× are the same distance from parity. Shaded: the non-adverse range 0.80–1.25. "
     + (
