@@ -1,0 +1,75 @@
+"""The disclosure auditor's fallback solver (scipy's ``linprog``, used when scipy has no ``_highspy`` binding)
+gives the same ranges as plain enumeration, says when a count has no upper limit, and refuses inconsistent
+published cells, as the HiGHS path does (mutation testing found it ran in no test; issue #14)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from erreview.export import disclosure
+from erreview.export.disclosure import Problem, Range, at_most, audit, total_of
+
+from .test_disclosure import auditor_problem, brute_ranges, tables
+
+
+@pytest.fixture(params=["highs", "linprog"])
+def solver(request, monkeypatch):
+    if request.param == "linprog":
+        monkeypatch.setattr(disclosure, "_highs", None)
+    else:
+        assert disclosure._highs is not None, "this scipy has no HiGHS binding: only the fallback can be tested"
+    return request.param
+
+
+@pytest.mark.parametrize(
+    ("cells", "hidden", "rate"),
+    [
+        ([[3, 4], [5, 6]], {(0, 0), (0, 1), (1, 0), (1, 1)}, None),
+        ([[1, 8, 2], [4, 0, 9]], {(0, 0), (1, 1), (0, "T")}, None),
+        # a rounded rate beside the table: the relaxation's optimum is fractional, the integer one is not
+        ([[2, 7], [5, 3]], {(0, 0), (0, 1)}, ((0, 0), (0, "T"), round(2 / 9, 4))),
+    ],
+)
+def test_both_solvers_find_the_ranges_enumeration_finds(solver, cells, hidden, rate):
+    problem = auditor_problem(cells, set(auditor_problem(cells, None, None).values) - hidden, rate)
+    found = audit(problem, 3).ranges
+    assert {k: (found[k].lo, found[k].hi) for k in hidden} == brute_ranges(cells, hidden, rate)
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=tables, data=st.data())
+def test_the_fallback_solver_matches_enumeration(cells, data):
+    keys = sorted(auditor_problem(cells, None, None).values, key=str)
+    hidden = set(data.draw(st.lists(st.sampled_from(keys), min_size=1, max_size=4, unique=True)))
+    problem = auditor_problem(cells, set(keys) - hidden, None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(disclosure, "_highs", None)
+        found = audit(problem, 3).ranges
+    assert {k: (found[k].lo, found[k].hi) for k in hidden} == brute_ranges(cells, hidden, None)
+
+
+def test_a_hidden_population_with_no_upper_limit_has_no_upper_end(solver):
+    # 3 events are shown; their population (10) is hidden and nothing bounds it from above
+    problem = Problem({"events": 3, "population": 10}, {"events"}, [at_most("events", "population")])
+    assert audit(problem, 5).ranges["population"] == Range(3, None)
+
+
+def test_published_cells_that_contradict_each_other_are_refused(solver):
+    # the total says 10, its shown part 12: no count of the hidden part makes that true
+    problem = Problem({"t": 10, "a": 12, "b": 1}, {"t", "a"}, [total_of("t", ["a", "b"])])
+    with pytest.raises(RuntimeError, match="inconsistent"):
+        audit(problem, 5)
+
+
+def test_a_hidden_count_in_no_relation_is_limited_only_by_its_own_bound():
+    problem = Problem({"shown": 40, "alone": 3, "capped": 2}, {"shown"}, upper={"capped": 12})
+    ranges = audit(problem, 5).ranges
+    assert (ranges["alone"], ranges["capped"]) == (Range(0, None), Range(0, 12))
+
+
+def test_a_relation_naming_a_cell_with_no_value_is_refused_naming_it():
+    problem = Problem({"t": 10, "a": 4}, {"t"}, [total_of("t", ["a", "forgotten"])])
+    with pytest.raises(KeyError, match="forgotten"):
+        audit(problem, 5)
