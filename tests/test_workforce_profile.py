@@ -130,3 +130,15 @@ def test_migration_moves_rows_both_ways(settings):
     profiles = _profiles(engine)
     assert len(profiles) == len(set(profiles))
     engine.dispose()
+
+
+def test_import_gives_the_connection_back_with_its_own_page_cache(engine, settings):
+    """The import widens SQLite's page cache for its bulk writes only: a pooled connection has its own
+    cache size again afterwards."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's page cache")
+    with engine.connect() as connection:
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
