@@ -60,6 +60,41 @@ MUTANTS = [
         "snapshots_unchanged=tuple(unchanged_snaps))\n            session.commit()  # workforce alone\n",
         ["tests/test_crash.py::test_a_failure_between_the_writes_leaves_nothing_written"],
     ),
+    (
+        "a witness seen at 1 taken for a cell's lower end of 0",
+        "erreview/export/disclosure.py",
+        "            if sign > 0 and self.low[i] == 0:",
+        "            if sign > 0 and self.low[i] <= 1:",
+        ["tests/test_disclosure_shortcuts.py"],
+    ),
+    (
+        "a witness one below a cell's bound taken for its upper end",
+        "erreview/export/disclosure.py",
+        "            if sign < 0 and self.high[i] >= self.upper[i]:",
+        "            if sign < 0 and self.high[i] >= self.upper[i] - 1:",
+        ["tests/test_disclosure_shortcuts.py::test_a_cell_seen_one_below_its_bound_is_not_taken_to_reach_it"],
+    ),
+    (
+        "the part of a range the witnesses show taken as enough without protecting the cell",
+        "erreview/export/disclosure.py",
+        "        return part if part.protects(threshold) else Range(lo, self._hi(key))",
+        "        return part if part.width() >= threshold - 1 else Range(lo, self._hi(key))",
+        ["tests/test_disclosure_shortcuts.py"],
+    ),
+    (
+        "a cell seen at one value only taken as pinned without solving",
+        "erreview/export/disclosure.py",
+        "        if self.witnesses and self.low[i] < self.high[i]:\n            return False",
+        "        if self.witnesses:\n            return bool(self.low[i] == self.high[i])",
+        ["tests/test_disclosure_shortcuts.py"],
+    ),
+    (
+        "blocks cut incrementally keeping the old rows of the relations redone",
+        "erreview/export/disclosure.py",
+        "rows += [row for row in old_rows if row.origin[0] not in touched_set]",
+        "rows += list(old_rows)",
+        ["tests/test_disclosure_shortcuts.py"],
+    ),
 ]
 only = sys.argv[1:]
 bad = 0

@@ -29,14 +29,24 @@ more narrowly than the contract asks (a board pack at threshold 7 prints an 8 th
 community pack hides at 10 to 0..8). No later pack can widen that again; such a count passes when the new
 pack narrows it no further than the earlier packs left it (the same range as with every cell the new pack
 decides on hidden).
+
+Speed (issue #12: under 2 s on a 13,000-staff pack). A pack's cells are mostly one block of about 170 unknowns
+and 330 rows, and :func:`protect` audits it again after each cell it hides and tries up to 12 cells each time.
+The solver's shortcuts (:data:`SHORTCUTS`; off, every range is solved from scratch, the reference the tests
+compare with) give the same answers with about a fifth of the solves: every integer solution is a completion
+of the block, a witness for every cell at once (a cell seen at 0 and at T or more is protected, with no solve);
+blocks are remembered and cut incrementally; and only the first failure, the one :func:`protect` acts on, is
+looked for between the fresh audits. ``benchmarks/bench_disclosure.py`` measures it.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -177,48 +187,77 @@ class _Row:
     coefs: dict[Key, float]
     const: float
     equal: bool
+    #: Which relation it comes from (its index among the relations, then the rounded values) and which of
+    #: that relation's inequalities: the same relation over the same hidden cells always gives the same row.
+    origin: tuple[int, int] = (0, 0)
+    #: Its cells' numbers in the whole problem and their coefficients (made once, by :class:`_Component`).
+    arrays: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+
+def _item_linears(problem: Problem, item: int, hidden: AbstractSet[Key]) -> tuple[list[Linear], str | None]:
+    """Relation number ``item`` (the relations, then the rounded values) as linear constraints, given which
+    cells are hidden; or the label of a rounded ratio that cannot be written linearly over them."""
+    relations = problem.relations
+    if item < len(relations):
+        return [relations[item]], None
+    r = problem.rounded[item - len(relations)]
+    values = problem.values
+    lo, hi = max(r.value - r.half_width, 0.0), r.value + r.half_width
+    if not r.is_ratio:
+        num = [(k, 1.0) for k in r.num]
+        return [
+            Linear((*num, *((k, -hi) for k in r.den)), equal=False),
+            Linear((*((k, lo) for k in r.den), *((k, -c) for k, c in num)), equal=False),
+        ], None
+    # (N/D1)/(C/D2) in [lo, hi]  <=>  lo·C·D1 <= N·D2 <= hi·C·D1: linear when D1 and D2, or N and C, are known.
+    if not (set(r.den) | set(r.ref_den)) & hidden:
+        d1, d2 = sum(values[k] for k in r.den), sum(values[k] for k in r.ref_den)
+        n_terms = [(k, float(d2)) for k in r.num]
+        return [
+            Linear((*n_terms, *((k, -hi * d1) for k in r.ref_num)), equal=False),
+            Linear((*((k, lo * d1) for k in r.ref_num), *((k, -c) for k, c in n_terms)), equal=False),
+        ], None
+    if not (set(r.num) | set(r.ref_num)) & hidden:
+        big_n = float(sum(values[k] for k in r.num))
+        big_c = float(sum(values[k] for k in r.ref_num))
+        return [
+            Linear((*((k, big_n) for k in r.ref_den), *((k, -hi * big_c) for k in r.den)), equal=False),
+            Linear((*((k, lo * big_c) for k in r.den), *((k, -big_n) for k in r.ref_den)), equal=False),
+        ], None
+    return [], r.label or "a ratio over hidden counts and hidden populations"
+
+
+def _row(problem: Problem, lin: Linear, hidden: AbstractSet[Key], origin: tuple[int, int]) -> _Row | None:
+    """``lin`` over the hidden cells, published cells substituted (None: no hidden cell left in it)."""
+    values = problem.values
+    coefs: dict[Key, float] = defaultdict(float)
+    const: float = lin.const
+    for k, c in lin.terms:
+        if k in hidden:
+            coefs[k] += c
+        else:
+            const += c * values[k]
+    coefs = {k: c for k, c in coefs.items() if abs(c) > 1e-12}
+    return _Row(coefs, const, lin.equal, origin) if coefs else None
+
+
+def _item_rows(problem: Problem, item: int, hidden: AbstractSet[Key]) -> list[_Row]:
+    linears, _ = _item_linears(problem, item, hidden)
+    return [row for j, lin in enumerate(linears) if (row := _row(problem, lin, hidden, (item, j))) is not None]
 
 
 def _rows(problem: Problem, hidden: set[Key]) -> tuple[list[_Row], list[str]]:
     """The constraints over hidden cells, with published cells substituted; plus unmodellable values."""
-    values = problem.values
-    linears: list[Linear] = list(problem.relations)
+    rows: list[_Row] = []
     unmodelled: list[str] = []
-    for r in problem.rounded:
-        lo, hi = max(r.value - r.half_width, 0.0), r.value + r.half_width
-        if not r.is_ratio:
-            num = [(k, 1.0) for k in r.num]
-            linears.append(Linear((*num, *((k, -hi) for k in r.den)), equal=False))
-            linears.append(Linear((*((k, lo) for k in r.den), *((k, -c) for k, c in num)), equal=False))
-            continue
-        # (N/D1)/(C/D2) in [lo, hi]  <=>  lo·C·D1 <= N·D2 <= hi·C·D1: linear when D1 and D2, or N and C, are known.
-        if not (set(r.den) | set(r.ref_den)) & hidden:
-            d1, d2 = sum(values[k] for k in r.den), sum(values[k] for k in r.ref_den)
-            n_terms = [(k, float(d2)) for k in r.num]
-            linears.append(Linear((*n_terms, *((k, -hi * d1) for k in r.ref_num)), equal=False))
-            linears.append(Linear((*((k, lo * d1) for k in r.ref_num), *((k, -c) for k, c in n_terms)), equal=False))
-        elif not (set(r.num) | set(r.ref_num)) & hidden:
-            big_n = float(sum(values[k] for k in r.num))
-            big_c = float(sum(values[k] for k in r.ref_num))
-            linears.append(Linear((*((k, big_n) for k in r.ref_den), *((k, -hi * big_c) for k in r.den)), equal=False))
-            linears.append(Linear((*((k, lo * big_c) for k in r.den), *((k, -big_n) for k in r.ref_den)), equal=False))
-        else:
-            unmodelled.append(r.label or "a ratio over hidden counts and hidden populations")
+    for item in range(len(problem.relations) + len(problem.rounded)):
+        linears, label = _item_linears(problem, item, hidden)
+        if label is not None:
+            unmodelled.append(label)
+        rows += [row for j, lin in enumerate(linears) if (row := _row(problem, lin, hidden, (item, j))) is not None]
     for d in problem.derived:
         if set(d.ingredients) & hidden:
             unmodelled.append(d.label)
-    rows = []
-    for lin in linears:
-        coefs: dict[Key, float] = defaultdict(float)
-        const: float = lin.const
-        for k, c in lin.terms:
-            if k in hidden:
-                coefs[k] += c
-            else:
-                const += c * values[k]
-        coefs = {k: c for k, c in coefs.items() if abs(c) > 1e-12}
-        if coefs:
-            rows.append(_Row(coefs, const, lin.equal))
     return rows, unmodelled
 
 
@@ -251,16 +290,117 @@ try:  # HiGHS through scipy's own binding: one model per block, re-solved warm f
 except ImportError:  # pragma: no cover - a scipy without it falls back to linprog, slower
     _highs = None
 
+#: The solver's shortcuts (witnesses, remembered blocks, one block per trial; see :class:`_Component` and
+#: :class:`_Solver`). They change no range the audit reports and no cell :func:`protect` hides; off, the audit
+#: solves every range from scratch as it first did, the reference the tests and
+#: ``benchmarks/bench_disclosure.py`` compare the shortcuts with.
+SHORTCUTS = True
+
+_solves = [0]
+
+
+def lp_solves() -> int:
+    """How many linear or integer programmes the auditor has solved in this process (for benchmarks)."""
+    return _solves[0]
+
 
 class _Component:
-    """One connected block of the system, ready for HiGHS."""
+    """One connected block of the system, ready for HiGHS.
 
-    def __init__(self, keys: list[Key], rows: list[_Row], upper: Mapping[Key, int]):
+    Witnesses (``truth`` given). Every integer solution HiGHS returns is a completion of the block: it shows
+    each cell at one value the published cells allow. The block keeps, for each cell, the least and greatest
+    value any completion seen so far gave it (the true values are the first completion). A cell seen at 0
+    needs no minimisation (its lower end is 0, the bound of every cell); a cell seen at its upper bound needs
+    no maximisation; and a cell seen at 0 and at T or more is protected, whatever its exact ends. Completions
+    are checked against every row before they count, to the tolerance :meth:`Linear.holds` uses."""
+
+    def __init__(
+        self,
+        keys: list[Key],
+        rows: list[_Row],
+        upper: Mapping[Key, int],
+        truth: Mapping[Key, int] | None = None,
+        ids: Mapping[Key, int] | None = None,
+    ):
         self.keys = keys
+        self.cells = frozenset(keys)
         self.index = {k: i for i, k in enumerate(keys)}
         self.rows = rows
         self.upper = np.array([float(upper[k]) if k in upper else np.inf for k in keys])
         self.model: Any = None
+        self.witnesses = truth is not None
+        self.loose = False  # near a ratio it cannot write linearly: its completions are not lent (_Blocks)
+        self.found: dict[tuple[Key, float], float | None] = {}
+        self._ids = ids
+        self._compressed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._check: tuple[Any, np.ndarray, np.ndarray] | None = None
+        if truth is not None:
+            seen = np.array([float(truth[k]) for k in keys])
+            self.low, self.high = seen, seen.copy()
+
+    # -- the rows as arrays (HiGHS's compressed rows; also used to check a completion) -------------------
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self._compressed is not None:
+            return self._compressed
+        const = np.array([r.const for r in self.rows], dtype=np.float64)
+        if self._ids is None:
+            starts: list[int] = []
+            index: list[int] = []
+            value: list[float] = []
+            for r in self.rows:
+                starts.append(len(index))
+                for k, c in r.coefs.items():
+                    index.append(self.index[k])
+                    value.append(c)
+            out = np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32), np.array(value), const
+        else:
+            # Each row keeps its cells' numbers in the whole problem; map them to this block's columns.
+            ids = self._ids
+            parts = []
+            for r in self.rows:
+                if r.arrays is None:
+                    r.arrays = (np.array([ids[k] for k in r.coefs], dtype=np.int64), np.array(list(r.coefs.values())))
+                parts.append(r.arrays)
+            local = np.full(len(ids), -1, dtype=np.int32)
+            local[[ids[k] for k in self.keys]] = np.arange(len(self.keys), dtype=np.int32)
+            lens = np.array([len(r.coefs) for r in self.rows], dtype=np.int64)
+            starts_a = np.zeros(len(self.rows), dtype=np.int32)
+            np.cumsum(lens[:-1], out=starts_a[1:])
+            index_a = local[np.concatenate([p[0] for p in parts])] if parts else np.zeros(0, np.int32)
+            value_a = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+            out = starts_a, index_a.astype(np.int32), value_a.astype(np.float64), const
+        self._compressed = out
+        return out
+
+    def absorb(self, other: _Component) -> None:
+        """Take the completions seen in ``other`` for the cells the two blocks share (see :class:`_Blocks`
+        for when they are completions here too)."""
+        common = [k for k in other.keys if k in self.index]
+        if not common:
+            return
+        mine = np.array([self.index[k] for k in common])
+        theirs = np.array([other.index[k] for k in common])
+        self.low[mine] = np.minimum(self.low[mine], other.low[theirs])
+        self.high[mine] = np.maximum(self.high[mine], other.high[theirs])
+
+    def _witness(self, x: np.ndarray | None) -> None:
+        if not self.witnesses or x is None:
+            return
+        point = np.round(x)
+        if np.any(np.abs(x - point) >= 1e-7) or np.any(point < 0) or np.any(point > self.upper):
+            return
+        if self._check is None:
+            from scipy.sparse import csr_matrix
+
+            starts, index, value, const = self._arrays()
+            matrix = csr_matrix((value, index, np.append(starts, len(index))), shape=(len(self.rows), len(self.keys)))
+            self._check = (matrix, const, np.array([r.equal for r in self.rows], dtype=bool))
+        matrix, const, equal = self._check
+        lhs = matrix @ point + const
+        if np.any(np.abs(lhs[equal]) >= _EPS) or np.any(lhs[~equal] >= _EPS):
+            return
+        np.minimum(self.low, point, out=self.low)
+        np.maximum(self.high, point, out=self.high)
 
     # -- with scipy's HiGHS binding (a persistent model, warm re-solves) --------------------------------
     def _build(self) -> Any:
@@ -269,27 +409,9 @@ class _Component:
         n = len(self.keys)
         inf = h.getInfinity()
         h.addVars(n, np.zeros(n), np.where(np.isinf(self.upper), inf, self.upper))
-        starts: list[int] = []
-        index: list[int] = []
-        value: list[float] = []
-        lower: list[float] = []
-        upper_b: list[float] = []
-        for r in self.rows:
-            starts.append(len(index))
-            for k, c in r.coefs.items():
-                index.append(self.index[k])
-                value.append(c)
-            lower.append(-r.const if r.equal else -inf)
-            upper_b.append(-r.const)
-        h.addRows(
-            len(self.rows),
-            np.array(lower),
-            np.array(upper_b),
-            len(index),
-            np.array(starts, dtype=np.int32),
-            np.array(index, dtype=np.int32),
-            np.array(value, dtype=np.float64),
-        )
+        starts, index, value, const = self._arrays()
+        lower = np.array([-r.const if r.equal else -inf for r in self.rows], dtype=np.float64)
+        h.addRows(len(self.rows), lower, -const, len(index), starts, index, value)
         return h
 
     def _run(self, integral: bool) -> tuple[float | None, np.ndarray | None]:
@@ -297,6 +419,7 @@ class _Component:
         n = len(self.keys)
         if integral:
             h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, _highs.HighsVarType.kInteger))
+        _solves[0] += 1
         h.run()
         status = h.getModelStatus()
         if status not in (
@@ -308,6 +431,7 @@ class _Component:
             # HiGHS reused across objectives can end a warm-started solve as "Unknown" on a tiny, feasible
             # model (seen on a 2 x 4 table): solve once more from scratch before calling the cells inconsistent.
             h.clearSolver()
+            _solves[0] += 1
             h.run()
             status = h.getModelStatus()
         try:
@@ -334,8 +458,10 @@ class _Component:
             if value is None or x is None:
                 return None
             if np.all(np.abs(x - np.round(x)) < 1e-7):
+                self._witness(x)
                 return value  # an integral vertex: the integer optimum too
-            value, _ = self._run(integral=True)
+            value, x = self._run(integral=True)
+            self._witness(x)
             return value
         finally:
             h.changeColCost(i, 0.0)
@@ -360,6 +486,7 @@ class _Component:
         bounds = [(0.0, None if np.isinf(u) else float(u)) for u in self.upper]
         value = None
         for integral in (False, True):
+            _solves[0] += 1
             res = linprog(
                 c,
                 A_ub=matrix(ub),
@@ -376,20 +503,260 @@ class _Component:
                 raise RuntimeError(f"disclosure audit: the published cells are inconsistent ({res.message})")
             value = sign * float(res.fun)
             if np.all(np.abs(res.x - np.round(res.x)) < 1e-7):
+                self._witness(res.x)
                 break
         return value
 
     def extreme(self, key: Key, sign: float) -> float | None:
         """min (sign=1) or max (sign=-1) of ``key`` over the integer points of the system."""
-        if _highs is not None:
-            return self._extreme_highs(key, sign)
-        return self._extreme_linprog(key, sign)
+        if self.witnesses:
+            i = self.index[key]
+            if sign > 0 and self.low[i] == 0:
+                return 0.0  # seen at 0, the least any cell can be
+            if sign < 0 and self.high[i] >= self.upper[i]:
+                return float(self.upper[i])  # seen at its bound
+            if (key, sign) in self.found:
+                return self.found[key, sign]
+        value = self._extreme_highs(key, sign) if _highs is not None else self._extreme_linprog(key, sign)
+        if self.witnesses:
+            self.found[key, sign] = value
+        return value
+
+    def _lo(self, key: Key) -> int:
+        lo = self.extreme(key, 1.0)
+        return max(math.ceil((lo or 0.0) - _EPS), 0)
+
+    def _hi(self, key: Key) -> int | None:
+        hi = self.extreme(key, -1.0)
+        return None if hi is None else math.floor(hi + _EPS)
 
     def range_of(self, key: Key) -> Range:
-        lo = self.extreme(key, 1.0)
-        hi = self.extreme(key, -1.0)
-        lo_i = math.ceil((lo or 0.0) - _EPS)
-        return Range(max(lo_i, 0), None if hi is None else math.floor(hi + _EPS))
+        lo = self._lo(key)
+        return Range(lo, self._hi(key))
+
+    def enough(self, key: Key, threshold: int) -> Range:
+        """Enough of ``key``'s range to tell whether it protects the cell: the range itself, or (with
+        witnesses) a part of it that is already wide enough (the range holds it, so protects too)."""
+        if not self.witnesses:
+            return self.range_of(key)
+        i = self.index[key]
+        lo = self._lo(key)
+        part = Range(lo, int(self.high[i]))
+        return part if part.protects(threshold) else Range(lo, self._hi(key))
+
+    def pinned(self, key: Key) -> bool:
+        """Every completion gives ``key`` the same value (never, when two completions seen differ)."""
+        i = self.index[key]
+        if self.witnesses and self.low[i] < self.high[i]:
+            return False
+        return self.range_of(key).exact
+
+
+class _Split:
+    """The system over one hidden set cut into its blocks (what :func:`_rows` and :func:`_components` give),
+    kept so that the next hidden set, a cell or two more, is cut by redoing only the relations those cells
+    are in. ``parts``: for a block made so, the blocks of the split before it that it joins."""
+
+    def __init__(self, hidden: frozenset[Key]):
+        self.hidden = hidden
+        self.item_rows: dict[int, list[_Row]] = {}
+        self.labels: dict[int, str] = {}
+        self.comp_of: dict[Key, int] = {}
+        self.comps: dict[int, tuple[list[Key], list[_Row]]] = {}
+        self.parts: dict[int, list[int]] = {}
+
+    def components(self) -> list[tuple[int, list[Key], list[_Row]]]:
+        return sorted(((i, keys, rows) for i, (keys, rows) in self.comps.items()), key=lambda c: str(c[1][0]))
+
+    def unmodelled(self, problem: Problem) -> list[str]:
+        out = [self.labels[i] for i in sorted(self.labels)]
+        return out + [d.label for d in problem.derived if set(d.ingredients) & self.hidden]
+
+
+class _Blocks:
+    """The blocks of the system over one hidden set or another, ready to solve.
+
+    With the shortcuts: the system is cut into blocks incrementally (:class:`_Split`); a block is remembered
+    (its HiGHS model, the completions seen, the ends solved) for when the same block comes back, which it does
+    often while :func:`protect` tries cells one at a time; and a block made by joining blocks of the hidden
+    set before it starts with the completions seen in them. Such a completion is one here too: it differs
+    from the true values only on cells this block also hides, and the relations they take part in are the
+    same, or (a rounded ratio) say the same of them, except a ratio that could not be written over the cells
+    of the old block: a block near such a ratio keeps its completions to itself."""
+
+    def __init__(self, problem: Problem, shortcuts: bool | None = None):
+        self.problem = problem
+        self.shortcuts = SHORTCUTS if shortcuts is None else shortcuts
+        self.made: dict[tuple[frozenset[Key], tuple[tuple[int, int], ...]], _Component] = {}
+        self.of_comp: dict[int, _Component] = {}
+        self.last: _Split | None = None
+        self._next_id = 0
+        self._items: dict[Key, list[int]] | None = None
+        self._ids: dict[Key, int] = {k: i for i, k in enumerate(problem.values)}
+
+    def items(self) -> dict[Key, list[int]]:
+        """For each cell, the relations it appears in (numbered as :func:`_item_linears` numbers them)."""
+        if self._items is None:
+            p = self.problem
+            groups = [lin.cells() for lin in p.relations] + [r.cells() for r in p.rounded]
+            items: dict[Key, list[int]] = defaultdict(list)
+            for i, keys in enumerate(groups):
+                for k in dict.fromkeys(keys):
+                    items[k].append(i)
+            self._items = items
+        return self._items
+
+    def _id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    # -- cutting the system into blocks ------------------------------------------------------------------
+    def _scratch(self, hidden: frozenset[Key]) -> _Split:
+        p = self.problem
+        split = _Split(hidden)
+        rows: list[_Row] = []
+        for item in range(len(p.relations) + len(p.rounded)):
+            linears, label = _item_linears(p, item, hidden)
+            if label is not None:
+                split.labels[item] = label
+            mine = [row for j, lin in enumerate(linears) if (row := _row(p, lin, hidden, (item, j))) is not None]
+            if mine:
+                split.item_rows[item] = mine
+                rows += mine
+        for keys, comp_rows in _components(rows):
+            i = self._id()
+            split.comps[i] = (keys, comp_rows)
+            for k in keys:
+                split.comp_of[k] = i
+        return split
+
+    def _extend(self, base: _Split, added: frozenset[Key]) -> _Split | None:
+        """``base`` with ``added`` hidden too, redoing only the relations they are in (None: a rounded ratio
+        among them, whose rows may change shape; cut from scratch)."""
+        p = self.problem
+        items = self.items()
+        first = len(p.relations)
+        touched = sorted({i for c in added for i in items.get(c, ())})
+        if any(i >= first and p.rounded[i - first].is_ratio for i in touched):
+            return None
+        hidden = base.hidden | added
+        split = _Split(hidden)
+        split.item_rows = dict(base.item_rows)
+        split.labels = base.labels
+        new_rows: list[_Row] = []
+        for item in touched:
+            mine = _item_rows(p, item, hidden)
+            if mine:
+                split.item_rows[item] = mine
+                new_rows += mine
+            else:
+                split.item_rows.pop(item, None)
+        # Join the blocks the new rows reach (old rows of these relations only gain cells: nothing splits).
+        parent: dict[Any, Any] = {}
+
+        def node(k: Key) -> Any:
+            i = base.comp_of.get(k)
+            return ("block", i) if i is not None else ("cell", k)
+
+        def find(n: Any) -> Any:
+            while parent.setdefault(n, n) != n:
+                parent[n] = parent[parent[n]]
+                n = parent[n]
+            return n
+
+        for row in new_rows:
+            first_node, *rest = (node(k) for k in row.coefs)
+            root = find(first_node)
+            for n in rest:
+                other = find(n)
+                if other != root:
+                    parent[other] = root
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for n in parent:
+            groups[find(n)].append(n)
+        touched_set = set(touched)
+        split.comps = dict(base.comps)
+        split.comp_of = dict(base.comp_of)
+        for members in groups.values():
+            old = [n[1] for n in members if n[0] == "block"]
+            keys: set[Key] = {n[1] for n in members if n[0] == "cell"}
+            rows = [row for row in new_rows if node(next(iter(row.coefs))) in members]
+            for i in old:
+                old_keys, old_rows = split.comps.pop(i)
+                keys.update(old_keys)
+                rows += [row for row in old_rows if row.origin[0] not in touched_set]
+            i = self._id()
+            split.comps[i] = (sorted(keys, key=str), sorted(rows, key=lambda r: r.origin))
+            split.parts[i] = old
+            for k in keys:
+                split.comp_of[k] = i
+        return split
+
+    def split(self, hidden: set[Key], *, keep: bool = True) -> _Split:
+        """The blocks over ``hidden`` (``keep``: the next hidden set is cut from these)."""
+        frozen = frozenset(hidden)
+        last = self.last
+        if last is not None and last.hidden == frozen:
+            return last
+        out = None
+        if last is not None and last.hidden <= frozen and len(frozen) - len(last.hidden) <= 4:
+            out = self._extend(last, frozen - last.hidden)
+        if out is None:
+            out = self._scratch(frozen)
+        if keep:
+            self.last = out
+        return out
+
+    def of(self, hidden: set[Key], key: Key) -> tuple[list[Key], list[_Row], list[_Component]] | None:
+        """The block holding ``key`` with ``hidden`` hidden (None: no relation holds it), and the blocks
+        already made that it joins."""
+        p = self.problem
+        if not self.shortcuts:
+            rows, _ = _rows(p, hidden)
+            found = next(((keys, comp_rows) for keys, comp_rows in _components(rows) if key in keys), None)
+            return None if found is None else (*found, [])
+        split = self.split(hidden, keep=False)
+        i = split.comp_of.get(key)
+        if i is None:
+            return None
+        keys, rows = split.comps[i]
+        return keys, rows, [self.of_comp[j] for j in split.parts.get(i, ()) if j in self.of_comp]
+
+    # -- the blocks, ready to solve ----------------------------------------------------------------------
+    def block(
+        self, keys: list[Key], rows: list[_Row], hidden: AbstractSet[Key], sources: Sequence[_Component] = ()
+    ) -> _Component:
+        p = self.problem
+        if not self.shortcuts:
+            return _Component(keys, rows, p.upper)
+        sig = (frozenset(keys), tuple(r.origin for r in rows))
+        comp = self.made.get(sig)
+        if comp is None:
+            comp = _Component(keys, rows, p.upper, p.values, self._ids)
+            comp.loose = self._loose(keys, hidden)
+            for other in sources:
+                if not other.loose:
+                    comp.absorb(other)
+            self.made[sig] = comp
+        return comp
+
+    def block_of(self, split: _Split, i: int, sources: Sequence[_Component] = ()) -> _Component:
+        """The block for the split's block number ``i`` (joining the blocks of the split before it)."""
+        if i not in self.of_comp or not self.shortcuts:
+            keys, rows = split.comps[i]
+            joined = [self.of_comp[j] for j in split.parts.get(i, ()) if j in self.of_comp]
+            self.of_comp[i] = self.block(keys, rows, split.hidden, [*joined, *sources])
+        return self.of_comp[i]
+
+    def _loose(self, keys: list[Key], hidden: AbstractSet[Key]) -> bool:
+        """A rounded ratio over some of ``keys`` that cannot be written linearly with ``hidden`` hidden."""
+        p = self.problem
+        if not any(r.is_ratio for r in p.rounded):
+            return False
+        items = self.items()
+        first = len(p.relations)
+        near = {i for k in keys for i in items.get(k, ()) if i >= first and p.rounded[i - first].is_ratio}
+        return any(_item_linears(p, i, hidden)[1] is not None for i in near)
 
 
 def _needs_protection(problem: Problem, key: Key, threshold: int) -> bool:
@@ -406,19 +773,28 @@ def _small(problem: Problem, key: Key, threshold: int) -> bool:
 class _Baseline:
     """Each cell's range when the new pack publishes nothing it decides on (what earlier packs left)."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, blocks: _Blocks | None = None):
         self.problem = problem
+        self.blocks = _Blocks(problem) if blocks is None else blocks
         self.found: dict[Key, Range] = {}
         self.components: list[tuple[list[Key], list[_Row]]] | None = None
+        self.where: dict[Key, int] = {}
+        self.hidden: set[Key] = set()
 
     def range_of(self, key: Key) -> Range:
         if key not in self.found:
             p = self.problem
             if self.components is None:
-                rows, _ = _rows(p, p.hidden() | (p.decided or set()))
+                self.hidden = p.hidden() | (p.decided or set())
+                rows, _ = _rows(p, self.hidden)
                 self.components = _components(rows)
-            comp = next(((keys, rows) for keys, rows in self.components if key in keys), None)
-            self.found[key] = Range(0, p.upper.get(key)) if comp is None else _Component(*comp, p.upper).range_of(key)
+                self.where = {k: i for i, (keys, _) in enumerate(self.components) for k in keys}
+            i = self.where.get(key)
+            if i is None:
+                self.found[key] = Range(0, p.upper.get(key))
+            else:
+                keys, rows = self.components[i]
+                self.found[key] = self.blocks.block(keys, rows, self.hidden).range_of(key)
         return self.found[key]
 
 
@@ -440,22 +816,24 @@ def _fails(problem: Problem, key: Key, found: Range, threshold: int, baseline: _
     return True
 
 
-def audit(problem: Problem, threshold: int, *, hidden: set[Key] | None = None) -> Audit:
-    """The range an attacker can infer for every hidden count, and which fail the contract's condition."""
+def audit(problem: Problem, threshold: int, *, hidden: set[Key] | None = None, shortcuts: bool | None = None) -> Audit:
+    """The range an attacker can infer for every hidden count, and which fail the contract's condition.
+    ``shortcuts`` as for :func:`protect`."""
     hidden = problem.hidden() if hidden is None else hidden
     missing = {k for lin in problem.relations for k in lin.cells()} - set(problem.values)
     if missing:
         raise KeyError(f"relations name cells with no value: {sorted(map(str, missing))[:5]}")
+    blocks = _Blocks(problem, shortcuts)
     rows, unmodelled = _rows(problem, hidden)
     ranges: dict[Key, Range] = {}
     for keys, comp_rows in _components(rows):
-        comp = _Component(keys, comp_rows, problem.upper)
+        comp = blocks.block(keys, comp_rows, hidden)
         for k in keys:
             ranges[k] = comp.range_of(k)
     for k in hidden:
         if k not in ranges:  # in no relation: only its own bound limits it
             ranges[k] = Range(0, problem.upper.get(k))
-    baseline = _Baseline(problem)
+    baseline = _Baseline(problem, blocks)
     failures = sorted(
         (k for k in hidden if _fails(problem, k, ranges[k], threshold, baseline)),
         key=lambda k: (problem.values[k], str(k)),
@@ -501,28 +879,61 @@ class _Solver:
     While the suppressor only adds hidden cells, ranges only widen (fewer constants, the same relations), so a
     cell that passed because its range protects it, or because the range already equals what earlier packs
     left, passes again: it is not solved again (``settled``) until a ``fresh`` audit. A cell that passed only
-    because it was pinned to a value that is not small is checked each time (widening may leave it narrow)."""
+    because it was pinned to a value that is not small is checked each time (widening may leave it narrow).
 
-    def __init__(self, problem: Problem, threshold: int):
+    With the shortcuts, :meth:`first_failure` finds only what :func:`protect` acts on, the first failing
+    cell, and a cell's range may be only the part of it that shows it protects the cell
+    (:meth:`_Component.enough`); a fresh audit has every range in full."""
+
+    def __init__(self, problem: Problem, threshold: int, *, shortcuts: bool | None = None):
         self.problem = problem
         self.threshold = threshold
         self.cache: dict[frozenset[Key], dict[Key, Range]] = {}
-        self.baseline = _Baseline(problem)
+        self.blocks = _Blocks(problem, shortcuts)
+        self.baseline = _Baseline(problem, self.blocks)
         self.settled: dict[Key, Range] = {}
 
-    def audit(self, hidden: set[Key], *, fresh: bool = False) -> Audit:
-        rows, unmodelled = _rows(self.problem, hidden)
+    def _cut(
+        self, hidden: set[Key], lend: _Split | None = None
+    ) -> tuple[list[tuple[list[Key], Callable[[], _Component]]], list[str]]:
+        """The blocks over ``hidden``, each with a function making it ready to solve; and what cannot be
+        modelled. ``lend``: a split over ``hidden`` and more cells, all pinned there, whose blocks' completions
+        are completions here (showing a pinned cell changes no completion)."""
+        blocks = self.blocks
+        if not blocks.shortcuts:
+            rows, unmodelled = _rows(self.problem, hidden)
+            plain: list[tuple[list[Key], Callable[[], _Component]]] = [
+                (keys, partial(blocks.block, keys, comp_rows, hidden)) for keys, comp_rows in _components(rows)
+            ]
+            return plain, unmodelled
+        split = blocks.split(hidden)
+
+        def lent(keys: list[Key]) -> list[_Component]:
+            if lend is None:
+                return []
+            olds = {lend.comp_of[k] for k in keys if k in lend.comp_of}
+            return [blocks.of_comp[i] for i in sorted(olds) if i in blocks.of_comp]
+
+        made: list[tuple[list[Key], Callable[[], _Component]]] = [
+            (keys, partial(blocks.block_of, split, i, lent(keys))) for i, keys, _ in split.components()
+        ]
+        return made, split.unmodelled(self.problem)
+
+    def audit(self, hidden: set[Key], *, fresh: bool = False, lend: _Split | None = None) -> Audit:
+        made, unmodelled = self._cut(hidden, lend)
         ranges: dict[Key, Range] = {}
         linked: set[Key] = set()
-        for keys, comp_rows in _components(rows):
+        t = self.threshold
+        for keys, make in made:
             linked.update(keys)
             sig = frozenset(keys)
             if fresh or sig not in self.cache:
-                comp = _Component(keys, comp_rows, self.problem.upper)
+                comp = make()
                 # Only the counts that need protecting (the suppressor does not look at the others).
-                needed = [k for k in keys if k in hidden and _needs_protection(self.problem, k, self.threshold)]
+                needed = [k for k in keys if k in hidden and _needs_protection(self.problem, k, t)]
                 self.cache[sig] = {
-                    k: comp.range_of(k) if fresh or k not in self.settled else self.settled[k] for k in needed
+                    k: comp.range_of(k) if fresh else self.settled[k] if k in self.settled else comp.enough(k, t)
+                    for k in needed
                 }
             ranges.update(self.cache[sig])
         for k in hidden:
@@ -530,36 +941,68 @@ class _Solver:
                 ranges.setdefault(k, Range(0, self.problem.upper.get(k)))
         failures = []
         for k in hidden:
-            if not _needs_protection(self.problem, k, self.threshold):
+            if not _needs_protection(self.problem, k, t):
                 continue
             found = ranges[k]
-            if _fails(self.problem, k, found, self.threshold, self.baseline):
+            if _fails(self.problem, k, found, t, self.baseline):
                 failures.append(k)
-            elif found.protects(self.threshold) or (
-                self.problem.decided is not None and found == self.baseline.range_of(k)
-            ):
-                self.settled[k] = found
+            else:
+                self._settle(k, found)
         failures.sort(key=lambda k: (self.problem.values[k], str(k)))
         return Audit(ranges, failures, unmodelled)
 
+    def _settle(self, k: Key, found: Range) -> None:
+        if found.protects(self.threshold) or (self.problem.decided is not None and found == self.baseline.range_of(k)):
+            self.settled[k] = found
+
+    def first_failure(self, hidden: set[Key], stuck: set[Key]) -> tuple[Key, Range] | None:
+        """The first of :meth:`audit`'s failures not in ``stuck``, with its range, solving only as far as
+        needed to find it: the cells in the order the failures are sorted, each range only as far as
+        :meth:`_Component.enough` goes (the same answer, fewer solves)."""
+        made, _ = self._cut(hidden)
+        t = self.threshold
+        where: dict[Key, tuple[frozenset[Key], Callable[[], _Component]]] = {}
+        for keys, make in made:
+            sig = frozenset(keys)
+            for k in keys:
+                where[k] = (sig, make)
+        needed = sorted(
+            (k for k in hidden if k not in stuck and _needs_protection(self.problem, k, t)),
+            key=lambda k: (self.problem.values[k], str(k)),
+        )
+        for k in needed:
+            if k in where:
+                sig, make = where[k]
+                known = self.cache.setdefault(sig, {})
+                if k not in known:
+                    known[k] = self.settled[k] if k in self.settled else make().enough(k, t)
+                found = known[k]
+            else:
+                found = Range(0, self.problem.upper.get(k))
+            if _fails(self.problem, k, found, t, self.baseline):
+                return k, found
+            self._settle(k, found)
+        return None
+
     def range_with(self, hidden: set[Key], key: Key) -> Range:
-        rows, _ = _rows(self.problem, hidden)
-        for keys, comp_rows in _components(rows):
-            if key in keys:
-                return _Component(keys, comp_rows, self.problem.upper).range_of(key)
-        return Range(0, self.problem.upper.get(key))
+        """``key``'s range with ``hidden`` hidden: in full, or enough of it to show it protects ``key``."""
+        block = self.blocks.of(hidden, key)
+        if block is None:
+            return Range(0, self.problem.upper.get(key))
+        keys, rows, joined = block
+        return self.blocks.block(keys, rows, hidden, joined).enough(key, self.threshold)
 
 
 def _determined(problem: Problem, solver: _Solver, cells: set[Key], hidden: set[Key], threshold: int) -> set[Key]:
     """Hidden cells among ``cells`` that are not small and that the published cells pin to one value: hiding
     them protects nothing (an attacker knows them), so they are shown."""
-    rows, _ = _rows(problem, hidden)
+    made, _ = solver._cut(hidden)
     out: set[Key] = set()
-    for keys, comp_rows in _components(rows):
+    for keys, make in made:
         mine = [k for k in keys if k in cells and not _small(problem, k, threshold)]
         if mine:
-            comp = _Component(keys, comp_rows, problem.upper)
-            out |= {k for k in mine if comp.range_of(k).exact}
+            comp = make()
+            out |= {k for k in mine if comp.pinned(k)}
     return out
 
 
@@ -569,18 +1012,21 @@ def protect(
     *,
     candidates: set[Key] | None = None,
     max_trials: int = 12,
+    shortcuts: bool | None = None,
 ) -> Protection:
     """Primary suppression of counts 1..T among ``candidates`` (default: every published cell), then
     secondary suppression until every hidden count passes the audit (or nothing left can help).
 
     Cells outside ``candidates`` (published in an earlier pack) stay published, and a hidden count they
     already narrow more than the contract asks passes when this pack narrows it no further.
+
+    ``shortcuts`` (default :data:`SHORTCUTS`): False solves every range from scratch (the reference).
     """
     movable = set(problem.published) if candidates is None else set(candidates) & problem.published
     if candidates is not None and problem.decided is None:
         problem = replace(problem, decided=movable)  # the rest is published already (see the module)
     hidden = problem.hidden() | {k for k in movable if 1 <= problem.values[k] <= threshold}
-    solver = _Solver(problem, threshold)
+    solver = _Solver(problem, threshold, shortcuts=shortcuts)
     links = _adjacency(problem)
 
     def cost(k: Key) -> tuple[bool, int, str]:
@@ -590,19 +1036,24 @@ def protect(
     stuck: set[Key] = set()
     steps = 0
     while True:
-        result = solver.audit(hidden)
-        failing = [k for k in result.failures if k not in stuck]
-        if not failing:
+        if solver.blocks.shortcuts:
+            first = solver.first_failure(hidden, stuck)
+        else:
+            result = solver.audit(hidden)
+            failing = [k for k in result.failures if k not in stuck]
+            first = (failing[0], result.ranges[failing[0]]) if failing else None
+        if first is None:
             shown = _determined(problem, solver, hidden & movable, hidden, threshold)
             if shown:
                 # Showing a cell the rest already pins down changes no range: the same audit holds (checked,
-                # since a rate over the cell may become a relation once it is shown).
-                again = solver.audit(hidden - shown, fresh=True)
+                # since a rate over the cell may become a relation once it is shown). The completions seen
+                # with it hidden are completions with it shown: it has the same value in every one.
+                pinned = solver.blocks.last if solver.blocks.shortcuts else None
+                again = solver.audit(hidden - shown, fresh=True, lend=pinned)
                 if not [k for k in again.failures if k not in stuck]:
                     return Protection(hidden - shown, again, steps)
             return Protection(hidden, solver.audit(hidden, fresh=True), steps)
-        target = failing[0]
-        before = result.ranges[target]
+        target, before = first
         choice = None
         tried = 0
         for layer in _by_distance(links, target):
