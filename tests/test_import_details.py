@@ -138,3 +138,34 @@ def test_a_csv_refused_as_a_whole_says_why(data, reason):
         None,
         reason,
     )
+
+
+def _workforce(**columns: object):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    row = {
+        "snapshot_date": "2024-03-31",
+        "person_id": "E1",
+        "ethnic_category": "A",
+        "gender": "female",
+        "band": "Band 5",
+        "staff_group": "Nursing and Midwifery Registered",
+        "division": "Surgery",
+    }
+    frame = pd.DataFrame([row, row | {"person_id": "E2"}])
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
+def test_a_missing_cell_in_a_categorical_workforce_column_is_a_missing_value():
+    """A reader may hand over categorical columns with gaps (NaN): the gap is an empty, required value."""
+    import datetime
+
+    import pandas as pd
+
+    from erreview.ingest import MISSING, validate_workforce
+
+    frame = _workforce(band=pd.Categorical(["Band 5", None]))
+    _, problems = validate_workforce(frame, today=datetime.date(2025, 1, 1))
+    assert [(p.file, p.row, p.column, p.reason) for p in problems] == [("workforce.csv", 3, "band", MISSING)]
