@@ -167,6 +167,27 @@ def test_the_shortcuts_solve_fewer_programmes():
     assert counts[True][0] < counts[False][0] / 2, counts
 
 
+@pytest.mark.parametrize("shortcuts", [True, False])
+def test_a_block_presolve_calls_infeasible_is_solved_again(shortcuts):
+    """Found by the test above: HiGHS's presolve called this block (a 2 x 4 table with a second breakdown of
+    its total and a rate of 50.00%, the true values a solution) "Infeasible" when maximising an unbounded
+    cell, and the plain auditor stopped, calling the published cells inconsistent."""
+    values: dict[Hashable, int] = {(0, 0): 1, (0, 1): 0, (0, 2): 0, (0, 3): 1, (1, 0): 0, (1, 1): 0, (1, 2): 0}
+    values |= {(1, 3): 0, (0, "T"): 2, (1, "T"): 0, ("T", 0): 1, ("T", 1): 0, ("T", 2): 0, ("T", 3): 1}
+    values |= {("T", "T"): 2, ("B", 0): 0, ("B", 1): 0, ("B", 2): 2}
+    relations = [total_of((r, "T"), [(r, c) for c in range(4)]) for r in range(2)]
+    relations += [total_of(("T", c), [(r, c) for r in range(2)]) for c in range(4)]
+    relations += [
+        total_of(("T", "T"), [(0, "T"), (1, "T")]),
+        total_of(("T", "T"), [("T", c) for c in range(4)]),
+        total_of(("T", "T"), [("B", i) for i in range(3)]),
+    ]
+    rate = rounded(0.5, 4, [(0, 0)], [(0, "T")])
+    problem = Problem(values, set(values), relations, [rate])
+    found = protect(problem, 2, candidates=set(values) - {(0, 3)}, shortcuts=shortcuts)
+    assert {(0, 0), (1, 3)} <= found.hidden and found.audit.failures == []
+
+
 def test_a_cell_seen_one_below_its_bound_is_not_taken_to_reach_it():
     """A cell bounded by 12 whose published row total (11) caps it at 11: seen at 11, its upper end is 11."""
     values = {"a": 11, "b": 0, "row": 11}

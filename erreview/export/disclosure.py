@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -194,6 +195,9 @@ class _Row:
     arrays: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
 
+_origin = attrgetter("origin")
+
+
 def _item_linears(problem: Problem, item: int, hidden: AbstractSet[Key]) -> tuple[list[Linear], str | None]:
     """Relation number ``item`` (the relations, then the rounded values) as linear constraints, given which
     cells are hidden; or the label of a rounded ratio that cannot be written linearly over them."""
@@ -330,10 +334,13 @@ class _Component:
         self.model: Any = None
         self.witnesses = truth is not None
         self.loose = False  # near a ratio it cannot write linearly: its completions are not lent (_Blocks)
+        self.warm: _Component | None = None  # a block over some of these cells: its last basis starts ours
+        self.runs = 0  # solves so far
+        self._basis: tuple[int, dict[Key, Any], dict[tuple[int, int], Any]] | None = None
         self.found: dict[tuple[Key, float], float | None] = {}
         self._ids = ids
         self._compressed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._check: tuple[Any, np.ndarray, np.ndarray] | None = None
+        self._equal: np.ndarray | None = None
         if truth is not None:
             seen = np.array([float(truth[k]) for k in keys])
             self.low, self.high = seen, seen.copy()
@@ -389,15 +396,11 @@ class _Component:
         point = np.round(x)
         if np.any(np.abs(x - point) >= 1e-7) or np.any(point < 0) or np.any(point > self.upper):
             return
-        if self._check is None:
-            from scipy.sparse import csr_matrix
-
-            starts, index, value, const = self._arrays()
-            matrix = csr_matrix((value, index, np.append(starts, len(index))), shape=(len(self.rows), len(self.keys)))
-            self._check = (matrix, const, np.array([r.equal for r in self.rows], dtype=bool))
-        matrix, const, equal = self._check
-        lhs = matrix @ point + const
-        if np.any(np.abs(lhs[equal]) >= _EPS) or np.any(lhs[~equal] >= _EPS):
+        starts, index, value, const = self._arrays()
+        if self._equal is None:
+            self._equal = np.array([r.equal for r in self.rows], dtype=bool)
+        lhs = np.add.reduceat(value * point[index], starts) + const if len(starts) else const
+        if np.any(np.abs(lhs[self._equal]) >= _EPS) or np.any(lhs[~self._equal] >= _EPS):
             return
         np.minimum(self.low, point, out=self.low)
         np.maximum(self.high, point, out=self.high)
@@ -412,7 +415,29 @@ class _Component:
         starts, index, value, const = self._arrays()
         lower = np.array([-r.const if r.equal else -inf for r in self.rows], dtype=np.float64)
         h.addRows(len(self.rows), lower, -const, len(index), starts, index, value)
+        if self.warm is not None and self.warm.model is not None:
+            self._start_from(h, self.warm)
         return h
+
+    def _start_from(self, h: Any, other: _Component) -> None:
+        """Start HiGHS from ``other``'s last basis: its columns and rows where this block has them (a row by
+        the relation it comes from), the rest at zero or basic. Only where to start: the optimum is the same."""
+        if other._basis is None or other._basis[0] != other.runs:
+            basis = other.model.getBasis()
+            if not basis.valid:
+                return
+            cols_of = dict(zip(other.keys, basis.col_status, strict=True))
+            rows_of = dict(zip([r.origin for r in other.rows], basis.row_status, strict=True))
+            other._basis = (other.runs, cols_of, rows_of)
+        _, cols_of, rows_of = other._basis
+        lower, basic = _highs.HighsBasisStatus.kLower, _highs.HighsBasisStatus.kBasic
+        cols = [cols_of.get(k, lower) for k in self.keys]
+        rows = [rows_of.get(r.origin, basic) for r in self.rows]
+        if cols.count(basic) + rows.count(basic) != len(self.rows):
+            return
+        start = _highs.HighsBasis()
+        start.col_status, start.row_status, start.valid = cols, rows, True
+        h.setBasis(start)
 
     def _run(self, integral: bool) -> tuple[float | None, np.ndarray | None]:
         h = self.model
@@ -420,19 +445,23 @@ class _Component:
         if integral:
             h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, _highs.HighsVarType.kInteger))
         _solves[0] += 1
+        self.runs += 1
         h.run()
         status = h.getModelStatus()
         if status not in (
             _highs.HighsModelStatus.kOptimal,
-            _highs.HighsModelStatus.kInfeasible,
             _highs.HighsModelStatus.kUnbounded,
             _highs.HighsModelStatus.kUnboundedOrInfeasible,
         ):
             # HiGHS reused across objectives can end a warm-started solve as "Unknown" on a tiny, feasible
-            # model (seen on a 2 x 4 table): solve once more from scratch before calling the cells inconsistent.
+            # model (seen on a 2 x 4 table); and its presolve can call an unbounded model "Infeasible" (a 2 x 4
+            # table with a rate, the true values a solution). Solve once more from scratch without presolve
+            # before calling the cells inconsistent.
             h.clearSolver()
+            h.setOptionValue("presolve", "off")
             _solves[0] += 1
             h.run()
+            h.setOptionValue("presolve", "choose")
             status = h.getModelStatus()
         try:
             if status in (_highs.HighsModelStatus.kUnbounded, _highs.HighsModelStatus.kUnboundedOrInfeasible):
@@ -677,16 +706,17 @@ class _Blocks:
         touched_set = set(touched)
         split.comps = dict(base.comps)
         split.comp_of = dict(base.comp_of)
-        for members in groups.values():
-            old = [n[1] for n in members if n[0] == "block"]
-            keys: set[Key] = {n[1] for n in members if n[0] == "cell"}
+        for group in groups.values():
+            members = set(group)
+            old = [n[1] for n in group if n[0] == "block"]
+            keys: set[Key] = {n[1] for n in group if n[0] == "cell"}
             rows = [row for row in new_rows if node(next(iter(row.coefs))) in members]
             for i in old:
                 old_keys, old_rows = split.comps.pop(i)
                 keys.update(old_keys)
                 rows += [row for row in old_rows if row.origin[0] not in touched_set]
             i = self._id()
-            split.comps[i] = (sorted(keys, key=str), sorted(rows, key=lambda r: r.origin))
+            split.comps[i] = (sorted(keys, key=str), sorted(rows, key=_origin))
             split.parts[i] = old
             for k in keys:
                 split.comp_of[k] = i
@@ -737,6 +767,8 @@ class _Blocks:
             for other in sources:
                 if not other.loose:
                     comp.absorb(other)
+                if other.cells <= comp.cells and (comp.warm is None or len(other.keys) > len(comp.warm.keys)):
+                    comp.warm = other
             self.made[sig] = comp
         return comp
 
