@@ -169,3 +169,21 @@ def test_a_missing_cell_in_a_categorical_workforce_column_is_a_missing_value():
     frame = _workforce(band=pd.Categorical(["Band 5", None]))
     _, problems = validate_workforce(frame, today=datetime.date(2025, 1, 1))
     assert [(p.file, p.row, p.column, p.reason) for p in problems] == [("workforce.csv", 3, "band", MISSING)]
+
+
+def test_a_workforce_file_s_own_problems_name_it_and_judge_dates_against_the_given_day():
+    import datetime
+
+    from erreview.ingest import FUTURE_DATE, UNKNOWN_COLUMN, validate_workforce
+
+    frame = _workforce(snapshot_date=["2024-03-31", "2024-09-30"], notes=["", ""])
+    _, problems = validate_workforce(frame, today=datetime.date(2024, 6, 30))
+    assert [(p.file, p.row, p.column, p.reason) for p in problems] == [
+        ("workforce.csv", None, "notes", UNKNOWN_COLUMN),
+        ("workforce.csv", 3, "snapshot_date", FUTURE_DATE),
+    ]
+    _, header_only = validate_workforce(frame.iloc[0:0], file="w.csv")
+    assert [(p.file, p.column, p.reason) for p in header_only] == [
+        ("w.csv", "notes", UNKNOWN_COLUMN),
+        ("w.csv", None, "the file has a header but no data rows"),
+    ]
