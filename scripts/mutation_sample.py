@@ -3,6 +3,7 @@ when MUTATION_SAMPLE is set). Run in the directory mutmut runs in: it generates 
 generation step, the same one `mutmut run` starts with, so the run that follows reuses them), then draws N of
 the mutants whose names match any PATTERN (fnmatch, as `mutmut run` matches them), without replacement, with
 random.Random(SEED). The population is sorted first, so the same code, N and SEED give the same sample.
+OUT.pending lists the sampled mutants with no result yet (all of them on a first run), the ones to run.
 
     python scripts/mutation_sample.py N SEED OUT PATTERN...
 """
@@ -27,12 +28,16 @@ def generate() -> None:
     create_mutants(1)
 
 
-def population(patterns: list[str]) -> list[str]:
-    names: list[str] = []
+def results() -> dict[str, int | None]:
+    """Every mutant's mutmut exit code (None: not run, or its function changed since)."""
+    codes: dict[str, int | None] = {}
     for meta in Path("mutants").rglob("*.py.meta"):
-        keys = json.loads(meta.read_text()).get("exit_code_by_key", {})
-        names.extend(k for k in keys if any(fnmatch.fnmatch(k, p) for p in patterns))
-    return sorted(names)
+        codes |= json.loads(meta.read_text()).get("exit_code_by_key", {})
+    return codes
+
+
+def population(patterns: list[str]) -> list[str]:
+    return sorted(k for k in results() if any(fnmatch.fnmatch(k, p) for p in patterns))
 
 
 def main() -> None:
@@ -46,6 +51,12 @@ def main() -> None:
     sample = random.Random(seed).sample(names, min(size, len(names)))
     print(f"sampled {len(sample)} of {len(names)} mutants matching {' '.join(patterns)}", file=sys.stderr)
     out.write_text("".join(f"{name}\n" for name in sorted(sample)))
+    # mutmut reruns every mutant named to it, so only those without a result are passed on: an interrupted
+    # sample resumes where it stopped.
+    codes = results()
+    pending = [name for name in sorted(sample) if codes.get(name) is None]
+    print(f"{len(sample) - len(pending)} of them already have a result", file=sys.stderr)
+    Path(f"{out}.pending").write_text("".join(f"{name}\n" for name in pending))
 
 
 if __name__ == "__main__":
