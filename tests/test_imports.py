@@ -125,3 +125,18 @@ def test_every_import_is_audited_with_hashes_counts_and_conflicts(imported, sett
     assert detail["files"][0]["sha256"] == hashlib.sha256((tmp_path / "cases.csv").read_bytes()).hexdigest()
     assert detail["conflicts"] == 1 and detail["conflict_cases"] == [frame.loc[0, "case_id"]]
     assert detail["cases_unchanged"] == 478
+
+
+def test_first_import_leaves_every_index_in_place(engine, settings):
+    """Into empty tables the import builds the secondary indexes after the rows (SQLite); every index the
+    models declare is there afterwards, on the workforce rows and on the cases."""
+    from sqlalchemy import inspect
+
+    from erreview.models import WorkforceRecord
+
+    service.import_files(engine, settings, workforce=EXAMPLES / "workforce.csv", cases=EXAMPLES / "cases.csv")
+    found = inspect(engine)
+    for model in (WorkforceRecord, ErCase):
+        table = model.__table__
+        declared = {index.name for index in table.indexes}
+        assert declared and declared <= {index["name"] for index in found.get_indexes(table.name)}
