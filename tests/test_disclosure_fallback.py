@@ -73,3 +73,21 @@ def test_a_relation_naming_a_cell_with_no_value_is_refused_naming_it():
     problem = Problem({"t": 10, "a": 4}, {"t"}, [total_of("t", ["a", "forgotten"])])
     with pytest.raises(KeyError, match="forgotten"):
         audit(problem, 5)
+
+
+def test_a_count_earlier_packs_pinned_fails_only_if_this_pack_pins_it():
+    """b (3) = t (20) - a (17). If an earlier pack printed both t and a, this pack tells nothing new about b;
+    if this pack is the one deciding to print a, it gives b away."""
+    values = {"t": 20, "a": 17, "b": 3}
+    relations = [total_of("t", ["a", "b"])]
+    earlier = Problem(values, {"t", "a"}, relations, decided=set())
+    assert audit(earlier, 5).failures == []
+    this_pack = Problem(values, {"t", "a"}, relations, decided={"a"})
+    assert audit(this_pack, 5).failures == ["b"]
+
+
+def test_a_bound_known_before_is_not_a_new_disclosure():
+    """x (2) in no relation, known to be at most 3: narrower than the contract asks, but the pack adds nothing."""
+    values = {"x": 2, "y": 10}
+    assert audit(Problem(values, {"y"}, upper={"x": 3}, decided={"y"}), 5).failures == []
+    assert audit(Problem(values, {"y"}, upper={"x": 3}), 5).failures == ["x"]
