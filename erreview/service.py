@@ -32,13 +32,16 @@ from erreview.metrics.breakdowns import (
     intersection_from_rates,
 )
 from erreview.metrics.decisions import (
+    COMPLAINT_POINT,
     COMPLAINT_TYPES,
     DECISION_POINTS,
     DecisionResult,
     complaint_result,
     decision_rows,
     decision_table,
+    measure_points,
     measure_table,
+    results_by_unit,
     results_from_rows,
 )
 from erreview.metrics.funnel import ABOVE_MEASURE, FunnelView, division_funnel, funnel_sentence
@@ -374,10 +377,28 @@ def complaint_trend(engine: Engine) -> list[tuple[str, DecisionResult]]:
         first, last = store.data_extent(session)
     if first is None or last is None:
         return []
-    return [
-        (h.label, complaint_results(engine, opened_from=h.start, opened_to=h.end))
-        for h in periods_between(first, last, "half")
-    ]
+    return complaints_by_half(engine, periods_between(first, last, "half"))
+
+
+def half_of(opened: pd.Series, halves: Sequence[Period]) -> pd.Series:
+    """Each opening date's period label among ``halves`` (missing outside them and for a missing date)."""
+    dates = pd.to_datetime(opened)
+    units = pd.Series(None, index=opened.index, dtype=object)
+    for h in halves:
+        units[(dates >= pd.Timestamp(h.start)) & (dates <= pd.Timestamp(h.end))] = h.label
+    return units
+
+
+def complaints_by_half(engine: Engine, halves: Sequence[Period]) -> list[tuple[str, DecisionResult]]:
+    """:func:`complaint_results` over each of ``halves`` (in order, each with its label): the same results,
+    from one read of the cases and one set of decision rows instead of one of each per half-year."""
+    if not halves:
+        return []
+    cases = complaint_cases(engine, opened_from=min(h.start for h in halves), opened_to=max(h.end for h in halves))
+    _, by_half = results_by_unit(
+        (COMPLAINT_POINT,), cases, half_of(cases["opened_date"], halves), [h.label for h in halves]
+    )
+    return [(h.label, by_half[h.label][0]) for h in halves]
 
 
 def pack_window(period: Period) -> tuple[date, date]:
@@ -670,11 +691,10 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
     window = pack_window(period)
     cases = disciplinary_cases(engine, opened_from=window[0], opened_to=window[1])
     # The window's counts are the sums of its half-years' (for auditing packs whose windows overlap).
-    opened = pd.to_datetime(cases["opened_date"])
-    halves = [
-        (h.label, decision_table(cases[(opened >= pd.Timestamp(h.start)) & (opened <= pd.Timestamp(h.end))]))
-        for h in periods_between(window[0], window[1], "half")
-    ]
+    window_halves = periods_between(window[0], window[1], "half")
+    labels = [h.label for h in window_halves]
+    decisions, by_half = results_by_unit(DECISION_POINTS, cases, half_of(cases["opened_date"], window_halves), labels)
+    halves = [(label, by_half[label]) for label in labels]
     with store.session_scope(engine) as session:
         from erreview.export.published import PublishedRecord  # with the disclosure auditor (scipy)
 
@@ -683,7 +703,7 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
     return PackInputs(
         period=period,
         series=series,
-        decisions=decision_table(cases),
+        decisions=decisions,
         decision_window=window,
         period_entries=own.period_entries,
         division_headcounts=own.division_headcounts,
@@ -728,10 +748,7 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
             if m.kind != "indicator3"
         ],
         complaints=complaint_results(engine, opened_from=window[0], opened_to=window[1]),
-        complaints_by_half=[
-            (h.label, complaint_results(engine, opened_from=h.start, opened_to=h.end))
-            for h in periods_between(min(start, window[0]), period.end, "half")
-        ],
+        complaints_by_half=complaints_by_half(engine, periods_between(min(start, window[0]), period.end, "half")),
     )
 
 
@@ -869,7 +886,11 @@ def case_measure_funnel(
         cases = store.cases_frame(
             session, opened_from=window[0], opened_to=window[1], case_types=[t.value for t in measure.case_types]
         )
-    [trust_result] = measure_table([measure], cases)
+    names = sorted(set(cases["division"].dropna()))
+    if divisions is not None:
+        names = [d for d in names if d in divisions]
+    # Every division from one set of decision rows (the same counts as the measure over each division's cases).
+    [trust_result], by_division = results_by_unit(measure_points([measure]), cases, cases["division"], names)
     what = f"{measure.label}, {label}"
     size = "cases"
     if threshold is not None and not _published_ratio(trust_result, threshold):
@@ -881,10 +902,8 @@ def case_measure_funnel(
             size,
         )
     rows, withheld = [], []
-    for division in sorted(set(cases["division"].dropna())):
-        if divisions is not None and division not in divisions:
-            continue
-        [result] = measure_table([measure], cases[cases["division"] == division].reset_index(drop=True))
+    for division in names:
+        [result] = by_division[division]
         if threshold is not None and not _published_ratio(result, threshold):
             withheld.append(division)
             continue

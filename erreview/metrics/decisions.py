@@ -89,8 +89,15 @@ COMPLAINT_POINT: DecisionPoint = _from_library("complaint")[0]
 SUBJECT_COLUMNS = ("wres_group", "broad_group", "gender", "band", "staff_group", "division")
 
 
-def decision_rows(cases: pd.DataFrame, points: tuple[DecisionPoint, ...] = DECISION_POINTS) -> pd.DataFrame:
-    """Long format: one row per (decision point, case that reached it) with the subject and ``event``.
+#: The column :func:`decision_rows` gives the ``units`` it is passed (:func:`results_by_unit`).
+UNIT = "unit"
+
+
+def decision_rows(
+    cases: pd.DataFrame, points: tuple[DecisionPoint, ...] = DECISION_POINTS, *, units: pd.Series | None = None
+) -> pd.DataFrame:
+    """Long format: one row per (decision point, case that reached it) with the subject and ``event``
+    (and, with ``units``, each case's unit in the column :data:`UNIT`).
 
     ``cases`` are disciplinary cases (any cases for :data:`COMPLAINT_POINT`) with missing values as
     ``None``/NaN.
@@ -102,7 +109,10 @@ def decision_rows(cases: pd.DataFrame, points: tuple[DecisionPoint, ...] = DECIS
     parts = []
     # Categories, not strings: each point takes its rows from these columns, and a take of Arrow-backed
     # strings costs several times a take of category codes (the group-bys give the labels back as strings).
-    subjects = cases[list(SUBJECT_COLUMNS)].astype("category")
+    subjects = cases[list(SUBJECT_COLUMNS)]
+    if units is not None:
+        subjects = subjects.assign(**{UNIT: units.to_numpy()})
+    subjects = subjects.astype("category")
     for point in points:
         reached = point.population(cases).fillna(False).astype(bool)
         sub = subjects.loc[reached].copy()
@@ -202,6 +212,30 @@ def _results(points: tuple[DecisionPoint, ...], cases: pd.DataFrame, rates_fn: R
     return results_from_rows(points, decision_rows(cases, points), rates_fn)
 
 
+def results_by_unit(
+    points: tuple[DecisionPoint, ...],
+    cases: pd.DataFrame,
+    units: pd.Series,
+    names: Sequence[str],
+    *,
+    rates_fn: RatesFn | None = None,
+) -> tuple[list[DecisionResult], dict[str, list[DecisionResult]]]:
+    """The points' results over all ``cases``, and for each of ``names`` over the cases whose unit (``units``,
+    one per case, missing for none) is that name: the same results as :func:`_results` on each unit's cases
+    (a unit nobody reached has zero counts), counted from one set of decision rows instead of one per unit.
+    q is over these points within each table, as there."""
+    rates_fn = _default_rates(rates_fn)
+    rows = decision_rows(cases, points, units=units)
+    overall = results_from_rows(points, rows, rates_fn)
+    wres: dict[str, dict[str, dict[str, Count]]] = {}
+    broad: dict[str, dict[str, dict[str, Count]]] = {}
+    for column, into in (("wres_group", wres), ("broad_group", broad)):
+        for rec in rates_fn(rows, [UNIT, "point", column]).to_dict("records"):
+            counts = into.setdefault(str(rec[UNIT]), {}).setdefault(str(rec["point"]), {})
+            counts[str(rec[column])] = Count(int(rec["n"]), int(rec["events"]))
+    return overall, {name: results_from_counts(points, wres.get(name, {}), broad.get(name, {})) for name in names}
+
+
 def results_from_rows(points: tuple[DecisionPoint, ...], rows: pd.DataFrame, rates_fn: RatesFn) -> list[DecisionResult]:
     """The points' results from :func:`decision_rows` already made (a caller that needs the rows for its
     breakdowns too makes them once)."""
@@ -268,11 +302,16 @@ def measure_table(
     measures: Sequence[Measure], cases: pd.DataFrame, *, rates_fn: RatesFn | None = None
 ) -> list[DecisionResult]:
     """Measures from the library (a trust's own questions) over cases of any type, as one table."""
-    points = tuple(
+    points = measure_points(measures)
+    return _results(points, cases, _default_rates(rates_fn)) if points else []
+
+
+def measure_points(measures: Sequence[Measure]) -> tuple[DecisionPoint, ...]:
+    """The library's measures as decision points (as :func:`measure_table` counts them)."""
+    return tuple(
         DecisionPoint(s.name, s.label, s.question, s.population, s.event, s.harm_direction, s.harm)
         for s in map(point_spec, measures)
     )
-    return _results(points, cases, _default_rates(rates_fn)) if points else []
 
 
 def decision_table_frame(results: list[DecisionResult]) -> pd.DataFrame:
