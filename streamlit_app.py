@@ -18,6 +18,7 @@ from panels.common import (
     my_work_items,
     plain,
     sign_in_screen,
+    warm_imports,
     warm_pack_views,
     write_pending_cookie,
 )
@@ -86,6 +87,7 @@ if actor is None:
 else:
     waiting = len(my_work_items(actor))
     warm_pack_views(actor)  # analysts and board viewers: the disclosure audit starts before they open a screen
+    warm_imports()  # once per process: Decision points' statistics library loads before it is first opened
     pages = [
         st.Page(
             f,

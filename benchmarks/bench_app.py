@@ -45,8 +45,9 @@ def _first_and_rerun(at: Any) -> tuple[float, float, float, float]:
 
     # The sign-in's background warm-up (panels.common.warm_pack_views) would otherwise still be running while the
     # screen is timed, its CPU counted in this process's time and its cache writes racing the cleared caches.
+    # The sign-in's import of statsmodels (panels.common.warm_imports) is once per process, as the imports below.
     for thread in threading.enumerate():
-        if thread.name == "erreview-warm-pack-views":
+        if thread.name in ("erreview-warm-pack-views", "erreview-warm-imports"):
             thread.join()
     st.cache_data.clear()
     st.cache_resource.clear()

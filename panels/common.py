@@ -684,6 +684,29 @@ def _periods_restricted_screens_open_on(key: tuple[str, int]) -> list[str]:
     return list(dict.fromkeys(periods))
 
 
+_imports_warmed = threading.Event()
+
+
+def warm_imports() -> threading.Thread | None:
+    """Once per server process, import in the background the statistics library Decision points' adjusted
+    model and time in process use (statsmodels: seconds of CPU to import, paid once per process), so that the
+    first visit to Decision points does not wait for it. Returns the thread, for tests and the benchmark."""
+    if _imports_warmed.is_set():
+        return None
+    _imports_warmed.set()
+
+    def work() -> None:
+        try:
+            import statsmodels.api
+            import statsmodels.duration.survfunc  # noqa: F401
+        except Exception:  # a warm-up only: the screen imports it itself and shows any problem in plain words
+            pass
+
+    thread = threading.Thread(target=work, name="erreview-warm-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def warm_pack_views(actor: Actor) -> threading.Thread | None:
     """For roles without case-level access, start working out in the background what the review packs their
     screens follow may show (the exact disclosure audit takes seconds of CPU), so their first Overview or
