@@ -31,6 +31,7 @@ from erreview.auth import (
 )
 from erreview.config import Settings, get_settings, session_secret
 from erreview.metrics.likelihood import WresResult
+from erreview.periods import Period
 from erreview.review.roles import ROLE_LABELS, Actor, Role
 
 #: Session-state keys: this tab's session token, why a session ended, a refused organisation sign-in.
@@ -736,3 +737,18 @@ def warm_pack_views(actor: Actor) -> threading.Thread | None:
     thread = threading.Thread(target=work, name="erreview-warm-pack-views", daemon=True)
     thread.start()
     return thread
+
+
+def period_select(label: str, periods: Sequence[Period], length: str, help: str) -> Period:
+    """A choice of ``periods`` (newest first) that opens on the latest that has ended and holds data
+    (:func:`erreview.service.default_half`), a period still running marked incomplete."""
+    today = date.today()
+    prefer = service.default_half(engine(), today, "year" if length == "year" else "half")
+    chosen = st.selectbox(
+        label,
+        [p.label for p in periods],
+        index=service.default_index(periods, today, prefer=prefer),
+        format_func=lambda text: service.period_choice(next(p for p in periods if p.label == text), today),
+        help=help,
+    )
+    return next(p for p in periods if p.label == chosen)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from erreview import service
 from erreview.divisions import TRUST, division_decisions
 from erreview.periods import period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, require, settings, wres_results
+from panels.common import data_key, engine, period_select, require, settings, wres_results
 
 actor = require(Role.DIVISION_LEAD)
 st.title("Decision points")
@@ -22,15 +19,12 @@ years = sorted({period_of(r.period.start, "year") for r in wres_results(data_key
 if not years:
     st.info("No data yet.")
     st.stop()
-today = date.today()
-label = st.selectbox(
+window = period_select(
     "Financial year",
-    [y.label for y in years],
-    index=service.default_index(years, today, prefer=service.default_half(engine(), today, "year")),
-    format_func=lambda text: service.period_choice(next(y for y in years if y.label == text), today),
-    help="Opens on the latest financial year that has ended; one still running is incomplete.",
+    years,
+    "year",
+    "Opens on the latest financial year that has ended; one still running is incomplete.",
 )
-window = next(y for y in years if y.label == label)
 threshold = settings().suppression_threshold
 tables = division_decisions(engine(), actor=actor, threshold=threshold, window=window)
 columns = ["Decision point", "BME n", "BME events", "White n", "White events", "Ratio", "Flag"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from erreview import service
@@ -12,7 +10,7 @@ from erreview.errors import ErreviewError
 from erreview.export.funnel_section import funnel_table
 from erreview.periods import period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, pack_view, plain, require, settings, show_error, wres_results
+from panels.common import data_key, engine, pack_view, period_select, plain, require, settings, show_error, wres_results
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.DIVISION_LEAD)
 lead = actor.role is Role.DIVISION_LEAD
@@ -54,16 +52,12 @@ else:
 if not periods:
     st.info("No data yet.")
     st.stop()
-today = date.today()
-opens_on = service.default_half(engine(), today, "half" if indicator3 else "year")
-label = st.selectbox(
+period = period_select(
     label_of,
-    [p.label for p in periods],
-    index=service.default_index(periods, today, prefer=opens_on),
-    format_func=lambda text: service.period_choice(next(p for p in periods if p.label == text), today),
-    help="Opens on the latest period that has ended; one still running is incomplete.",
+    periods,
+    "half" if indicator3 else "year",
+    "Opens on the latest period that has ended; one still running is incomplete.",
 )
-period = next(p for p in periods if p.label == label)
 # Only an administrator sees divisions whose numbers are too small to publish (contract §5).
 threshold = None if actor.role is Role.ADMIN else current.suppression_threshold
 scope = actor.divisions if lead else None

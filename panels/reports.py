@@ -8,7 +8,6 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -18,7 +17,7 @@ from erreview.config import get_settings
 from erreview.export.writers import write_review_pack
 from erreview.periods import Period, period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, require, settings, signed_in_download, wres_results
+from panels.common import data_key, engine, period_select, require, settings, signed_in_download, wres_results
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Reports")
@@ -32,15 +31,10 @@ periods: list[Period] = [r.period for r in results][::-1]
 if not periods:
     st.info("No data yet.")
     st.stop()
-today = date.today()
-label = st.selectbox(
-    "Period",
-    [p.label for p in periods],
-    index=service.default_index(periods, today, prefer=service.default_half(engine(), today, "half")),
-    format_func=lambda text: service.period_choice(next(p for p in periods if p.label == text), today),
-    help="Opens on the latest period that has ended; one still running is incomplete.",
+period = period_select(
+    "Period", periods, "half", "Opens on the latest period that has ended; one still running is incomplete."
 )
-period = next(p for p in periods if p.label == label)
+label = period.label
 AUDIENCES = {
     "board": "Board and committees",
     "community": "Community Advisory Board and staff networks (stricter small-number threshold)",
