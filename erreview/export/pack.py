@@ -428,16 +428,8 @@ def pack_cells(inputs: PackInputs) -> Cells:
         links = year_half_cells(year, halves)
         if all(cells.values.get(k, v) == v for k, v in links.values.items()):
             cells.update(links)
-    for part in (
-        decision_points_cells(inputs.decisions, window, inputs.decisions_by_half),
-        division_cells(inputs.period_entries, inputs.division_headcounts, period),
-        data_quality_cells(inputs.division_headcounts, period),
-        panel_cells(inputs.reviews, period),
-    ):
-        cells.update(part)
-    for relation in data_quality_links(inputs.division_headcounts, period):
-        if all(k in cells.values for k in relation.cells()):
-            cells.relate(relation)
+    cells.update(decision_points_cells(inputs.decisions, window, inputs.decisions_by_half))
+    cells.update(period_tables_cells(inputs.period_entries, inputs.division_headcounts, inputs.reviews, period))
     if inputs.year_halves:
         snapshot = inputs.series[-1].snapshot_date if inputs.series else None
         cells.update(year_table_cells(cells.values, period, snapshot, inputs.year_halves))
@@ -453,6 +445,22 @@ def pack_cells(inputs: PackInputs) -> Cells:
         for relation in measure_links(inputs.measures, names, window):
             if all(k in cells.values for k in relation.cells()):
                 cells.relate(relation)
+    return cells
+
+
+def period_tables_cells(entries: pd.DataFrame, headcounts: pd.DataFrame, reviews: pd.DataFrame, label: str) -> Cells:
+    """The division, data-quality and panel-check cells of the pack for ``label``, with the relations between
+    the data-quality cells: what a pack prints for its period, also read back for a year pack's half-years."""
+    cells = Cells()
+    for part in (
+        division_cells(entries, headcounts, label),
+        data_quality_cells(headcounts, label),
+        panel_cells(reviews, label),
+    ):
+        cells.update(part)
+    for relation in data_quality_links(headcounts, label):
+        if all(k in cells.values for k in relation.cells()):
+            cells.relate(relation)
     return cells
 
 
@@ -477,15 +485,7 @@ def year_table_cells(
     cells = Cells()
     for half in halves:
         label = half.period.label
-        for part in (
-            division_cells(half.period_entries, half.division_headcounts, label),
-            data_quality_cells(half.division_headcounts, label),
-            panel_cells(half.reviews, label),
-        ):
-            cells.update(part)
-        for relation in data_quality_links(half.division_headcounts, label):
-            if all(k in cells.values for k in relation.cells()):
-                cells.relate(relation)
+        cells.update(period_tables_cells(half.period_entries, half.division_headcounts, half.reviews, label))
     cells.latent |= set(cells.values)
     values = {**cells.values, **year_values}
     labels = [h.period.label for h in halves]
