@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+#: How a hidden count (and anything resting on it) is printed, in packs and on screens (contract §5).
+SUPPRESSED = "*"
+
 
 class WresGroup(StrEnum):
     BME = "BME"

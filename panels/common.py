@@ -33,6 +33,7 @@ from erreview.config import Settings, get_settings, session_secret
 from erreview.metrics.likelihood import WresResult
 from erreview.periods import Period
 from erreview.review.roles import ROLE_LABELS, Actor, Role
+from erreview.vocab import SUPPRESSED
 
 #: Session-state keys: this tab's session token, why a session ended, a refused organisation sign-in.
 SESSION_KEY = "session_token"
@@ -541,9 +542,6 @@ NUMBER_TEXT: dict[str, tuple[Callable[[str], float], Callable[[float], str]]] = 
     "ratio": (float, lambda d: f"{d:.2f}"),
     "p": (lambda t: 0.0 if t == "<0.001" else float(t), lambda d: "<0.001" if d < 0.001 else f"{d:.3f}"),
 }
-#: A hidden cell's text: erreview.export.suppression.SUPPRESSED (not imported here: it loads the disclosure
-#: solver and scipy, over a second, and every screen imports this module).
-SUPPRESSED = "*"
 #: What a hidden cell ('*') holds in a column of numbers: the same for every hidden cell (it tells nothing),
 #: sorted below every number.
 HIDDEN_NUMBER = float("-inf")

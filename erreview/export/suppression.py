@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from erreview.config import MIN_SUPPRESSION_THRESHOLD
 from erreview.export.disclosure import Problem, protect, total_of
+from erreview.vocab import SUPPRESSED as SUPPRESSED  # re-exported: packs and screens import it from here
 
-SUPPRESSED = "*"
 DEFAULT_THRESHOLD = 7
 #: The threshold cannot be set below this (contract §5).
 MIN_THRESHOLD = MIN_SUPPRESSION_THRESHOLD
