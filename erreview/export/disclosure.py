@@ -265,14 +265,17 @@ def _rows(problem: Problem, hidden: set[Key]) -> tuple[list[_Row], list[str]]:
     return rows, unmodelled
 
 
+def _find(parent: dict[Any, Any], n: Any) -> Any:
+    """The root of ``n`` in the union-find forest ``parent`` (halving the path as it goes)."""
+    while parent.setdefault(n, n) != n:
+        parent[n] = parent[parent[n]]
+        n = parent[n]
+    return n
+
+
 def _components(rows: list[_Row]) -> list[tuple[list[Key], list[_Row]]]:
     parent: dict[Key, Key] = {}
-
-    def find(k: Key) -> Key:
-        while parent.setdefault(k, k) != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
+    find = partial(_find, parent)
 
     for row in rows:
         first, *rest = row.coefs
@@ -687,11 +690,7 @@ class _Blocks:
             i = base.comp_of.get(k)
             return ("block", i) if i is not None else ("cell", k)
 
-        def find(n: Any) -> Any:
-            while parent.setdefault(n, n) != n:
-                parent[n] = parent[parent[n]]
-                n = parent[n]
-            return n
+        find = partial(_find, parent)
 
         for row in new_rows:
             first_node, *rest = (node(k) for k in row.coefs)
