@@ -184,8 +184,10 @@ def _read_excel(data: bytes, label: str, max_bytes: int = MAX_FILE_BYTES) -> pd.
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise _fail(label, f"the workbook cannot be read: {type(exc).__name__}") from None
     _check_header([str(c).strip() for c in frame.columns], label)
+    # With na_filter=False an empty cell is read as "" and nothing else is a missing value: a cell whose text is
+    # "nan", "None" or "NaT" stays that text, as in a CSV, and the checks judge it like any other value.
+    frame = frame.astype(str)
     # Excel may hand back dates as "2024-03-31 00:00:00"; the contract wants ISO dates.
-    frame = frame.astype(str).replace({"nan": "", "NaT": "", "None": ""})
     frame = frame.apply(lambda col: col.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True))
     return _tidy(frame)
 

@@ -187,3 +187,50 @@ def test_a_workforce_file_s_own_problems_name_it_and_judge_dates_against_the_giv
         ("w.csv", "notes", UNKNOWN_COLUMN),
         ("w.csv", None, "the file has a header but no data rows"),
     ]
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_cell_whose_text_is_nan_or_none_stays_that_text_as_in_a_csv():
+    """Only an empty cell is a missing value: the text "nan" (or "None", "NaT") is kept, exactly as the CSV reader
+    keeps it, so the checks judge it like any other value instead of it vanishing into an empty cell."""
+    rows = [["person_id", "note", "other"], ["nan", "None", None], ["NaT", "", "x"]]
+    csv_text = b"person_id,note,other\nnan,None,\nNaT,,x\n"
+    expected = [
+        {"person_id": "nan", "note": "None", "other": ""},
+        {"person_id": "NaT", "note": "", "other": "x"},
+    ]
+    assert read_table(_xlsx(rows), name="w.xlsx").to_dict("records") == expected
+    assert read_table(csv_text, name="w.csv").to_dict("records") == expected
+
+
+def test_a_workbook_date_or_code_written_as_nan_is_refused_naming_row_field_and_value():
+    import datetime
+
+    from erreview.ingest import NOT_A_DATE, validate_cases
+
+    from .test_ingest import GOOD
+
+    columns = list(GOOD)
+    good = [GOOD[c] for c in columns]
+    bad = [GOOD[c] for c in columns]
+    bad[columns.index("case_id")] = "ER-2"
+    bad[columns.index("closed_date")] = "nan"
+    bad[columns.index("gender")] = "nan"
+    frame = read_table(_xlsx([columns, good, bad]), name="cases.xlsx")
+    _, problems = validate_cases(frame, file="cases.xlsx", today=datetime.date(2026, 1, 1))
+    found = {(p.file, p.row, p.column, p.value) for p in problems}
+    assert ("cases.xlsx", 3, "closed_date", "nan") in found
+    assert ("cases.xlsx", 3, "gender", "nan") in found
+    assert all(p.row == 3 for p in problems)
+    assert any(p.column == "closed_date" and NOT_A_DATE in p.reason for p in problems)
