@@ -350,6 +350,26 @@ def disciplinary_cases(
         return store.cases_frame(session, case_type=CaseType.DISCIPLINARY, opened_from=opened_from, opened_to=opened_to)
 
 
+def cases_opened(engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None) -> pd.DataFrame:
+    """Cases of every type opened in the window (inclusive; default all), pseudonymised: one read that
+    :func:`of_types` and :func:`opened_between` cut into what each measure counts."""
+    with store.session_scope(engine) as session:
+        return store.cases_frame(session, opened_from=opened_from, opened_to=opened_to)
+
+
+def of_types(cases: pd.DataFrame, types: Sequence[str]) -> pd.DataFrame:
+    """The cases of ``types`` among ``cases`` (as a read of those types alone gives them)."""
+    return cases[cases["case_type"].isin([str(t) for t in types])].reset_index(drop=True)
+
+
+def opened_between(cases: pd.DataFrame, opened_from: date, opened_to: date) -> pd.DataFrame:
+    """The cases among ``cases`` opened from ``opened_from`` to ``opened_to`` (inclusive, as a read of that
+    window gives them: a case without an opening date is in no window)."""
+    opened = pd.to_datetime(cases["opened_date"])
+    inside = (opened >= pd.Timestamp(opened_from)) & (opened <= pd.Timestamp(opened_to))
+    return cases[inside].reset_index(drop=True)
+
+
 def decision_results(
     engine: Engine, *, opened_from: date | None = None, opened_to: date | None = None
 ) -> list[DecisionResult]:
@@ -395,6 +415,14 @@ def complaints_by_half(engine: Engine, halves: Sequence[Period]) -> list[tuple[s
     if not halves:
         return []
     cases = complaint_cases(engine, opened_from=min(h.start for h in halves), opened_to=max(h.end for h in halves))
+    return complaints_by_half_of(cases, halves)
+
+
+def complaints_by_half_of(cases: pd.DataFrame, halves: Sequence[Period]) -> list[tuple[str, DecisionResult]]:
+    """:func:`complaints_by_half` over ``cases`` already read (any types, covering ``halves``)."""
+    if not halves:
+        return []
+    cases = of_types(cases, COMPLAINT_TYPES)
     _, by_half = results_by_unit(
         (COMPLAINT_POINT,), cases, half_of(cases["opened_date"], halves), [h.label for h in halves]
     )
@@ -689,7 +717,16 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
 
     own = tables_of(period, current.snapshot_date)
     window = pack_window(period)
-    cases = disciplinary_cases(engine, opened_from=window[0], opened_to=window[1])
+    trend_halves = periods_between(min(start, window[0]), period.end, "half")
+    # The cases are read once, every type over the window and the complaints trend's half-years, and each
+    # measure below takes its own from them (the eight funnels, the trust's measures, the complaints).
+    every = cases_opened(
+        engine,
+        opened_from=min(window[0], trend_halves[0].start),
+        opened_to=max(window[1], trend_halves[-1].end),
+    )
+    in_window = opened_between(every, *window)
+    cases = of_types(in_window, [CaseType.DISCIPLINARY.value])
     # The window's counts are the sums of its half-years' (for auditing packs whose windows overlap).
     window_halves = periods_between(window[0], window[1], "half")
     labels = [h.label for h in window_halves]
@@ -712,7 +749,9 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         threshold=settings.suppression_threshold,
         actions=actions_for(engine),
         national=national_figures(engine).latest(),
-        funnel=division_funnel_view(engine, period, threshold=settings.suppression_threshold),
+        funnel=funnel_view_of(
+            period, own.period_entries, own.division_headcounts, current, threshold=settings.suppression_threshold
+        ),
         decisions_by_half=halves,
         # A year pack: each year with its half-years, so that year and half-year packs are audited together.
         series_halves=[
@@ -736,19 +775,19 @@ def pack_inputs(engine: Engine, settings: Settings, period: Period) -> PackInput
         else [],
         earlier=earlier,
         measures=load_measures(settings.measure_dir),
-        trust_results=trust_measure_results(engine, settings, opened_from=window[0], opened_to=window[1]),
+        trust_results=trust_results_of(in_window, settings),
         trust_by_half=[
-            (h.label, trust_measure_results(engine, settings, opened_from=h.start, opened_to=h.end))
+            (h.label, trust_results_of(opened_between(in_window, h.start, h.end), settings))
             for h in periods_between(window[0], window[1], "half")
         ],
         # Every measure over cases by division, for the window; the pack leaves off what its threshold hides.
-        measure_funnels=[
-            case_measure_funnel(engine, m, window, window_words(*window))
-            for m in load_measures(settings.measure_dir)
-            if m.kind != "indicator3"
-        ],
-        complaints=complaint_results(engine, opened_from=window[0], opened_to=window[1]),
-        complaints_by_half=complaints_by_half(engine, periods_between(min(start, window[0]), period.end, "half")),
+        measure_funnels=measure_funnels(
+            in_window,
+            [m for m in load_measures(settings.measure_dir) if m.kind != "indicator3"],
+            window_words(*window),
+        ),
+        complaints=complaint_result(of_types(in_window, COMPLAINT_TYPES)),
+        complaints_by_half=complaints_by_half_of(every, trend_halves),
     )
 
 
@@ -801,6 +840,20 @@ def division_funnel_view(
     not see small numbers, and packs) divisions whose ratio rests on a hidden count are left off the plot and
     listed; ``divisions`` limits the points shown (a division lead's own), the limits staying the trust's."""
     entries, heads, current = division_units(engine, period)
+    return funnel_view_of(period, entries, heads, current, threshold=threshold, divisions=divisions)
+
+
+def funnel_view_of(
+    period: Period,
+    entries: pd.DataFrame,
+    heads: pd.DataFrame,
+    current: WresResult,
+    *,
+    threshold: int | None = None,
+    divisions: frozenset[str] | None = None,
+) -> FunnelView:
+    """:func:`division_funnel_view` from the period's entrants, headcounts by division and indicator 3 already
+    read (:func:`division_units`)."""
     units = funnel_units(entries, heads)
     withheld: list[str] = []
     if divisions is not None:
@@ -886,11 +939,47 @@ def case_measure_funnel(
         cases = store.cases_frame(
             session, opened_from=window[0], opened_to=window[1], case_types=[t.value for t in measure.case_types]
         )
-    names = sorted(set(cases["division"].dropna()))
-    if divisions is not None:
-        names = [d for d in names if d in divisions]
-    # Every division from one set of decision rows (the same counts as the measure over each division's cases).
-    [trust_result], by_division = results_by_unit(measure_points([measure]), cases, cases["division"], names)
+    [view] = measure_funnels(cases, [measure], label, threshold=threshold, divisions=divisions)
+    return view
+
+
+def measure_funnels(
+    cases: pd.DataFrame,
+    measures: Sequence[Measure],
+    label: str,
+    *,
+    threshold: int | None = None,
+    divisions: frozenset[str] | None = None,
+) -> list[FunnelView]:
+    """Each of ``measures`` (over cases, not indicator 3) by division over ``cases`` already read (any types:
+    each measure counts its own), as :func:`case_measure_funnel` gives it: the measures of the same case types
+    from one set of decision rows, each still its own one-row table (q is its Fisher p)."""
+    by_types: dict[tuple[str, ...], list[int]] = {}
+    for i, measure in enumerate(measures):
+        by_types.setdefault(tuple(sorted(t.value for t in measure.case_types)), []).append(i)
+    views: dict[int, FunnelView] = {}
+    for types, which in by_types.items():
+        own = of_types(cases, types)
+        names = sorted(set(own["division"].dropna()))
+        if divisions is not None:
+            names = [d for d in names if d in divisions]
+        # Every division from one set of decision rows (the same counts as the measure over each division's cases).
+        points = measure_points([measures[i] for i in which])
+        trust, by_division = results_by_unit(points, own, own["division"], names, alone=True)
+        for k, i in enumerate(which):
+            by_name = {d: by_division[d][k] for d in names}
+            views[i] = _measure_funnel(measures[i], label, trust[k], by_name, threshold)
+    return [views[i] for i in range(len(measures))]
+
+
+def _measure_funnel(
+    measure: Measure,
+    label: str,
+    trust_result: DecisionResult,
+    by_division: Mapping[str, DecisionResult],
+    threshold: int | None,
+) -> FunnelView:
+    """One measure's funnel from its trust result and each division's (in the order to plot them)."""
     what = f"{measure.label}, {label}"
     size = "cases"
     if threshold is not None and not _published_ratio(trust_result, threshold):
@@ -902,8 +991,7 @@ def case_measure_funnel(
             size,
         )
     rows, withheld = [], []
-    for division in names:
-        [result] = by_division[division]
+    for division, result in by_division.items():
         if threshold is not None and not _published_ratio(result, threshold):
             withheld.append(division)
             continue
@@ -924,12 +1012,15 @@ def trust_measure_results(
 ) -> list[DecisionResult]:
     """The trust's own measures (``ERREVIEW_MEASURE_DIR``) over cases opened in the window: one table, so q is
     over these measures only. Empty when the trust has added none."""
-    measures = trust_measures(settings.measure_dir)
-    if not measures:
+    if not trust_measures(settings.measure_dir):
         return []
-    with store.session_scope(engine) as session:
-        cases = store.cases_frame(session, opened_from=opened_from, opened_to=opened_to)
-    return measure_table(measures, cases)
+    return trust_results_of(cases_opened(engine, opened_from=opened_from, opened_to=opened_to), settings)
+
+
+def trust_results_of(cases: pd.DataFrame, settings: Settings) -> list[DecisionResult]:
+    """:func:`trust_measure_results` over ``cases`` already read (any types)."""
+    measures = trust_measures(settings.measure_dir)
+    return measure_table(measures, cases) if measures else []
 
 
 def ethnicity_completeness(engine: Engine) -> pd.DataFrame:

@@ -124,3 +124,45 @@ def test_pack_funnels_and_complaint_trend_as_counted_one_unit_at_a_time(engine, 
         got = [(p.unit, p.a, p.n1, p.c, p.n2) for p in view.funnel.points]
         assert sorted(got) == sorted(expected)
     assert drawn >= 3
+
+
+def test_points_alone_are_each_their_own_table(all_cases):
+    """``alone``: several measures from one set of rows, each still a one-row table (q is its Fisher p), as the
+    measure funnels were counted one measure at a time."""
+    divisions = sorted(set(all_cases["division"].dropna()))
+    disciplinary = all_cases[all_cases["case_type"] == "disciplinary"].reset_index(drop=True)
+    overall, by_unit = results_by_unit(DECISION_POINTS, disciplinary, disciplinary["division"], divisions, alone=True)
+    together, _ = results_by_unit(DECISION_POINTS, disciplinary, disciplinary["division"], divisions)
+    # Over seven points q differs from each point's own Fisher p somewhere: the test can tell the two apart.
+    assert any(a.q_value != b.q_value for a, b in zip(overall, together, strict=True))
+    for k, point in enumerate(DECISION_POINTS):
+        _same([overall[k]], _results((point,), disciplinary, group_rates))
+        assert overall[k].q_value == overall[k].fisher_p
+        for name in divisions:
+            own = disciplinary[disciplinary["division"] == name].reset_index(drop=True)
+            _same([by_unit[name][k]], _results((point,), own, group_rates))
+
+
+def test_the_pack_reads_the_cases_once_and_counts_each_funnel_as_alone(engine, settings, monkeypatch):
+    """The review pack's inputs (the decision points, eight measure funnels, trust measures and complaints)
+    come from one read of the cases; every funnel is the one its measure gives read and counted alone."""
+    from erreview import store
+    from erreview.periods import Period
+
+    prepare_demo(engine, settings)
+    period = Period(2025, 2)
+    reads = []
+    real = store.cases_frame
+    monkeypatch.setattr(store, "cases_frame", lambda *a, **k: reads.append(k) or real(*a, **k))
+    inputs = service.pack_inputs(engine, settings, period)
+    assert len(reads) == 1, reads
+    monkeypatch.setattr(store, "cases_frame", real)
+    window = service.pack_window(period)
+    measures = [m for m in shipped_measures() if m.kind != "indicator3"]
+    assert len(inputs.measure_funnels) == len(measures) == 8
+    for view, measure in zip(inputs.measure_funnels, measures, strict=True):
+        alone = service.case_measure_funnel(engine, measure, window, view.period)
+        assert repr(view) == repr(alone)
+    # The complaints over the window and the decision points, as each is read alone.
+    _same([inputs.complaints], [service.complaint_results(engine, opened_from=window[0], opened_to=window[1])])
+    _same(list(inputs.decisions), service.decision_results(engine, opened_from=window[0], opened_to=window[1]))

@@ -219,21 +219,34 @@ def results_by_unit(
     names: Sequence[str],
     *,
     rates_fn: RatesFn | None = None,
+    alone: bool = False,
 ) -> tuple[list[DecisionResult], dict[str, list[DecisionResult]]]:
     """The points' results over all ``cases``, and for each of ``names`` over the cases whose unit (``units``,
     one per case, missing for none) is that name: the same results as :func:`_results` on each unit's cases
     (a unit nobody reached has zero counts), counted from one set of decision rows instead of one per unit.
-    q is over these points within each table, as there."""
+    q is over these points within each table, as there; with ``alone``, each point is a table of its own (q
+    equals its Fisher p), as :func:`_results` on that point alone: several measures from one set of rows."""
     rates_fn = _default_rates(rates_fn)
     rows = decision_rows(cases, points, units=units)
-    overall = results_from_rows(points, rows, rates_fn)
+
+    def tables(
+        wres: Mapping[str, Mapping[str, Count]], broad: Mapping[str, Mapping[str, Count]]
+    ) -> list[DecisionResult]:
+        if not alone:
+            return results_from_counts(points, wres, broad)
+        return [r for p in points for r in results_from_counts((p,), wres, broad)]
+
+    overall = tables(
+        _counts(rates_fn(rows, ["point", "wres_group"]), "wres_group"),
+        _counts(rates_fn(rows, ["point", "broad_group"]), "broad_group"),
+    )
     wres: dict[str, dict[str, dict[str, Count]]] = {}
     broad: dict[str, dict[str, dict[str, Count]]] = {}
     for column, into in (("wres_group", wres), ("broad_group", broad)):
         for rec in rates_fn(rows, [UNIT, "point", column]).to_dict("records"):
             counts = into.setdefault(str(rec[UNIT]), {}).setdefault(str(rec["point"]), {})
             counts[str(rec[column])] = Count(int(rec["n"]), int(rec["events"]))
-    return overall, {name: results_from_counts(points, wres.get(name, {}), broad.get(name, {})) for name in names}
+    return overall, {name: tables(wres.get(name, {}), broad.get(name, {})) for name in names}
 
 
 def results_from_rows(points: tuple[DecisionPoint, ...], rows: pd.DataFrame, rates_fn: RatesFn) -> list[DecisionResult]:
