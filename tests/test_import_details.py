@@ -234,3 +234,24 @@ def test_a_workbook_date_or_code_written_as_nan_is_refused_naming_row_field_and_
     assert ("cases.xlsx", 3, "gender", "nan") in found
     assert all(p.row == 3 for p in problems)
     assert any(p.column == "closed_date" and NOT_A_DATE in p.reason for p in problems)
+
+
+def test_a_well_formed_csv_s_values_are_trimmed_and_equal_values_merge():
+    frame = read_table(b"person_id,band\nP1, Band 5\nP2,Band 5 \nP3,Band 6\nP4,  Band 6  \n", name="w.csv")
+    assert frame.to_dict("records") == [
+        {"person_id": "P1", "band": "Band 5"},
+        {"person_id": "P2", "band": "Band 5"},
+        {"person_id": "P3", "band": "Band 6"},
+        {"person_id": "P4", "band": "Band 6"},
+    ]
+    assert list(frame["band"].cat.categories) == ["Band 5", "Band 6"]
+
+
+def test_a_workforce_file_s_value_problems_name_the_file_given():
+    import datetime
+
+    from erreview.ingest import validate_workforce
+
+    frame = _workforce(gender=["female", "q"])
+    _, problems = validate_workforce(frame, file="w.csv", today=datetime.date(2025, 1, 1))
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [("w.csv", 3, "gender", "q")]
