@@ -212,3 +212,21 @@ def test_side_when_the_ratio_is_undefined(a, n1, c, n2, side, flag):
     assert found.adverse is (side == "above")
     if n1 == 0 or n2 == 0:
         assert found.fisher_p is None and found.q is None and found.significant is None
+
+
+@pytest.mark.parametrize("by", [["point", "wres_group"], ["point", "broad_group", "division"], ["point", "band"]])
+def test_counting_codes_equals_the_pandas_group_by(synthetic_rows, by, monkeypatch):
+    """group_rates counts category codes with numpy; with too many combinations it falls back to a pandas
+    group-by: the two give the same table, labels, order and types."""
+    from erreview.metrics import groups
+
+    rows = decision_rows(synthetic_rows)
+    counted = group_rates(rows, by)
+    monkeypatch.setattr(groups, "_MOST_COMBINATIONS", 0)
+    pd.testing.assert_frame_equal(counted, group_rates(rows, by), check_exact=True)
+    as_objects = rows.astype({c: object for c in by})  # not categories: factorised, missing values left out
+    as_objects.loc[as_objects.index[:5], by[-1]] = None
+    monkeypatch.setattr(groups, "_MOST_COMBINATIONS", 1 << 22)
+    counted = group_rates(as_objects, by)
+    monkeypatch.setattr(groups, "_MOST_COMBINATIONS", 0)
+    pd.testing.assert_frame_equal(counted, group_rates(as_objects, by), check_exact=True)

@@ -102,25 +102,35 @@ def decision_rows(
     ``cases`` are disciplinary cases (any cases for :data:`COMPLAINT_POINT`) with missing values as
     ``None``/NaN.
     """
+    import numpy as np
     import pandas as pd
 
     from erreview.metrics.groups import EVENT
 
-    parts = []
-    # Categories, not strings: each point takes its rows from these columns, and a take of Arrow-backed
-    # strings costs several times a take of category codes (the group-bys give the labels back as strings).
+    # Categories, not strings: the rows are taken from these columns, and a take of Arrow-backed strings
+    # costs several times a take of category codes (the group-bys give the labels back as strings).
     subjects = cases[list(SUBJECT_COLUMNS)]
     if units is not None:
         subjects = subjects.assign(**{UNIT: units.to_numpy()})
     subjects = subjects.astype("category")
-    for point in points:
-        reached = point.population(cases).fillna(False).astype(bool)
-        sub = subjects.loc[reached].copy()
-        sub[EVENT] = point.event(cases.loc[reached]).fillna(False).astype(bool).to_numpy()
-        sub.insert(0, "point", point.name)
-        parts.append(sub)
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    rows["point"] = pd.Categorical(rows["point"], categories=[p.name for p in points])
+    if not points:
+        rows = pd.DataFrame()
+        rows["point"] = pd.Categorical([], categories=[])
+        return rows
+    # A point's population and event are tests of each case on its own (a measure's conditions on its columns,
+    # :meth:`erreview.measures.Measure.counts`), so both are asked of every case at once and the rows taken in
+    # one go, point after point.
+    reached = [point.population(cases).fillna(False).astype(bool).to_numpy() for point in points]
+    events = [
+        point.event(cases).fillna(False).astype(bool).to_numpy()[r] for point, r in zip(points, reached, strict=True)
+    ]
+    taken = [np.flatnonzero(r) for r in reached]
+    rows = subjects.iloc[np.concatenate(taken)].reset_index(drop=True)
+    rows[EVENT] = np.concatenate(events).astype(bool)
+    point_codes = np.repeat(np.arange(len(points)), [len(t) for t in taken])
+    rows.insert(
+        0, "point", pd.Series(pd.Categorical.from_codes(point_codes, categories=pd.Index([p.name for p in points])))
+    )
     return rows
 
 

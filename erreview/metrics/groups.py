@@ -52,6 +52,9 @@ def group_rates(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     by = list(by)
     if rows.empty:
         return pd.DataFrame(columns=[*by, "n", "events", "rate"])
+    counted = _bincount_rates(rows, by)
+    if counted is not None:
+        return counted
     grouped = rows.groupby(by, observed=True, sort=False)[EVENT]
     out = pd.DataFrame({"n": grouped.size(), "events": grouped.sum()}).reset_index()
     out = out[out["n"] > 0]
@@ -61,6 +64,42 @@ def group_rates(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     out["events"] = out["events"].astype("int64")
     out["rate"] = out["events"] / out["n"]
     return out[[*by, "n", "events", "rate"]].sort_values(by, kind="stable").reset_index(drop=True)
+
+
+#: Above this many combinations of the ``by`` columns' values, :func:`group_rates` counts with a pandas group-by.
+_MOST_COMBINATIONS = 1 << 22
+
+
+def _bincount_rates(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame | None:
+    """:func:`group_rates` by counting each combination's codes with numpy (decision rows hold categories: a
+    group-by costs milliseconds of pandas overhead on a few hundred rows, and a screen asks for dozens), or
+    ``None`` where it does not apply (an event column that is not plain booleans, too many combinations)."""
+    if rows[EVENT].dtype != bool:
+        return None
+    codes, labels = [], []
+    for column in by:
+        values = rows[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            code, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        else:
+            code, uniques = pd.factorize(values)  # -1 for a missing value, as the group-by leaves it out
+        codes.append(np.asarray(code, dtype=np.int64))
+        labels.append([str(u) for u in uniques])  # labels as MetricFrame gives them: strings
+    sizes = [max(len(u), 1) for u in labels]
+    if np.prod(sizes, dtype=float) > _MOST_COMBINATIONS:
+        return None
+    keep = np.logical_and.reduce([c >= 0 for c in codes])
+    flat = np.ravel_multi_index([c[keep] for c in codes], sizes)
+    n = np.bincount(flat)
+    events = np.bincount(flat, weights=rows[EVENT].to_numpy()[keep], minlength=len(n))
+    seen = np.flatnonzero(n)
+    parts = np.unravel_index(seen, sizes)
+    keys = list(zip(*([lab[i] for i in part] for lab, part in zip(labels, parts, strict=True)), strict=True))
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # in string order, as MetricFrame gives them
+    out: dict[str, object] = {c: pd.array([keys[i][j] for i in order], dtype="str") for j, c in enumerate(by)}
+    counts = n[seen][order].astype("int64")
+    happened = np.rint(events[seen][order]).astype("int64")
+    return pd.DataFrame({**out, "n": counts, "events": happened, "rate": happened / counts})
 
 
 def group_rates_counted(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
