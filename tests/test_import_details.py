@@ -255,3 +255,31 @@ def test_a_workforce_file_s_value_problems_name_the_file_given():
     frame = _workforce(gender=["female", "q"])
     _, problems = validate_workforce(frame, file="w.csv", today=datetime.date(2025, 1, 1))
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [("w.csv", 3, "gender", "q")]
+
+
+def test_a_quoted_value_with_a_line_break_is_read_by_the_fast_reader():
+    """A CSV whose data rows quote a value with a line break is still read by Arrow (categorical columns, the
+    memory-light form a two-million-row workforce extract needs), not handed to the slower pandas reader; a file
+    of several of Arrow's 1 MB blocks, so a block boundary falls inside a quoted value."""
+    import pandas as pd
+
+    rows = 100_000
+    data = b"person_id,note\n" + b"".join(b'P%d,"two\nlines"\n' % i for i in range(rows))
+    frame = read_table(data, name="w.csv")
+    assert len(frame) == rows
+    assert frame["person_id"].iloc[-1] == f"P{rows - 1}"
+    assert set(frame["note"]) == {"two\nlines"}
+    assert all(isinstance(frame[c].dtype, pd.CategoricalDtype) for c in frame.columns)
+
+
+def test_a_file_of_exactly_the_size_limit_is_read_and_one_byte_more_is_refused(tmp_path):
+    data = b"person_id,band\nP1,Band 5\n"
+    path = tmp_path / "w.csv"
+    path.write_bytes(data)
+    assert read_table(path, max_bytes=len(data)).to_dict("records") == [{"person_id": "P1", "band": "Band 5"}]
+    assert read_table(data, name="w.csv", max_bytes=len(data)).to_dict("records") == [
+        {"person_id": "P1", "band": "Band 5"}
+    ]
+    for source in (path, data):
+        with pytest.raises(FileUnreadable):
+            read_table(source, name="w.csv", max_bytes=len(data) - 1)
