@@ -283,3 +283,27 @@ def test_a_file_of_exactly_the_size_limit_is_read_and_one_byte_more_is_refused(t
     for source in (path, data):
         with pytest.raises(FileUnreadable):
             read_table(source, name="w.csv", max_bytes=len(data) - 1)
+
+
+def test_a_file_over_the_limit_is_refused_naming_the_limit_in_megabytes(tmp_path):
+    data = b"person_id\n" + b"P1\n" * (2 * 1024**2 // 3 + 1)
+    path = tmp_path / "w.csv"
+    path.write_bytes(data)
+    for source in (path, data):
+        with pytest.raises(FileUnreadable) as refused:
+            read_table(source, name="w.csv", max_bytes=2 * 1024**2)
+        assert (refused.value.problem.file, refused.value.problem.reason) == (
+            "w.csv",
+            "the file is larger than the 2 MB limit",
+        )
+
+
+def test_a_damaged_workbook_is_refused_naming_the_file(tmp_path):
+    damaged = b"PK\x03\x04" + b"not really a workbook"
+    path = tmp_path / "staff.xlsx"
+    path.write_bytes(damaged)
+    for source in (path, damaged):
+        with pytest.raises(FileUnreadable) as refused:
+            read_table(source, name="staff.xlsx")
+        assert refused.value.problem.file == "staff.xlsx"
+        assert refused.value.problem.reason.startswith("the workbook cannot be read")
