@@ -307,3 +307,43 @@ def test_a_damaged_workbook_is_refused_naming_the_file(tmp_path):
             read_table(source, name="staff.xlsx")
         assert refused.value.problem.file == "staff.xlsx"
         assert refused.value.problem.reason.startswith("the workbook cannot be read")
+
+
+def test_every_cross_field_rule_names_the_file_given():
+    """Each rule tying fields together reports its problem against the file being imported."""
+    import datetime
+
+    from erreview.ingest import validate_cases
+
+    from .test_ingest import GOOD, case_frame
+
+    rows = [
+        GOOD | {"case_id": "ER-1", "route_date": ""},
+        GOOD
+        | {
+            "case_id": "ER-2",
+            "initial_route": "",
+            "formal_investigation_date": "",
+            "restriction": "",
+            "investigation_outcome": "",
+            "sanction": "",
+        },
+        GOOD | {"case_id": "ER-3", "formal_investigation_date": ""},
+        GOOD | {"case_id": "ER-4", "initial_route": "informal"},
+        GOOD | {"case_id": "ER-5", "investigation_outcome": "no_case_to_answer"},
+        GOOD | {"case_id": "ER-5"},
+    ]
+    _, problems = validate_cases(case_frame(*rows), file="c.csv", today=datetime.date(2026, 1, 1))
+    found = {(p.row, p.column) for p in problems}
+    assert {
+        (2, "route_date"),
+        (3, "route_date"),
+        (4, "formal_investigation_date"),
+        (5, "formal_investigation_date"),
+        (5, "restriction"),
+        (5, "investigation_outcome"),
+        (5, "sanction"),
+        (6, "sanction"),
+        (7, "case_id"),
+    } <= found
+    assert {p.file for p in problems} == {"c.csv"}
