@@ -347,3 +347,12 @@ def test_every_cross_field_rule_names_the_file_given():
         (7, "case_id"),
     } <= found
     assert {p.file for p in problems} == {"c.csv"}
+
+
+def test_a_workbook_column_of_whole_and_decimal_numbers_keeps_each_as_written():
+    """An all-number column must not be read as floats: person id 12345 stays "12345", not "12345.0"."""
+    frame = read_table(_xlsx([["person_id", "hours"], [12345, 37.5], [2.5, 40]]), name="w.xlsx")
+    assert frame.to_dict("records") == [
+        {"person_id": "12345", "hours": "37.5"},
+        {"person_id": "2.5", "hours": "40"},
+    ]
