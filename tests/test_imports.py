@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from erreview import service, store
 from erreview.models import ErCase
@@ -140,3 +140,32 @@ def test_first_import_leaves_every_index_in_place(engine, settings):
         table = model.__table__
         declared = {index.name for index in table.indexes}
         assert declared and declared <= {index["name"] for index in found.get_indexes(table.name)}
+
+
+def test_new_cases_read_back_as_the_file_gave_them_stamped_with_the_import(engine, settings):
+    """Cases new to the database go in through the bulk path (more than one multi-row statement on SQLite):
+    each reads back through the ORM with the file's values, version 1, who imported it and when."""
+    from datetime import UTC, datetime
+
+    from erreview.pseudonym import load_or_create_key, pseudonymise
+
+    before = datetime.now(UTC)
+    service.import_files(engine, settings, cases=EXAMPLES / "cases.csv", user="ada")
+    after = datetime.now(UTC)
+    frame = _cases()
+    key = load_or_create_key(settings)
+    assert len(frame) > store.ROWS_PER_STATEMENT
+    with store.session_scope(engine) as session:
+        stored = {c.case_id: c for c in session.execute(select(ErCase)).scalars()}
+    assert set(stored) == set(frame["case_id"])
+    for row in frame.itertuples(index=False):
+        case = stored[row.case_id]
+        assert case.person_key == pseudonymise(row.person_id, key)
+        assert (case.division, case.band, case.allegation_category) == (row.division, row.band, row.allegation_category)
+        for column in ("opened_date", "closed_date", "formal_investigation_date"):
+            value = getattr(case, column)
+            assert (value.isoformat() if value else "") == getattr(row, column), (row.case_id, column)
+        assert (case.version, case.updated_by) == (1, "ada")
+        assert case.updated_at is not None
+        stamp = case.updated_at if case.updated_at.tzinfo else case.updated_at.replace(tzinfo=UTC)
+        assert before <= stamp <= after

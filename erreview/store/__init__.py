@@ -8,6 +8,7 @@ pure functions.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -298,48 +299,98 @@ RECORD_FIELDS = ["snapshot_date", "person_key", "profile_id"]
 CASE_FIELDS = [c for c in ErCase.model_fields if c not in ("version", "updated_at", "updated_by")]
 
 
-def _column_values(series: pd.Series, dialect: str) -> list[Any]:
-    """One column as driver values (dates as ISO text on SQLite, ``date`` objects on PostgreSQL; missing as
-    ``None``), converting each distinct value once: an extract has few distinct dates and codes."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    if pd.api.types.is_datetime64_any_dtype(series):
+def _column_array(series: pd.Series, dialect: str) -> np.ndarray:
+    """One column as an object array of driver values (dates as ISO text on SQLite, ``date`` objects on
+    PostgreSQL; missing as ``None``), converting each distinct value once: an extract has few distinct
+    dates and codes. A categorical is read through its own codes; integers with nothing missing as they are."""
+    plain = not isinstance(series.dtype, pd.CategoricalDtype)
+    if plain and pd.api.types.is_integer_dtype(series.dtype) and not series.isna().any():
+        integers: np.ndarray = series.to_numpy(dtype=np.int64).astype(object)  # Python ints
+        return integers
+    codes: np.ndarray
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(np.int64), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if pd.api.types.is_datetime64_any_dtype(uniques.dtype):
         stamps = pd.DatetimeIndex(uniques)
         converted = list(stamps.strftime("%Y-%m-%d")) if dialect == "sqlite" else [d.date() for d in stamps]
     else:
         converted = uniques.tolist()  # Python values (numpy integers are not driver values)
     # code -1 (missing) picks the None appended at the end
     lookup = np.array([*converted, None], dtype=object)
-    rows: list[Any] = lookup[codes].tolist()
+    rows: np.ndarray = lookup[codes]
     return rows
+
+
+def _column_values(series: pd.Series, dialect: str) -> list[Any]:
+    """:func:`_column_array` as a list."""
+    rows: list[Any] = _column_array(series, dialect).tolist()
+    return rows
+
+
+def _driver_value(value: Any, dialect: str) -> Any:
+    """One value as the driver takes it; on SQLite a date or timestamp is the text the ``sqlite3`` module's
+    own adapters would make of it, made once instead of once per row."""
+    if dialect == "sqlite" and isinstance(value, datetime):
+        return value.isoformat(" ")
+    if dialect == "sqlite" and isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+#: Rows per multi-row ``INSERT`` statement on SQLite (each row's values are bound parameters; SQLite
+#: allows 32,766 per statement).
+ROWS_PER_STATEMENT = 400
 
 
 def _bulk_insert(
     session: Session, table: str, frame: pd.DataFrame, columns: list[str], constants: dict[str, Any] | None = None
 ) -> None:
-    """Insert many rows fast through the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+    """Insert many rows fast through the driver: multi-row ``INSERT`` statements on SQLite, ``COPY`` on
+    PostgreSQL. ``constants`` are values that are the same on every row.
 
-    The ORM path builds a dict per row and costs about ten times as much time and memory; rows here are
-    tuples, made one at a time by ``zip`` as the driver asks for them (a list of two million tuples would
-    cost a fifth more time) from columns converted once. ``constants`` are driver values that are the same
-    on every row.
+    The ORM path builds a dict per row and costs about ten times as much time and memory. Columns are
+    converted once each. On SQLite each statement inserts :data:`ROWS_PER_STATEMENT` rows from a
+    ``VALUES`` list, with the constants bound once per statement rather than once per row: for two million
+    workforce rows about 40% less time than one ``executemany`` step per row (the per-row cost is SQLite's
+    statement step and the driver's binding, not the writing). Rows go in in the frame's order.
     """
     connection = session.connection()
     dbapi: Any = connection.connection.driver_connection
     dialect = connection.dialect.name
-    constants = constants or {}
+    constants = {name: _driver_value(value, dialect) for name, value in (constants or {}).items()}
     names = ", ".join([*columns, *constants])
-    values = [_column_values(frame[column], dialect) for column in columns]
-    values += [[value] * len(frame) for value in constants.values()]
-    rows = zip(*values, strict=True)
     if dialect == "postgresql":
+        values = [_column_values(frame[column], dialect) for column in columns]
+        values += [[value] * len(frame) for value in constants.values()]
+        rows = zip(*values, strict=True)
         with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-    else:
-        placeholders = ", ".join("?" for _ in values)
-        cursor = dbapi.cursor()
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
-        cursor.close()
+        return
+    if not len(frame):
+        return
+    grid = np.empty((len(frame), len(columns)), dtype=object)
+    for j, column in enumerate(columns):
+        grid[:, j] = _column_array(frame[column], dialect)
+    fixed = list(constants.values())
+
+    def statement(count: int) -> str:
+        one = "(" + ", ".join("?" for _ in columns) + ")"
+        # The constants' placeholders come first in the text, so their values come first in each statement's.
+        picked = ", ".join([*(f"column{j + 1}" for j in range(len(columns))), *("?" for _ in fixed)])
+        return f"INSERT INTO {table} ({names}) SELECT {picked} FROM (VALUES {', '.join([one] * count)})"
+
+    per = ROWS_PER_STATEMENT
+    full = len(frame) // per * per
+    cursor = dbapi.cursor()
+    if full:
+        batches = (fixed + grid[start : start + per].ravel().tolist() for start in range(0, full, per))
+        cursor.executemany(statement(per), batches)
+    if full < len(frame):
+        cursor.execute(statement(len(frame) - full), fixed + grid[full:].ravel().tolist())
+    cursor.close()
 
 
 @contextmanager
@@ -482,17 +533,22 @@ def replace_snapshots(session: Session, frame: pd.DataFrame) -> int:
     session.execute(delete(WorkforceRecord).where(col(WorkforceRecord.snapshot_date).in_(dates)))
     session.execute(delete(WorkforceHeadcount).where(col(WorkforceHeadcount.snapshot_date).in_(dates)))
     profile_ids = _profile_ids(session, frame)
-    order = np.argsort(frame["snapshot_date"].to_numpy(), kind="stable")
+    stamps = frame["snapshot_date"].to_numpy()
+    order = np.argsort(stamps, kind="stable")
     ordered = pd.DataFrame(
         {
-            "snapshot_date": frame["snapshot_date"].take(order).reset_index(drop=True),
             "person_key": frame["person_key"].take(order).reset_index(drop=True),
             "profile_id": profile_ids[order],
         }
     )
+    stamps = stamps[order]
+    starts = np.flatnonzero(np.r_[True, stamps[1:] != stamps[:-1], True])
     with _roomy_cache(session):
         with _indexes_after(session, WorkforceRecord):
-            _bulk_insert(session, WorkforceRecord.__tablename__, ordered, RECORD_FIELDS)
+            for start, end in itertools.pairwise(starts.tolist()):  # one snapshot at a time
+                day = {"snapshot_date": pd.Timestamp(stamps[start]).date()}
+                rows = ordered.iloc[start:end]
+                _bulk_insert(session, WorkforceRecord.__tablename__, rows, RECORD_FIELDS[1:], constants=day)
         _bulk_insert(session, WorkforceHeadcount.__tablename__, headcount_rows(frame), HEADCOUNT_FIELDS)
     return len(frame)
 
