@@ -309,8 +309,8 @@ def test_a_damaged_workbook_is_refused_naming_the_file(tmp_path):
         assert refused.value.problem.reason.startswith("the workbook cannot be read")
 
 
-def test_every_cross_field_rule_names_the_file_given():
-    """Each rule tying fields together reports its problem against the file being imported."""
+def test_every_cross_field_rule_names_the_file_given_and_says_what_is_wrong():
+    """Each rule tying fields together reports its own sentence against the file being imported."""
     import datetime
 
     from erreview.ingest import validate_cases
@@ -332,19 +332,24 @@ def test_every_cross_field_rule_names_the_file_given():
         GOOD | {"case_id": "ER-4", "initial_route": "informal"},
         GOOD | {"case_id": "ER-5", "investigation_outcome": "no_case_to_answer"},
         GOOD | {"case_id": "ER-5"},
+        GOOD | {"case_id": "ER-7", "restriction": "none", "suspension_start_date": "2025-01-20"},
+        GOOD | {"case_id": "ER-8", "complaint_outcome": "upheld"},
     ]
     _, problems = validate_cases(case_frame(*rows), file="c.csv", today=datetime.date(2026, 1, 1))
-    found = {(p.row, p.column) for p in problems}
+    found = {(p.row, p.column, p.reason) for p in problems}
+    formal_only = "is only allowed on formal cases (initial_route is not formal)"
     assert {
-        (2, "route_date"),
-        (3, "route_date"),
-        (4, "formal_investigation_date"),
-        (5, "formal_investigation_date"),
-        (5, "restriction"),
-        (5, "investigation_outcome"),
-        (5, "sanction"),
-        (6, "sanction"),
-        (7, "case_id"),
+        (2, "route_date", "route_date is required when initial_route is set"),
+        (3, "route_date", "route_date is given but initial_route is empty"),
+        (4, "formal_investigation_date", "formal_investigation_date is required when initial_route is formal"),
+        (5, "formal_investigation_date", "formal_investigation_date is only allowed when initial_route is formal"),
+        (5, "restriction", f"restriction {formal_only}"),
+        (5, "investigation_outcome", f"investigation_outcome {formal_only}"),
+        (5, "sanction", f"sanction {formal_only}"),
+        (6, "sanction", "sanction is only allowed when investigation_outcome is hearing or fast_track"),
+        (7, "case_id", "duplicate case_id (first seen in row 6)"),
+        (8, "suspension_start_date", "suspension_start_date is only allowed when restriction is suspended"),
+        (9, "complaint_outcome", "complaint_outcome is only allowed on grievance and bullying_harassment cases"),
     } <= found
     assert {p.file for p in problems} == {"c.csv"}
 
