@@ -361,3 +361,14 @@ def test_a_workbook_column_of_whole_and_decimal_numbers_keeps_each_as_written():
         {"person_id": "12345", "hours": "37.5"},
         {"person_id": "2.5", "hours": "40"},
     ]
+
+
+def test_a_cases_file_with_a_header_and_no_rows_says_so_naming_the_file():
+    from erreview.ingest import validate_cases
+
+    from .test_ingest import GOOD, case_frame
+
+    _, problems = validate_cases(case_frame(GOOD).iloc[0:0], file="c.csv")
+    assert [(p.file, p.row, p.column, p.reason) for p in problems] == [
+        ("c.csv", None, None, "the file has a header but no data rows")
+    ]
