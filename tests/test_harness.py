@@ -47,3 +47,37 @@ def test_the_scale_benchmark_fails_on_a_disagreement_or_a_missed_target():
     assert bench.problems_in(GOOD | {"wres_agree": False}) == ["trust: indicator 3 differs from the naive computation"]
     assert bench.problems_in(GOOD | {"decisions_agree": False})
     assert bench.problems_in(GOOD | {"import_s": 60.0}) == ["trust: import_s 60.00 s misses the target of 5.00 s"]
+
+
+def _full(**changes: object) -> dict[str, object]:
+    """One size's whole result as measure_size gives it, every target met, erreview and the peer agreeing."""
+    result: dict[str, object] = {"size": "trust", "staff": 10, "rows": 100, "csv_mb": 1.0}
+    result |= {"import_s": 1.0, "import_cpu": 1.0, "import_peak_mb": 100.0}
+    for name, seconds in (("wres", 0.1), ("decisions", 0.5)):
+        result |= {f"{name}_s": seconds, f"{name}_cpu": seconds, f"{name}_peer_s": 9.0, f"{name}_peer_cpu": 9.0}
+        result |= {f"{name}_speedup": 9.0 / seconds, f"{name}_speedup_cpu": 9.0 / seconds, f"{name}_agree": True}
+    return result | changes
+
+
+def test_the_scale_benchmark_exits_non_zero_on_a_disagreement_or_a_missed_target(monkeypatch, capsys):
+    """The whole run, not only its judging: exit code 0 when all is well, 1 on a disagreement with the peer
+    or a missed target (of a size, or of start-up)."""
+    import pytest
+
+    bench = _bench_scale()
+    monkeypatch.setattr(sys, "argv", ["bench_scale.py", "--sizes", "trust"])
+    startup = [("erreview --help", 0.1, 0.1, 0.3)]
+    monkeypatch.setattr(bench, "startup_times", lambda repeat: startup)
+    monkeypatch.setattr(bench, "measure_size", lambda size, root: _full())
+    bench.main()
+    assert "all targets met" in capsys.readouterr().out
+    for bad in (_full(decisions_agree=False), _full(import_s=60.0)):
+        monkeypatch.setattr(bench, "measure_size", lambda size, root, bad=bad: bad)
+        with pytest.raises(SystemExit) as stopped:
+            bench.main()
+        assert stopped.value.code == 1
+    monkeypatch.setattr(bench, "measure_size", lambda size, root: _full())
+    startup[0] = ("erreview --help", 0.9, 0.9, 0.3)
+    with pytest.raises(SystemExit) as stopped:
+        bench.main()
+    assert stopped.value.code == 1 and "MISSED" in capsys.readouterr().out
