@@ -262,3 +262,56 @@ def timing_rows(
         row["Log-rank p"] = "n/a" if p is None or pd.isna(p) else f"{p:.3f}"
         rows.append(row)
     return rows
+
+
+#: The time-in-process table's columns: (source column, heading, kind) for each group, then the log-rank test.
+TIMING_COLUMNS = (
+    ("cases", "cases", "count"),
+    ("open", "still open", "count"),
+    ("median", "median days", "days"),
+    ("median_ci", "median 95% CI", "text"),
+    ("p90", "90th percentile days", "days"),
+    ("p90_ci", "90th percentile 95% CI", "text"),
+)
+
+
+def timing_frame(
+    timing: pd.DataFrame, window: str, hidden: Collection[str] | None, threshold: int | None
+) -> tuple[pd.DataFrame, set[tuple[int, str]]]:
+    """The time-in-process table as source values (numbers, for a screen to sort as numbers and format), with
+    the cells to show as hidden, as (row, column): the same rule as :func:`timing_rows`. A group's cases and
+    open cases are hidden where either is, with its median, 90th percentile and the log-rank test (they rest
+    on the cases); a measure's label does not name a small number of proxy-measured cases."""
+    from erreview.metrics.timing import INTERVALS
+
+    def days(value: Any) -> str:
+        return "?" if value is None or pd.isna(value) else f"{float(value):.0f}"
+
+    labels = {i.name: i.label for i in INTERVALS}
+    rows: list[dict[str, Any]] = []
+    masked: set[tuple[int, str]] = set()
+    for i, rec in enumerate(timing.to_dict("records")):
+        measure = str(rec["measure"])
+        label = str(rec["label"])
+        proxies = int(rec.get("proxy_cases") or 0)
+        if threshold is not None and 1 <= proxies <= threshold:
+            label = f"{labels.get(measure, measure)} (some cases without suspension dates measured from formal start "
+            label += "to close, a proxy)"
+        row: dict[str, Any] = {"measure": label, "logrank_p": rec["logrank_p"]}
+        for group, prefix in TIMING_GROUPS:
+            row[f"{prefix}_cases"], row[f"{prefix}_open"] = rec[f"{prefix}_n"], rec[f"{prefix}_open"]
+            for stat in ("median", "p90"):
+                value = rec[f"{prefix}_{stat}"]
+                row[f"{prefix}_{stat}"] = None if value is None or pd.isna(value) else float(value)
+                row[f"{prefix}_{stat}_ci"] = (
+                    None
+                    if row[f"{prefix}_{stat}"] is None
+                    else f"{days(rec[f'{prefix}_{stat}_low'])}–{days(rec[f'{prefix}_{stat}_high'])}"
+                )
+            if threshold is not None and (
+                hidden is None or any(tp_key(window, measure, group, k) in hidden for k in ("n", "open"))
+            ):
+                masked |= {(i, f"{prefix}_{source}") for source, _, _ in TIMING_COLUMNS} | {(i, "logrank_p")}
+        rows.append(row)
+    columns = ["measure", *(f"{p}_{s}" for _, p in TIMING_GROUPS for s, _, _ in TIMING_COLUMNS), "logrank_p"]
+    return pd.DataFrame(rows, columns=columns), masked

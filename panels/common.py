@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
@@ -496,8 +497,9 @@ def sign_in_screen() -> None:
 @dataclass(frozen=True)
 class Col:
     """One column of a table on screen: where its values come from, its heading, how its values read
-    (``text``, ``count``, ``rate`` as a percentage to 1 dp, ``points`` as percentage points, ``ratio`` to 2 dp,
-    ``p`` to 3 dp, ``yesno``, or ``words`` from a mapping) and the help shown on its heading."""
+    (``text``, ``count``, ``days`` as whole days, ``rate`` as a percentage to 1 dp, ``points`` as percentage
+    points, ``ratio`` to 2 dp, ``p`` to 3 dp, ``yesno``, or ``words`` from a mapping) and the help shown on its
+    heading."""
 
     source: str
     label: str
@@ -519,7 +521,9 @@ def fmt_cell(value: object, col: Col) -> str:
         return col.words.get(value, str(value))
     number = float(value)  # type: ignore[arg-type]
     if col.kind == "count":
-        return f"{int(number):,}"
+        return f"{round(number):,}"
+    if col.kind == "days":
+        return f"{number:.0f}"
     if col.kind == "rate":
         return fmt_rate(number)
     if col.kind == "points":
@@ -533,65 +537,106 @@ def fmt_cell(value: object, col: Col) -> str:
     return str(value)
 
 
-#: For each kind of number: the number a cell's text shows (in the units shown: 10.2 for "10.2%"), and that
-#: text again from the number. A column whose every cell goes there and back unchanged is sent as numbers.
-NUMBER_TEXT: dict[str, tuple[Callable[[str], float], Callable[[float], str]]] = {
-    "count": (lambda t: float(t.replace(",", "")), lambda d: f"{int(d):,}"),
-    "rate": (lambda t: float(t.removesuffix("%")), lambda d: f"{d:.1f}%"),
-    "points": (lambda t: float(t.removesuffix(" points")), lambda d: f"{d:+.1f} points"),
-    "ratio": (float, lambda d: f"{d:.2f}"),
-    "p": (lambda t: 0.0 if t == "<0.001" else float(t), lambda d: "<0.001" if d < 0.001 else f"{d:.3f}"),
-}
-#: What a hidden cell ('*') holds in a column of numbers: the same for every hidden cell (it tells nothing),
-#: sorted below every number.
-HIDDEN_NUMBER = float("-inf")
+#: Kinds of number whose columns sort as numbers.
+NUMBER_KINDS = ("count", "days", "rate", "points", "ratio", "p")
 #: What a table shows where there is no value (``st.dataframe``'s placeholder for an empty number cell).
 NONE_TEXT = "—"
+#: What a hidden or empty text cell holds (a screen reader reads a cell's value, not the text drawn).
+HIDDEN_WORDS = "hidden: too few to show"
+NONE_WORDS = "none"
 
 
-def _as_numbers(texts: pd.Series, kind: str) -> pd.Series | None:
-    """The numbers ``texts`` show (NaN for none, :data:`HIDDEN_NUMBER` for '*'), or ``None`` when any cell
-    would not read back as the same text."""
-    parse, text = NUMBER_TEXT[kind]
-    values: list[float] = []
-    for cell in texts:
-        if cell is None or cell in ("", NONE_TEXT):
-            values.append(float("nan"))
-        elif cell == SUPPRESSED:
-            values.append(HIDDEN_NUMBER)
-        else:
-            try:
-                number = parse(str(cell))
-            except ValueError:
-                return None
-            if text(number) != cell:
-                return None
-            values.append(number)
-    return pd.Series(values, index=texts.index, dtype="float64")
+def number_key(value: object, kind: str) -> float | None:
+    """A cell's sort key, from its source value: the number the cell shows, in the units shown (4.8 for 4.8%,
+    +6.4 for "+6.4 points", 0.0 for "<0.001"), rounded as shown, so it holds no more than the screen shows;
+    ``None`` where there is no value. :func:`key_text` gives the cell's text back from it."""
+    if _missing(value) or value is pd.NA:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    if kind == "count":
+        return float(round(number))
+    if kind == "days":
+        return float(round(number))  # what "{:.0f}" shows
+    if kind in ("rate", "points"):
+        return round(number * 100, 1)  # what "{:.1%}" shows: Python multiplies by 100, then rounds
+    if kind == "ratio":
+        return round(number, 2)
+    if kind == "p":
+        return 0.0 if number < 0.001 else round(number, 3)
+    raise ValueError(kind)
 
 
-def sortable(shown: pd.DataFrame, kinds: Mapping[str, str]) -> Any:
-    """A table of text as people read it, made to sort as numbers: each column named in ``kinds`` (label →
-    ``count``, ``rate``, ``points``, ``ratio`` or ``p``) holds the numbers its cells show, and shows them as the
-    same text through a pandas Styler ('*' for a hidden cell, '—' for none). Sorting a column then orders by
-    the number (9.1% before 10.2%), and a cell holds no more than it shows. Returns the Styler, for
-    ``st.dataframe`` (with :func:`number_columns`)."""
-    data = shown.copy()
-    formats: dict[str, Callable[[float], str]] = {}
-    for label, kind in kinds.items():
-        if label not in data.columns or kind not in NUMBER_TEXT:
+def key_text(key: float, kind: str) -> str:
+    """The text of a cell whose :func:`number_key` is ``key``: the same as :func:`fmt_cell` of its value."""
+    if kind == "count":
+        return f"{int(key):,}"
+    if kind == "days":
+        return f"{key:.0f}"
+    if kind == "rate":
+        return f"{key:.1f}%"
+    if kind == "points":
+        return f"{key:+.1f} points"
+    if kind == "ratio":
+        return f"{key:.2f}"
+    if kind == "p":
+        return "<0.001" if key < 0.001 else f"{key:.3f}"
+    raise ValueError(kind)
+
+
+def _numbers(values: pd.Series) -> bool:
+    """Whether a column holds numbers (or nothing) as its source values, not text already made."""
+    return all(_missing(v) or v is pd.NA or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values)
+
+
+def table_styler(
+    frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()
+) -> tuple[Any, list[Col]]:
+    """The frame with only ``columns``, in their order, headed for people (``hidden``: the cells, as (row index,
+    source column), shown as '*'), as a pandas Styler for ``st.dataframe``, and the columns present.
+
+    A column of numbers (``count``, ``rate``, ``points``, ``ratio``, ``p``) holds each cell's sort key, built
+    from the source value (:func:`number_key`), and shows it as text through the Styler (1 dp percentages,
+    2 dp ratios): sorting then orders by the number (4.5% before 39.3%). A hidden cell and a cell without a
+    value hold no number at all (every one the same empty key: the sort tells nothing about a hidden count,
+    and a screen reader, which reads the value, meets no machine value) and show '*' and '—'. Other columns
+    hold their text; a hidden or empty text cell holds words (:data:`HIDDEN_WORDS`, :data:`NONE_WORDS`) and
+    shows '*' or '—'."""
+    present = [c for c in columns if c.source in frame.columns]
+    hide = set(hidden)
+    rows = list(frame.index)
+    data: dict[str, list[Any]] = {}
+    formats: dict[str, Callable[[Any], str]] = {}
+    hidden_rows: dict[str, list[int]] = {}
+    empty_rows: dict[str, list[int]] = {}
+    for c in present:
+        values = frame[c.source]
+        masked = [i for i, r in enumerate(rows) if (r, c.source) in hide]
+        hidden_rows[c.label] = masked
+        if c.kind in NUMBER_KINDS and c.words is None and _numbers(values):
+            keys = [number_key(v, c.kind) for v in values]
+            data[c.label] = [None if i in masked else k for i, k in enumerate(keys)]
+            formats[c.label] = lambda d, kind=c.kind: key_text(d, kind)
             continue
-        numbers = _as_numbers(data[label], kind)
-        if numbers is None:
-            continue  # kept as text: the screen shows what it showed
-        data[label] = numbers
-        text = NUMBER_TEXT[kind][1]
-        formats[label] = lambda d, text=text: SUPPRESSED if d == HIDDEN_NUMBER else text(d)
-    return data.style.format(formats, na_rep=NONE_TEXT)  # type: ignore[arg-type]
+        texts = [fmt_cell(v, c) for v in values]
+        empty_rows[c.label] = [i for i, t in enumerate(texts) if t == NONE_TEXT and i not in masked]
+        data[c.label] = [
+            HIDDEN_WORDS if i in masked else NONE_WORDS if t == NONE_TEXT else t for i, t in enumerate(texts)
+        ]
+    shown = pd.DataFrame(data, columns=list(data))  # a heading twice: its last column, as a mapping keeps it
+    for label in formats:
+        shown[label] = pd.to_numeric(shown[label], errors="raise").astype("float64")
+    styled = shown.style.format(formats, na_rep=NONE_TEXT)  # type: ignore[arg-type]
+    for label, masked in hidden_rows.items():
+        if masked:
+            styled = styled.format(lambda _: SUPPRESSED, subset=pd.IndexSlice[masked, [label]], na_rep=SUPPRESSED)
+    for label, empty in empty_rows.items():
+        if empty:
+            styled = styled.format(lambda _: NONE_TEXT, subset=pd.IndexSlice[empty, [label]])
+    return styled, present
 
 
 def number_columns(styled: Any, helps: Mapping[str, str | None]) -> dict[str, Any]:
-    """Column configuration for a :func:`sortable` table: each heading's help, numbers as number columns."""
+    """Column configuration for a :func:`table_styler` table: each heading's help, numbers as number columns."""
     frame = styled.data
     return {
         label: (
@@ -603,28 +648,10 @@ def number_columns(styled: Any, helps: Mapping[str, str | None]) -> dict[str, An
     }
 
 
-def human_table(
-    frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()
-) -> tuple[pd.DataFrame, list[Col]]:
-    """The frame with only ``columns``, in their order, headed and formatted for people (``hidden``: the
-    cells, as (row index, source column), shown as '*'), and the columns present."""
-    present = [c for c in columns if c.source in frame.columns]
-    hide = set(hidden)
-    shown = pd.DataFrame(
-        {
-            c.label: [SUPPRESSED if (i, c.source) in hide else fmt_cell(v, c) for i, v in frame[c.source].items()]
-            for c in present
-        },
-        index=frame.index,
-    )
-    return shown.reset_index(drop=True), present
-
-
 def show_table(frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()) -> None:
     """A table for people: human headings with help, each number formatted as its column's kind says, and
-    number columns that sort as numbers."""
-    shown, present = human_table(frame, columns, hidden)
-    styled = sortable(shown, {c.label: c.kind for c in present if c.words is None})
+    number columns that sort as numbers (:func:`table_styler`)."""
+    styled, present = table_styler(frame, columns, hidden)
     st.dataframe(
         styled,
         hide_index=True,
@@ -664,6 +691,32 @@ COMPARISON_COLUMNS = (
     Col("harm_direction", "Harms BME staff if", help="Which side of parity is the harmful one here.", words=HARM_WORDS),
     Col("adverse", "On the harmful side", help="Whether the ratio is on the side that harms BME staff.", words=YES_NO),
 )
+
+#: Which column of the review pack's table hides each column of the screen's (derived values go with the ratio).
+PUBLISHED_AS = {
+    "BME cases": "BME n",
+    "BME: it happened": "BME events",
+    "White cases": "White n",
+    "White: it happened": "White events",
+    "Ratio (BME ÷ White)": "Ratio",
+    "Difference": "Difference (points)",
+    "Against 0.80–1.25": "Band",
+    "Significant (q < 0.05)": "Ratio",
+    "Side of parity": "Ratio",
+    "Harms BME staff if": "Ratio",
+    "On the harmful side": "Ratio",
+}
+
+
+def published_hidden(published: pd.DataFrame, columns: Sequence[Col]) -> set[tuple[int, str]]:
+    """The cells, as (row, source column), hidden in ``published`` (a review-pack decision-point table, one row
+    per row of the screen's table, in order) under each of ``columns``."""
+    hidden: set[tuple[int, str]] = set()
+    for column in columns:
+        name = PUBLISHED_AS.get(column.label, column.label)
+        if name in published.columns:
+            hidden |= {(int(r), column.source) for r in np.flatnonzero(published[name].eq(SUPPRESSED).to_numpy())}
+    return hidden
 
 
 _warming: set[tuple[Any, ...]] = set()

@@ -20,11 +20,12 @@ from erreview.periods import period_of
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
 from erreview.screen_audit import PackView, decision_hidden
-from erreview.screen_breakdowns import bd_key, ix_key, timing_hidden, timing_rows, view_hidden
+from erreview.screen_breakdowns import TIMING_GROUPS, bd_key, ix_key, timing_frame, timing_hidden, view_hidden
 from erreview.screen_privacy import is_small, masked_cells, restricted
 from erreview.vocab import Flag
 from panels.common import (
     COMPARISON_COLUMNS,
+    PUBLISHED_AS,
     Col,
     complaint_trend,
     data_key,
@@ -74,17 +75,59 @@ def _restricted_view(
     return None if found is None else (label, frozenset(found))
 
 
+#: The complaint trend's columns, from each half-year's result; and which column of the pack's table hides each.
+TREND_COLUMNS = [
+    Col("half", "Half-year", help="Complaints raised (cases opened) in this half of the year."),
+    Col("bme_n", "BME complaints", "count", "Complaints raised by BME staff with an outcome."),
+    Col("bme_events", "BME upheld", "count", "Of them, upheld in whole or in part."),
+    Col("bme_rate", "BME rate", "rate", "Share of BME staff's complaints upheld."),
+    Col("white_n", "White complaints", "count", "Complaints raised by White staff with an outcome."),
+    Col("white_events", "White upheld", "count", "Of them, upheld in whole or in part."),
+    Col("white_rate", "White rate", "rate", "Share of White staff's complaints upheld."),
+    Col("ratio", "Ratio", "ratio", "BME rate ÷ White rate: below 1, BME staff's complaints are upheld less often."),
+]
+TREND_PUBLISHED = {"bme_n": "BME n", "bme_events": "BME events", "bme_rate": "BME rate", "white_n": "White n"}
+TREND_PUBLISHED |= {"white_events": "White events", "white_rate": "White rate", "ratio": "Ratio"}
+
+
+def trend_source(trend: list[Any], published: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[int, str]]]:
+    """Each half-year's complaint figures as numbers, and the cells its published table (one row per half-year,
+    in the same order) hides."""
+    frame = pd.DataFrame(
+        [
+            {
+                "half": label,
+                "bme_n": r.bme.n,
+                "bme_events": r.bme.events,
+                "bme_rate": r.bme.rate,
+                "white_n": r.white.n,
+                "white_events": r.white.events,
+                "white_rate": r.white.rate,
+                "ratio": r.estimate.ratio,
+            }
+            for label, r in trend
+        ],
+        columns=[c.source for c in TREND_COLUMNS],
+    )
+    hidden = {
+        (int(i), source)
+        for source, column in TREND_PUBLISHED.items()
+        for i in np.flatnonzero(published[column].eq(SUPPRESSED).to_numpy())
+    }
+    return frame, hidden
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def complaints_trend_everyone(key: tuple[str, int]) -> pd.DataFrame | None:
+def complaints_trend_everyone(key: tuple[str, int]) -> tuple[pd.DataFrame, set[tuple[int, str]]] | None:
     """Complaints half-year by half-year for roles with case-level access (kept per data version)."""
     trend = list(complaint_trend(key))
-    return complaints_trend_table(trend, 0, set()) if trend else None
+    return trend_source(trend, complaints_trend_table(trend, 0, set())) if trend else None
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _restricted_complaints_trend(
     key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, published: int, setup: tuple[Any, ...]
-) -> pd.DataFrame | None:
+) -> tuple[pd.DataFrame, set[tuple[int, str]]] | None:
     """Roles without case-level access: the pack's trend (half-years up to its period) with the pack's hidden
     cells and this screen's own protection of the half-years against the window's figures (an exact audit:
     kept per data and export version, so a rerun does not solve it again); ``None`` when the pack does not
@@ -98,12 +141,12 @@ def _restricted_complaints_trend(
         return None
     complaints = decision_analysis(key, start, end, min_size).complaints
     hidden = set(pack.hidden) | complaints_trend_hidden(complaints, trend, pack.window, threshold)
-    return complaints_trend_table(trend, threshold, hidden)
+    return trend_source(trend, complaints_trend_table(trend, threshold, hidden))
 
 
 def restricted_complaints_trend(
     key: tuple[str, int], start: Any, end: Any, min_size: int, threshold: int, engine_: Any
-) -> pd.DataFrame | None:
+) -> tuple[pd.DataFrame, set[tuple[int, str]]] | None:
     return _restricted_complaints_trend(key, start, end, min_size, threshold, *_versions(engine_))
 
 
@@ -154,20 +197,6 @@ def restricted_table(
     return _restricted_table(key, start, end, min_size, threshold, *_versions(engine_)).copy()
 
 
-#: Which column of the review pack's table hides each column of the screen's (derived values go with the ratio).
-PUBLISHED_AS = {
-    "BME cases": "BME n",
-    "BME: it happened": "BME events",
-    "White cases": "White n",
-    "White: it happened": "White events",
-    "Ratio (BME ÷ White)": "Ratio",
-    "Difference": "Difference (points)",
-    "Against 0.80–1.25": "Band",
-    "Significant (q < 0.05)": "Ratio",
-    "Side of parity": "Ratio",
-    "Harms BME staff if": "Ratio",
-    "On the harmful side": "Ratio",
-}
 #: The disparity table: the step first, then its flag and ratio, then the counts and the tests behind them.
 DISPARITY_COLUMNS = [Col("label", "Decision point", help="The step of the disciplinary process."), *COMPARISON_COLUMNS]
 
@@ -488,8 +517,21 @@ if limited and timing_cells_hidden is None:
         "For your role the numbers of cases behind these times are not shown: they could give back a count too "
         "small to show."
     )
-rows = timing_rows(analysis.timing, timing_label, timing_cells_hidden, threshold if limited else None, SUPPRESSED)
-st.dataframe(pd.DataFrame(rows), hide_index=True)
+timing_table, timing_masked = timing_frame(
+    analysis.timing, timing_label, timing_cells_hidden, threshold if limited else None
+)
+timing_columns = [Col("measure", "Measure", help="From one step of the process to another.")]
+for group, prefix in TIMING_GROUPS:
+    timing_columns += [
+        Col(f"{prefix}_cases", f"{group} cases", "count", f"{group} staff's cases measured."),
+        Col(f"{prefix}_open", f"{group} still open", "count", "Of them, cases not yet at the end of this measure."),
+        Col(f"{prefix}_median", f"{group} median days", "days", "Half the cases took longer than this."),
+        Col(f"{prefix}_median_ci", f"{group} median 95% CI", help="95% confidence interval of the median, in days."),
+        Col(f"{prefix}_p90", f"{group} 90th percentile days", "days", "One case in ten took longer than this."),
+        Col(f"{prefix}_p90_ci", f"{group} 90th percentile 95% CI", help="95% confidence interval, in days."),
+    ]
+timing_columns.append(Col("logrank_p", "Log-rank p", "p", "Log-rank test of BME against White times."))
+show_table(timing_table, timing_columns, timing_masked)
 st.caption(
     "Days, by Kaplan–Meier: open cases count as 'at least this long so far', so long-running cases are not "
     "left out. '?' where an interval has no upper end yet (too many cases still open). Log-rank test of BME "
@@ -511,21 +553,27 @@ else:
         return limited and 0 < count <= threshold
 
     timing = audit_.days_referral_to_decision
-    for group, row in audit_.overrides.iterrows():
+    override_hidden: set[tuple[int, str]] = set()
+    for i, (group, row) in enumerate(audit_.overrides.iterrows()):
         reviews, against = int(row["reviews"]), int(row["against"])
         # The share would give away a hidden count (or its complement), so it goes with them.
         share_hidden = hidden(reviews) or hidden(against) or hidden(reviews - against)
         median = timing.loc[group, "median"] if group in timing.index else None
-        rows.append(
-            {
-                "Group": group,
-                "Reviews with a recommendation": "*" if hidden(reviews) else reviews,
-                "Decided against it": "*" if hidden(against) or hidden(reviews) else against,
-                "Share against": "*" if share_hidden else f"{row['rate']:.0%}",
-                "Median days from referral to decision": "*" if hidden(reviews) or median is None else f"{median:.1f}",
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+        rows.append({"group": group, "reviews": reviews, "against": against, "share": row["rate"], "days": median})
+        override_hidden |= {(i, "reviews"), (i, "days")} if hidden(reviews) else set()
+        override_hidden |= {(i, "against")} if hidden(against) or hidden(reviews) else set()
+        override_hidden |= {(i, "share")} if share_hidden else set()
+    show_table(
+        pd.DataFrame(rows, columns=["group", "reviews", "against", "share", "days"]),
+        [
+            Col("group", "Group", help="The staff member's ethnic group."),
+            Col("reviews", "Reviews with a recommendation", "count", "Panel reviews whose answers routed an outcome."),
+            Col("against", "Decided against it", "count", "Of them, the panel decided otherwise, with a reason."),
+            Col("share", "Share against", "rate", "Decided against it ÷ reviews with a recommendation."),
+            Col("days", "Median days from referral to decision", "days", "From the referral to the panel's decision."),
+        ],
+        override_hidden,
+    )
     st.caption(
         "A decision against the routed recommendation needs a written reason and is marked in the audit of "
         "decisions. Is the panel overriding its own answers more often for one group?"
@@ -540,30 +588,6 @@ shown = (
 if shown is not None:
     st.subheader("Complaints raised by staff, half-year by half-year")
     st.markdown("Grievance and bullying or harassment complaints with an outcome, by the half-year they were raised.")
-    st.dataframe(
-        shown[
-            ["Half-year", "BME n", "BME events", "BME rate", "White n", "White events", "White rate", "Ratio"]
-        ].rename(
-            columns={
-                "BME n": "BME complaints",
-                "BME events": "BME upheld",
-                "White n": "White complaints",
-                "White events": "White upheld",
-            }
-        ),
-        hide_index=True,
-        column_config={
-            "Half-year": st.column_config.Column(help="Complaints raised (cases opened) in this half of the year."),
-            "BME complaints": st.column_config.Column(help="Complaints raised by BME staff with an outcome."),
-            "BME upheld": st.column_config.Column(help="Of them, upheld in whole or in part."),
-            "BME rate": st.column_config.Column(help="Share of BME staff's complaints upheld."),
-            "White complaints": st.column_config.Column(help="Complaints raised by White staff with an outcome."),
-            "White upheld": st.column_config.Column(help="Of them, upheld in whole or in part."),
-            "White rate": st.column_config.Column(help="Share of White staff's complaints upheld."),
-            "Ratio": st.column_config.Column(
-                help="BME rate ÷ White rate: below 1, BME staff's complaints are upheld less often."
-            ),
-        },
-    )
+    show_table(shown[0], TREND_COLUMNS, shown[1])
     if limited:
         st.caption(f"Counts from 1 to {threshold}, and any that would give one back, are shown as *.")

@@ -7,10 +7,22 @@ import streamlit as st
 from erreview import service
 from erreview.charts import funnel_chart
 from erreview.errors import ErreviewError
-from erreview.export.funnel_section import funnel_table
+from erreview.export.funnel_section import funnel_frame
 from erreview.periods import period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, pack_view, period_select, plain, require, settings, show_error, wres_results
+from panels.common import (
+    Col,
+    data_key,
+    engine,
+    pack_view,
+    period_select,
+    plain,
+    require,
+    settings,
+    show_error,
+    show_table,
+    wres_results,
+)
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.DIVISION_LEAD)
 lead = actor.role is Role.DIVISION_LEAD
@@ -84,4 +96,21 @@ if view.funnel is not None and any(p.position for p in view.funnel.points):
         f"outside the 95% limits. Effective {view.size}: the number a division with the trust's BME share would "
         "need for the same precision."
     )
-st.dataframe(funnel_table(view), hide_index=True)
+show_table(
+    funnel_frame(view),
+    [
+        Col("division", "Division", help="The division."),
+        Col("ratio", "Ratio", "ratio", "The division's BME rate ÷ White rate; 1.00 is parity."),
+        Col(
+            "effective",
+            f"Effective {view.size}",
+            "count",
+            f"The {view.size} a division with the trust's BME share would need for the same precision.",
+        ),
+        Col("lower_95", "95% lower limit", "ratio", "Below this, the division is lower than chance would explain."),
+        Col("upper_95", "95% upper limit", "ratio", "Above this, the division is higher than chance would explain."),
+        Col("lower_998", "99.8% lower limit", "ratio", "The wider limit: below it, almost certainly not chance."),
+        Col("upper_998", "99.8% upper limit", "ratio", "The wider limit: above it, almost certainly not chance."),
+        Col("position", "Position", help="Where the division sits against the limits, or why it is not plotted."),
+    ],
+)

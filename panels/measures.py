@@ -10,12 +10,25 @@ from erreview.errors import ErreviewError
 from erreview.export.measures_section import measures_table
 from erreview.export.tables import decision_points_table
 from erreview.measures import load_measures
+from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import window_words
 from erreview.periods import period_of
 from erreview.review.roles import Role
 from erreview.screen_audit import decision_hidden
 from erreview.screen_privacy import restricted
-from panels.common import data_key, default_window, engine, pack_view, require, settings, show_error
+from panels.common import (
+    COMPARISON_COLUMNS,
+    Col,
+    data_key,
+    default_window,
+    engine,
+    pack_view,
+    published_hidden,
+    require,
+    settings,
+    show_error,
+    show_table,
+)
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 limited = restricted(actor.role)
@@ -57,7 +70,8 @@ if own:
     pack = pack_view(data_key(), period_of(end, "half").label) if limited and end is not None else None
     label, hidden = decision_hidden(pack, results, start, end, current.suppression_threshold)
     table: pd.DataFrame = decision_points_table(results, current.suppression_threshold, hidden, label)
-    st.dataframe(table.rename(columns={"Decision point": "Measure"}), hide_index=True)
+    columns = [Col("label", "Measure", help="The trust's own question."), *COMPARISON_COLUMNS]
+    show_table(decision_table_frame(results), columns, published_hidden(table, columns))
     st.caption(
         f"Counts from 1 to {current.suppression_threshold} are shown as *, with every figure resting on them. "
         "q: Benjamini–Hochberg over the trust's measures."

@@ -9,26 +9,29 @@ import streamlit as st
 
 from erreview.charts import spc_chart, spc_description, wres_trend_frame
 from erreview.export.suppression import SUPPRESSED
-from erreview.export.tables import data_quality_table
+from erreview.export.tables import data_quality_frame
 from erreview.metrics.likelihood import pooled_counts, split_at
 from erreview.metrics.trend import RULES_SOURCE, TRIAL_LIMITS_NOTE, ratio_of_ratios, series_xmr
 from erreview.narrative import QUESTION, change_sentence, wres_sentence
 from erreview.narrative import fmt_ratio as banded_ratio
 from erreview.review.roles import Role
-from erreview.screen_privacy import is_small, mask_frame, restricted
+from erreview.screen_privacy import is_small, masked_cells, restricted
 from erreview.service import latest_available, period_choice, running
 from erreview.vocab import WresGroup
 from panels.common import (
+    BAND_WORDS,
+    YES_NO,
+    Col,
     band_text,
     completeness,
     data_key,
-    fmt_rate,
     fmt_ratio,
     national_latest,
     pack_view,
     require,
     settings,
     show_chart,
+    show_table,
     wres_results,
 )
 
@@ -121,12 +124,14 @@ cols[3].metric(
 )
 
 #: Plain words for the band of each period in the table.
-BAND_WORDS = {
-    "below": "Below 0.80",
-    "non_adverse": "Within 0.80–1.25",
-    "above": "Above 1.25",
-    "unavailable": "No denominator",
-}
+PERIOD_BANDS = {**BAND_WORDS, "unavailable": "No denominator", "suppressed": "Hidden: too few to show"}
+#: Ethnicity recording by division (the pack's table and, for case-level roles, the latest snapshot's).
+QUALITY_COLUMNS = [
+    Col("division", "Division", help="The division, and the whole trust."),
+    Col("staff", "Staff", "count", "Staff at the snapshot."),
+    Col("not_stated", "Ethnicity not stated", "count", "Staff whose ethnic group is not recorded."),
+    Col("share", "Share not stated", "rate", "Ethnicity not stated ÷ staff."),
+]
 
 st.subheader("Both rates, and the counts behind them")
 counts_frame = pd.DataFrame(
@@ -134,9 +139,10 @@ counts_frame = pd.DataFrame(
         "Group": ["BME", "White", "Not stated (excluded)"],
         "Entered formal investigation": [bme.entrants, white.entrants, unknown.entrants],
         "Headcount": [bme.headcount, white.headcount, unknown.headcount],
-        "Rate": [fmt_rate(bme.rate), fmt_rate(white.rate), fmt_rate(unknown.rate)],
+        "Rate": [bme.rate, white.rate, unknown.rate],
     }
 )
+counts_hidden: set[tuple[int, str]] = set()
 if limited:
     label = current.period.label
     pack_hidden = {
@@ -144,14 +150,28 @@ if limited:
         for i, group in enumerate(("BME", "White", "Unknown"))
         for column, kind in (("Entered formal investigation", "entrants"), ("Headcount", "headcount"))
     }
-    counts_frame = mask_frame(
+    counts_hidden = masked_cells(
         counts_frame,
         counts=["Entered formal investigation", "Headcount"],
         derived=["Rate"],
         threshold=threshold,
         hidden=pack_hidden,
     )
-st.dataframe(counts_frame, hide_index=True)
+show_table(
+    counts_frame,
+    [
+        Col("Group", "Group", help="Staff by WRES ethnic group; not stated is left out of the ratio."),
+        Col(
+            "Entered formal investigation",
+            "Entered formal investigation",
+            "count",
+            "Staff entering a formal disciplinary investigation in the period.",
+        ),
+        Col("Headcount", "Headcount", "count", "Staff at the period's workforce snapshot."),
+        Col("Rate", "Rate", "rate", "Entered formal investigation ÷ headcount."),
+    ],
+    counts_hidden,
+)
 if not hide_ratio:
     st.caption(
         f"The ratio is {band_text(est.band)} of 0.80–1.25"
@@ -232,55 +252,33 @@ quality = completeness(key) if view is None else pd.DataFrame()
 if view is not None:
     # The pack's table at the half-year's snapshot, with the pack's suppression: the trust's not-stated count
     # above less the divisions shown here must not give a hidden division's count back.
-    pack_quality = data_quality_table(
+    pack_quality, quality_hidden = data_quality_frame(
         view.inputs.division_headcounts, threshold, set(view.hidden), current.period.label
     )
     st.caption(f"At the workforce snapshot of {current.period.label}, as the review pack shows it.")
-    st.dataframe(pack_quality, hide_index=True)
+    show_table(pack_quality, QUALITY_COLUMNS, quality_hidden)
+quality_hidden = set()
 if limited and not quality.empty:
-    hidden_rows = quality["staff"].map(lambda v: is_small(v, threshold)) | quality["not_stated"].map(
+    small_rows = quality["staff"].map(lambda v: is_small(v, threshold)) | quality["not_stated"].map(
         lambda v: is_small(v, threshold)
     )
-    quality = quality.astype({"staff": object, "not_stated": object, "share_not_stated": object})
-    quality.loc[hidden_rows, ["staff", "not_stated"]] = SUPPRESSED
-    quality.loc[hidden_rows, "share_not_stated"] = None
+    quality_hidden = {(i, c) for i in quality.index[small_rows] for c in ("staff", "not_stated", "share")}
 if not quality.empty:
-    st.dataframe(
-        quality.rename(
-            columns={
-                "division": "Division",
-                "staff": "Staff",
-                "not_stated": "Not stated",
-                "share_not_stated": "Share not stated",
-                "snapshot_date": "Snapshot",
-            }
-        ),
-        hide_index=True,
-        column_config={
-            "Share not stated": st.column_config.ProgressColumn(
-                format="percent", min_value=0.0, max_value=max(0.1, float(quality["share_not_stated"].max()))
-            )
-        },
-    )
+    quality = quality.rename(columns={"share_not_stated": "share"}).reset_index(drop=True)
+    st.caption(f"At the latest workforce snapshot ({quality['snapshot_date'].iloc[0]:%d %B %Y}).")
+    show_table(quality, QUALITY_COLUMNS, quality_hidden)
 with st.expander("Table of every period"):
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Period": frame["period"],
-                "Ends": frame["end"].dt.date,
-                "Ratio": frame["ratio"].map(fmt_ratio),
-                "95% interval": [
-                    "—" if pd.isna(lo) or pd.isna(hi) else f"{fmt_ratio(lo)} – {fmt_ratio(hi)}"
-                    for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True)
-                ],
-                "Band": frame["band"].map(BAND_WORDS).fillna("—"),
-                "Interval excludes parity": frame["significant"].map({True: "Yes", False: "No"}),
-            }
-        ),
-        hide_index=True,
-        column_config={
-            "Ratio": st.column_config.TextColumn(help="BME rate ÷ White rate; 1.00 is parity; '—' where undefined."),
-            "95% interval": st.column_config.TextColumn(help="Katz log interval (contract §4.1)."),
-            "Band": st.column_config.TextColumn(help="Against the non-adverse range 0.80–1.25."),
-        },
+    periods = frame.assign(ends=frame["end"].dt.strftime("%d %b %Y")).reset_index(drop=True)
+    show_table(
+        periods,
+        [
+            Col("period", "Period", help="Financial half-year."),
+            Col("ends", "Ends", help="The last day of the half-year."),
+            Col("ratio", "Ratio", "ratio", "BME rate ÷ White rate; 1.00 is parity; '—' where undefined."),
+            Col("ci_low", "95% CI low", "ratio", "Lower end of the Katz log interval (contract §4.1)."),
+            Col("ci_high", "95% CI high", "ratio", "Upper end of the Katz log interval (contract §4.1)."),
+            Col("band", "Band", help="Against the non-adverse range 0.80–1.25.", words=PERIOD_BANDS),
+            Col("significant", "Interval excludes parity", help="Whether the interval leaves out 1.00.", words=YES_NO),
+        ],
+        {(i, c) for i in periods.index[periods["band"] == "suppressed"] for c in ("ratio", "ci_low", "ci_high")},
     )

@@ -28,6 +28,29 @@ def funnel_table(view: FunnelView) -> pd.DataFrame:
     return table.rename(columns={"Effective staff": f"Effective {view.size}"})
 
 
+def funnel_frame(view: FunnelView) -> pd.DataFrame:
+    """:func:`funnel_table` as numbers (``division``, ``ratio``, ``effective``, the four limits, ``position`` in
+    words), for a screen to sort and format: a division not plotted has no limits, a withheld one no numbers."""
+    columns = ["division", "ratio", "effective", "lower_95", "upper_95", "lower_998", "upper_998", "position"]
+    rows: list[dict[str, object]] = []
+    funnel = view.funnel
+    if funnel is None:
+        return pd.DataFrame(rows, columns=columns)
+    for p in funnel.points:
+        lim = p.limits(funnel.centre) if p.position is not None else {}
+        rows.append(
+            {
+                "division": p.unit,
+                "ratio": p.ratio,
+                "effective": p.effective_size,
+                **{k: lim.get(k) for k in ("lower_95", "upper_95", "lower_998", "upper_998")},
+                "position": POSITIONS[p.position] if p.position else f"not plotted: {p.reason}",
+            }
+        )
+    rows += [{"division": d, "position": "withheld: small numbers"} for d in view.withheld]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _table(view: FunnelView) -> pd.DataFrame:
     if view.funnel is None:
         return pd.DataFrame(columns=COLUMNS)

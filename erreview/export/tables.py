@@ -483,6 +483,25 @@ def data_quality_table(
     return pd.DataFrame(rows, columns=["Division", "Staff", "Ethnicity not stated", "Share not stated"])
 
 
+def data_quality_frame(
+    headcounts: pd.DataFrame, threshold: int, hidden: Collection[str] | None = None, period: str = "period"
+) -> tuple[pd.DataFrame, set[tuple[int, str]]]:
+    """:func:`data_quality_table` as numbers (``division``, ``staff``, ``not_stated``, ``share``: for a screen to
+    sort and format), with the cells it hides as (row, column)."""
+    cells = data_quality_cells(headcounts, period)
+    if hidden is None:
+        hidden = cells.hidden(threshold)
+    rows, masked = [], set()
+    for i, d in enumerate([*sorted(set(headcounts["division"])), "Trust"]):
+        sk, mk = dq_key(period, d, "staff"), dq_key(period, d, "not_stated")
+        staff, missing = cells.values[sk], cells.values[mk]
+        rows.append({"division": d, "staff": staff, "not_stated": missing, "share": missing / staff if staff else None})
+        masked |= {(i, "staff")} if sk in hidden else set()
+        masked |= {(i, "not_stated")} if mk in hidden else set()
+        masked |= {(i, "share")} if sk in hidden or mk in hidden else set()
+    return pd.DataFrame(rows, columns=["division", "staff", "not_stated", "share"]), masked
+
+
 # --- panel checks -----------------------------------------------------------------------------------
 
 PANEL_GROUPS = ["BME", "White", "Unknown"]
