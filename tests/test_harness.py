@@ -81,3 +81,28 @@ def test_the_scale_benchmark_exits_non_zero_on_a_disagreement_or_a_missed_target
     with pytest.raises(SystemExit) as stopped:
         bench.main()
     assert stopped.value.code == 1 and "MISSED" in capsys.readouterr().out
+
+
+def _bench_app():
+    spec = importlib.util.spec_from_file_location("bench_app", ROOT / "benchmarks" / "bench_app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_screen_benchmark_exits_non_zero_on_a_missed_target(monkeypatch, capsys):
+    """bench_app --demo: a first visit over 2 s, a rerun over 0.5 s or a review save over 1 s is a miss, and any
+    miss makes the run exit 1 (0 when every target is met)."""
+    import pytest
+
+    bench = _bench_app()
+    assert not bench.screen_missed(2.0, 0.5) and not bench.save_missed(1.0)
+    assert bench.screen_missed(2.01, 0.1) and bench.screen_missed(0.1, 0.51) and bench.save_missed(1.01)
+    monkeypatch.setattr(sys, "argv", ["bench_app.py", "--demo"])
+    for missed, code in ((0, 0), (1, 1), (3, 1)):
+        monkeypatch.setattr(bench, "demo", lambda missed=missed: missed)
+        with pytest.raises(SystemExit) as stopped:
+            bench.main()
+        assert stopped.value.code == code, missed
+        assert f"{missed} target(s) missed" in capsys.readouterr().out
