@@ -606,33 +606,38 @@ def table_styler(
     rows = list(frame.index)
     data: dict[str, list[Any]] = {}
     formats: dict[str, Callable[[Any], str]] = {}
-    hidden_rows: dict[str, list[int]] = {}
-    empty_rows: dict[str, list[int]] = {}
+    hidden_numbers: dict[str, tuple[int, ...]] = {}
     for c in present:
         values = frame[c.source]
-        masked = [i for i, r in enumerate(rows) if (r, c.source) in hide]
-        hidden_rows[c.label] = masked
+        masked = {i for i, r in enumerate(rows) if (r, c.source) in hide}
         if c.kind in NUMBER_KINDS and c.words is None and _numbers(values):
-            keys = [number_key(v, c.kind) for v in values]
-            data[c.label] = [None if i in masked else k for i, k in enumerate(keys)]
+            data[c.label] = [None if i in masked else number_key(v, c.kind) for i, v in enumerate(values)]
             formats[c.label] = lambda d, kind=c.kind: key_text(d, kind)
+            hidden_numbers[c.label] = tuple(sorted(masked))
             continue
         texts = [fmt_cell(v, c) for v in values]
-        empty_rows[c.label] = [i for i, t in enumerate(texts) if t == NONE_TEXT and i not in masked]
+        hidden_numbers.pop(c.label, None)  # a heading twice: the later column decides
         data[c.label] = [
             HIDDEN_WORDS if i in masked else NONE_WORDS if t == NONE_TEXT else t for i, t in enumerate(texts)
         ]
+        formats[c.label] = _text_shown
     shown = pd.DataFrame(data, columns=list(data))  # a heading twice: its last column, as a mapping keeps it
-    for label in formats:
+    for label in hidden_numbers:
         shown[label] = pd.to_numeric(shown[label], errors="raise").astype("float64")
     styled = shown.style.format(formats, na_rep=NONE_TEXT)  # type: ignore[arg-type]
-    for label, masked in hidden_rows.items():
-        if masked:
-            styled = styled.format(lambda _: SUPPRESSED, subset=pd.IndexSlice[masked, [label]], na_rep=SUPPRESSED)
-    for label, empty in empty_rows.items():
-        if empty:
-            styled = styled.format(lambda _: NONE_TEXT, subset=pd.IndexSlice[empty, [label]])
+    # Hidden number cells show '*': one format per set of rows hidden alike (a row's derived cells go together).
+    alike: dict[tuple[int, ...], list[str]] = {}
+    for label, masked_rows in hidden_numbers.items():
+        if masked_rows and label in shown.columns:
+            alike.setdefault(masked_rows, []).append(label)
+    for masked_rows, labels in alike.items():
+        styled = styled.format(lambda _: SUPPRESSED, subset=(list(masked_rows), labels), na_rep=SUPPRESSED)
     return styled, present
+
+
+def _text_shown(value: object) -> str:
+    """A text cell's text: '*' for a hidden cell, '—' for an empty one (they hold words a screen reader reads)."""
+    return SUPPRESSED if value == HIDDEN_WORDS else NONE_TEXT if value == NONE_WORDS else str(value)
 
 
 def number_columns(styled: Any, helps: Mapping[str, str | None]) -> dict[str, Any]:
