@@ -40,7 +40,7 @@ from erreview.export.tables import (
     i3_key,
     window_label,
 )
-from erreview.metrics.decisions import decision_table
+from erreview.metrics.decisions import DecisionResult, decision_table
 from erreview.metrics.likelihood import wres_indicator
 from erreview.metrics.ratio import relative_likelihood
 from erreview.periods import Period, periods_between
@@ -170,6 +170,20 @@ def division_decisions(
 ) -> dict[str, pd.DataFrame]:
     """The decision-point table (suppressed) for the trust and each of the actor's divisions, over disciplinary
     cases opened in ``window`` (a half-year or a year)."""
+    found = division_decision_results(engine, actor=actor, threshold=threshold, window=window, divisions=divisions)
+    return {where: table for where, (_, table) in found.items()}
+
+
+def division_decision_results(
+    engine: store.Engine,
+    *,
+    actor: Actor,
+    threshold: int,
+    window: Period,
+    divisions: Iterable[str] | None = None,
+) -> dict[str, tuple[list[DecisionResult], pd.DataFrame]]:
+    """:func:`division_decisions` with each table's results (the numbers, for a screen to sort and format; the
+    table says which cells are hidden)."""
     mine = scope(actor, divisions)
     with store.session_scope(engine) as session:
         cases = store.cases_frame(
@@ -193,4 +207,6 @@ def division_decisions(
         [f"dp|{trust_window}|{REST}|{t}" for t in tails],
     )
     hidden, _ = hide_with_earlier(cells, threshold, _earlier(engine))
-    return {where: decision_points_table(res, threshold, hidden, labels[where]) for where, res in results.items()}
+    return {
+        where: (res, decision_points_table(res, threshold, hidden, labels[where])) for where, res in results.items()
+    }

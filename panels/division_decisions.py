@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erreview.divisions import TRUST, division_decisions
+from erreview.divisions import TRUST, division_decision_results
+from erreview.metrics.decisions import decision_table_frame
 from erreview.periods import period_of
 from erreview.review.roles import Role
-from panels.common import data_key, engine, period_select, require, settings, wres_results
+from panels.common import (
+    COMPARISON_COLUMNS,
+    Col,
+    data_key,
+    engine,
+    period_select,
+    published_hidden,
+    require,
+    settings,
+    show_table,
+    wres_results,
+)
 
 actor = require(Role.DIVISION_LEAD)
 st.title("Decision points")
@@ -26,10 +38,14 @@ window = period_select(
     "Opens on the latest financial year that has ended; one still running is incomplete.",
 )
 threshold = settings().suppression_threshold
-tables = division_decisions(engine(), actor=actor, threshold=threshold, window=window)
-columns = ["Decision point", "BME n", "BME events", "White n", "White events", "Ratio", "Flag"]
+tables = division_decision_results(engine(), actor=actor, threshold=threshold, window=window)
+shown = ("flag", "ratio", "bme_n", "bme_events", "white_n", "white_events")
+columns = [
+    Col("label", "Decision point", help="The step of the disciplinary process."),
+    *(c for c in COMPARISON_COLUMNS if c.source in shown),
+]
 for where in [*sorted(k for k in tables if k != TRUST), TRUST]:
     st.subheader(where if where != TRUST else "Whole trust")
-    table = tables[where]
-    st.dataframe(table[[c for c in columns if c in table.columns]], hide_index=True)
+    results, table = tables[where]
+    show_table(decision_table_frame(results), columns, published_hidden(table, columns))
 st.caption(f"Counts from 1 to {threshold} are shown as *, with every figure resting on them.")

@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (the fixtures imported from test_app are parameters here)
-"""Every table on Overview, Decision points, Divisions and Measures sorts its number columns as numbers: each
+"""Every table on Overview, Decision points (a division lead's too), Divisions and Measures sorts its number columns as numbers: each
 cell holds a sort key built from the source value (the number it shows, in the units shown, rounded as shown)
 and shows the human text (percentages to 1 dp, ratios to 2 dp, '—' for none, '*' for hidden). A hidden cell
 holds no number (nor a count in words), so neither its sort position nor a screen reader (which reads the
@@ -37,6 +37,7 @@ SCREENS = [
     ("panels/divisions.py", Role.INCLUSION_ANALYST),
     ("panels/measures.py", Role.ADMIN),
     ("panels/measures.py", Role.BOARD_VIEWER),
+    ("panels/division_decisions.py", Role.DIVISION_LEAD),
 ]
 
 
@@ -90,7 +91,7 @@ def test_every_table_sorts_its_numbers_by_their_values(own_measures, screen, rol
         n, h = check_table(table)
         numbers, hidden = numbers + n, hidden + h
     assert numbers, screen  # each of these screens has number columns
-    if screen == "panels/decisions.py" and role is not Role.ADMIN:
+    if screen in ("panels/decisions.py", "panels/division_decisions.py") and role is not Role.ADMIN:
         assert hidden  # the demo's small steps: hidden cells were checked
 
 
