@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from erreview.export.disclosure import Problem, at_most, protect, total_of
+from erreview.export.disclosure import at_most, protect, total_of
 from erreview.export.tables import DP_GROUPS, Cells, decision_points_cells, dp_key
 from erreview.metrics.decisions import DecisionResult
 
@@ -73,8 +73,14 @@ def screen_cells(
             for kind, value in (("n", n), ("events", events)):
                 key = ix_key(window, dimension, point, level, group, kind)
                 cells.values[key] = value
-            if n < min_group_size:  # "too few to compare": the events are not shown
+            # The row's label bounds its count: "too few to compare" is fewer than the minimum (and its events
+            # are not shown), a compared row at least the minimum.
+            n_key = ix_key(window, dimension, point, level, group, "n")
+            if n < min_group_size:
                 cells.latent.add(ix_key(window, dimension, point, level, group, "events"))
+                cells.upper[n_key] = min_group_size - 1
+            else:
+                cells.lower[n_key] = min_group_size
             cells.relate(
                 at_most(
                     ix_key(window, dimension, point, level, group, "events"),
@@ -97,6 +103,13 @@ def screen_cells(
                     cells.values[key] = sums[kind]
                     if kind == "events" and few:
                         cells.latent.add(key)
+                # The level's label: compared, both sides have at least the minimum; "too few to compare", at
+                # least one has fewer. The reader is taken to know which (stronger than the label alone).
+                n_key = bd_key(window, dimension, point, level, grp, "n")
+                if sums["n"] < min_group_size:
+                    cells.upper[n_key] = min_group_size - 1
+                elif not few:
+                    cells.lower[n_key] = min_group_size
                 cells.relate(
                     at_most(
                         bd_key(window, dimension, point, level, grp, "events"),
@@ -152,7 +165,7 @@ def view_hidden(
     held = {k for k in main_hidden if k in cells.values}
     shown = set(cells.values) - cells.latent - held
     view = shown - main
-    problem = Problem(cells.values, shown, cells.relations, latent=cells.latent, sensitive=held)
+    problem = cells.problem(shown, sensitive=held)
     found = protect(problem, threshold, candidates=view)
     if found.audit.failures:
         return None
@@ -214,7 +227,7 @@ def timing_hidden(
     main = set(decision_points_cells(results, window).values)
     held = {k for k in main_hidden if k in cells.values}
     shown = set(cells.values) - cells.latent - held
-    problem = Problem(cells.values, shown, cells.relations, latent=cells.latent, sensitive=held)
+    problem = cells.problem(shown, sensitive=held)
     found = protect(problem, threshold, candidates=shown - main)
     if found.audit.failures:
         return None

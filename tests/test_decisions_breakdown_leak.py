@@ -18,6 +18,7 @@ from .sessions import shown as displayed
 from .test_app import app_env, demo_db, signed_in  # noqa: F401  (fixtures)
 
 BME_GROUPS = ("Asian", "Black", "Mixed", "Other")
+MIN_SIZE = 10  # the default minimum group size: smaller cells read "too few to compare"
 
 
 class Reader:
@@ -26,6 +27,8 @@ class Reader:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.fixed: dict[str, int] = {}
+        self.least: dict[str, int] = {}
+        self.most: dict[str, int] = {}
         self.rows: list[tuple[dict[str, float], float, float]] = []
 
     def cell(self, name: str, shown: object = None) -> str:
@@ -33,7 +36,15 @@ class Reader:
         text = "" if shown is None else str(shown).strip()
         if text.isdigit():
             self.fixed[name] = int(text)
+        elif text == "*":  # zeros are printed as 0: a `*` is at least 1
+            self.at_least(name, 1)
         return name
+
+    def at_least(self, name: str, value: int) -> None:
+        self.least[name] = max(self.least.get(name, 0), value)
+
+    def below(self, name: str, value: int) -> None:
+        self.most[name] = min(self.most.get(name, value - 1), value - 1)
 
     def equal(self, terms: dict[str, float]) -> None:
         self.rows.append((terms, 0.0, 0.0))
@@ -44,6 +55,10 @@ class Reader:
     def range_of(self, name: str) -> tuple[float, float]:
         size = len(self.index)
         lo, hi = np.zeros(size), np.full(size, 10_000.0)
+        for k, v in self.least.items():
+            lo[self.index[k]] = v
+        for k, v in self.most.items():
+            hi[self.index[k]] = v
         for k, v in self.fixed.items():
             lo[self.index[k]] = hi[self.index[k]] = v
         a = np.zeros((len(self.rows), size))
@@ -67,7 +82,7 @@ def _frame(at, *columns):
 
 @pytest.mark.parametrize(
     ("dimension", "point"),
-    [("gender", "formal_investigation"), ("gender", "case_to_answer"), ("band", "formal_investigation")],
+    [(d, "formal_investigation") for d in ("gender", "band", "staff_group", "division")],
 )
 def test_breakdown_gives_no_hidden_count_back(app_env, dimension, point):  # noqa: F811
     at = signed_in(Role.BOARD_VIEWER).switch_page("panels/decisions.py").run()
@@ -107,6 +122,15 @@ def test_breakdown_gives_no_hidden_count_back(app_env, dimension, point):  # noq
                 if inter is not None:
                     found = inter[(inter[column].astype(str) == lv) & (inter["Ethnic group"] == g)]
                     shown = 0 if found.empty else found.iloc[0]["Cases" if kind == "n" else "It happened"]
+                    if kind == "n" and not found.empty:
+                        # The label bounds the count: compared, at least the minimum; "too few", fewer.
+                        compared = str(found.iloc[0]["Compared"])
+                        name = r.cell(f"ix|{lv}|{g}|n")
+                        r.at_least(name, 1)  # a row is listed only when the level holds a case of the group
+                        if compared == "Yes":
+                            r.at_least(name, MIN_SIZE)
+                        else:
+                            r.below(name, MIN_SIZE)
                 parts[r.cell(f"ix|{lv}|{g}|{kind}", shown)] = -1.0
             rest = r.cell(f"ix|rest|{g}|{kind}")
             r.equal({main_cell(g, kind): 1.0, **parts, rest: -1.0})
@@ -119,6 +143,8 @@ def test_breakdown_gives_no_hidden_count_back(app_env, dimension, point):  # noq
                     found = breakdown[breakdown[column].astype(str) == lv]
                     if not found.empty:
                         shown = found.iloc[0][f"{grp} cases" if kind == "n" else f"{grp}: it happened"]
+                        if kind == "n" and str(found.iloc[0]["Compared"]) == "Yes":
+                            r.at_least(r.cell(f"bd|{lv}|{grp}|n"), MIN_SIZE)
                 bd = r.cell(f"bd|{lv}|{grp}|{kind}", shown)
                 r.equal({bd: 1.0, **{f"ix|{lv}|{g}|{kind}": -1.0 for g in members}})
         # What no level holds: BME's rest is the broad groups' rest.

@@ -169,7 +169,8 @@ CELL_MAX = 9
 
 
 def brute_ranges(cells: list[list[int]], hidden: set, rate: tuple | None) -> dict:
-    """Enumerate every integer completion (each inner cell 0..CELL_MAX) consistent with what is shown."""
+    """Enumerate every integer completion (each inner cell 0..CELL_MAX) consistent with what is shown, to a
+    reader who knows that zeros are printed: a hidden cell that is not 0 is at least 1 (a `*` is never 0)."""
     rows, cols = len(cells), len(cells[0])
     inner = [(r, c) for r in range(rows) for c in range(cols)]
     free = [k for k in inner if k in hidden]
@@ -193,6 +194,8 @@ def brute_ranges(cells: list[list[int]], hidden: set, rate: tuple | None) -> dic
     for k, v in full.items():
         if k not in hidden:
             ok &= v == truth[k]
+        elif truth[k] > 0:
+            ok &= v >= 1
     if rate is not None:
         num, den, shown = rate
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -4,6 +4,8 @@ published cells, as the HiGHS path does (mutation testing found it ran in no tes
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -64,8 +66,12 @@ def test_published_cells_that_contradict_each_other_are_refused(solver):
 
 
 def test_a_hidden_count_in_no_relation_is_limited_only_by_its_own_bound():
+    """...and by being printed as `*`, which is never a zero (at least 1)."""
     problem = Problem({"shown": 40, "alone": 3, "capped": 2}, {"shown"}, upper={"capped": 12})
     ranges = audit(problem, 5).ranges
+    assert (ranges["alone"], ranges["capped"]) == (Range(1, None), Range(1, 12))
+    # A table that may hide a zero tells a reader nothing of the sort.
+    ranges = audit(replace(problem, zeros_printed=False), 5).ranges
     assert (ranges["alone"], ranges["capped"]) == (Range(0, None), Range(0, 12))
 
 

@@ -45,15 +45,19 @@ def protected(lo: int, hi: int, threshold: int = T) -> bool:
 
 
 class Reader:
-    """What a reader can infer: unknowns for hidden cells, constants for published ones, linear relations."""
+    """What a reader can infer: unknowns for hidden cells, constants for published ones, linear relations.
+    Zeros are printed as 0, so a cell printed as `*` is at least 1; a cell no table prints is at least 0."""
 
     def __init__(self) -> None:
         self.known: dict[Hashable, int] = {}
         self.unknown: list[Hashable] = []
+        self.starred: set[Hashable] = set()
         self.rows: list[tuple[dict[Hashable, float], float, float]] = []  # (coefs, low, high)
 
     def cell(self, name: Hashable, shown: str | int | None) -> None:
         text = "" if shown is None else str(shown)
+        if text == "*":
+            self.starred.add(name)
         if text == "*" or shown is None:
             if name not in self.known and name not in self.unknown:
                 self.unknown.append(name)
@@ -63,6 +67,14 @@ class Reader:
             self.known[name] = value
             if name in self.unknown:
                 self.unknown.remove(name)
+
+    def withheld_whole(self, divisions: pd.DataFrame, names: list[str], period: str) -> None:
+        """An entrants column of the division table that is `*` in every division may be withheld as a whole,
+        zeros too (the pack says so): a reader cannot take its `*` to be at least 1."""
+        rows = divisions[divisions["Division"] != "Trust"]
+        for column in ("BME entrants", "White entrants"):
+            if names and all(str(v) == "*" for v in rows[column]):
+                self.starred -= {("div", period, d, column) for d in names}
 
     def relate(self, terms: list[tuple[Hashable, float]], low: float, high: float) -> None:
         coefs: dict[Hashable, float] = {}
@@ -104,7 +116,7 @@ class Reader:
                     c,
                     constraints=[LinearConstraint(matrix, low, high)],
                     integrality=np.ones(len(col)),
-                    bounds=Bounds(0, 10**6),
+                    bounds=Bounds([1 if n in self.starred else 0 for n in self.unknown], 10**6),
                 )
                 assert res.status == 0, res.message
                 ends.append(round(sign * res.fun))
@@ -193,6 +205,7 @@ def read_pack(reader: Reader, tables: dict[str, pd.DataFrame], period: str, wind
             reader.cell(name, row[column])
     for column in ("BME entrants", "BME headcount", "White entrants", "White headcount"):
         reader.equal(("i3", period, column), [("div", period, d, column) for d in names])
+    reader.withheld_whole(div, names, period)
     dq = tables.get("data_quality", pd.DataFrame(columns=["Division"]))  # not in the community pack
     for _, row in dq.iterrows():
         d = row["Division"]
@@ -607,3 +620,30 @@ def test_a_year_pack_beside_half_year_packs_gives_no_hidden_count_back(cli, tmp_
     hidden = [n for n in reader.unknown if 1 <= truth.get(n, 0) <= threshold]
     assert hidden, "the example must hide a small count"
     assert check(reader, truth, threshold) == []
+
+
+def test_a_starred_count_is_at_least_one_and_still_protected_in_the_demo_pack(tmp_path):
+    """An outside reader of the demo's 2025/26-H2 board pack: zeros are printed, so every `*` is at least 1.
+    With that, the trust's BME entrants (10) less one division at 0 left seven `*` divisions at 1..4 each
+    while the auditor took a hidden count's least value to be 0. Every `*` cell must stay protected."""
+    from typer.testing import CliRunner
+
+    from erreview import store
+    from erreview.config import Settings
+    from erreview.demo import prepare_demo
+    from erreview.store import audit
+
+    settings = Settings(
+        database_url=database_url(tmp_path, "demo.db"), pseudonym_key=TEST_KEY, key_file=tmp_path / "pseudonym.key"
+    )
+    audit.bind(settings.database_url, settings)
+    prepare_demo(store.make_engine(settings.database_url), settings)
+    runner = CliRunner(env={"ERREVIEW_PSEUDONYM_KEY": TEST_KEY, "ERREVIEW_KEY_FILE": str(settings.key_file)})
+    period = "2025/26-H2"
+    tables = export(runner, settings.database_url, period, tmp_path / "pack")
+    reader = Reader()
+    read_pack(reader, tables, period, f"{previous_half(period)}+{period}")
+    starred = [n for n in reader.unknown if n in reader.starred]
+    assert len(starred) > 100
+    ranges = reader.ranges(starred)
+    assert {n: r for n, r in ranges.items() if not protected(*r)} == {}

@@ -183,15 +183,17 @@ def test_a_block_presolve_calls_infeasible_is_solved_again(shortcuts):
         total_of(("T", "T"), [("B", i) for i in range(3)]),
     ]
     rate = rounded(0.5, 4, [(0, 0)], [(0, "T")])
-    problem = Problem(values, set(values), relations, [rate])
+    # (A table that may hide its zeros: the secondary cell the suppressor picks here is a 0.)
+    problem = Problem(values, set(values), relations, [rate], zeros_printed=False)
     found = protect(problem, 2, candidates=set(values) - {(0, 3)}, shortcuts=shortcuts)
     assert {(0, 0), (1, 3)} <= found.hidden and found.audit.failures == []
 
 
 def test_a_cell_seen_one_below_its_bound_is_not_taken_to_reach_it():
-    """A cell bounded by 12 whose published row total (11) caps it at 11: seen at 11, its upper end is 11."""
+    """A cell bounded by 12 whose published row total (11) caps it at 11: seen at 11, its upper end is 11.
+    (A table that may hide its zeros, so that a hidden cell's least value is 0.)"""
     values = {"a": 11, "b": 0, "row": 11}
-    problem = Problem(values, {"row"}, [total_of("row", ["a", "b"])], upper={"a": 12, "b": 12})
+    problem = Problem(values, {"row"}, [total_of("row", ["a", "b"])], upper={"a": 12, "b": 12}, zeros_printed=False)
     for shortcuts in (True, False):
         found = audit(problem, 5, shortcuts=shortcuts)
         assert (found.ranges["a"].lo, found.ranges["a"].hi) == (0, 11)

@@ -137,6 +137,7 @@ def read(reader: Reader, pack: ReviewPack, period: Period) -> None:
             )
     for column in COLUMNS:
         reader.equal(("i3", p, column), [("div", p, d, column) for d in names])
+    reader.withheld_whole(frame, names, p)
     if period != YEAR:
         for d in names:
             for g in ("BME", "White"):
@@ -154,9 +155,13 @@ def read(reader: Reader, pack: ReviewPack, period: Period) -> None:
     reader.equal(("dq", p, "Trust", "Staff"), [("dq", p, d, "Staff") for d in names])
     reader.equal(("i3", p, "Not stated headcount"), [("dq", p, d, "Ethnicity not stated") for d in names])
     decision_of = {label: key for key, label in DECISION_LABELS.items()} | {"All decisions": "All"}
-    for _, row in pack.table("panel_checks").frame.iterrows():
+    panel = pack.table("panel_checks").frame
+    for _, row in panel.iterrows():
         for g, column in PANEL:
             reader.cell(("pc", p, decision_of[row["Decision"]], g), row[column])
+    if all(str(v) == "*" for _, column in PANEL for v in panel[column]):
+        # Withheld as a whole, zeros too (the table's note): no `*` in it is known to be at least 1.
+        reader.starred -= {("pc", p, d, g) for d in [*DECISIONS, "All"] for g, _ in PANEL}
     for decision in [*DECISIONS, "All"]:
         reader.equal(("pc", p, decision, "All"), [("pc", p, decision, g) for g, _ in PANEL[:3]])
     for g, _ in PANEL:

@@ -142,9 +142,21 @@ class Problem:
     decided: set[Key] | None = None
     #: Cells protected like small counts whatever their value (a 19 of 20 that would give the 1 other away).
     sensitive: set[Key] = field(default_factory=set)
+    #: Least values a reader knows for cells beyond the rule below (e.g. a row listed only when it holds a case).
+    lower: Mapping[Key, int] = field(default_factory=dict)
+    #: Zeros are printed as 0 and never hidden, so a reader knows every ``*`` is at least 1: each hidden cell
+    #: that is printed (not latent) gets 1 as its least value. False: only ``lower`` (a table that hides zeros).
+    zeros_printed: bool = True
 
     def hidden(self) -> set[Key]:
         return set(self.values) - self.published
+
+    def floor(self, key: Key) -> int:
+        """The least value a reader knows ``key`` has when it is hidden (never above its true value)."""
+        least = self.lower.get(key, 0)
+        if self.zeros_printed and key not in self.latent:
+            least = max(least, 1)
+        return min(least, self.values[key])
 
 
 @dataclass(frozen=True)
@@ -328,12 +340,14 @@ class _Component:
         upper: Mapping[Key, int],
         truth: Mapping[Key, int] | None = None,
         ids: Mapping[Key, int] | None = None,
+        floor: Callable[[Key], int] | None = None,
     ):
         self.keys = keys
         self.cells = frozenset(keys)
         self.index = {k: i for i, k in enumerate(keys)}
         self.rows = rows
         self.upper = np.array([float(upper[k]) if k in upper else np.inf for k in keys])
+        self.lower = np.array([float(floor(k)) if floor is not None else 0.0 for k in keys])
         self.model: Any = None
         self.witnesses = truth is not None
         self.loose = False  # near a ratio it cannot write linearly: its completions are not lent (_Blocks)
@@ -397,7 +411,7 @@ class _Component:
         if not self.witnesses or x is None:
             return
         point = np.round(x)
-        if np.any(np.abs(x - point) >= 1e-7) or np.any(point < 0) or np.any(point > self.upper):
+        if np.any(np.abs(x - point) >= 1e-7) or np.any(point < self.lower) or np.any(point > self.upper):
             return
         starts, index, value, const = self._arrays()
         if self._equal is None:
@@ -414,7 +428,7 @@ class _Component:
         h.setOptionValue("output_flag", False)
         n = len(self.keys)
         inf = h.getInfinity()
-        h.addVars(n, np.zeros(n), np.where(np.isinf(self.upper), inf, self.upper))
+        h.addVars(n, self.lower, np.where(np.isinf(self.upper), inf, self.upper))
         starts, index, value, const = self._arrays()
         lower = np.array([-r.const if r.equal else -inf for r in self.rows], dtype=np.float64)
         h.addRows(len(self.rows), lower, -const, len(index), starts, index, value)
@@ -515,7 +529,7 @@ class _Component:
 
         c = np.zeros(n)
         c[self.index[key]] = sign
-        bounds = [(0.0, None if np.isinf(u) else float(u)) for u in self.upper]
+        bounds = [(float(lo), None if np.isinf(u) else float(u)) for lo, u in zip(self.lower, self.upper, strict=True)]
         value = None
         for integral in (False, True):
             _solves[0] += 1
@@ -543,8 +557,8 @@ class _Component:
         """min (sign=1) or max (sign=-1) of ``key`` over the integer points of the system."""
         if self.witnesses:
             i = self.index[key]
-            if sign > 0 and self.low[i] == 0:
-                return 0.0  # seen at 0, the least any cell can be
+            if sign > 0 and self.low[i] <= self.lower[i]:
+                return float(self.lower[i])  # seen at its least value
             if sign < 0 and self.high[i] >= self.upper[i]:
                 return float(self.upper[i])  # seen at its bound
             if (key, sign) in self.found:
@@ -556,7 +570,7 @@ class _Component:
 
     def _lo(self, key: Key) -> int:
         lo = self.extreme(key, 1.0)
-        return max(math.ceil((lo or 0.0) - _EPS), 0)
+        return max(math.ceil((lo or 0.0) - _EPS), int(self.lower[self.index[key]]))
 
     def _hi(self, key: Key) -> int | None:
         hi = self.extreme(key, -1.0)
@@ -757,11 +771,11 @@ class _Blocks:
     ) -> _Component:
         p = self.problem
         if not self.shortcuts:
-            return _Component(keys, rows, p.upper)
+            return _Component(keys, rows, p.upper, floor=p.floor)
         sig = (frozenset(keys), tuple(r.origin for r in rows))
         comp = self.made.get(sig)
         if comp is None:
-            comp = _Component(keys, rows, p.upper, p.values, self._ids)
+            comp = _Component(keys, rows, p.upper, p.values, self._ids, p.floor)
             comp.loose = self._loose(keys, hidden)
             for other in sources:
                 if not other.loose:
@@ -806,6 +820,18 @@ class _Baseline:
 
     def __init__(self, problem: Problem, blocks: _Blocks | None = None):
         self.problem = problem
+        decided = problem.decided
+        if decided:
+            # Without the new publication its cells are not printed at all: no `*` read as at least 1, no label
+            # bounding them (the same blocks would give the new pack's bounds back, so it has blocks of its own).
+            problem = replace(
+                problem,
+                latent=set(problem.latent) | decided,
+                lower={k: v for k, v in problem.lower.items() if k not in decided},
+                upper={k: v for k, v in problem.upper.items() if k not in decided},
+            )
+            blocks = None
+        self.base = problem
         self.blocks = _Blocks(problem) if blocks is None else blocks
         self.found: dict[Key, Range] = {}
         self.components: list[tuple[list[Key], list[_Row]]] | None = None
@@ -822,7 +848,7 @@ class _Baseline:
                 self.where = {k: i for i, (keys, _) in enumerate(self.components) for k in keys}
             i = self.where.get(key)
             if i is None:
-                self.found[key] = Range(0, p.upper.get(key))
+                self.found[key] = Range(self.base.floor(key), self.base.upper.get(key))
             else:
                 keys, rows = self.components[i]
                 self.found[key] = self.blocks.block(keys, rows, self.hidden).range_of(key)
@@ -863,7 +889,7 @@ def audit(problem: Problem, threshold: int, *, hidden: set[Key] | None = None, s
             ranges[k] = comp.range_of(k)
     for k in hidden:
         if k not in ranges:  # in no relation: only its own bound limits it
-            ranges[k] = Range(0, problem.upper.get(k))
+            ranges[k] = Range(problem.floor(k), problem.upper.get(k))
     baseline = _Baseline(problem, blocks)
     failures = sorted(
         (k for k in hidden if _fails(problem, k, ranges[k], threshold, baseline)),
@@ -969,7 +995,7 @@ class _Solver:
             ranges.update(self.cache[sig])
         for k in hidden:
             if k not in linked:
-                ranges.setdefault(k, Range(0, self.problem.upper.get(k)))
+                ranges.setdefault(k, Range(self.problem.floor(k), self.problem.upper.get(k)))
         failures = []
         for k in hidden:
             if not _needs_protection(self.problem, k, t):
@@ -1009,7 +1035,7 @@ class _Solver:
                     known[k] = self.settled[k] if k in self.settled else make().enough(k, t)
                 found = known[k]
             else:
-                found = Range(0, self.problem.upper.get(k))
+                found = Range(self.problem.floor(k), self.problem.upper.get(k))
             if _fails(self.problem, k, found, t, self.baseline):
                 return k, found
             self._settle(k, found)
@@ -1019,7 +1045,7 @@ class _Solver:
         """``key``'s range with ``hidden`` hidden: in full, or enough of it to show it protects ``key``."""
         block = self.blocks.of(hidden, key)
         if block is None:
-            return Range(0, self.problem.upper.get(key))
+            return Range(self.problem.floor(key), self.problem.upper.get(key))
         keys, rows, joined = block
         return self.blocks.block(keys, rows, hidden, joined).enough(key, self.threshold)
 
@@ -1064,6 +1090,11 @@ def protect(
         # Smallest first (least information lost); a zero last, since a hidden zero is often plain to see.
         return problem.values[k] == 0, problem.values[k], str(k)
 
+    def hideable(k: Key) -> bool:
+        # Where zeros are printed a `*` is read as at least 1, so a zero is never hidden (it would be read wrong
+        # and tell the reader that the rule was broken).
+        return k in movable and k not in hidden and not (problem.zeros_printed and problem.values[k] == 0)
+
     stuck: set[Key] = set()
     steps = 0
     while True:
@@ -1088,7 +1119,7 @@ def protect(
         choice = None
         tried = 0
         for layer in _by_distance(links, target):
-            options = sorted((k for k in layer if k in movable and k not in hidden), key=cost)
+            options = sorted((k for k in layer if hideable(k)), key=cost)
             widening = None
             for k in options:
                 if tried >= max_trials:
@@ -1107,7 +1138,7 @@ def protect(
                 break
         if choice is None:
             # Nothing near widens it on its own: hide the smallest neighbour and look again.
-            layers = [[k for k in layer if k in movable and k not in hidden] for layer in _by_distance(links, target)]
+            layers = [[k for k in layer if hideable(k)] for layer in _by_distance(links, target)]
             near = next((layer for layer in layers if layer), None)
             if near is None:
                 stuck.add(target)  # fixed by what was published before: nothing in this pack can help

@@ -407,7 +407,9 @@ def methods_lines(inputs: PackInputs) -> list[str]:
         f"{inputs.threshold} values, from any combination of the published cells, in this pack or in the packs "
         "published before it for any audience (checked exactly by linear programming); where an earlier pack's "
         "numbers already narrow a count further, this pack narrows it no more. Every rate, ratio or interval "
-        "resting on a hidden count is hidden too.",
+        "resting on a hidden count is hidden too. Zeros are printed, so a * is a count of at least 1 and is "
+        "protected as such; except where a table's note says a breakdown is withheld as a whole, when every "
+        "cell of it is *, zeros too.",
         (
             f"National comparator on the chart: England, {inputs.national.label}, {inputs.national.value:.2f}; "
             f"source: {inputs.national.source_title}, {inputs.national.source_url}."
@@ -566,6 +568,20 @@ def complaints_trend_table(
     return table[["Half-year", *(c for c in table.columns if c != "Half-year")]]
 
 
+#: The divisions table's note when its entrants are withheld as a whole (see :func:`choose_hidden`).
+DIVISIONS_WITHHELD_NOTE = (
+    "Entrants are not shown division by division for this period: there are so few that one division's count "
+    "would follow from the others. The trust's own row is shown. Every entrants cell of this table is * "
+    "(zeros too)."
+)
+
+#: The panel-check table's note when it is withheld as a whole.
+PANEL_WITHHELD_NOTE = (
+    "The counts are not shown for this period: with the packs published before, any count shown or marked * here "
+    "would narrow a few cases down. Every cell of this table is * (zeros too)."
+)
+
+
 def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]:
     """Primary and audited secondary suppression over the whole pack and the packs published before it."""
     t = inputs.threshold
@@ -573,7 +589,41 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
     if inputs.unprinted:
         # Not printed: unknown to a reader (protected when small), and recorded as such for later packs.
         cells.latent |= {k for k in cells.values if k.startswith(inputs.unprinted)}
-    hidden, audit = hide_with_earlier(cells, t, inputs.earlier, own_audience=inputs.own_audience)
+    # A `*` is read as at least 1 (zeros are printed), so a few counts split over divisions or panel decisions
+    # can pin each part (8 entrants, one division at 0, four at `*`: each 1..5), and the suppressor then hides
+    # the trust's own count, or nothing in this pack can help (earlier packs printed the rest). Then such a
+    # breakdown is withheld as a whole instead: every cell `*`, zeros too, so that none is known to be at least
+    # 1 (the table's note says so). A pack of the same period exported before decided it already: the same
+    # again, so that re-exports agree.
+    label = inputs.period.label
+    parts = {
+        "div": {k for k in cells.values if k.startswith(f"div|{label}|") and k.endswith("|entrants")},
+        "pc": {k for k in cells.values if k.startswith(f"pc|{label}|")},
+    }
+    headline = {i3_key(label, g, "entrants") for g in ("BME", "White")}
+
+    def run(withheld: set[str]) -> tuple[Cells, set[str], Audit]:
+        trial = replace(cells, latent=cells.latent | withheld) if withheld else cells
+        found, checked = hide_with_earlier(trial, t, inputs.earlier, own_audience=inputs.own_audience)
+        return trial, found | withheld, checked
+
+    def trouble(found: set[str], checked: Audit) -> bool:
+        return bool(checked.failures) or any(k in found and cells.values[k] > t for k in headline)
+
+    withheld = {
+        k for r in inputs.earlier if r.period == label for k in set(r.latent) if k in parts["div"] | parts["pc"]
+    }
+    cells_used, hidden, audit = run(withheld)
+    for name in ("div", "pc"):
+        if not trouble(hidden, audit) or parts[name] <= withheld:
+            continue
+        trial_cells, trial_hidden, trial_audit = run(withheld | parts[name])
+        if len(trial_audit.failures) < len(audit.failures) or (
+            not trial_audit.failures and not any(k in trial_hidden and cells.values[k] > t for k in headline)
+        ):
+            withheld |= parts[name]
+            cells_used, hidden, audit = trial_cells, trial_hidden, trial_audit
+    cells = cells_used
     record = PublishedRecord(
         period=inputs.period.label,
         threshold=t,
@@ -699,12 +749,14 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
             "divisions",
             f"Indicator 3 by division, {inputs.period.label}",
             division_table(inputs.period_entries, inputs.division_headcounts, t, keys, period),
+            DIVISIONS_WITHHELD_NOTE if any(k.startswith(f"div|{period}|") for k in record.latent) else "",
         ),
         PackTable(
             "panel_checks",
             f"Panel bias-check decisions, {inputs.period.label}",
             panel_table(inputs.reviews, t, keys, period),
-            "Is the check diverting BME and White cases at the same rate?",
+            "Is the check diverting BME and White cases at the same rate?"
+            + (f" {PANEL_WITHHELD_NOTE}" if any(k.startswith(f"pc|{period}|") for k in record.latent) else ""),
         ),
         PackTable(
             "data_quality",

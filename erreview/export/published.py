@@ -91,6 +91,7 @@ def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tupl
     published = set(current.values) - latent
     relations: dict[tuple[Any, ...], Linear] = {_signature(r): r for r in current.relations}
     fixed: set[str] = set()
+    starred: dict[str, int] = {}  # printed as `*` by an earlier pack: at least 1 (zeros are printed)
     for i, record in enumerate(earlier):
         names = {}
         for key, value in record.values.items():
@@ -98,6 +99,7 @@ def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tupl
             values[name] = value
             names[key] = name
         latent |= {names[k] for k in record.latent}
+        starred |= {names[k]: 1 for k in set(record.hidden) - set(record.latent)}
         shown = {names[k] for k in record.published}
         fixed |= shown & set(current.values)
         published |= shown
@@ -105,7 +107,7 @@ def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tupl
             renamed = Linear(tuple((names[str(k)], c) for k, c in r.terms), r.equal, r.const)
             relations.setdefault(_signature(renamed), renamed)
     # A cell hidden now but shown before is public all the same.
-    problem = Problem(values, published, list(relations.values()), latent=latent - published)
+    problem = Problem(values, published, list(relations.values()), latent=latent - published, lower=starred)
     return problem, fixed
 
 

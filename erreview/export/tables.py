@@ -46,6 +46,9 @@ class Cells:
     values: dict[str, int] = field(default_factory=dict)
     relations: list[Linear] = field(default_factory=list)
     latent: set[str] = field(default_factory=set)  # model-only cells, never shown
+    #: Bounds a reader knows beside the relations (e.g. a "too few to compare" label: fewer than the minimum).
+    lower: dict[str, int] = field(default_factory=dict)
+    upper: dict[str, int] = field(default_factory=dict)
 
     def relate(self, relation: Linear) -> None:
         """Add a relation, but only one the numbers satisfy (e.g. a person counted in two divisions makes
@@ -61,10 +64,20 @@ class Cells:
                 raise ValueError(f"cell {k} has two values ({self.values[k]} and {v})")
         self.relations += other.relations
         self.latent |= other.latent
+        for k, v in other.lower.items():
+            self.lower[k] = max(self.lower.get(k, v), v)
+        for k, v in other.upper.items():
+            self.upper[k] = min(self.upper.get(k, v), v)
+
+    def problem(self, published: set[str], **kw: Any) -> Problem:
+        """These cells as the auditor's problem, with ``published`` shown and the bounds a reader knows."""
+        return Problem(
+            self.values, published, self.relations, latent=self.latent, lower=self.lower, upper=self.upper, **kw
+        )
 
     def hidden(self, threshold: int) -> set[str]:
         """This table's suppression when it is published on its own."""
-        problem = Problem(self.values, set(self.values) - self.latent, self.relations, latent=self.latent)
+        problem = self.problem(set(self.values) - self.latent)
         return {str(k) for k in protect(problem, threshold).hidden} - self.latent
 
 
