@@ -105,6 +105,13 @@ def _row(label: str, period: Period, counts: list[int], keys: list[str], hidden:
         "95% CI low": show(fmt_ratio(est.ci_low), any_hidden),
         "95% CI high": show(fmt_ratio(est.ci_high), any_hidden),
         "ratio_value": None if any_hidden else est.ratio,
+        # The same figures as numbers, for a screen to sort and format (none where the cell is hidden).
+        "bme_entrants": None if hide[0] else a,
+        "bme_headcount": None if hide[1] else n1,
+        "white_entrants": None if hide[2] else c,
+        "white_headcount": None if hide[3] else n2,
+        "ci_low": None if any_hidden else est.ci_low,
+        "ci_high": None if any_hidden else est.ci_high,
     }
 
 

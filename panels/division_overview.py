@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from erreview.divisions import TRUST, division_trend
 from erreview.narrative import QUESTION
 from erreview.review.roles import Role
-from panels.common import engine, require, settings
+from panels.common import Col, engine, require, settings, show_table
 
 actor = require(Role.DIVISION_LEAD)
 st.title("Overview")
@@ -42,7 +41,27 @@ if not plotted.empty:
     )
     st.altair_chart(chart, width="stretch")
 st.subheader("Every half-year")
-st.dataframe(pd.DataFrame(trend.drop(columns=["ratio_value"])), hide_index=True)
+TREND_COLUMNS = [
+    Col("Period", "Period", help="Financial half-year."),
+    Col("Where", "Where", help="Your division, or the whole trust."),
+    Col("bme_entrants", "BME entrants", "count", "BME staff entering a formal disciplinary investigation."),
+    Col("bme_headcount", "BME headcount", "count", "BME staff at the half-year's workforce snapshot."),
+    Col("white_entrants", "White entrants", "count", "White staff entering a formal disciplinary investigation."),
+    Col("white_headcount", "White headcount", "count", "White staff at the half-year's workforce snapshot."),
+    Col("ratio_value", "Ratio", "ratio", "BME rate ÷ White rate; 1.00 is parity."),
+    Col("ci_low", "95% CI low", "ratio", "Lower end of the 95% confidence interval (Katz)."),
+    Col("ci_high", "95% CI high", "ratio", "Upper end of the 95% confidence interval (Katz)."),
+]
+#: Which column of the library's table (its text) says each number column's cell is hidden.
+SHOWN_AS = {"bme_entrants": "BME entrants", "bme_headcount": "BME headcount", "white_entrants": "White entrants"}
+SHOWN_AS |= {"white_headcount": "White headcount", "ratio_value": "Ratio", "ci_low": "95% CI low"}
+SHOWN_AS |= {"ci_high": "95% CI high"}
+rows = trend.reset_index(drop=True)
+show_table(
+    rows,
+    TREND_COLUMNS,
+    {(i, source) for source, text in SHOWN_AS.items() for i in rows.index[rows[text] == "*"]},
+)
 st.caption(
     f"Counts from 1 to {threshold} are shown as *, with the ratio and interval that rest on them, so that no "
     "colleague can be identified. Periods with no workforce snapshot are left out."
