@@ -97,3 +97,18 @@ def test_a_bound_known_before_is_not_a_new_disclosure():
     values = {"x": 2, "y": 10}
     assert audit(Problem(values, {"y"}, upper={"x": 3}, decided={"y"}), 5).failures == []
     assert audit(Problem(values, {"y"}, upper={"x": 3}), 5).failures == ["x"]
+
+
+def test_what_earlier_packs_left_is_judged_without_a_relation_a_reader_might_only_assume():
+    """x (3, a first half-year's entrants, `*` in an earlier pack) is at most c (5, the year-end headcount) only
+    if nobody left: an assumption. A new pack printing y (6) with x <= y by definition narrows x to 1..6 for a
+    reader who does not assume it. Judged with the assumption, earlier packs already left 1..5 and y changes
+    nothing, so the count passed; without it, earlier packs left x unbounded above and y narrows it."""
+    values = {"x": 3, "c": 5, "y": 6}
+    relations = [at_most("x", "c", assumed=True), at_most("x", "y")]
+    found = audit(Problem(values, {"c", "y"}, relations, decided={"y"}), 5)
+    assert found.ranges["x"] == Range(1, 5)
+    assert found.failures == ["x"]
+    # Relied on by definition (a half-year's entrants are among its staff), the earlier bound stands.
+    relations = [at_most("x", "c"), at_most("x", "y")]
+    assert audit(Problem(values, {"c", "y"}, relations, decided={"y"}), 5).failures == []

@@ -61,11 +61,15 @@ _EPS = 1e-6
 
 @dataclass(frozen=True)
 class Linear:
-    """``Σ coef·cell + const`` is ``= 0`` (``equal``) or ``≤ 0``."""
+    """``Σ coef·cell + const`` is ``= 0`` (``equal``) or ``≤ 0``. ``assumed``: true of these numbers but not
+    by definition (a year's entrants at most its year-end headcount: not so if people left), so a reader may
+    take it for granted and be right; it narrows what a reader infers, never what earlier packs are taken to
+    have left (:class:`_Baseline`)."""
 
     terms: tuple[tuple[Key, float], ...]
     equal: bool = True
     const: float = 0.0
+    assumed: bool = False
 
     def cells(self) -> list[Key]:
         return [k for k, _ in self.terms]
@@ -80,11 +84,11 @@ def total_of(total: Key, parts: Iterable[Key]) -> Linear:
     return Linear(((total, 1.0), *((p, -1.0) for p in parts)))
 
 
-def at_most(small: Key | Sequence[Key], big: Key | Sequence[Key]) -> Linear:
+def at_most(small: Key | Sequence[Key], big: Key | Sequence[Key], *, assumed: bool = False) -> Linear:
     """``Σ small ≤ Σ big`` (e.g. events never exceed their population)."""
     smalls = list(small) if isinstance(small, list | tuple) else [small]
     bigs = list(big) if isinstance(big, list | tuple) else [big]
-    return Linear((*((k, 1.0) for k in smalls), *((k, -1.0) for k in bigs)), equal=False)
+    return Linear((*((k, 1.0) for k in smalls), *((k, -1.0) for k in bigs)), equal=False, assumed=assumed)
 
 
 @dataclass(frozen=True)
@@ -823,9 +827,11 @@ class _Baseline:
         decided = problem.decided
         if decided:
             # Without the new publication its cells are not printed at all: no `*` read as at least 1, no label
-            # bounding them (the same blocks would give the new pack's bounds back, so it has blocks of its own).
+            # bounding them (the same blocks would give the new pack's bounds back, so it has blocks of its own);
+            # and what earlier packs left is judged without relations a reader might only assume.
             problem = replace(
                 problem,
+                relations=[r for r in problem.relations if not r.assumed],
                 latent=set(problem.latent) | decided,
                 lower={k: v for k, v in problem.lower.items() if k not in decided},
                 upper={k: v for k, v in problem.upper.items() if k not in decided},
@@ -840,7 +846,7 @@ class _Baseline:
 
     def range_of(self, key: Key) -> Range:
         if key not in self.found:
-            p = self.problem
+            p = self.base
             if self.components is None:
                 self.hidden = p.hidden() | (p.decided or set())
                 rows, _ = _rows(p, self.hidden)
@@ -848,7 +854,7 @@ class _Baseline:
                 self.where = {k: i for i, (keys, _) in enumerate(self.components) for k in keys}
             i = self.where.get(key)
             if i is None:
-                self.found[key] = Range(self.base.floor(key), self.base.upper.get(key))
+                self.found[key] = Range(p.floor(key), p.upper.get(key))
             else:
                 keys, rows = self.components[i]
                 self.found[key] = self.blocks.block(keys, rows, self.hidden).range_of(key)

@@ -60,7 +60,9 @@ class PublishedRecord:
             "hidden": sorted(self.hidden),
             "latent": sorted(self.latent),
             "relations": [
-                {"terms": [[str(k), c] for k, c in r.terms], "equal": r.equal, "const": r.const} for r in self.relations
+                {"terms": [[str(k), c] for k, c in r.terms], "equal": r.equal, "const": r.const}
+                | ({"assumed": True} if r.assumed else {})
+                for r in self.relations
             ],
         }
 
@@ -73,14 +75,19 @@ class PublishedRecord:
             hidden=tuple(data["hidden"]),
             latent=tuple(data["latent"]),
             relations=tuple(
-                Linear(tuple((str(k), float(c)) for k, c in r["terms"]), bool(r["equal"]), float(r["const"]))
+                Linear(
+                    tuple((str(k), float(c)) for k, c in r["terms"]),
+                    bool(r["equal"]),
+                    float(r["const"]),
+                    bool(r.get("assumed", False)),
+                )
                 for r in data["relations"]
             ),
         )
 
 
 def _signature(r: Linear) -> tuple[Any, ...]:
-    return (tuple(sorted((str(k), c) for k, c in r.terms)), r.equal, r.const)
+    return (tuple(sorted((str(k), c) for k, c in r.terms)), r.equal, r.const, r.assumed)
 
 
 def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tuple[Problem, set[str]]:
@@ -104,7 +111,7 @@ def combined_problem(current: Cells, earlier: Sequence[PublishedRecord]) -> tupl
         fixed |= shown & set(current.values)
         published |= shown
         for r in record.relations:
-            renamed = Linear(tuple((names[str(k)], c) for k, c in r.terms), r.equal, r.const)
+            renamed = Linear(tuple((names[str(k)], c) for k, c in r.terms), r.equal, r.const, r.assumed)
             relations.setdefault(_signature(renamed), renamed)
     # A cell hidden now but shown before is public all the same.
     problem = Problem(values, published, list(relations.values()), latent=latent - published, lower=starred)

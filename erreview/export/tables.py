@@ -15,7 +15,8 @@ Cell names are stable strings so that the same count in two packs is the same un
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -104,6 +105,11 @@ def _show(value: str, hidden: bool) -> str:
 # --- indicator 3 -------------------------------------------------------------------------------------
 
 
+def _is_year(label: str) -> bool:
+    """A financial year's label ("2024/25"), not a half-year's ("2024/25-H1")."""
+    return re.fullmatch(r"\d{4}/\d{2}", label) is not None
+
+
 def i3_key(period: str, group: str, kind: str) -> str:
     return f"i3|{period}|{group}|{kind}"
 
@@ -117,7 +123,9 @@ def indicator3_cells(results: Sequence[WresResult]) -> Cells:
             entrants, heads = i3_key(r.period.label, g.value, "entrants"), i3_key(r.period.label, g.value, "headcount")
             cells.values[entrants] = int(r.groups[g].entrants)
             cells.values[heads] = int(r.groups[g].headcount)
-            cells.relate(at_most(entrants, heads))
+            # A year's entrants include people who left before its end snapshot: at most its headcount only
+            # by assumption (a half-year's are counted among the staff at its snapshot).
+            cells.relate(at_most(entrants, heads, assumed=r.period.half is None))
     return cells
 
 
@@ -261,7 +269,7 @@ def _dp_relations(cells: Cells, results: Sequence[DecisionResult], window: str) 
             return dp_key(window, point, g, kind)
 
         # Steps with the same population count the same people; later steps are reached by fewer.
-        pairs = [
+        pairs: list[tuple[Callable[[str, list[str]], Linear], tuple[str, str], tuple[str, str]]] = [
             (total_of, ("formal_investigation", "events"), ("suspension", "n")),
             (total_of, ("formal_investigation", "events"), ("regulator_referral", "n")),
             (total_of, ("formal_sanction", "n"), ("dismissal", "n")),
@@ -404,7 +412,11 @@ def division_cells(entries: pd.DataFrame, headcounts: pd.DataFrame, period: str 
                 total_of(div_key(period, "Trust", grp, kind), [div_key(period, d, grp, kind) for d in divisions])
             )
         for d in divisions:
-            cells.relate(at_most(div_key(period, d, grp, "entrants"), div_key(period, d, grp, "headcount")))
+            cells.relate(
+                at_most(
+                    div_key(period, d, grp, "entrants"), div_key(period, d, grp, "headcount"), assumed=_is_year(period)
+                )
+            )
     return cells
 
 
