@@ -40,7 +40,7 @@ def test_division_lead_sees_their_division_not_others(page: Page):
     # The funnel plot: their division's point against the whole trust's limits, no other division.
     go(page, "Divisions")
     expect(page.get_by_text("Your divisions (Medicine)").first).to_be_visible()
-    for measure in ("WRES indicator 3", "Case to answer"):
+    for measure in ("WRES indicator 3", "Formal investigation"):
         choose(page, "Measure", measure)
         wait_idle(page)
         # Their division is in the table (waited for: the grid draws after the rerun).
