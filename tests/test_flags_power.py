@@ -56,3 +56,14 @@ def test_above_is_above_parity_and_below_is_below():
 )
 def test_no_ratio_when_none_can_be_stated(n1, n2, white_rate, direction):
     assert detectable_ratio(n1, n2, white_rate, direction) is None
+
+
+@pytest.mark.parametrize(
+    ("ratio", "side"),
+    [(0.8, None), (1.25, None), (1.0, None), (0.7999, "below"), (1.2501, "above")],
+)
+def test_the_ends_of_the_non_adverse_range_0_80_to_1_25_are_inside_it(ratio, side):
+    from erreview.metrics.flags import side_of
+    from erreview.metrics.ratio import RatioEstimate
+
+    assert side_of(RatioEstimate(ratio, None, None), 10, 10, 100) == side

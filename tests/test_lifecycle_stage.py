@@ -51,3 +51,14 @@ def test_stage_from_a_dataframe_row(fields, stage):
 
 def test_an_empty_string_is_not_a_value():
     assert derive_stage(BLANK | {"initial_route": "informal", "closed_date": "", "sanction": ""}) is Stage.INFORMAL
+
+
+def test_a_refused_step_lists_every_stage_it_is_possible_from():
+    from erreview.review.lifecycle import Action, TransitionRefused, target_stage
+
+    with pytest.raises(TransitionRefused) as refused:
+        target_stage(Action.ROUTE_INFORMAL, Stage.CONCERN_RAISED)
+    assert str(refused.value) == (
+        "cannot 'Route informally' from 'Concern raised'; "
+        "it is only possible from: Awaiting panel check, Initial assessment"
+    )
