@@ -231,3 +231,26 @@ def test_suspensions_with_their_plan_and_latest_review(engine, settings):
     assert list(only["case_id"]) == [bare]
     with store.session_scope(engine) as session:
         assert ws.suspensions_frame(session, []).empty
+
+
+def test_saving_an_existing_user_replaces_every_field_and_refuses_a_stale_version(engine):
+    with store.session_scope(engine, write=True) as session:
+        ws.save_user(session, AppUser(username="a.user", display_name="A", role="case_lead"))
+    changed = {
+        "display_name": "A. User",
+        "role": "panel_member",
+        "panels": "Panel 1",
+        "divisions": "Surgery",
+        "password_hash": "hash",
+        "oidc_subject": "sub-9",
+        "active": False,
+    }
+    with store.session_scope(engine, write=True) as session:
+        ws.save_user(session, AppUser(username="a.user", **changed), expected_version=1)
+    with store.session_scope(engine) as session:
+        saved = session.get(AppUser, "a.user")
+        assert saved is not None
+        assert {k: getattr(saved, k) for k in changed} == changed
+        assert saved.version == 2
+    with pytest.raises(ws.StaleEdit), store.session_scope(engine, write=True) as session:
+        ws.save_user(session, AppUser(username="a.user", display_name="B", role="case_lead"), expected_version=1)
