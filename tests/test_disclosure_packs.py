@@ -622,6 +622,42 @@ def test_a_year_pack_beside_half_year_packs_gives_no_hidden_count_back(cli, tmp_
     assert check(reader, truth, threshold) == []
 
 
+def demo_runner(tmp_path):
+    """A demo database and a command-line runner for it."""
+    from typer.testing import CliRunner
+
+    from erreview import store
+    from erreview.config import Settings
+    from erreview.demo import prepare_demo
+    from erreview.store import audit
+
+    settings = Settings(
+        database_url=database_url(tmp_path, "demo.db"), pseudonym_key=TEST_KEY, key_file=tmp_path / "pseudonym.key"
+    )
+    audit.bind(settings.database_url, settings)
+    prepare_demo(store.make_engine(settings.database_url), settings)
+    runner = CliRunner(env={"ERREVIEW_PSEUDONYM_KEY": TEST_KEY, "ERREVIEW_KEY_FILE": str(settings.key_file)})
+    return runner, settings.database_url
+
+
+def test_a_community_pack_is_safe_among_community_packs_after_board_packs(tmp_path):
+    """An outside reader's order: the 2025/26-H2 community pack, the 2025/26 and 2025/26-H1 board packs, then
+    the 2025/26-H1 community pack. Its division table printed two zeros and six `*` summing to the trust's
+    13 BME entrants (each 1..8) with nothing but community packs: the community-only stage's failures were
+    not reported, so the split was not withheld."""
+    runner, url = demo_runner(tmp_path)
+    order = [("2025/26-H2", "community"), ("2025/26", "board"), ("2025/26-H1", "board"), ("2025/26-H1", "community")]
+    reader = Reader()
+    for i, (period, audience) in enumerate(order):
+        tables = export(runner, url, period, tmp_path / f"pack{i}", audience=audience)
+        if audience == "community":
+            read_pack(reader, tables, period, f"{previous_half(period)}+{period}")
+    starred = [n for n in reader.unknown if n in reader.starred]
+    assert starred
+    ranges = reader.ranges(starred)
+    assert {n: r for n, r in ranges.items() if not protected(*r, threshold=10)} == {}
+
+
 def test_a_starred_count_is_at_least_one_and_still_protected_in_the_demo_pack(tmp_path):
     """An outside reader of the demo's 2025/26-H2 board pack: zeros are printed, so every `*` is at least 1.
     With that, the trust's BME entrants (10) less one division at 0 left seven `*` divisions at 1..4 each

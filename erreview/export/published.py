@@ -29,7 +29,7 @@ hid to 7 values; where board papers are public, set the board threshold to the c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from erreview.export.disclosure import Audit, Linear, Problem, protect
@@ -133,12 +133,17 @@ def hide_with_earlier(
     the full protection at T), and then among every pack, hiding more where needed; hiding more never
     narrows a range, so the first guarantee still holds."""
     first: set[str] = set()
+    first_failures: list[Any] = []
     if own_audience is not None:
-        first, _ = hide_with_earlier(cells, threshold, own_audience)
+        first, first_audit = hide_with_earlier(cells, threshold, own_audience)
+        first_failures = first_audit.failures
     problem, fixed = combined_problem(cells, earlier)
     problem.published -= first - fixed
     shown = set(cells.values) - cells.latent
     protection = protect(problem, threshold, candidates=shown - fixed - first)
     # A small count published before (under a lower threshold) is public, but is still shown as '*'.
     hidden = {str(k) for k in protection.hidden if k in shown} | {k for k in fixed if 1 <= cells.values[k] <= threshold}
-    return hidden | first, protection.audit
+    # A count the own audience alone can narrow is a failure too, whatever the second stage finds (an outside
+    # reader found a community pack's division split narrowed among community packs alone, unreported).
+    failures = protection.audit.failures + [k for k in first_failures if k not in protection.audit.failures]
+    return hidden | first, replace(protection.audit, failures=failures)
