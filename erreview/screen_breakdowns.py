@@ -250,11 +250,7 @@ def timing_rows(
     rows = []
     for rec in timing.to_dict("records"):
         measure = str(rec["measure"])
-        label = str(rec["label"])
-        proxies = int(rec.get("proxy_cases") or 0)
-        if threshold is not None and 1 <= proxies <= threshold:
-            label = f"{labels.get(measure, measure)} (some cases without suspension dates measured from formal start "
-            label += "to close, a proxy)"
+        label = _timing_label(rec, labels, threshold)
         row = {"Measure": label}
         for group, prefix in TIMING_GROUPS:
             row[f"{group} cases (still open)"] = f"{rec[f'{prefix}_n']} ({rec[f'{prefix}_open']})"
@@ -275,6 +271,16 @@ def timing_rows(
         row["Log-rank p"] = "n/a" if p is None or pd.isna(p) else f"{p:.3f}"
         rows.append(row)
     return rows
+
+
+def _timing_label(rec: Mapping[Any, Any], labels: Mapping[str, str], threshold: int | None) -> str:
+    """A measure's label, which does not name a small number of proxy-measured cases (1 to the threshold)."""
+    measure = str(rec["measure"])
+    proxies = int(rec.get("proxy_cases") or 0)
+    if threshold is not None and 1 <= proxies <= threshold:
+        proxy = "some cases without suspension dates measured from formal start to close, a proxy"
+        return f"{labels.get(measure, measure)} ({proxy})"
+    return str(rec["label"])
 
 
 #: The time-in-process table's columns: (source column, heading, kind) for each group, then the log-rank test.
@@ -305,11 +311,7 @@ def timing_frame(
     masked: set[tuple[int, str]] = set()
     for i, rec in enumerate(timing.to_dict("records")):
         measure = str(rec["measure"])
-        label = str(rec["label"])
-        proxies = int(rec.get("proxy_cases") or 0)
-        if threshold is not None and 1 <= proxies <= threshold:
-            label = f"{labels.get(measure, measure)} (some cases without suspension dates measured from formal start "
-            label += "to close, a proxy)"
+        label = _timing_label(rec, labels, threshold)
         row: dict[str, Any] = {"measure": label, "logrank_p": rec["logrank_p"]}
         for group, prefix in TIMING_GROUPS:
             row[f"{prefix}_cases"], row[f"{prefix}_open"] = rec[f"{prefix}_n"], rec[f"{prefix}_open"]
