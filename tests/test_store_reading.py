@@ -243,6 +243,7 @@ def test_saving_an_existing_user_replaces_every_field_and_refuses_a_stale_versio
         "divisions": "Surgery",
         "password_hash": "hash",
         "oidc_subject": "sub-9",
+        "oidc_issuer": "https://login.example.nhs.uk",  # a subject means nothing without its issuer
         "active": False,
     }
     with store.session_scope(engine, write=True) as session:

@@ -55,7 +55,8 @@ def save_user(session: Session, user: AppUser, *, expected_version: int | None =
         return user
     if expected_version is not None and existing.version != expected_version:
         raise StaleEdit(f"user {user.username} was changed by someone else; reload and try again")
-    for field in ("display_name", "role", "panels", "divisions", "password_hash", "oidc_subject", "active"):
+    fields = ("display_name", "role", "panels", "divisions", "password_hash", "oidc_subject", "oidc_issuer", "active")
+    for field in fields:
         setattr(existing, field, getattr(user, field))
     existing.version += 1
     session.flush()
