@@ -93,22 +93,9 @@ TREND_PUBLISHED |= {"white_events": "White events", "white_rate": "White rate", 
 def trend_source(trend: list[Any], published: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[int, str]]]:
     """Each half-year's complaint figures as numbers, and the cells its published table (one row per half-year,
     in the same order) hides."""
-    frame = pd.DataFrame(
-        [
-            {
-                "half": label,
-                "bme_n": r.bme.n,
-                "bme_events": r.bme.events,
-                "bme_rate": r.bme.rate,
-                "white_n": r.white.n,
-                "white_events": r.white.events,
-                "white_rate": r.white.rate,
-                "ratio": r.estimate.ratio,
-            }
-            for label, r in trend
-        ],
-        columns=[c.source for c in TREND_COLUMNS],
-    )
+    frame = decision_table_frame([r for _, r in trend])
+    frame.insert(0, "half", [label for label, _ in trend])
+    frame = frame.reindex(columns=[c.source for c in TREND_COLUMNS])
     hidden = {
         (int(i), source)
         for source, column in TREND_PUBLISHED.items()
