@@ -6,13 +6,14 @@ their accounts, and each member confirms their place from their own session (att
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
 from erreview.errors import ErreviewError
+from erreview.models import PanelReview
 from erreview.review.checklists import ANSWER_LABELS, Template, applies, latest, recommended_outcome
 from erreview.review.lifecycle import CHECK_STAGES, step_under_check
 from erreview.review.panel import (
@@ -25,6 +26,7 @@ from erreview.review.panel import (
     ReviewSubmission,
     Rules,
     answer_rows,
+    current_review,
     named_members,
     review_problems,
 )
@@ -100,6 +102,30 @@ if actor.role in (Role.PANEL_MEMBER, Role.ADMIN):
                         show_error("Not confirmed: " + "; ".join(exc.problems))
                     except ErreviewError as exc:
                         show_error(f"Not confirmed: {exc.message}")
+
+
+def _start_correction(review: PanelReview, template: Template) -> None:
+    """Fill the form with ``review``'s answers, members and decision, so a correction changes only what was
+    wrong (answers to another template version are not carried over)."""
+    case_id = review.case_id
+    if (review.template_id, review.template_version) == (template.id, template.version):
+        for qid, given in review.answers.items():
+            if given.get("answer"):
+                st.session_state[f"{case_id}-{qid}"] = given["answer"]
+            if given.get("note"):
+                key = f"{case_id}-{qid}-note" if given.get("answer") else f"{case_id}-{qid}-text"
+                st.session_state[key] = given["note"]
+            if given.get("day"):
+                st.session_state[f"{case_id}-{qid}-date"] = date.fromisoformat(str(given["day"]))
+    st.session_state[f"{case_id}-members"] = [m["username"] for m in review.members]
+    for m in review.members:
+        st.session_state[f"{case_id}-{m['username']}-role"] = m.get("role", "")
+        st.session_state[f"{case_id}-{m['username']}-ca"] = bool(m.get("cultural_ambassador"))
+        st.session_state[f"{case_id}-{m['username']}-lay"] = bool(m.get("lay_member"))
+    st.session_state[f"{case_id}-decision"] = review.decision
+    st.session_state[f"{case_id}-rationale"] = review.rationale
+    st.session_state[f"{case_id}-override"] = review.override_reason or ""
+
 
 cases = list_cases(engine(), actor=actor)
 waiting_cases = (
@@ -186,8 +212,39 @@ with form_col:
         st.info("The panel completes this check. You can see its decision here and escalate on the Cases screen.")
         st.stop()
     template: Template = latest(rules.templates, "panel_precheck")
+    decided = current_review(detail.reviews, step)
+    correcting_key = f"correcting-{case_id}"
+    if decided is not None and st.session_state.get(correcting_key) != decided.id:
+        # Decided: no second blank form. The decision stands unless the panel chooses to correct it.
+        st.subheader("The panel's decision")
+        waiting = sorted(set(named_members(decided)) - {a.username for a in detail.attestations_of(decided.id)})
+        st.success(
+            f"Review {decided.id}, submitted on {decided.submitted_at:%-d %B %Y}: "
+            f"**{DECISION_LABELS[decided.decision]}**."
+            + (
+                f" Still to confirm their place: {', '.join(waiting)}." if waiting else " Every named member confirmed."
+            ),
+            icon=":material/gavel:",
+        )
+        st.caption(
+            "A submitted review cannot be edited. If the decision is wrong, correct it: the correction is a new "
+            "version of this review, starting from its answers, and each named member confirms it afresh."
+        )
+        if st.button("Correct this decision", icon=":material/edit:", key=f"correct-{decided.id}"):
+            _start_correction(decided, template)
+            st.session_state[correcting_key] = decided.id
+            st.rerun()
+        st.stop()
+    correcting = decided.id if decided is not None else None
     started = st.session_state.setdefault(f"started-{case_id}", datetime.now(UTC))
-    st.subheader(f"{template.title} (version {template.version})")
+    if correcting is not None:
+        st.subheader(f"Correct review {correcting}")
+        st.caption(f"{template.title} (version {template.version}), starting from review {correcting}'s answers.")
+        if st.button("Keep the decision as it is", key=f"cancel-correct-{correcting}"):
+            st.session_state.pop(correcting_key, None)
+            st.rerun()
+    else:
+        st.subheader(f"{template.title} (version {template.version})")
     answers: dict[str, AnswerIn] = {}
     values: dict[str, str | None] = {}
     numbers = {q.id: n for n, q in enumerate(template.questions_for(step), start=1)}
@@ -242,20 +299,25 @@ with form_col:
         + ". Include a cultural ambassador or trained lay member where you can."
     )
     candidates = panel_candidates(engine(), case_id, actor=actor)
+    members_key = f"{case_id}-members"
+    if members_key in st.session_state:  # only accounts that may still sit on this panel
+        st.session_state[members_key] = [u for u in st.session_state[members_key] if u in candidates]
     chosen = st.multiselect(
         "Panel members",
         list(candidates),
-        default=[actor.username] if actor.username in candidates else [],
+        # A correction starts from the members named before (set in the session): no second default.
+        default=None if members_key in st.session_state else [actor.username] if actor.username in candidates else [],
         format_func=lambda u: f"{candidates[u]} ({u})",
-        key=f"{case_id}-members",
+        key=members_key,
     )
     members = []
     for username in chosen:
         name = candidates[username]
+        role_key = f"{case_id}-{username}-role"
         role = st.text_input(
             f"Role on the panel: {name}",
-            value="Panel chair" if username == actor.username else "",
-            key=f"{case_id}-{username}-role",
+            value="Panel chair" if username == actor.username and role_key not in st.session_state else "",
+            key=role_key,
         )
         c1, c2 = st.columns(2)
         members.append(
@@ -268,7 +330,9 @@ with form_col:
         )
 
     st.markdown("#### Decision")
-    decision = st.radio("Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None)
+    decision = st.radio(
+        "Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None, key=f"{case_id}-decision"
+    )
     override = ""
     if recommendation is not None and decision is not None and decision != recommendation.outcome:
         st.warning(
@@ -276,14 +340,8 @@ with form_col:
             f"({DECISION_LABELS[recommendation.outcome]}). Say why; this is marked in the audit of decisions.",
             icon=":material/warning:",
         )
-        override = st.text_area("Why the panel decides against the recommended outcome")
-    rationale = st.text_area("Written rationale")
-    earlier = [r for r in detail.reviews if r.step == step.value]
-    correcting = st.selectbox(
-        "This corrects an earlier review",
-        [None, *[r.id for r in earlier]],
-        format_func=lambda i: "No, this is a new review" if i is None else f"Review {i}",
-    )
+        override = st.text_area("Why the panel decides against the recommended outcome", key=f"{case_id}-override")
+    rationale = st.text_area("Written rationale", key=f"{case_id}-rationale")
 
     def plain(problem: str) -> str:
         """The library names questions by id; the screen by their number."""
@@ -313,8 +371,14 @@ with form_col:
             if problems:
                 raise ReviewRejected(problems)
             review_id = submit_review(engine(), rules, case_id, submission, actor=actor)
+            st.session_state.pop(correcting_key, None)
+            done = (
+                f"Review {correcting} corrected by review {review_id}"
+                if correcting
+                else f"Review {review_id} submitted"
+            )
             flash(
-                f"Review {review_id} submitted: {DECISION_LABELS[submission.decision]}. "
+                f"{done}: {DECISION_LABELS[submission.decision]}. "
                 "Each named member now confirms their place on this screen."
             )
             st.rerun()

@@ -1,0 +1,100 @@
+"""Panel check through AppTest: once the panel has decided, the screen shows the decision, not a second blank
+review form; a correction is its own explicit action that starts from the decided review's answers."""
+
+# ruff: noqa: F811  (fixtures imported from test_app are parameters here)
+from __future__ import annotations
+
+import os
+
+from streamlit.testing.v1 import AppTest
+
+from erreview import store
+from erreview.review.panel import AttestationIn, Member, Rules
+from erreview.review.roles import Actor, Role
+from erreview.review.workflow import attest, case_detail, submit_review
+from panels.common import SESSION_KEY
+
+from .test_app import ACTORS, APP, _refer_a_demo_case, app_env, demo_db, signed_in  # noqa: F401  (fixtures)
+from .test_workflow import review
+
+PANEL2 = Actor("panel2", Role.PANEL_MEMBER, frozenset({"North"}))
+
+
+def _decided_case(settings) -> tuple[str, int]:
+    """A demo case the North panel decided to proceed with, both members confirmed."""
+    case_id = _refer_a_demo_case(settings)
+    engine = store.engine_for(settings.database_url)
+    members = [Member(username="panel", role="Chair"), Member(username="panel2", role="Cultural ambassador")]
+    panel = ACTORS[Role.PANEL_MEMBER]
+    review_id = submit_review(engine, Rules.from_settings(settings), case_id, review(members=members), actor=panel)
+    for who in (panel, PANEL2):
+        attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=who)
+    return case_id, review_id
+
+
+def _buttons(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_a_decided_check_shows_the_decision_and_a_correction_is_an_explicit_action(app_env):
+    case_id, first = _decided_case(app_env)
+    at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    at.selectbox[0].select(case_id).run()
+    assert not at.exception, at.exception
+    # No second review form once decided: the decision, and the way to correct it.
+    assert "Submit review" not in _buttons(at)
+    assert not any(r.label == "Decision" for r in at.radio)
+    assert not any(s.label == "This corrects an earlier review" for s in at.selectbox)
+    assert any(f"Review {first}" in s.value and "Proceed to formal action" in s.value for s in at.success)
+    assert "Correct this decision" in _buttons(at)
+
+    next(b for b in at.button if b.label == "Correct this decision").click().run()
+    assert not at.exception, at.exception
+    assert any(h.value == f"Correct review {first}" for h in at.subheader)
+    # The correction starts from the decided review: its answers, members, decision and rationale.
+    assert at.radio(key=f"{case_id}-concern_framed").value == "yes"
+    assert at.multiselect(key=f"{case_id}-members").value == ["panel", "panel2"]
+    assert at.text_input(key=f"{case_id}-panel2-role").value == "Cultural ambassador"
+    assert next(r for r in at.radio if r.label == "Decision").value == "proceed"
+    assert next(a for a in at.text_area if a.label == "Written rationale").value.startswith("Informal routes")
+
+    next(r for r in at.radio if r.label == "Decision").set_value("more_information").run()
+    next(a for a in at.text_area if a.label.startswith("Why the panel decides")).input(
+        "The investigator's independence is not yet confirmed."
+    )
+    next(b for b in at.button if b.label == "Submit review").click().run()
+    assert not at.exception, at.exception
+    assert any(f"Review {first} corrected by review" in s.value for s in at.success), [e.value for e in at.error]
+
+    engine = store.engine_for(app_env.database_url)
+    detail = case_detail(engine, case_id, actor=ACTORS[Role.ADMIN])
+    newest = max(detail.reviews, key=lambda r: r.id or 0)
+    assert (newest.supersedes_id, newest.decision, newest.review_version) == (first, "more_information", 2)
+    # After the correction the screen shows the corrected decision, again with no blank form.
+    assert "Submit review" not in _buttons(at)
+    assert any(f"Review {newest.id}" in s.value and "More information needed" in s.value for s in at.success)
+
+    # The case lead's case page says what the panel now decided, and offers no formal investigation.
+    lead = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    next(s for s in lead.selectbox if s.label == "Open case").select(case_id).run()
+    assert not lead.exception
+    assert any("More information needed" in i.value for i in lead.info), [i.value for i in lead.info]
+    step = next(r for r in lead.radio if r.label == "Choose the next step")
+    assert "Start formal investigation" not in step.options
+
+
+def test_keeping_the_decision_leaves_it_unchanged(app_env):
+    case_id, first = _decided_case(app_env)
+    at = AppTest.from_file(APP, default_timeout=90)
+    from .sessions import session_token
+
+    at.session_state[SESSION_KEY] = session_token(os.environ["ERREVIEW_DATABASE_URL"], PANEL2)
+    at.run().switch_page("panels/precheck.py").run()
+    at.selectbox[0].select(case_id).run()
+    next(b for b in at.button if b.label == "Correct this decision").click().run()
+    assert "Submit review" in _buttons(at)
+    next(b for b in at.button if b.label == "Keep the decision as it is").click().run()
+    assert not at.exception
+    assert "Submit review" not in _buttons(at)
+    detail = case_detail(store.engine_for(app_env.database_url), case_id, actor=ACTORS[Role.ADMIN])
+    assert [r.id for r in detail.reviews] == [first]
