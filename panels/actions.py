@@ -18,7 +18,35 @@ from erreview.actions import (
 )
 from erreview.errors import ErreviewError
 from erreview.review.roles import Role
-from panels.common import engine, flash, plain, require, settings, show_error, show_flash
+from panels.common import (
+    NONE_TEXT,
+    YES_NO,
+    Col,
+    engine,
+    flash,
+    number_columns,
+    plain,
+    require,
+    settings,
+    show_error,
+    show_flash,
+    table_styler,
+)
+
+#: The actions table: which action, where it stands and when it is due first, then what it answers.
+ACTION_COLUMNS = [
+    Col("id", "No.", "number", "The action's number."),
+    Col("title", "Action", help="What was agreed."),
+    Col("status", "Status", help="Where the action stands."),
+    Col("due_date", "Due", "date", "When it is due."),
+    Col("overdue", "Overdue", help="Not finished and past the due date (the row is shaded).", words=YES_NO),
+    Col("owner", "Owner", help="The post that owns the action."),
+    Col("measure", "Measure", help="The measure whose finding the action answers."),
+    Col("period", "Period", help="The period the finding was seen in."),
+    Col("division", "Division", help="The division the finding was in, or the whole trust."),
+    Col("signed_off_by", "Signed off by", help="The board member who signed the action off; — if not yet."),
+    Col("evidence", "Evidence", help="Evidence of progress; — if none recorded."),
+]
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 st.title("Actions")
@@ -45,27 +73,24 @@ else:
     late = int(actions["overdue"].sum())
     if late:
         st.warning(f"{late} action(s) overdue: not finished and past the due date.", icon=":material/schedule:")
-    shown = pd.DataFrame(
-        {
-            "No.": actions["id"],
-            "Action": actions["title"],
-            "Measure": actions["measure"].str.replace("_", " "),
-            "Period": actions["period"],
-            "Division": actions["division"].replace("", "Whole trust"),
-            "Owner": actions["owner"],
-            "Due": pd.to_datetime(actions["due_date"]).dt.date,
-            "Status": actions["status"].map(lambda s: STATUS_LABELS[ActionStatus(s)]),
-            "Overdue": actions["overdue"].map({True: "OVERDUE", False: ""}),
-            "Signed off by": actions["signed_off_by"].fillna(""),
-            "Evidence": actions["evidence"],
-        }
+    shown = actions.assign(
+        measure=actions["measure"].str.replace("_", " "),
+        division=actions["division"].replace("", "Whole trust"),
+        status=actions["status"].map(lambda s: STATUS_LABELS[ActionStatus(s)]),
     )
+    styled, present = table_styler(shown, ACTION_COLUMNS)
+    late_rows = styled.data["Overdue"].eq("Yes")
 
     def _highlight(row: pd.Series) -> list[str]:
-        colour = "background-color: #fde8e8; color: #8a1538" if row["Overdue"] else ""
+        colour = "background-color: #fde8e8; color: #8a1538" if late_rows[row.name] else ""
         return [colour] * len(row)
 
-    st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True)
+    st.dataframe(
+        styled.apply(_highlight, axis=1),
+        hide_index=True,
+        column_config=number_columns(styled, {c.label: c.help or None for c in present}),
+        placeholder=NONE_TEXT,
+    )
 
 
 def _label(row: pd.Series) -> str:

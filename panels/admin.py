@@ -13,7 +13,47 @@ from erreview.config import ADJUSTABLE, Settings, get_settings
 from erreview.errors import ErreviewError
 from erreview.review.roles import ROLE_LABELS, Role
 from erreview.review.workflow import Rules
-from panels.common import engine, plain, require, settings, show_error, signed_in_download
+from panels.common import YES_NO, Col, engine, plain, require, settings, show_error, show_table, signed_in_download
+
+USER_COLUMNS = [
+    Col("username", "Username", help="What the person signs in with (their email address for organisation sign-in)."),
+    Col("name", "Name", help="The name shown on screens."),
+    Col("role", "Role", help="What the person may see and do."),
+    Col("active", "Active", help="Whether the person can sign in.", words=YES_NO),
+    Col("panels", "Panels", help="The panels a panel member sits on; — if none."),
+    Col("divisions", "Divisions", help="The divisions a division lead sees; — if none."),
+    Col("local password", "Local password", help="Whether the person has a password in erreview.", words=YES_NO),
+    Col("OIDC bound", "Organisation account", help="Whether an organisation account is linked.", words=YES_NO),
+]
+QUESTION_COLUMNS = [
+    Col("question", "Question", help="The question the panel answers."),
+    Col("answer", "Answer", help="The kind of answer the question takes."),
+    Col("required", "Required", help="Whether the review cannot be submitted without it.", words=YES_NO),
+    Col("steps", "Steps", help="The steps the question is asked for."),
+    Col("id", "Reference", help="The question's reference in the template file."),
+]
+ANSWER_WORDS = {"yes_no_na": "Yes / No / Not applicable", "yes_no": "Yes / No", "text": "Text", "date": "Date"}
+NATIONAL_COLUMNS = [
+    Col("label", "Report", help="The WRES report and the year of data it covers."),
+    Col(
+        "value",
+        "Relative likelihood",
+        "ratio",
+        "England's WRES indicator 3: BME ÷ White likelihood of formal disciplinary process; 1.00 is parity.",
+    ),
+    Col("source_title", "Source", help="The report the figure was published in."),
+    Col("source_url", "Address", help="Where the report can be read."),
+    Col("added", "Added by an admin", help="Whether an administrator added it (not shipped).", words=YES_NO),
+]
+AUDIT_COLUMNS = [
+    Col("at", "When", "datetime", "When it happened, in UTC (as stored)."),
+    Col("actor", "Person", help="Who did it."),
+    Col("action", "Action", help="What was done."),
+    Col("entity", "On", help="What kind of record it was done to."),
+    Col("entity_id", "Record", help="Which record."),
+    Col("detail", "Detail", help="What changed, as recorded."),
+    Col("id", "Entry", "number", "The entry's number in the log (each entry is chained to the one before)."),
+]
 
 actor = require(Role.ADMIN)
 st.title("Admin")
@@ -22,7 +62,7 @@ users_tab, settings_tab, templates_tab, national_tab, audit_tab = st.tabs(
 )
 
 with users_tab:
-    st.dataframe(pd.DataFrame(users(engine())), hide_index=True)
+    show_table(pd.DataFrame(users(engine())), USER_COLUMNS)
     with st.form("add_user"):
         st.markdown("**Add or change a user** (use the email address as username for organisation sign-in)")
         c1, c2, c3 = st.columns(3)
@@ -105,20 +145,20 @@ with templates_tab:
         templates = {}
     for (template_id, version), template in sorted(templates.items()):
         with st.expander(f"{template.title} — {template_id} v{version}"):
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     [
                         {
                             "id": q.id,
                             "question": q.text,
-                            "answer": q.answer_type,
+                            "answer": ANSWER_WORDS.get(q.answer_type, q.answer_type),
                             "required": q.required,
-                            "steps": ", ".join(q.steps) or "all",
+                            "steps": ", ".join(s.replace("_", " ") for s in q.steps) or "all",
                         }
                         for q in template.questions
                     ]
                 ),
-                hide_index=True,
+                QUESTION_COLUMNS,
             )
     st.caption("A trust adds its own template as a TOML file in the folder set by ERREVIEW_TEMPLATE_DIR.")
 
@@ -128,20 +168,20 @@ with national_tab:
         "England's WRES indicator 3 by report, drawn on the Overview and in the review pack (the latest report). "
         f"Shipped table version {table.version}. Add a later report's figure only from the report itself."
     )
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {
-                    "Label": f.label,
-                    "Value": f.value,
-                    "Source": f.source_title,
-                    "Address": f.source_url,
-                    "Added by an admin": f.added,
+                    "label": f.label,
+                    "value": f.value,
+                    "source_title": f.source_title,
+                    "source_url": f.source_url,
+                    "added": f.added,
                 }
                 for f in table.figures
             ]
         ),
-        hide_index=True,
+        NATIONAL_COLUMNS,
     )
     with st.form("national_figure"):
         c1, c2, c3 = st.columns(3)
@@ -190,7 +230,7 @@ with audit_tab:
         end=end if isinstance(end, date) else None,
     )
     st.caption(f"{len(log)} {'entry' if len(log) == 1 else 'entries'}, newest first.")
-    st.dataframe(log, hide_index=True)
+    show_table(log, AUDIT_COLUMNS)
     signed_in_download(
         st,
         "Download these entries (CSV)",

@@ -28,6 +28,7 @@ from erreview.review.workflow import (
     transition,
 )
 from panels.common import (
+    Col,
     engine,
     flash,
     note_case_view,
@@ -37,6 +38,7 @@ from panels.common import (
     settings,
     show_error,
     show_flash,
+    show_table,
 )
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
@@ -46,6 +48,32 @@ gate_off = service.gate_warning(settings())
 if gate_off:
     st.warning(gate_off, icon=":material/gpp_bad:")
 ERRORS_KEY = "new_case_errors"
+#: The suspension reviews table: what to do first (the case and its review's state and date), then the rest.
+SUSPENSION_COLUMNS = [
+    Col("case_id", "Case", help="The case's reference in the ER tracker."),
+    Col("status", "Review", help="Whether the next review is overdue, due within a week, or scheduled."),
+    Col("next_review", "Next review", "date", "When the suspension must next be reviewed."),
+    Col("days_suspended", "Days suspended", "days", "Days since the suspension started."),
+    Col("start", "Suspended since", "date", "The day the suspension started."),
+    Col("last_review", "Last review", "date", "The last recorded review of the suspension; — if none yet."),
+    Col("named_contact", "Named contact", help="The employee's named contact while suspended."),
+]
+#: The case list: the case and where it is first, then what it is about and who holds it.
+CASE_COLUMNS = [
+    Col("case_id", "Case", help="The case's reference in the ER tracker."),
+    Col("stage", "Stage", help="Where the case is in the process."),
+    Col("opened_date", "Opened", "date", "When the concern was raised."),
+    Col("case_type", "Type", help="The kind of case."),
+    Col("allegation_category", "Allegation", help="What the concern is about."),
+    Col("division", "Division", help="The division the employee works in."),
+    Col("band", "Band", help="The employee's Agenda for Change band, or medical grade."),
+    Col("case_lead", "Case lead", help="Who moves the case on; — if nobody yet."),
+    Col("panel", "Panel", help="The panel the case is referred to for its bias check; — if none yet."),
+]
+TIMELINE_COLUMNS = [
+    Col("date", "Date", "date", "When it happened."),
+    Col("event", "What happened", help="The step, and who took it."),
+]
 
 
 def _field_problem(name: str) -> None:
@@ -153,20 +181,7 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
             f"{len(due)} suspension(s) running; {len(urgent)} review(s) overdue or due within a week. "
             f"Suspensions are reviewed at least every {every} days."
         )
-        st.dataframe(
-            due.assign(status=due["status"].map(STATUS_LABELS)).rename(
-                columns={
-                    "case_id": "Case",
-                    "start": "Suspended since",
-                    "named_contact": "Named contact",
-                    "last_review": "Last review",
-                    "next_review": "Next review",
-                    "days_suspended": "Days suspended",
-                    "status": "Review",
-                }
-            ),
-            hide_index=True,
-        )
+        show_table(due.assign(status=due["status"].map(STATUS_LABELS)), SUSPENSION_COLUMNS)
 
 cases = list_cases(engine(), actor=actor)
 if cases.empty:
@@ -187,33 +202,13 @@ if types:
 if divisions:
     shown = shown[shown["division"].isin(divisions)]
 
-listing = pd.DataFrame(
-    {
-        "Case": shown["case_id"],
-        "Stage": shown["stage"].map(lambda s: STAGE_LABELS[Stage(s)]),
-        "Type": shown["case_type"].map(lambda t: CHOICE_LABELS["case_type"].get(t, t)),
-        "Allegation": shown["allegation_category"].map(lambda a: CHOICE_LABELS["allegation_category"].get(a, a)),
-        "Division": shown["division"],
-        "Band": shown["band"],
-        "Opened": pd.to_datetime(shown["opened_date"]),
-        "Case lead": shown["case_lead"].fillna("—"),
-        "Panel": shown["panel"].fillna("—"),
-    }
+listing = shown.assign(
+    stage=shown["stage"].map(lambda s: STAGE_LABELS[Stage(s)]),
+    case_type=shown["case_type"].map(lambda t: CHOICE_LABELS["case_type"].get(t, t)),
+    allegation_category=shown["allegation_category"].map(lambda a: CHOICE_LABELS["allegation_category"].get(a, a)),
 )
 st.caption(f"{len(shown):,} of {len(cases):,} case(s). Select a row to open the case.")
-event = st.dataframe(
-    listing,
-    hide_index=True,
-    on_select="rerun",
-    selection_mode="single-row",
-    key="case_table",
-    column_config={
-        "Case": st.column_config.TextColumn(help="The case's reference in the ER tracker."),
-        "Stage": st.column_config.TextColumn(help="Where the case is in the process."),
-        "Opened": st.column_config.DateColumn(format="D MMM YYYY", help="When the concern was raised."),
-        "Panel": st.column_config.TextColumn(help="The panel the case is referred to for its bias check."),
-    },
-)
+event = show_table(listing, CASE_COLUMNS, on_select="rerun", selection_mode="single-row", key="case_table")
 case_ids = list(shown["case_id"])
 selected_rows = event.selection.rows if event and hasattr(event, "selection") else []
 if selected_rows:
@@ -340,10 +335,4 @@ elif actor.role is Role.PANEL_MEMBER:
     st.info("Panel members review cases on the Panel check screen.")
 
 st.subheader("Timeline")
-timeline = pd.DataFrame(detail.timeline_rows(), columns=["date", "event"])
-timeline["date"] = pd.to_datetime(timeline["date"])
-st.dataframe(
-    timeline.rename(columns={"date": "Date", "event": "What happened"}),
-    hide_index=True,
-    column_config={"Date": st.column_config.DateColumn(format="D MMM YYYY")},
-)
+show_table(pd.DataFrame(detail.timeline_rows(), columns=["date", "event"]), TIMELINE_COLUMNS)

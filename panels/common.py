@@ -497,9 +497,10 @@ def sign_in_screen() -> None:
 @dataclass(frozen=True)
 class Col:
     """One column of a table on screen: where its values come from, its heading, how its values read
-    (``text``, ``count``, ``days`` as whole days, ``rate`` as a percentage to 1 dp, ``points`` as percentage
-    points, ``ratio`` to 2 dp, ``p`` to 3 dp, ``yesno``, or ``words`` from a mapping) and the help shown on its
-    heading."""
+    (``text``, ``count``, ``number`` as a whole number without separators (a reference number), ``days`` as
+    whole days, ``rate`` as a percentage to 1 dp, ``points`` as percentage points, ``ratio`` to 2 dp, ``p`` to
+    3 dp, ``yesno``, ``date`` as day month year, ``datetime`` with the time to the minute, or ``words`` from a
+    mapping) and the help shown on its heading."""
 
     source: str
     label: str
@@ -522,6 +523,8 @@ def fmt_cell(value: object, col: Col) -> str:
     number = float(value)  # type: ignore[arg-type]
     if col.kind == "count":
         return f"{round(number):,}"
+    if col.kind == "number":
+        return f"{round(number)}"
     if col.kind == "days":
         return f"{number:.0f}"
     if col.kind == "rate":
@@ -538,7 +541,9 @@ def fmt_cell(value: object, col: Col) -> str:
 
 
 #: Kinds of number whose columns sort as numbers.
-NUMBER_KINDS = ("count", "days", "rate", "points", "ratio", "p")
+NUMBER_KINDS = ("count", "number", "days", "rate", "points", "ratio", "p")
+#: Kinds of date whose columns sort as dates, and how each shows (day month year).
+DATE_FORMATS = {"date": "%-d %b %Y", "datetime": "%-d %b %Y %H:%M"}
 #: What a table shows where there is no value (``st.dataframe``'s placeholder for an empty number cell).
 NONE_TEXT = "—"
 #: What a hidden or empty text cell holds (a screen reader reads a cell's value, not the text drawn).
@@ -553,7 +558,7 @@ def number_key(value: object, kind: str) -> float | None:
     if _missing(value) or value is pd.NA:
         return None
     number = float(value)  # type: ignore[arg-type]
-    if kind == "count":
+    if kind in ("count", "number"):
         return float(round(number))
     if kind == "days":
         return float(round(number))  # what "{:.0f}" shows
@@ -570,6 +575,8 @@ def key_text(key: float, kind: str) -> str:
     """The text of a cell whose :func:`number_key` is ``key``: the same as :func:`fmt_cell` of its value."""
     if kind == "count":
         return f"{int(key):,}"
+    if kind == "number":
+        return f"{int(key)}"
     if kind == "days":
         return f"{key:.0f}"
     if kind == "rate":
@@ -581,6 +588,14 @@ def key_text(key: float, kind: str) -> str:
     if kind == "p":
         return "<0.001" if key < 0.001 else f"{key:.3f}"
     raise ValueError(kind)
+
+
+def date_key(value: object) -> pd.Timestamp | None:
+    """A date cell's sort key: the date or time (a ``date``, ``datetime``, ``Timestamp`` or ISO text), ``None``
+    where there is none."""
+    if _missing(value) or value is pd.NA or value is pd.NaT or value == "":
+        return None
+    return pd.Timestamp(value)  # type: ignore[arg-type]
 
 
 def _numbers(values: pd.Series) -> bool:
@@ -607,9 +622,16 @@ def table_styler(
     data: dict[str, list[Any]] = {}
     formats: dict[str, Callable[[Any], str]] = {}
     hidden_numbers: dict[str, tuple[int, ...]] = {}
+    dates: list[str] = []
     for c in present:
         values = frame[c.source]
         masked = {i for i, r in enumerate(rows) if (r, c.source) in hide}
+        if c.kind in DATE_FORMATS:
+            data[c.label] = [None if i in masked else date_key(v) for i, v in enumerate(values)]
+            formats[c.label] = lambda d, shape=DATE_FORMATS[c.kind]: f"{d:{shape}}"
+            hidden_numbers[c.label] = tuple(sorted(masked))
+            dates.append(c.label)
+            continue
         if c.kind in NUMBER_KINDS and c.words is None and _numbers(values):
             data[c.label] = [None if i in masked else number_key(v, c.kind) for i, v in enumerate(values)]
             formats[c.label] = lambda d, kind=c.kind: key_text(d, kind)
@@ -623,7 +645,10 @@ def table_styler(
         formats[c.label] = _text_shown
     shown = pd.DataFrame(data, columns=list(data))  # a heading twice: its last column, as a mapping keeps it
     for label in hidden_numbers:
-        shown[label] = pd.to_numeric(shown[label], errors="raise").astype("float64")
+        if label in dates:
+            shown[label] = pd.to_datetime(shown[label])
+        else:
+            shown[label] = pd.to_numeric(shown[label], errors="raise").astype("float64")
     styled = shown.style.format(formats, na_rep=NONE_TEXT)  # type: ignore[arg-type]
     # Hidden number cells show '*': one format per set of rows hidden alike (a row's derived cells go together).
     alike: dict[tuple[int, ...], list[str]] = {}
@@ -641,27 +666,34 @@ def _text_shown(value: object) -> str:
 
 
 def number_columns(styled: Any, helps: Mapping[str, str | None]) -> dict[str, Any]:
-    """Column configuration for a :func:`table_styler` table: each heading's help, numbers as number columns."""
+    """Column configuration for a :func:`table_styler` table: each heading's help, numbers as number columns
+    (dates keep their own type and show the Styler's day month year)."""
     frame = styled.data
     return {
         label: (
             st.column_config.NumberColumn(label, help=helps.get(label))
             if pd.api.types.is_float_dtype(frame[label])
+            else st.column_config.Column(label, help=helps.get(label))
+            if pd.api.types.is_datetime64_any_dtype(frame[label])
             else st.column_config.TextColumn(label, help=helps.get(label))
         )
         for label in frame.columns
     }
 
 
-def show_table(frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()) -> None:
+def show_table(
+    frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = (), **options: Any
+) -> Any:
     """A table for people: human headings with help, each number formatted as its column's kind says, and
-    number columns that sort as numbers (:func:`table_styler`)."""
+    number and date columns that sort by value (:func:`table_styler`). ``options`` go to ``st.dataframe`` (a
+    row selection, a key); returns what it returns."""
     styled, present = table_styler(frame, columns, hidden)
-    st.dataframe(
+    return st.dataframe(
         styled,
         hide_index=True,
         column_config=number_columns(styled, {c.label: c.help or None for c in present}),
         placeholder=NONE_TEXT,
+        **options,
     )
 
 

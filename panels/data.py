@@ -9,7 +9,32 @@ from erreview import service
 from erreview.errors import ErreviewError
 from erreview.profiles import Profile, example_profile_path, load_profile, parse_profile
 from erreview.review.roles import Role
-from panels.common import completeness, data_key, engine, require, settings, show_error
+from panels.common import Col, completeness, data_key, engine, require, settings, show_error, show_table
+
+#: The import check's problems: where each is, then what is wrong (or, for a value the profile does not map,
+#: how many rows have it and the closest contract value).
+PROBLEM_COLUMNS = [
+    Col("file", "File", help="The extract the problem is in."),
+    Col("row", "Row", "number", "The row as a spreadsheet numbers it (the headings are row 1); — for the whole file."),
+    Col("column", "Column", help="The column the problem is in; — for the whole row."),
+    Col("value", "Value", help="The value found; — if empty or not shown."),
+    Col("reason", "Problem", help="What is wrong, and how to fix it."),
+    Col("rows", "Rows", "count", "How many rows have this value."),
+    Col("suggested mapping", "Closest contract value", help="The contract value it most resembles; — if none."),
+]
+CONFLICT_COLUMNS = [
+    Col("case_id", "Case", help="The case's reference in the ER tracker."),
+    Col("why not applied", "Why not applied", help="Why the row was left as it is in erreview."),
+]
+QUALITY_COLUMNS = [
+    Col("division", "Division", help="The division at the latest workforce snapshot."),
+    Col(
+        "share_not_stated", "Not stated (share)", "rate", "Share of the division's staff whose ethnicity is not stated."
+    ),
+    Col("not_stated", "Ethnicity not stated", "count", "Staff whose ethnicity is not stated or not known."),
+    Col("staff", "Staff", "count", "Staff in the division at the snapshot."),
+    Col("snapshot_date", "Snapshot", "date", "The workforce snapshot the figures come from."),
+]
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST)
 st.title("Data")
@@ -88,8 +113,8 @@ else:
                             f"{len(summary.conflicts)} row(s) were not applied: the case is being handled in erreview, "
                             "or the row names a different person. The stored case stays as it is."
                         )
-                        st.dataframe(
-                            pd.DataFrame(summary.conflicts, columns=["case_id", "why not applied"]), hide_index=True
+                        show_table(
+                            pd.DataFrame(summary.conflicts, columns=["case_id", "why not applied"]), CONFLICT_COLUMNS
                         )
                 except ErreviewError as exc:
                     show_error(exc.message)
@@ -102,7 +127,7 @@ else:
                     "Values the profile does not map are listed once, with how many rows have them and the closest "
                     "contract value; add them to the profile's values section."
                 )
-            st.dataframe(pd.DataFrame([p.as_dict() for p in report.sorted()]), hide_index=True)
+            show_table(pd.DataFrame([p.as_dict() for p in report.sorted()]), PROBLEM_COLUMNS)
 
 st.subheader("Data quality")
 quality = completeness(data_key())
@@ -116,4 +141,4 @@ else:
         f"{missing / total:.1%}",
         delta_color="off",
     )
-    st.dataframe(quality, hide_index=True)
+    show_table(quality, QUALITY_COLUMNS)

@@ -1,5 +1,5 @@
-"""The screens whose tables sort numbers by their values (Overview, Decision points, Divisions, Measures), in
-the real browser: axe-core finds no critical or serious violation on them, and the grid's accessible table (what
+"""The screens whose tables sort numbers and dates by their values (Overview, Decision points, Divisions,
+Measures; and Cases, Actions, Data, Admin), in the real browser: axe-core finds no critical or serious violation on them, and the grid's accessible table (what
 a screen reader reads: each cell's value) holds no machine value such as -Infinity or NaN, and no hidden count."""
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ from .test_browser import browser, page, server, sign_in, wait_idle  # noqa: F40
 
 pytestmark = pytest.mark.browser
 AXE = Axe()
-SCREENS = ("Overview", "Decision points", "Divisions", "Measures")
-MACHINE = re.compile(r"^-?(Infinity|NaN|inf|nan|None|null|undefined)$")
+SCREENS = {
+    "board": ("Overview", "Decision points", "Divisions", "Measures", "Actions"),
+    "admin": ("Overview", "Decision points", "Divisions", "Measures", "Cases", "Actions", "Data", "Admin"),
+}
+#: Tabs whose tables are drawn only once the tab is opened.
+TABS = {"Admin": ("Audit log", "National comparator")}
+MACHINE = re.compile(r"^-?(Infinity|NaN|NaT|inf|nan|None|null|undefined)$")
+#: A date as people read it (what the grid must show and read for a date column: not 2026-03-30 00:00:00).
+DAY_MONTH_YEAR = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}( \d{2}:\d{2})?$")
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def _serious(tab: Page) -> list[dict]:
@@ -33,19 +41,27 @@ def test_table_screens_are_accessible_and_read_no_machine_value(page: Page, user
     sign_in(page, username)
     found: dict[str, object] = {}
     cells_read = 0
-    for name in SCREENS:
+    dates_read: set[str] = set()
+    for name in SCREENS[username]:
         page.get_by_role("link", name=name, exact=True).click()
         wait_idle(page)
         page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=45_000)
         expect(page.locator("h1").first).to_be_visible()
-        bad = _serious(page)
-        if bad:
-            found[name] = bad
-        # Each grid's accessible table: one cell per visible cell, holding what a screen reader reads.
-        texts = page.locator("[data-testid=stDataFrame] td").all_inner_texts()
-        cells_read += len(texts)
-        machine = sorted({t for t in texts if MACHINE.match(t.strip())})
-        if machine:
-            found[f"{name}: cells read as"] = machine
+        for view in (name, *(f"{name}: {tab}" for tab in TABS.get(name, ()))):
+            if view != name:
+                page.get_by_role("tab", name=view.split(": ")[1]).click()
+                wait_idle(page)
+            bad = _serious(page)
+            if bad:
+                found[view] = bad
+            # Each grid's accessible table: one cell per visible cell, holding what a screen reader reads.
+            texts = [t.strip() for t in page.locator("[data-testid=stDataFrame] td").all_inner_texts()]
+            cells_read += len(texts)
+            dates_read |= {t for t in texts if DAY_MONTH_YEAR.match(t)}
+            machine = sorted({t for t in texts if MACHINE.match(t) or ISO.match(t)})
+            if machine:
+                found[f"{view}: cells read as"] = machine
     assert cells_read, "the grids' accessible tables were found"
     assert not found, json.dumps(found, indent=1)
+    if username == "admin":
+        assert dates_read, "the date columns (Cases, Admin's audit log) read as day month year"

@@ -23,7 +23,7 @@ from .test_measure_funnel import own_measures  # noqa: F401  (fixture)
 SHOWN_NUMBER = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)(?:%| points)?$")
 #: Headings whose cells are numbers: each must sort as numbers wherever it appears.
 NUMERIC = re.compile(
-    r"(entrants|headcount|rate|Ratio|CI low|CI high|Difference|cases$|happened|q \(BH\)|Fisher p|Headcount|^Staff$|not stated$|"
+    r"(entrants|headcount|rate|Ratio|CI low|CI high|Difference|cases$|it happened|q \(BH\)|Fisher p|Headcount|^Staff$|not stated$|"
     r"investigation$|still open|median days|percentile days|Log-rank p|complaints$|upheld$|limit$|^Effective|"
     r"Reviews with|Decided against|Share)"
 )
@@ -57,15 +57,16 @@ def check_table(table) -> tuple[int, int]:
         keys, cells = held[column], text[column].astype(str)
         assert not any(isinstance(v, float) and math.isinf(v) for v in keys), (column, keys.tolist())
         is_number = pd.api.types.is_float_dtype(keys)
+        is_value = is_number or pd.api.types.is_datetime64_any_dtype(keys)  # a date column holds dates
         if NUMERIC.search(str(column)) and not cells.isin(["*", "—"]).all():
             assert is_number, (column, keys.tolist())  # a number column holds numbers, so it sorts as numbers
         for key, cell in zip(keys, cells, strict=True):
             if cell == "*":
                 hidden += 1
                 # No number and no count in words: every hidden cell holds the same nothing.
-                assert pd.isna(key) if is_number else not re.search(r"\d", str(key)), (column, key)
+                assert pd.isna(key) if is_value else not re.search(r"\d", str(key)), (column, key)
             elif cell == "—":
-                assert pd.isna(key) if is_number else str(key) == "none", (column, key)
+                assert pd.isna(key) if is_value else str(key) == "none", (column, key)
             elif is_number:
                 if cell == "<0.001":
                     assert key < 0.001
