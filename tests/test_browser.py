@@ -223,104 +223,6 @@ def attest_in_browser(page: Page) -> None:
     expect(page.get_by_text("You confirmed your place on the panel")).to_be_visible()
 
 
-def test_case_lead_and_panel_run_a_check_and_escalate(page: Page, browser, server):
-    sign_in(page, "lead")
-    go(page, "Cases")
-    expect(page.get_by_role("heading", level=2).filter(has_text="Concern raised")).to_be_visible()
-    shot(page, "03-cases")
-    case_id = page.get_by_role("heading", level=2).first.inner_text().split(":")[0]
-
-    def act(step: str, panel: str = "") -> None:
-        """Choose the next step on the case page, fill what it needs, and save it."""
-        page.get_by_role("radiogroup").get_by_text(step, exact=True).click()
-        wait_idle(page)
-        if panel:
-            choose(page, "Panel", panel)
-        page.get_by_role("button", name=step, exact=True).click()
-        wait_idle(page)
-
-    act("Start initial assessment")
-    expect(page.get_by_text("Saved: Start initial assessment.")).to_be_visible()
-    # The formal investigation is gated: it is not offered, and the page says why.
-    expect(page.get_by_text("A formal investigation needs the panel's bias check first.")).to_be_visible()
-    expect(page.get_by_role("radiogroup").get_by_text("Start formal investigation", exact=True)).to_have_count(0)
-    shot(page, "03b-gate-refuses")
-    act("Refer to the panel bias check", panel="North")
-    expect(page.get_by_text("Saved: Refer to the panel bias check.")).to_be_visible()
-    expect(page.get_by_text("Waiting for the North panel")).to_be_visible()
-
-    # The panel chair completes the v2 check; the recommendation follows the answers.
-    panel = _signed_in_page(browser, server, "panel")
-    go(panel, "Panel check", "Panel bias check")
-    expect(panel.get_by_text("Comparable past cases")).to_be_visible()
-    expect(panel.get_by_text(case_id).first).to_be_visible()
-    expect(panel.get_by_role("heading", name="Pre-formal action panel bias check (version 2)")).to_be_visible()
-    expect(panel.get_by_role("button", name="Submit review")).to_be_visible()
-    for question, answer in V2_ANSWERS:
-        group = panel.locator('[data-testid="stRadio"]').filter(has_text=question)
-        group.get_by_text(answer, exact=True).click()
-        wait_idle(panel)
-        expect(group.get_by_role("radio", name=answer, exact=True)).to_be_checked()
-    for note in panel.locator('input[aria-label^="Note for question"]').all():
-        note.fill("Checked by the panel against the comparable cases.")
-        note.press("Enter")
-        wait_idle(panel)
-    for area in panel.locator("textarea").all():
-        if area.get_attribute("aria-label") != "Written rationale":
-            area.fill("Agreed with occupational health and the ward manager.")
-            area.press("Control+Enter")
-            wait_idle(panel)
-    expect(panel.get_by_text("Recommended outcome: Proceed to formal action.")).to_be_visible()
-    expect(panel.get_by_text("This can still change")).to_have_count(0)
-    shot(panel, "04a-panel-check-answered")
-    members = panel.get_by_role("combobox", name="Panel members")
-    members.click()
-    members.press_sequentially("Remi")
-    panel.get_by_role("option", name="Remi Ambassador (panel2)").click()
-    members.press("Escape")
-    wait_idle(panel)
-    role = panel.get_by_role("textbox", name="Role on the panel: Remi Ambassador")
-    try:
-        expect(role).to_be_visible()
-    finally:
-        shot(panel, "04a2-members")
-    role.fill("Cultural ambassador")
-    role.press("Enter")
-    wait_idle(panel)
-    panel.locator('[data-testid="stRadio"]').filter(has_text="Decision").get_by_text(
-        "Proceed to formal action", exact=True
-    ).click()
-    wait_idle(panel)
-    panel.get_by_role("textbox", name="Written rationale").fill(
-        "Two informal routes were tried and the conduct continued."
-    )
-    shot(panel, "04-panel-check")
-    panel.get_by_role("button", name="Submit review").click()
-    try:
-        expect(panel.get_by_text("submitted: Proceed to formal action")).to_be_visible()
-    finally:
-        shot(panel, "04b-panel-check-submitted")
-    # Typed names never count: the gate waits until each named member confirms from their own account.
-    attest_in_browser(panel)
-    panel.context.close()
-    second = _signed_in_page(browser, server, "panel2")
-    go(second, "Panel check", "Panel bias check")
-    shot(second, "04c-second-member-attests")
-    attest_in_browser(second)
-    second.context.close()
-
-    # Back to the case lead: the gate now opens.
-    go(page, "Overview")
-    go(page, "Cases")
-    choose(page, "Open case", case_id)
-    wait_idle(page)
-    expect(page.get_by_text("The panel decided to proceed on")).to_be_visible()
-    act("Start formal investigation")
-    expect(page.get_by_text("Saved: Start formal investigation.")).to_be_visible()
-    expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
-    shot(page, "05-escalated")
-
-
 def test_admin_reads_the_spc_chart_and_the_two_windows(page: Page):
     sign_in(page, "admin")
     go(page, "Overview")
@@ -331,7 +233,7 @@ def test_admin_reads_the_spc_chart_and_the_two_windows(page: Page):
     expect(page.get_by_text("Statistical process control chart of the relative likelihood")).to_be_visible()
     shot(page, "01b-overview-spc")
     go(page, "Decision points")
-    # The screen opens on the half-year holding the newest data; an earlier journey in this run starts a formal
+    # The screen opens on the half-year holding the newest data; a journey (test_browser_journeys) may start a formal
     # investigation today, which moves that half-year to today's (nearly empty), so ask for every case on record.
     wait_idle(page)
     page.get_by_text("All cases on record", exact=True).click()

