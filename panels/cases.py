@@ -322,7 +322,9 @@ if steps:
     if Action.END_SUSPENSION in detail.actions:
         with st.form(f"suspension_review_{case_id}"):
             st.markdown("**Record a review of the suspension**")
-            held_on = st.date_input("Suspension reviewed on", value=date.today(), max_value=date.today())
+            held_on = st.date_input(
+                "Suspension reviewed on", value=date.today(), max_value=date.today(), format="DD/MM/YYYY"
+            )
             note = st.text_input("What the review found")
             if st.form_submit_button("Record the suspension review"):
                 try:

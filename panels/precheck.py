@@ -277,7 +277,9 @@ with form_col:
             answers[q.id] = AnswerIn(answer=choice, note=note)
             values[q.id] = choice
         elif q.answer_type == "date":
-            day = st.date_input(label, value=None, key=f"{case_id}-{q.id}-date", help=q.help or None)
+            day = st.date_input(
+                label, value=None, key=f"{case_id}-{q.id}-date", help=q.help or None, format="DD/MM/YYYY"
+            )
             answers[q.id] = AnswerIn(day=day)
         else:
             answers[q.id] = AnswerIn(note=st.text_area(label, key=f"{case_id}-{q.id}-text", help=q.help or None))

@@ -98,3 +98,56 @@ def test_keeping_the_decision_leaves_it_unchanged(app_env):
     assert "Submit review" not in _buttons(at)
     detail = case_detail(store.engine_for(app_env.database_url), case_id, actor=ACTORS[Role.ADMIN])
     assert [r.id for r in detail.reviews] == [first]
+
+
+def _suspended_case(settings) -> str:
+    """A demo case in formal investigation, suspended after the panel checked the suspension."""
+    from erreview.review.lifecycle import Action, Step
+    from erreview.review.suspension import SuspensionPlanIn
+    from erreview.review.workflow import list_cases, transition
+
+    case_id, _ = _decided_case(settings)
+    engine = store.engine_for(settings.database_url)
+    rules = Rules.from_settings(settings)
+    lead = ACTORS[Role.CASE_LEAD]
+
+    def version() -> int:
+        cases = list_cases(engine, actor=lead)
+        return int(cases.set_index("case_id").loc[case_id, "version"])
+
+    transition(engine, rules, case_id, Action.START_FORMAL, actor=lead, expected_version=version())
+    transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=lead, expected_version=version())
+    members = [Member(username="panel", role="Chair"), Member(username="panel2", role="Cultural ambassador")]
+    panel = ACTORS[Role.PANEL_MEMBER]
+    review_id = submit_review(engine, rules, case_id, review(members=members, step=Step.SUSPENSION), actor=panel)
+    for who in (panel, PANEL2):
+        attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=who)
+    plan = SuspensionPlanIn(alternatives_considered="Restricted duties considered.", full_pay=True, named_contact="HR")
+    transition(engine, rules, case_id, Action.SUSPEND, actor=lead, expected_version=version(), suspension=plan)
+    return case_id
+
+
+def test_dates_on_the_panel_check_and_the_suspension_review_are_asked_day_first(app_env):
+    """Every date the case journey asks for reads DD/MM/YYYY, as the rest of the screens do (not 2026/12/04)."""
+    case_id, _ = _decided_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    from erreview.review.lifecycle import Action
+    from erreview.review.workflow import list_cases, transition
+
+    lead = ACTORS[Role.CASE_LEAD]
+    rules = Rules.from_settings(app_env)
+    version = int(list_cases(engine, actor=lead).set_index("case_id").loc[case_id, "version"])
+    version = transition(engine, rules, case_id, Action.START_FORMAL, actor=lead, expected_version=version)
+    transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=lead, expected_version=version)
+    at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    at.selectbox[0].select(case_id).run()
+    assert not at.exception
+    first_review = next(d for d in at.date_input if "suspension first be reviewed" in d.label)
+    assert first_review.proto.format == "DD/MM/YYYY"
+
+    suspended = _suspended_case(app_env)
+    page = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    next(s for s in page.selectbox if s.label == "Open case").select(suspended).run()
+    assert not page.exception
+    held = next(d for d in page.date_input if d.label == "Suspension reviewed on")
+    assert held.proto.format == "DD/MM/YYYY"
