@@ -403,8 +403,10 @@ def _chart_spec(make: str, frame: pd.DataFrame, options: tuple[tuple[str, Any], 
     from erreview import charts
 
     chart = getattr(charts, make)(frame, **dict(options))
+    # Not validated against the Vega-Lite schema here (about 0.1 s of CPU a chart on a first visit): each
+    # chart's specification is validated by the chart tests (tests/test_spc_chart.py, tests/test_charts_valid.py).
     with _altair_theme_lock, alt.theme.enable("none"):  # as st.altair_chart: no default chart size
-        return chart.to_dict()  # type: ignore[no-any-return]
+        return chart.to_dict(validate=False)  # type: ignore[no-any-return]
 
 
 _altair_theme_lock = threading.Lock()
@@ -543,7 +545,7 @@ def fmt_cell(value: object, col: Col) -> str:
 #: Kinds of number whose columns sort as numbers.
 NUMBER_KINDS = ("count", "number", "days", "rate", "points", "ratio", "p")
 #: Kinds of date whose columns sort as dates, and how each shows (day month year).
-DATE_FORMATS = {"date": "%-d %b %Y", "datetime": "%-d %b %Y %H:%M"}
+DATE_FORMATS = {"date": "%-d %b %Y", "datetime": "%-d %b %Y, %H:%M"}
 #: What a table shows where there is no value (``st.dataframe``'s placeholder for an empty number cell).
 NONE_TEXT = "—"
 #: What a hidden or empty text cell holds (a screen reader reads a cell's value, not the text drawn).
@@ -666,19 +668,26 @@ def _text_shown(value: object) -> str:
 
 
 def number_columns(styled: Any, helps: Mapping[str, str | None]) -> dict[str, Any]:
-    """Column configuration for a :func:`table_styler` table: each heading's help, numbers as number columns
-    (dates keep their own type and show the Styler's day month year)."""
+    """Column configuration for a :func:`table_styler` table: each heading's help, numbers as number columns,
+    dates as date columns drawn day month year (the grid draws a date column's own value in its column format,
+    not the Styler's text; its accessible table reads the date as 2026-03-30, without a time of midnight), with
+    the time to the minute where any cell has one."""
     frame = styled.data
-    return {
-        label: (
-            st.column_config.NumberColumn(label, help=helps.get(label))
-            if pd.api.types.is_float_dtype(frame[label])
-            else st.column_config.Column(label, help=helps.get(label))
-            if pd.api.types.is_datetime64_any_dtype(frame[label])
-            else st.column_config.TextColumn(label, help=helps.get(label))
-        )
-        for label in frame.columns
-    }
+    config: dict[str, Any] = {}
+    for label in frame.columns:
+        values = frame[label]
+        if pd.api.types.is_float_dtype(values):
+            config[label] = st.column_config.NumberColumn(label, help=helps.get(label))
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            if bool((values.dropna() != values.dropna().dt.normalize()).any()):
+                config[label] = st.column_config.DatetimeColumn(
+                    label, help=helps.get(label), format="D MMM YYYY, HH:mm", step=60
+                )
+            else:
+                config[label] = st.column_config.DateColumn(label, help=helps.get(label), format="D MMM YYYY")
+        else:
+            config[label] = st.column_config.TextColumn(label, help=helps.get(label))
+    return config
 
 
 def show_table(

@@ -55,8 +55,8 @@ NUMBER = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)(%)?$")
 
 
 def _date_read(text: str, kind: str) -> datetime:
-    """A date cell's text as a person reads it: '3 Feb 2026' (or '3 Feb 2026 14:05' with its time)."""
-    return datetime.strptime(text, "%d %b %Y %H:%M" if kind == "datetime" else "%d %b %Y")
+    """A date cell's text as a person reads it: '3 Feb 2026' (or "3 Feb 2026, 14:05" with its time)."""
+    return datetime.strptime(text, "%d %b %Y, %H:%M" if kind == "datetime" else "%d %b %Y")
 
 
 def _check_dates(held: pd.Series, text: pd.Series, kind: str) -> int:
@@ -112,6 +112,8 @@ def test_work_screen_tables_hold_values_and_show_text(with_actions, screen, role
             assert not cells.isin(["None", "nan", "NaT", "<NA>", ""]).any(), (heading, cells.tolist())
             if kind in ("date", "datetime"):
                 _check_dates(held[heading], cells, kind)
+                # The browser grid draws (and reads out) a date column in its own format, not the Styler's text.
+                assert "D MMM YYYY" in json.dumps(config.get(heading)), (heading, config.get(heading))
             elif kind == "number":
                 assert pd.api.types.is_float_dtype(held[heading]), (heading, held[heading].dtype)
                 assert all(NUMBER.match(c) or c == "—" for c in cells), (heading, cells.tolist())
