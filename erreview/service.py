@@ -492,8 +492,13 @@ class PointChange:
 def intervention_changes(cases: pd.DataFrame, since: date) -> list[PointChange]:
     """Each decision point over cases opened before ``since`` and cases opened on or after it."""
     opened = pd.to_datetime(cases["opened_date"])
-    before = decision_table(cases[opened < pd.Timestamp(since)])
-    after = decision_table(cases[opened >= pd.Timestamp(since)])
+    # Both windows counted from one set of decision rows (the same results as decision_table on each window's
+    # cases, as results_by_unit promises); a case with no opening date is in neither.
+    side = pd.Series(pd.NA, index=cases.index, dtype="object")
+    side[opened < pd.Timestamp(since)] = "before"
+    side[opened >= pd.Timestamp(since)] = "after"
+    _, by_side = results_by_unit(DECISION_POINTS, cases, side, ["before", "after"])
+    before, after = by_side["before"], by_side["after"]
     out = []
     for b, a in zip(before, after, strict=True):
         earlier = (b.bme.events, b.bme.n, b.white.events, b.white.n)
