@@ -8,6 +8,8 @@ import pytest
 
 from erreview.review.lifecycle import Stage, derive_stage
 
+from .test_app import app_env, demo_db  # noqa: F401  (fixtures)
+
 BLANK = {
     "initial_route": None,
     "investigation_outcome": None,
@@ -62,3 +64,22 @@ def test_a_refused_step_lists_every_stage_it_is_possible_from():
         "cannot 'Route informally' from 'Concern raised'; "
         "it is only possible from: Awaiting panel check, Initial assessment"
     )
+
+
+def test_the_case_list_derives_the_stage_of_each_imported_case_only(app_env):  # noqa: F811
+    """The case list keeps a stored stage and derives the others from each case's fields, one case at a time,
+    as derive_stage reads a DataFrame row (the list now derives them from records, for speed)."""
+    from erreview import store
+    from erreview.review.roles import Actor, Role
+    from erreview.review.workflow import list_cases
+    from erreview.store import workflow as ws
+
+    engine = store.make_engine(app_env.database_url)
+    shown = list_cases(engine, actor=Actor("admin", Role.ADMIN))
+    with store.session_scope(engine) as session:
+        raw = ws.case_list(session, everyone=True)
+    assert len(shown) == len(raw) and raw["stage"].isna().any()
+    for (_, row), stage in zip(raw.iterrows(), shown["stage"], strict=True):
+        expected = row["stage"] if isinstance(row["stage"], str) else derive_stage(row.to_dict()).value
+        assert stage == expected, (row["case_id"], stage, expected)
+    assert "person_key" not in shown.columns
