@@ -22,7 +22,12 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from erreview import store
+from erreview.config import Settings
+from erreview.review.lifecycle import Action
+from erreview.review.panel import AttestationIn, Member, Rules
 from erreview.review.roles import Actor, Role
+from erreview.review.workflow import attest, list_cases, submit_review, transition
 
 from .test_accessibility import axe_violations, by_impact
 from .test_browser import (  # noqa: F401  (fixtures)
@@ -255,3 +260,131 @@ def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(pa
     axe(page, "lead", "Cases: formal investigation")
     shot(page, "05-escalated")
     _merge(TIMES_FILE, "raise, refer, panel decides, escalate", round(time.monotonic() - started, 1))
+
+
+def _formal_case() -> str:
+    """A demo case brought through the library to a formal investigation, the panel's check done."""
+    settings = Settings(database_url=SERVER["database_url"], pseudonym_key=SERVER["pseudonym_key"])
+    engine = store.engine_for(settings.database_url)
+    rules = Rules.from_settings(settings)
+    case_id = _referred_case(engine, rules)
+    review_id = _decide(engine, rules, case_id)
+    case = list_cases(engine, actor=LEAD).set_index("case_id").loc[case_id]
+    transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=int(case["version"]))
+    assert review_id
+    return case_id
+
+
+def _referred_case(engine, rules) -> str:
+    cases = list_cases(engine, actor=LEAD)
+    case = cases[cases["stage"] == "concern_raised"].iloc[-1]
+    case_id = str(case["case_id"])
+    version = transition(
+        engine, rules, case_id, Action.START_ASSESSMENT, actor=LEAD, expected_version=int(case["version"])
+    )
+    transition(engine, rules, case_id, Action.REFER_TO_PANEL, actor=LEAD, expected_version=version, panel="North")
+    return case_id
+
+
+def _decide(engine, rules, case_id: str) -> int:
+    from .test_workflow import review
+
+    members = [Member(username="panel", role="Panel chair"), Member(username="panel2", role="Cultural ambassador")]
+    review_id = submit_review(engine, rules, case_id, review(members=members), actor=PANEL)
+    for who in (PANEL, PANEL2):
+        attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=who)
+    return review_id
+
+
+#: The suspension questions of the v2 check, beyond the formal-investigation ones (answers that lead to proceed).
+SUSPENSION_ANSWERS = [
+    ("Were alternatives to suspension considered?", "Yes"),
+    ("Would one of those alternatives manage the risk?", "No"),
+    ("Will the employee stay on full pay while suspended?", "Yes"),
+    ("Has a named contact been agreed", "Yes"),
+]
+
+
+def test_a_proposed_suspension_is_checked_by_the_panel_before_the_lead_suspends(page: Page, browser, server):
+    case_id = _formal_case()
+    started = time.monotonic()
+    sign_in(page, "lead")
+    page.wait_for_function("() => document.cookie.includes('erreview_session=')")
+    page.goto(f"{server}/cases?case={case_id}")
+    expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
+    wait_idle(page)
+    # Suspension is its own path: Suspend is not offered until the panel has checked it.
+    expect(page.get_by_role("radiogroup").get_by_text("Suspend", exact=True)).to_have_count(0)
+    act(page, "Ask the panel to check a proposed suspension")
+    expect(page.get_by_text("Saved: Ask the panel to check a proposed suspension.")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{case_id}: Awaiting suspension check")).to_be_visible()
+    expect(page.get_by_text("to check the case before the suspension")).to_be_visible()
+    axe(page, "lead", "Cases: awaiting suspension check")
+    shot(page, "05a-suspension-referred")
+
+    panel = _signed_in_page(browser, server, "panel")
+    open_from_my_work(panel, case_id, "Panel bias check")
+    expect(panel.get_by_text("checking: suspension")).to_be_visible()
+    answer_the_check(panel, V2_ANSWERS + SUSPENSION_ANSWERS)
+    type_date(panel, "On what date will the suspension first be reviewed", date.today() + timedelta(days=3))
+    wait_idle(panel)
+    expect(panel.get_by_text("Recommended outcome: Proceed to formal action.")).to_be_visible()
+    name_second_member(panel)
+    decide(
+        panel, "Proceed to formal action", "No alternative manages the risk to patients; full pay and a contact agreed."
+    )
+    axe(panel, "panel", "Panel check: suspension answered")
+    shot(panel, "05b-suspension-check")
+    panel.get_by_role("button", name="Submit review").click()
+    expect(panel.get_by_text("submitted: Proceed to formal action")).to_be_visible()
+    attest_in_browser(panel)
+    panel.context.close()
+    second = _signed_in_page(browser, server, "panel2")
+    go(second, "Panel check", "Panel bias check")
+    attest_in_browser(second)
+    second.context.close()
+
+    open_from_my_work(page, case_id, f"{case_id}: Awaiting suspension check")
+    expect(page.get_by_text("The panel decided to proceed on")).to_be_visible()
+    expect(page.get_by_text("you can now suspend")).to_be_visible()
+    axe(page, "lead", "Cases: suspension checked")
+    page.get_by_role("radiogroup").get_by_text("Suspend", exact=True).click()
+    wait_idle(page)
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Suspension safeguards")
+    form.get_by_role("textbox", name="Alternatives to suspension considered, and why they will not do").fill(
+        "Restricted duties and redeployment were considered; the risk is on every ward."
+    )
+    form.get_by_text("The employee stays on full pay", exact=True).click()
+    form.get_by_role("textbox", name="Named contact for the employee (name or role)").fill("Deputy HR business partner")
+    review_on = date.today() + timedelta(days=3)
+    type_date(form, "First review of the suspension (empty: four weeks after the start)", review_on)
+    axe(page, "lead", "Cases: suspend with safeguards")
+    shot(page, "05c-suspend-safeguards")
+    form.get_by_role("button", name="Suspend", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text("Saved: Suspend.")).to_be_visible()
+    # The outcome is on the case: suspended, the review listed, and the review offered.
+    expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Suspended since \d"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Suspension reviews")).to_be_visible()
+    expect(page.get_by_role("button", name="Record the suspension review")).to_be_visible()
+    axe(page, "lead", "Cases: suspended")
+    shot(page, "05d-suspended")
+    # The first review falls due within the week: My work says so, with a way to the case.
+    page.get_by_role("link", name="My work").click()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    expect(page.get_by_text(f"{case_id}: suspension review due soon", exact=False)).to_be_visible()
+    # The item's own box: the innermost block holding both its sentence and its button.
+    item = (
+        page.locator("[data-testid=stVerticalBlock]")
+        .filter(has=page.get_by_text(f"{case_id}: suspension review due soon"))
+        .filter(has=page.get_by_role("button", name=f"Open {case_id}"))
+        .last
+    )
+    expect(item.get_by_role("button", name=f"Open {case_id}")).to_be_visible()
+    axe(page, "lead", "My work: suspension review due")
+    shot(page, "05e-my-work-suspension-review")
+    item.get_by_role("button", name=f"Open {case_id}").click()
+    expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
+    expect(page.get_by_role("button", name="Record the suspension review")).to_be_visible()
+    _merge(TIMES_FILE, "suspension check", round(time.monotonic() - started, 1))
