@@ -360,3 +360,26 @@ def test_each_exported_pack_is_recorded_once(engine, settings, tmp_path):
     assert again == pack.record
     # Shown counts are never small; the record knows which were hidden.
     assert all(not 1 <= again.values[k] <= 7 for k in again.published)
+
+
+def test_a_published_record_keeps_every_part_of_a_relation_through_json():
+    """A relation's constant and whether it is only assumed survive storing the record (mutation testing found
+    a constant dropped on reading unnoticed: no stored relation had one)."""
+    import json
+
+    from erreview.export.disclosure import Linear, at_most
+    from erreview.export.published import PublishedRecord
+
+    relations = (
+        Linear((("t", 1.0), ("a", -1.0), ("b", -1.0)), equal=True, const=-3.0),
+        at_most("a", "c", assumed=True),
+        Linear((("b", 1.0),), equal=False, const=-2.5, assumed=True),
+    )
+    record = PublishedRecord("2024/25-H2", 7, {"t": 12, "a": 6, "b": 3, "c": 9}, ("b",), ("c",), relations)
+    again = PublishedRecord.from_json(json.loads(json.dumps(record.to_json())))
+    assert [(r.terms, r.equal, r.const, r.assumed) for r in again.relations] == [
+        ((("t", 1.0), ("a", -1.0), ("b", -1.0)), True, -3.0, False),
+        ((("a", 1.0), ("c", -1.0)), False, 0.0, True),
+        ((("b", 1.0),), False, -2.5, True),
+    ]
+    assert again == record

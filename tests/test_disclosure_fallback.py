@@ -112,3 +112,12 @@ def test_what_earlier_packs_left_is_judged_without_a_relation_a_reader_might_onl
     # Relied on by definition (a half-year's entrants are among its staff), the earlier bound stands.
     relations = [at_most("x", "c"), at_most("x", "y")]
     assert audit(Problem(values, {"c", "y"}, relations, decided={"y"}), 5).failures == []
+
+
+def test_failures_of_equal_value_are_listed_by_name_whatever_the_order_of_the_hidden_cells():
+    """The failures are in a fixed order (value, then name as text), so a pack lists them the same way each
+    time: the cells 9 and 10 (both 2, both at most 3) come as 10, 9 ("10" < "9"), though a set of them
+    iterates 9 first."""
+    problem = Problem({9: 2, 10: 2, 11: 40}, {11}, upper={9: 3, 10: 3})
+    assert list({9, 10}) == [9, 10]  # the order the mutant would keep
+    assert audit(problem, 5).failures == [10, 9]
