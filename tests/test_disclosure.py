@@ -383,3 +383,38 @@ def test_a_published_record_keeps_every_part_of_a_relation_through_json():
         ((("b", 1.0),), False, -2.5, True),
     ]
     assert again == record
+
+
+def test_a_count_in_two_earlier_packs_is_one_unknown_across_them():
+    """x (3) and y (9), hidden in two earlier packs and absent from this one: the first printed x + y = 12,
+    the second y = x + 6 (w = 6 printed). Each alone leaves x wide; together x = 3, which only shows if a cell
+    with the same name and value in two earlier packs is one unknown (not x@0 and x@1). The second pack's
+    bound ``w <= 6`` keeps its constant."""
+    from erreview.export.disclosure import Linear
+    from erreview.export.published import PublishedRecord, combined_problem
+    from erreview.export.tables import Cells
+
+    bound = Linear((("w", 1.0),), equal=False, const=-6.0)
+    first = PublishedRecord("2024/25-H1", 5, {"x": 3, "y": 9, "t": 12}, ("x", "y"), (), (total_of("t", ["x", "y"]),))
+    second = PublishedRecord(
+        "2024/25-H2", 5, {"x": 3, "y": 9, "w": 6}, ("x", "y"), (), (total_of("y", ["x", "w"]), bound)
+    )
+    problem, fixed = combined_problem(Cells({"c": 50}), [first, second])
+    assert set(problem.values) == {"c", "x", "y", "t", "w"} and fixed == set()
+    assert bound in problem.relations
+    found = audit(problem, 5)
+    assert (found.ranges["x"], found.ranges["y"]) == (Range(3, 3), Range(9, 9))
+    assert found.failures == ["x"]
+
+
+def test_a_count_an_earlier_pack_printed_is_never_hidden_again_to_protect_another():
+    """b (3) = t (12) - a (9). An earlier pack printed a, so hiding a now protects nothing: t is hidden
+    instead, though a is the smaller (b is then at least 1 with no upper end)."""
+    from erreview.export.published import PublishedRecord, hide_with_earlier
+    from erreview.export.tables import Cells
+
+    cells = Cells({"t": 12, "a": 9, "b": 3}, [total_of("t", ["a", "b"])])
+    earlier = PublishedRecord("2024/25-H1", 7, {"a": 9}, (), (), ())
+    hidden, found = hide_with_earlier(cells, 7, [earlier])
+    assert hidden == {"b", "t"}
+    assert found.ok and found.ranges["b"] == Range(1, None)
