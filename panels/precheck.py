@@ -213,9 +213,10 @@ with form_col:
         st.stop()
     template: Template = latest(rules.templates, "panel_precheck")
     decided = current_review(detail.reviews, step)
-    correcting_key = f"correcting-{case_id}"
-    if decided is not None and st.session_state.get(correcting_key) != decided.id:
-        # Decided: no second blank form. The decision stands unless the panel chooses to correct it.
+    mode_key = f"review-mode-{case_id}"  # ("correct" | "again", the decided review's id) once chosen
+    mode = st.session_state.get(mode_key)
+    if decided is not None and (mode is None or mode[1] != decided.id):
+        # Decided: no second blank form. The decision stands unless the panel chooses to act on it again.
         st.subheader("The panel's decision")
         waiting = sorted(set(named_members(decided)) - {a.username for a in detail.attestations_of(decided.id)})
         st.success(
@@ -226,22 +227,35 @@ with form_col:
             ),
             icon=":material/gavel:",
         )
+        if decided.decision == "more_information":
+            st.caption(
+                "When the information the panel asked for is in, review the case again: a new review, starting "
+                "from these answers. If the decision itself was wrong, correct it instead."
+            )
+            if st.button("Review again with the new information", type="primary", key=f"again-{decided.id}"):
+                _start_correction(decided, template)
+                st.session_state[mode_key] = ("again", decided.id)
+                st.rerun()
         st.caption(
             "A submitted review cannot be edited. If the decision is wrong, correct it: the correction is a new "
             "version of this review, starting from its answers, and each named member confirms it afresh."
         )
         if st.button("Correct this decision", icon=":material/edit:", key=f"correct-{decided.id}"):
             _start_correction(decided, template)
-            st.session_state[correcting_key] = decided.id
+            st.session_state[mode_key] = ("correct", decided.id)
             st.rerun()
         st.stop()
-    correcting = decided.id if decided is not None else None
+    correcting = decided.id if decided is not None and mode == ("correct", decided.id) else None
     started = st.session_state.setdefault(f"started-{case_id}", datetime.now(UTC))
-    if correcting is not None:
-        st.subheader(f"Correct review {correcting}")
-        st.caption(f"{template.title} (version {template.version}), starting from review {correcting}'s answers.")
-        if st.button("Keep the decision as it is", key=f"cancel-correct-{correcting}"):
-            st.session_state.pop(correcting_key, None)
+    if decided is not None:
+        if correcting is not None:
+            st.subheader(f"Correct review {correcting}")
+            st.caption(f"{template.title} (version {template.version}), starting from review {correcting}'s answers.")
+        else:
+            st.subheader(f"Review again after review {decided.id}")
+            st.caption(f"{template.title} (version {template.version}), starting from review {decided.id}'s answers.")
+        if st.button("Keep the decision as it is", key=f"cancel-{decided.id}"):
+            st.session_state.pop(mode_key, None)
             st.rerun()
     else:
         st.subheader(f"{template.title} (version {template.version})")
@@ -373,7 +387,7 @@ with form_col:
             if problems:
                 raise ReviewRejected(problems)
             review_id = submit_review(engine(), rules, case_id, submission, actor=actor)
-            st.session_state.pop(correcting_key, None)
+            st.session_state.pop(mode_key, None)
             done = (
                 f"Review {correcting} corrected by review {review_id}"
                 if correcting

@@ -78,9 +78,23 @@ def test_a_decided_check_shows_the_decision_and_a_correction_is_an_explicit_acti
     lead = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
     next(s for s in lead.selectbox if s.label == "Open case").select(case_id).run()
     assert not lead.exception
-    assert any("More information needed" in i.value for i in lead.info), [i.value for i in lead.info]
+    assert any(
+        "More information needed" in i.value and "reviews the case again when the information is in" in i.value
+        for i in lead.info
+    ), [i.value for i in lead.info]
     step = next(r for r in lead.radio if r.label == "Choose the next step")
     assert "Start formal investigation" not in step.options
+
+    # More information was asked for: once it is in, the panel reviews again (a new review, not a correction).
+    next(b for b in at.button if b.label == "Review again with the new information").click().run()
+    assert not at.exception, at.exception
+    assert any(h.value == f"Review again after review {newest.id}" for h in at.subheader)
+    next(r for r in at.radio if r.label == "Decision").set_value("proceed").run()
+    next(b for b in at.button if b.label == "Submit review").click().run()
+    assert not at.exception, at.exception
+    assert any("submitted: Proceed to formal action" in s.value for s in at.success), [e.value for e in at.error]
+    again = max(case_detail(engine, case_id, actor=ACTORS[Role.ADMIN]).reviews, key=lambda r: r.id or 0)
+    assert (again.supersedes_id, again.decision, again.review_version) == (None, "proceed", 1)
 
 
 def test_keeping_the_decision_leaves_it_unchanged(app_env):

@@ -119,7 +119,10 @@ def _panel_decision(detail: CaseDetail, step: Step, rules: Rules) -> tuple[str, 
         return (f"The panel decided to proceed on {when}: you can now {action}.", True)
     if review.decision == "proceed":
         return (f"The panel decided to proceed on {when}, but {problem}.", False)
-    return (f"The panel decided on {when}: {decision}. {words.capitalize()} cannot go ahead.", False)
+    again = (
+        " The panel reviews the case again when the information is in." if review.decision == "more_information" else ""
+    )
+    return (f"The panel decided on {when}: {decision}. {words.capitalize()} cannot go ahead.{again}", False)
 
 
 def case_status(detail: CaseDetail, rules: Rules) -> str:
