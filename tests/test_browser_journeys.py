@@ -432,7 +432,9 @@ def test_a_panel_decision_is_corrected_through_the_correction_action(page: Page,
     lead.wait_for_function("() => document.cookie.includes('erreview_session=')")
     lead.goto(f"{server}/cases?case={case_id}")
     expect(lead.get_by_role("heading", name=f"{case_id}: Awaiting panel check")).to_be_visible()
-    expect(lead.get_by_text("More information needed. The formal investigation cannot go ahead. The panel reviews")).to_be_visible()
+    expect(
+        lead.get_by_text("More information needed. The formal investigation cannot go ahead. The panel reviews")
+    ).to_be_visible()
     expect(lead.get_by_role("radiogroup").get_by_text("Start formal investigation", exact=True)).to_have_count(0)
     axe(lead, "lead", "Cases: corrected decision")
     shot(lead, "04e-case-after-correction")
