@@ -11,6 +11,7 @@ brute force in ``tests/test_disclosure.py``.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -214,3 +215,31 @@ def test_both_ways_still_protect_a_small_cell(shortcuts):
     found = protect(Problem(values, set(values), relations), 4, shortcuts=shortcuts)
     assert (1, 1) in found.hidden and found.audit.ok
     assert found.audit.ranges[(1, 1)].protects(4)
+
+
+@settings(deadline=None, max_examples=20, suppress_health_check=[HealthCheck.too_slow])
+@given(case=problems())
+@example(  # the 1 beside a 3 above: (0, 0) is settled early, before (0, 1) and (1, 0) are hidden too
+    case=(
+        Problem(
+            {(0, 0): 1, (0, 1): 3, (0, "T"): 4, (1, 0): 2, (1, 1): 9, (1, "T"): 11, ("T", 0): 3, ("T", 1): 12},
+            {(0, 0), (0, 1), (0, "T"), (1, 0), (1, 1), (1, "T"), ("T", 0), ("T", 1)},
+            [
+                total_of((0, "T"), [(0, 0), (0, 1)]),
+                total_of((1, "T"), [(1, 0), (1, 1)]),
+                total_of(("T", 0), [(0, 0), (1, 0)]),
+                total_of(("T", 1), [(0, 1), (1, 1)]),
+            ],
+        ),
+        3,
+        None,
+    )
+)
+def test_the_suppressor_reports_each_range_in_full_as_a_fresh_audit_of_what_it_hides(case):
+    """The ranges :func:`protect` reports are those of a plain audit of the final hidden set, in full: not a
+    range remembered from an earlier, smaller hidden set, nor only the part that showed a cell protected."""
+    problem, threshold, candidates = case
+    for shortcuts in (True, False):
+        found = protect(problem, threshold, candidates=candidates, shortcuts=shortcuts)
+        again = audit(replace(problem, published=set(problem.values) - found.hidden), threshold, shortcuts=False)
+        assert ranges_of(found.audit) == {k: (again.ranges[k].lo, again.ranges[k].hi) for k in found.audit.ranges}
