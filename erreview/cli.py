@@ -260,7 +260,9 @@ def export(
     ] = "board",
 ) -> None:
     """Write the six-monthly review pack for boards (or, with --audience community, for the Community Advisory
-    Board and staff networks): Excel workbook, PDF report and CSV tables, with small numbers suppressed."""
+    Board and staff networks): Excel workbook, PDF report and CSV tables, with small numbers suppressed.
+    A pack that would narrow down a count hidden here or in a pack already exported, even with parts of it
+    withheld (packs exported out of date order), is refused with the reason, and nothing is written."""
     if audience not in ("board", "community"):
         raise fail(f"--audience must be board or community, not {audience!r}")
     from erreview import service

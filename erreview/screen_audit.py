@@ -25,7 +25,7 @@ from datetime import date
 
 from erreview import service
 from erreview.config import Settings
-from erreview.export.pack import PackInputs, choose_hidden
+from erreview.export.pack import PackInputs, choose_hidden, refusal
 from erreview.export.tables import decision_points_cells, i3_key, window_label
 from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.likelihood import WresResult
@@ -43,6 +43,8 @@ class PackView:
     period: Period
     inputs: PackInputs
     hidden: frozenset[str]
+    #: Why the pack for this period cannot be published (then every count of it is hidden here too).
+    refused: str | None = None
 
     @property
     def window(self) -> str:
@@ -63,8 +65,13 @@ class PackView:
 
 def pack_view(engine: Engine, settings: Settings, period: Period) -> PackView:
     inputs = service.pack_inputs(engine, settings, period)
-    hidden, _, _ = choose_hidden(inputs)
-    return PackView(period, inputs, frozenset(hidden))
+    hidden, record, audit = choose_hidden(inputs)
+    refused = refusal(audit, period.label)
+    if refused:
+        # With the packs already published, this period's numbers would narrow a hidden count even with parts
+        # withheld (the pack itself is refused): its screens show none of its counts either.
+        hidden = set(record.values)
+    return PackView(period, inputs, frozenset(hidden), refused)
 
 
 def decision_hidden(

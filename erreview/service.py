@@ -653,12 +653,23 @@ def change_setting(
     return effective_settings(engine, base)
 
 
+def _publishable(pack: ReviewPack) -> ReviewPack:
+    """``pack`` if it may be published; raises :class:`~erreview.export.pack.PackRefused` (a plain message) when
+    its audit still finds counts narrowed with everything withheld that could be (packs exported out of order)."""
+    from erreview.export.pack import PackRefused, refusal
+
+    why = refusal(pack.audit, pack.period.label) if pack.audit is not None else None
+    if why:
+        raise PackRefused(why)
+    return pack
+
+
 def review_pack(engine: Engine, settings: Settings, period: Period, *, generated: date | None = None) -> ReviewPack:
     """The six-monthly review pack for a half-year (or year) ``period``, its suppression audited together
     with every pack exported before it."""
     from erreview.export.pack import assemble_pack
 
-    pack = assemble_pack(pack_inputs(engine, settings, period), generated=generated)
+    pack = _publishable(assemble_pack(pack_inputs(engine, settings, period), generated=generated))
     # The audit head ties the pack to the log: a later truncation or rewrite of the log shows against it.
     with store.session_scope(engine) as session:
         head = audit.data_head(session)
@@ -677,7 +688,7 @@ def community_pack(engine: Engine, settings: Settings, period: Period, *, genera
     inputs = replace(inputs, own_audience=[r for r in inputs.earlier if r.threshold >= threshold])
     from erreview.export.community import community_pack as build_community_pack  # the pack's libraries on use
 
-    pack = build_community_pack(inputs, threshold=threshold, generated=generated)
+    pack = _publishable(build_community_pack(inputs, threshold=threshold, generated=generated))
     with store.session_scope(engine) as session:
         head = audit.data_head(session)
     return replace(pack, methods=[*pack.methods, f"Audit: {head}."])

@@ -14,6 +14,7 @@ import streamlit as st
 
 from erreview import service
 from erreview.config import get_settings
+from erreview.errors import ErreviewError
 from erreview.export.writers import write_review_pack
 from erreview.periods import Period, period_of
 from erreview.review.roles import Role
@@ -53,7 +54,7 @@ def _built() -> tuple[threading.Lock, dict[tuple[object, ...], dict[str, bytes]]
 
 
 def pack_files(key: tuple[str, int], label: str, audience: str) -> dict[str, bytes]:
-    """Every file of the pack for ``label``: computed and written only when someone downloads it (the
+    """Every file of the pack for ``label``: computed and written only when someone asks for it (the
     disclosure audit and the PDF take seconds, so a visit to this screen does not pay for them)."""
     lock, done = _built()
     with lock:
@@ -88,7 +89,6 @@ if audience == "community":
         f"Community pack ({stem}): counts from 1 to {settings().community_threshold} are hidden, with every rate "
         "and ratio resting on them; it opens with a plain-English guide and leaves out panel checks and data quality."
     )
-st.caption("Each file is prepared when you download it: this can take a few seconds.")
 
 
 def _file(name: str) -> Callable[[], bytes]:
@@ -99,6 +99,19 @@ def _record(kind: str) -> None:
     record = json.loads(pack_files(key, label, audience)[RECORD])
     service.record_export(_engine, user=actor.username, period=label, files=[kind], record=record)
 
+
+if (key, label, audience) not in _built()[1]:
+    # Built only when asked for (the disclosure audit and the PDF take seconds, so a visit does not pay for
+    # them), and where the audit refuses the pack (published out of date order) the reason is shown here.
+    st.caption("The pack is prepared when you ask for it: this can take a few seconds.")
+    if not st.button("Prepare the pack", type="primary", icon=":material/description:"):
+        st.stop()
+    with st.spinner("Preparing the pack: checking every table for small numbers, then writing the files..."):
+        try:
+            pack_files(key, label, audience)
+        except ErreviewError as refused:
+            st.error(refused.message, icon=":material/block:")
+            st.stop()
 
 c1, c2, c3 = st.columns(3)
 signed_in_download(

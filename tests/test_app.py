@@ -435,8 +435,8 @@ def test_restricted_roles_get_one_window_only_on_decision_points(app_env, role):
 
 
 def test_a_visit_to_reports_builds_no_pack(app_env, monkeypatch):
-    """The pack (disclosure audit, PDF, workbook, chart) is made on a download, not on a visit: a visit with
-    the pack builders broken still shows the three downloads."""
+    """The pack (disclosure audit, PDF, workbook, chart) is made when asked for, not on a visit: a visit with
+    the pack builders broken still offers to prepare it."""
 
     def refuse(*args, **kwargs):
         raise AssertionError("the pack was built on a visit")
@@ -445,7 +445,32 @@ def test_a_visit_to_reports_builds_no_pack(app_env, monkeypatch):
     monkeypatch.setattr(service, "community_pack", refuse)
     at = signed_in(Role.BOARD_VIEWER).switch_page("panels/reports.py").run()
     assert not at.exception, at.exception
+    assert [b.label for b in at.button] == ["Prepare the pack"]
+    assert at.get("download_button") == []
+
+
+def test_reports_prepares_the_pack_then_offers_three_downloads(app_env):
+    at = signed_in(Role.BOARD_VIEWER).switch_page("panels/reports.py").run()
+    next(b for b in at.button if b.label == "Prepare the pack").click().run()
+    assert not at.exception, at.exception
     assert [b.proto.label for b in at.get("download_button")] == ["PDF report", "Excel workbook", "CSV tables (zip)"]
+    assert not at.error
+
+
+def test_reports_says_plainly_why_a_pack_cannot_be_published(app_env, monkeypatch):
+    """A pack whose audit still fails with everything withheld (packs published out of date order) is refused
+    with the reason, and no download is offered."""
+    from erreview.export.pack import PackRefused
+
+    def refuse(*args, **kwargs):
+        raise PackRefused("The 2025/26-H1 pack cannot be published safely: with the packs already published ...")
+
+    monkeypatch.setattr(service, "review_pack", refuse)
+    at = signed_in(Role.BOARD_VIEWER).switch_page("panels/reports.py").run()
+    next(b for b in at.button if b.label == "Prepare the pack").click().run()
+    assert not at.exception, at.exception
+    assert any("cannot be published safely" in e.value for e in at.error)
+    assert at.get("download_button") == []
 
 
 def _spc_specs(at: AppTest) -> list[dict]:

@@ -250,9 +250,10 @@ def test_admin_reads_the_spc_chart_and_the_two_windows(page: Page):
 def test_board_viewer_downloads_the_review_pack(page: Page):
     sign_in(page, "board")
     go(page, "Reports")
-    expect(page.get_by_text("Each file is prepared when you download it")).to_be_visible()
+    expect(page.get_by_text("The pack is prepared when you ask for it")).to_be_visible()
+    page.get_by_role("button", name="Prepare the pack").click()
+    expect(page.get_by_role("button", name="PDF report")).to_be_visible(timeout=120_000)
     wait_idle(page)
-    expect(page.get_by_role("button", name="PDF report")).to_be_visible()
     shot(page, "07-reports")
     with page.expect_download() as info:
         page.get_by_role("button", name="PDF report").click()

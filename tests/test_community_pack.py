@@ -129,6 +129,8 @@ def test_reports_offers_the_community_pack(imported, monkeypatch):
     assert not at.exception, at.exception
     next(r for r in at.radio if r.label == "Audience").set_value("community").run()
     assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Prepare the pack").click().run()
+    assert not at.exception, at.exception
     assert len(at.get("download_button")) == 3
     assert any("Community pack (community-pack-" in c.value and "from 1 to 10" in c.value for c in at.caption)
 

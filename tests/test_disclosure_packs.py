@@ -10,6 +10,7 @@ every value of the hidden counts. None of it uses the library's auditor.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Hashable
 from datetime import date
@@ -231,6 +232,7 @@ def read_pack(reader: Reader, tables: dict[str, pd.DataFrame], period: str, wind
         for kind in ("n", "events"):
             reader.equal(("dp", window, p, "BME", kind), [("dp", window, p, g, kind) for g in BROAD_BME])
     read_complaints(reader, tables, window)
+    unstar_withheld(reader, tables, window)
     for grp in GROUPS:
         fi = ("dp", window, "formal_investigation", grp, "events")
         reader.equal(fi, [("dp", window, "suspension", grp, "n")])
@@ -683,3 +685,96 @@ def test_a_starred_count_is_at_least_one_and_still_protected_in_the_demo_pack(tm
     assert len(starred) > 100
     ranges = reader.ranges(starred)
     assert {n: r for n, r in ranges.items() if not protected(*r)} == {}
+
+
+# --- packs exported out of date order ---------------------------------------------------------------------
+
+
+def pack_window(period: str) -> str:
+    """The decision window of a pack as this file names it: its two half-years joined by '+'."""
+    if "-H" not in period:  # a year: its own two halves
+        return f"{period}-H1+{period}-H2"
+    return f"{previous_half(period)}+{period}"
+
+
+def unstar_withheld(reader: Reader, tables: dict[str, pd.DataFrame], window: str) -> None:
+    """The notes (notes.csv) say which rows or columns of a table are withheld as a whole: their `*` may be 0.
+    Read from the note's words, not from the library."""
+    notes = tables.get("notes", pd.DataFrame(columns=["table", "note"]))
+    for _, row in notes.iterrows():
+        note, table = row["note"], row["table"]
+        if "Withheld as a whole" not in note:
+            continue
+        said = note.split("Withheld as a whole for this period: ", 1)[1].split(". With the packs", 1)[0]
+        rows = said.split("the row(s) ", 1)[1].split(" and the columns", 1)[0].split(", ") if "row(s)" in said else []
+        groups = [*BROAD_BME, "Not stated"] if "columns of the broad ethnic groups" in said else []
+        for name in list(reader.starred):
+            if table == "decision_points" and name[:2] == ("dp", window):
+                hit = name[2] in [POINTS.get(r) for r in rows] or name[3] in groups
+            elif table == "complaints" and name[:2] == ("cp", window):
+                hit = bool(rows) or name[2] in groups
+            elif table == "complaints_trend" and name[0] == "cp" and name[1] != window:
+                hit = name[1] in rows or name[2] in groups
+            else:
+                hit = table == "data_quality" and name[0] == "dq" and said == "this table"
+            if hit:
+                reader.starred.discard(name)
+
+
+def read_windowed(reader: Reader, tables: dict[str, pd.DataFrame], period: str) -> None:
+    """One pack, with its decision window the sum of its two half-years (unknowns no table prints), so that
+    packs whose windows share a half-year are read together."""
+    window = pack_window(period)
+    read_pack(reader, tables, period, window)
+    for p in POINTS.values():
+        for grp in GROUPS:
+            for kind in ("n", "events"):
+                reader.equal(("dp", window, p, grp, kind), [("dp", h, p, grp, kind) for h in window.split("+")])
+
+
+def test_an_earlier_years_pack_exported_last_narrows_no_count_the_later_packs_hid(tmp_path):
+    """An outside reader's order (1 December 2026): the 2025/26 board pack, the 2025/26-H1 community pack, then
+    the 2024/25 community pack. The last two printed zeros and `*` (each at least 1) that, through the 12-month
+    windows' shared half-years, narrowed counts hidden earlier (a 2025/26-H1 not-stated formal-investigation
+    count to 1..9 at threshold 10, true 5): the auditor saw it (63 counts) and the export went ahead. Now parts
+    of such a pack are withheld as a whole (their `*` may be 0, the note says which), or the export is refused.
+    Each pack may narrow no small count further than the packs before it left it, unless it stays protected
+    at 10."""
+    runner, url = demo_runner(tmp_path)
+    order = [("2025/26", "board"), ("2025/26-H1", "community"), ("2024/25", "community")]
+    truth: dict[Hashable, int] = {}
+    for period, _ in order:
+        window = pack_window(period)
+        spans = {window: (half_bounds(window.split("+")[0])[0], half_bounds(window.split("+")[1])[1])}
+        spans |= {h: half_bounds(h) for h in window.split("+")}
+        for where, (start, end) in spans.items():
+            truth |= {("dp", where, *k): v for k, v in decision_truth(runner, url, start, end).items()}
+    readers: list[Reader] = []
+    refused = []
+    for i, (period, audience) in enumerate(order):
+        result = runner.invoke(
+            app, ["--db", url, "export", "--period", period, "--out", str(tmp_path / f"p{i}"), "--audience", audience]
+        )
+        if result.exit_code != 0:
+            assert "cannot be published safely" in result.stderr, result.stderr
+            assert not (tmp_path / f"p{i}" / "csv").exists()
+            refused.append(period)
+            continue
+        reader = Reader()
+        for j, (earlier, _) in enumerate(order[: i + 1]):
+            if earlier in refused:
+                continue
+            folder = tmp_path / f"p{j}" / "csv"
+            tables = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in folder.glob("*.csv")}
+            read_windowed(reader, tables, earlier)
+        readers.append(reader)
+    leaks = []
+    for before, after in itertools.pairwise(readers):
+        small = [n for n in after.unknown if 1 <= truth.get(n, 0) <= 10]
+        now = after.ranges(small)
+        then = before.ranges([n for n in small if n in before.unknown])
+        for name, found in now.items():
+            assert found[0] <= truth[name] <= found[1], (name, truth[name], found)
+            if not protected(*found, threshold=10) and then.get(name, (0, 10**6)) != found:
+                leaks.append((name, truth[name], found, then.get(name)))
+    assert leaks == []

@@ -338,3 +338,33 @@ def test_the_trusts_own_measures_offer_no_window_to_restricted_roles(app_env, ro
     assert small_counts_shown(at) == []
     admin = signed_in(Role.ADMIN).switch_page("panels/measures.py").run()
     assert len(admin.date_input) == 2  # an administrator keeps the free window
+
+
+def test_a_period_whose_pack_is_refused_shows_none_of_its_counts(app_env, monkeypatch):  # noqa: F811
+    """Where the review pack for the half-year is refused (with the packs already published, its numbers would
+    narrow a hidden count even with parts withheld), the restricted screens show none of its counts either, and
+    say why."""
+    from dataclasses import replace
+
+    import streamlit as st
+
+    from erreview import screen_audit
+    from erreview.export.suppression import SUPPRESSED
+
+    real = screen_audit.choose_hidden
+
+    def failing(inputs):
+        hidden, record, audit = real(inputs)
+        return hidden, record, replace(audit, failures=[sorted(record.values)[0]])
+
+    monkeypatch.setattr(screen_audit, "choose_hidden", failing)
+    st.cache_resource.clear()  # pack views are cached per data version, not per test
+    try:
+        at = signed_in(Role.BOARD_VIEWER).switch_page("panels/overview.py").run()
+        assert not at.exception, at.exception
+        assert any("are not shown" in w.value for w in at.warning)
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Ethnicity not stated"] == SUPPRESSED
+        assert next(v for k, v in metrics.items() if k.startswith("Relative likelihood")) == SUPPRESSED
+    finally:
+        st.cache_resource.clear()

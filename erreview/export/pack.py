@@ -7,12 +7,13 @@ pack into Excel, PDF and CSV. The same data and settings always give the same pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
 
+from erreview.errors import ErreviewError
 from erreview.export.actions_section import NOTE as ACTIONS_NOTE
 from erreview.export.actions_section import TITLE as ACTIONS_TITLE
 from erreview.export.actions_section import actions_section, progress_line
@@ -582,8 +583,50 @@ PANEL_WITHHELD_NOTE = (
 )
 
 
+#: A note for any other part withheld as a whole (see :func:`withholdable`): the rows or columns it names.
+PART_WITHHELD_NOTE = (
+    "Withheld as a whole for this period: {what}. With the packs published before, any count shown or marked * "
+    "there would narrow a few cases down, so every cell of it is * (zeros too)."
+)
+
+
+class PackRefused(ErreviewError):
+    """The pack cannot be published without narrowing a count hidden here or in a pack published before it."""
+
+
+def withholdable(cells: Cells, inputs: PackInputs) -> dict[str, set[str]]:
+    """The parts of the pack that can be withheld as a whole, in the order they are tried: the division
+    table's entrants and the panel-check table first (see :func:`choose_hidden`), then the broad ethnic
+    groups' columns of the decision-point tables (decision points, trust measures, complaints), of the
+    complaints trend and the data-quality table, and last whole rows of the decision-point tables and of the
+    complaints trend. Only printed cells: a part of nothing printed is left out. Indicator 3 is never
+    withheld (the pack exists to publish it): where nothing else helps, the pack is refused."""
+    label = inputs.period.label
+    window = window_label(inputs.decision_window)
+    shown = set(cells.values) - cells.latent
+    parts: dict[str, set[str]] = {
+        "div": {k for k in cells.values if k.startswith(f"div|{label}|") and k.endswith("|entrants")},
+        "pc": {k for k in cells.values if k.startswith(f"pc|{label}|")},
+    }
+    dp = [(k, k.split("|")) for k in shown if k.startswith("dp|")]
+    broad = set(DP_GROUPS) - {"BME", "White"}
+    parts["groups"] = {k for k, f in dp if f[1] == window and f[3] in broad}
+    parts["trend-groups"] = {k for k, f in dp if f[1] != window and f[3] in broad}
+    parts["dq"] = {k for k in shown if k.startswith(f"dq|{label}|")}
+    for point in sorted({f[2] for _, f in dp if f[1] == window}):
+        parts[f"row|{point}"] = {k for k, f in dp if f[1] == window and f[2] == point}
+    for half in sorted({f[1] for _, f in dp if f[1] != window}):
+        parts[f"trend|{half}"] = {k for k, f in dp if f[1] == half}
+    return {name: keys for name, keys in parts.items() if keys}
+
+
 def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]:
-    """Primary and audited secondary suppression over the whole pack and the packs published before it."""
+    """Primary and audited secondary suppression over the whole pack and the packs published before it.
+
+    Where hiding more cells cannot meet the contract (zeros are printed, so a `*` is at least 1, and a zero
+    of this pack or the earlier packs' numbers can pin what a `*` hides), parts of the pack are withheld as a
+    whole (:func:`withholdable`), each only if it leaves fewer counts narrowed. What then still fails is in
+    the returned audit: :func:`refusal` says why such a pack must not be published."""
     t = inputs.threshold
     cells = pack_cells(inputs)
     if inputs.unprinted:
@@ -596,10 +639,7 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
     # 1 (the table's note says so). A pack of the same period exported before decided it already: the same
     # again, so that re-exports agree.
     label = inputs.period.label
-    parts = {
-        "div": {k for k in cells.values if k.startswith(f"div|{label}|") and k.endswith("|entrants")},
-        "pc": {k for k in cells.values if k.startswith(f"pc|{label}|")},
-    }
+    parts = withholdable(cells, inputs)
     headline = {i3_key(label, g, "entrants") for g in ("BME", "White")}
 
     def run(withheld: set[str]) -> tuple[Cells, set[str], Audit]:
@@ -610,18 +650,29 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
     def trouble(found: set[str], checked: Audit) -> bool:
         return bool(checked.failures) or any(k in found and cells.values[k] > t for k in headline)
 
-    withheld = {
-        k for r in inputs.earlier if r.period == label for k in set(r.latent) if k in parts["div"] | parts["pc"]
-    }
+    legacy = parts.get("div", set()) | parts.get("pc", set())
+    before = {k for r in inputs.earlier if r.period == label for k in r.withheld_cells(legacy)}
+    withheld = before & set(cells.values)
     cells_used, hidden, audit = run(withheld)
     for name in ("div", "pc"):
-        if not trouble(hidden, audit) or parts[name] <= withheld:
+        if name not in parts or not trouble(hidden, audit) or parts[name] <= withheld:
             continue
         trial_cells, trial_hidden, trial_audit = run(withheld | parts[name])
         if len(trial_audit.failures) < len(audit.failures) or (
             not trial_audit.failures and not any(k in trial_hidden and cells.values[k] > t for k in headline)
         ):
             withheld |= parts[name]
+            cells_used, hidden, audit = trial_cells, trial_hidden, trial_audit
+    # Still failing: other parts, one at a time, kept when fewer counts are narrowed (rare: packs exported out of
+    # date order, e.g. an earlier year's pack after later ones, whose printed zeros pin what those hid).
+    for name, keys in parts.items():
+        if not audit.failures:
+            break
+        if name in ("div", "pc") or keys <= withheld:
+            continue
+        trial_cells, trial_hidden, trial_audit = run(withheld | keys)
+        if len(trial_audit.failures) < len(audit.failures):
+            withheld |= keys
             cells_used, hidden, audit = trial_cells, trial_hidden, trial_audit
     cells = cells_used
     record = PublishedRecord(
@@ -631,8 +682,45 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
         hidden=tuple(sorted(hidden)),
         latent=tuple(sorted(cells.latent)),
         relations=tuple(cells.relations),
+        withheld=tuple(sorted(withheld)),
     )
     return hidden, record, audit
+
+
+def withheld_note(withheld: Collection[str], rows: Sequence[tuple[str, str, str]]) -> str:
+    """The note for a decision-point table (or the complaints trend) with parts withheld as a whole: ``rows``
+    are each row's (window or half-year, point, label). Empty when nothing of the table is withheld."""
+    whole = [label for cell, point, label in rows if dp_key(cell, point, "BME", "n") in withheld]
+    broad = [g for g in DP_GROUPS if g not in ("BME", "White")]
+    columns = any(
+        dp_key(cell, point, g, kind) in withheld
+        for cell, point, label in rows
+        if label not in whole
+        for g in broad
+        for kind in ("n", "events")
+    )
+    what = [f"the row(s) {', '.join(whole)}"] if whole else []
+    if columns:
+        what.append(f"the columns of the broad ethnic groups ({', '.join(broad)})")
+    return PART_WITHHELD_NOTE.format(what=" and ".join(what)) if what else ""
+
+
+def _joined(*notes: str) -> str:
+    return " ".join(n for n in notes if n)
+
+
+def refusal(audit: Audit, period: str) -> str | None:
+    """Why the pack for ``period`` must not be published (None: it may): counts hidden here or in packs
+    published before would be narrowed to fewer values than the threshold, even with parts withheld."""
+    if not audit.failures:
+        return None
+    return (
+        f"The {period} pack cannot be published safely: with the packs already published, it would let a reader "
+        f"narrow down {len(audit.failures)} count(s) that are hidden to protect colleagues, even with parts of it "
+        "withheld. This happens when packs are published out of date order (an earlier period after later ones). "
+        "Nothing has been written or recorded. Publish this period's figures from the packs already issued, or ask "
+        "the administrator to review which packs have been published (Admin, audit log)."
+    )
 
 
 COMPLAINTS_TITLE = "Complaints raised by staff: upheld by group"
@@ -724,6 +812,10 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
     period = inputs.period.label
     window = window_label(inputs.decision_window)
     trend = trend_frame(inputs.series, t, hidden)
+
+    def dp_note(results: Sequence[DecisionResult]) -> str:
+        return withheld_note(record.withheld, [(window, r.point.name, r.point.label) for r in results])
+
     chart, spc_labels, spc_rows, spc_note = spc_table(inputs.series, trend)
     tables = [
         PackTable(
@@ -743,25 +835,28 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
             "decision_points",
             "Where in the process the gap opens",
             decision_points_table(inputs.decisions, t, keys, window),
-            "Each rate is among the cases that reached that step.",
+            _joined("Each rate is among the cases that reached that step.", dp_note(inputs.decisions)),
         ),
         PackTable(
             "divisions",
             f"Indicator 3 by division, {inputs.period.label}",
             division_table(inputs.period_entries, inputs.division_headcounts, t, keys, period),
-            DIVISIONS_WITHHELD_NOTE if any(k.startswith(f"div|{period}|") for k in record.latent) else "",
+            DIVISIONS_WITHHELD_NOTE if any(k.startswith(f"div|{period}|") for k in record.withheld) else "",
         ),
         PackTable(
             "panel_checks",
             f"Panel bias-check decisions, {inputs.period.label}",
             panel_table(inputs.reviews, t, keys, period),
             "Is the check diverting BME and White cases at the same rate?"
-            + (f" {PANEL_WITHHELD_NOTE}" if any(k.startswith(f"pc|{period}|") for k in record.latent) else ""),
+            + (f" {PANEL_WITHHELD_NOTE}" if any(k.startswith(f"pc|{period}|") for k in record.withheld) else ""),
         ),
         PackTable(
             "data_quality",
             "Ethnicity not stated, by division",
             data_quality_table(inputs.division_headcounts, t, keys, period),
+            PART_WITHHELD_NOTE.format(what="this table")
+            if any(k.startswith(f"dq|{period}|") for k in record.withheld)
+            else "",
         ),
     ]
     summary = summary_lines(inputs, hidden)
@@ -774,7 +869,9 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
     if inputs.trust_results:
         # Audited with every other table of the pack (and the packs before it), see pack_cells.
         trust = decision_points_table(inputs.trust_results, t, keys, window)
-        tables.append(PackTable("trust_measures", TRUST_TITLE, trust, TRUST_NOTE))
+        tables.append(
+            PackTable("trust_measures", TRUST_TITLE, trust, _joined(TRUST_NOTE, dp_note(inputs.trust_results)))
+        )
     funnels = measure_funnels_within(inputs, keys, window)
     if funnels:
         tables.append(
@@ -794,9 +891,12 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
                 "complaints",
                 COMPLAINTS_TITLE,
                 decision_points_table([inputs.complaints], t, keys, window),
-                f"{COMPLAINT_POINT.question} Contract §4.3: grievance and bullying or harassment complaints raised "
-                "by a member of staff with an outcome, not withdrawn; the harmful side is BME complaints upheld less "
-                "often. Cases opened in the decision window.",
+                _joined(
+                    f"{COMPLAINT_POINT.question} Contract §4.3: grievance and bullying or harassment complaints "
+                    "raised by a member of staff with an outcome, not withdrawn; the harmful side is BME complaints "
+                    "upheld less often. Cases opened in the decision window.",
+                    dp_note([inputs.complaints]),
+                ),
             )
         )
         tables.append(
@@ -804,7 +904,11 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
                 "complaints_trend",
                 "Complaints upheld by half-year",
                 complaints_trend_table(inputs.complaints_by_half, t, keys),
-                "Each half-year's complaints (cases opened in it); a half-year whose numbers are too small shows *.",
+                _joined(
+                    "Each half-year's complaints (cases opened in it); a half-year whose numbers are too small "
+                    "shows *.",
+                    withheld_note(record.withheld, [(h, r.point.name, h) for h, r in inputs.complaints_by_half]),
+                ),
             )
         )
         summary.append(complaints_line(inputs.complaints, window, hidden))

@@ -46,6 +46,14 @@ class PublishedRecord:
     hidden: tuple[str, ...]
     latent: tuple[str, ...]
     relations: tuple[Linear, ...]
+    #: Cells withheld as a whole: every one printed as `*`, zeros too (so none is known to be at least 1).
+    withheld: tuple[str, ...] = ()
+
+    def withheld_cells(self, legacy: set[str]) -> set[str]:
+        """What this pack withheld as a whole. A record written before ``withheld`` was kept said so only by
+        marking the cells latent: those among ``legacy`` (the division entrants and panel checks it could
+        withhold then) are taken as withheld."""
+        return set(self.withheld) | (set(self.latent) & legacy)
 
     @property
     def published(self) -> set[str]:
@@ -64,7 +72,7 @@ class PublishedRecord:
                 | ({"assumed": True} if r.assumed else {})
                 for r in self.relations
             ],
-        }
+        } | ({"withheld": sorted(self.withheld)} if self.withheld else {})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PublishedRecord:
@@ -83,6 +91,7 @@ class PublishedRecord:
                 )
                 for r in data["relations"]
             ),
+            withheld=tuple(data.get("withheld", ())),
         )
 
 

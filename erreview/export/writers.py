@@ -69,7 +69,7 @@ def neutralise(value: object) -> str:
 
 
 def write_csvs(pack: ReviewPack, out: Path) -> list[Path]:
-    """One CSV per table plus ``summary.csv`` (UTF-8, LF line ends)."""
+    """One CSV per table plus ``summary.csv`` and the tables' notes, ``notes.csv`` (UTF-8, LF line ends)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     summary = out / "summary.csv"
@@ -82,6 +82,14 @@ def write_csvs(pack: ReviewPack, out: Path) -> list[Path]:
         path = out / f"{table.name}.csv"
         table.frame.map(neutralise).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         paths.append(path)
+    # The tables' notes, as in the workbook and the PDF: a reader of the CSVs alone must learn too which parts
+    # are withheld as a whole (their `*` may be 0).
+    notes = out / "notes.csv"
+    with notes.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["table", "title", "note"])
+        writer.writerows([[t.name, neutralise(t.title), neutralise(t.note)] for t in pack.tables if t.note])
+    paths.append(notes)
     return paths
 
 
