@@ -101,6 +101,42 @@ def test_an_unknown_audience_is_refused(cli, imported, tmp_path):
     assert result.exit_code == 1 and "--audience must be board or community" in result.stderr
 
 
+def test_the_refusal_names_the_period_and_how_many_counts_and_is_silent_when_the_audit_passes():
+    from erreview.export.disclosure import Audit, Range
+    from erreview.export.pack import refusal
+
+    assert refusal(Audit({"a": Range(0, 20)}, [], []), PERIOD) is None
+    said = refusal(Audit({"a": Range(1, 5), "b": Range(1, 6)}, ["a", "b"], []), PERIOD)
+    assert said is not None and PERIOD in said and "2 count(s)" in said and "Nothing has been written" in said
+
+
+@pytest.mark.parametrize("audience", ["board", "community"])
+def test_a_pack_the_audit_still_fails_is_refused_and_nothing_is_written_or_recorded(
+    cli, imported, tmp_path, monkeypatch, audience
+):
+    """Where a count stays narrowed with every part withheld that could be, the export stops with the reason:
+    no file is written and nothing is recorded as published (the next pack is not audited against it)."""
+    from erreview.export import pack as pack_module
+
+    engine = store.engine_for(imported)
+    before = service.published_version(engine)
+    seen = []
+
+    def still_failing(found, period):
+        seen.append(len(found.failures))
+        return f"The {period} pack cannot be published safely: (a test)"
+
+    monkeypatch.setattr(pack_module, "refusal", still_failing)
+    out = tmp_path / "pack"
+    result = cli.invoke(
+        app, ["--db", imported, "export", "--period", PERIOD, "--audience", audience, "--out", str(out)]
+    )
+    assert result.exit_code == 1, result.stdout
+    assert "cannot be published safely" in result.stderr and "Traceback" not in result.stderr
+    assert seen and not out.exists()
+    assert service.published_version(engine) == before
+
+
 def test_a_second_community_pack_is_audited_with_the_first(cli, imported, settings, tmp_path):
     engine = store.engine_for(imported)
     here = settings.model_copy(update={"database_url": imported})
