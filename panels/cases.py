@@ -20,7 +20,6 @@ from erreview.review.workflow import (
     NewCase,
     case_detail,
     create_case,
-    list_cases,
     panels,
     record_suspension_review,
     subject_choices,
@@ -29,6 +28,7 @@ from erreview.review.workflow import (
 )
 from panels.common import (
     Col,
+    case_list,
     engine,
     flash,
     note_case_view,
@@ -183,7 +183,7 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
         )
         show_table(due.assign(status=due["status"].map(STATUS_LABELS)), SUSPENSION_COLUMNS)
 
-cases = list_cases(engine(), actor=actor)
+cases = case_list(actor)
 if cases.empty:
     st.info("No cases for you yet." if actor.role is not Role.ADMIN else "No cases yet.")
     st.stop()

@@ -33,10 +33,14 @@ def session_token(database_url: str, actor: Actor) -> str:
 
 def shown(table: Any) -> pd.DataFrame:
     """An ``st.dataframe`` element as people read it: each cell's text. A table whose numbers sort as numbers
-    (panels.common.sortable) holds the numbers and shows them through a Styler: its display values."""
+    (panels.common.sortable) holds the numbers and shows them through a Styler: its display values. A plain
+    table (text and dates) draws its placeholder in a cell without a value."""
     from streamlit import dataframe_util
 
     display = table.proto.arrow_data.styler.display_values
     if display:
         return dataframe_util.convert_arrow_bytes_to_pandas_df(display)
-    return table.value
+    value = table.value
+    if table.proto.placeholder:  # what the grid draws in a cell without a value
+        return value.astype(object).where(value.notna(), table.proto.placeholder)
+    return value

@@ -236,8 +236,8 @@ def test_the_data_screen_lists_every_problem_before_writing(app_env):
 
 def test_admin_adds_a_national_figure_and_a_bad_one_is_refused(app_env):
     at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
-    shipped = next(df.value for df in at.dataframe if "Label" in df.value.columns)
-    assert "WRES 2022 report (2021/22 data)" in list(shipped["Label"])
+    shipped = next(df.value for df in at.dataframe if "Report" in df.value.columns)
+    assert "WRES 2022 report (2021/22 data)" in list(shipped["Report"])
 
     def field(label: str):
         return next(t for t in at.text_input if t.label.startswith(label))
@@ -262,7 +262,7 @@ def test_admin_sees_users_settings_and_templates(app_env):
     at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
     assert not at.exception
     users = at.dataframe[0].value
-    assert {"admin", "lead", "panel", "analyst", "board"} <= set(users["username"])
+    assert {"admin", "lead", "panel", "analyst", "board"} <= set(users["Username"])
     assert any(e.label.startswith("Pre-formal action panel bias check") for e in at.expander)
     assert any("The audit log is intact" in s.value for s in at.success)
 
@@ -276,9 +276,9 @@ def test_admin_sees_who_opened_which_case_and_can_filter_and_download_the_log(ap
     assert any("The audit log is intact" in s.value for s in at.success)
     next(s for s in at.selectbox if s.label == "Person").select("lead").run()
     next(s for s in at.selectbox if s.label == "Action").select("case.view").run()
-    log = next(d for d in at.dataframe if "action" in d.value.columns).value
-    assert not log.empty and set(log["actor"]) == {"lead"} and set(log["action"]) == {"case.view"}
-    assert opened in set(log["entity_id"])
+    log = next(d for d in at.dataframe if "Action" in d.value.columns).value  # headed for people (test_table_values)
+    assert not log.empty and set(log["Person"]) == {"lead"} and set(log["Action"]) == {"case.view"}
+    assert opened in set(log["Record"])
     # The date filters (UTC days, both ends included): today keeps the view, a window ending yesterday drops it.
     from datetime import UTC, datetime, timedelta
 
@@ -286,13 +286,13 @@ def test_admin_sees_who_opened_which_case_and_can_filter_and_download_the_log(ap
     next(d for d in at.date_input if d.label == "From").set_value(today).run()
     next(d for d in at.date_input if d.label == "To").set_value(today).run()
     assert not at.exception
-    log = next(d for d in at.dataframe if "action" in d.value.columns).value
-    assert opened in set(log["entity_id"])
+    log = next(d for d in at.dataframe if "Action" in d.value.columns).value
+    assert opened in set(log["Record"])
     assert any(c.value == f"{len(log)} {'entry' if len(log) == 1 else 'entries'}, newest first." for c in at.caption)
     next(d for d in at.date_input if d.label == "From").set_value(today - timedelta(days=7)).run()
     next(d for d in at.date_input if d.label == "To").set_value(today - timedelta(days=1)).run()
     assert not at.exception
-    assert next(d for d in at.dataframe if "action" in d.value.columns).value.empty
+    assert next(d for d in at.dataframe if "Action" in d.value.columns).value.empty
     csv = service.audit_csv(service.audit_log(service_engine(app_env), person="lead", action="case.view"))
     assert csv.decode().splitlines()[0] == '"id","at","actor","action","entity","entity_id","detail"'
     assert opened in csv.decode()
