@@ -254,3 +254,22 @@ def test_the_suppressor_reports_each_range_in_full_as_a_fresh_audit_of_what_it_h
         found = protect(problem, threshold, candidates=candidates, shortcuts=shortcuts)
         again = audit(replace(problem, published=set(problem.values) - found.hidden), threshold, shortcuts=False)
         assert ranges_of(found.audit) == {k: (again.ranges[k].lo, again.ranges[k].hi) for k in found.audit.ranges}
+
+
+def test_a_block_near_a_ratio_it_cannot_write_linearly_keeps_its_completions_to_itself():
+    """n (3) + m (7) = t (10, shown), and a ratio of rates (n/d) / (rn/rd) is shown. With n and d both hidden
+    the ratio cannot be written linearly, so the block of n and m ignores it: its completions need not meet
+    the ratio, and must not be lent to a block where it is a relation (``loose``). With d shown it is linear,
+    a relation of the block like any other, and the block's completions meet it."""
+    values = {"n": 3, "m": 7, "t": 10, "d": 10, "rn": 20, "rd": 40}
+    ratio = Rounded(0.6, 0.005, ("n",), ("d",), ("rn",), ("rd",), label="ratio")
+    problem = Problem(values, {"t", "rn", "rd"}, [total_of("t", ["n", "m"])], [ratio])
+
+    def loose(hidden: set) -> bool:
+        blocks = disclosure._Blocks(problem, shortcuts=True)
+        split = blocks.split(hidden)
+        [i] = [c[0] for c in split.components() if "n" in c[1]]
+        return blocks.block_of(split, i).loose
+
+    assert loose({"n", "m", "d"}) is True
+    assert loose({"n", "m"}) is False
