@@ -418,3 +418,18 @@ def test_a_count_an_earlier_pack_printed_is_never_hidden_again_to_protect_anothe
     hidden, found = hide_with_earlier(cells, 7, [earlier])
     assert hidden == {"b", "t"}
     assert found.ok and found.ranges["b"] == Range(1, None)
+
+
+def test_a_community_pack_is_first_made_safe_among_community_packs_alone():
+    """b (3) = t (12) - a (9), at the community threshold 10. Among community packs alone (none before it) a
+    and b are both small: hidden, each is 1..11 from t, wide enough. A board pack printed a; among every pack
+    t then gives b away, so t is hidden too; b is then at least 1 with no upper end, and a stays a `*`."""
+    from erreview.export.published import PublishedRecord, hide_with_earlier
+    from erreview.export.tables import Cells
+
+    cells = Cells({"t": 12, "a": 9, "b": 3}, [total_of("t", ["a", "b"])])
+    board = PublishedRecord("2024/25-H1", 7, {"a": 9}, (), (), ())
+    assert hide_with_earlier(cells, 10, [])[0] == {"a", "b"}
+    hidden, found = hide_with_earlier(cells, 10, [board], own_audience=[])
+    assert hidden == {"a", "b", "t"}
+    assert found.ok and found.ranges["b"] == Range(1, None)
