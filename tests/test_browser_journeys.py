@@ -447,8 +447,11 @@ def test_a_panel_decision_is_corrected_through_the_correction_action(page: Page,
     choose(admin, "Action", "review.submit")
     wait_idle(admin)
     cells = admin.locator("[data-testid=stDataFrame] [role=gridcell]")
-    expect(cells.filter(has_text=f'"supersedes": {first}').first).to_be_attached()
-    expect(cells.filter(has_text=f'"review_id": {second}').first).to_be_attached()
+    # The correction's entry: the new review, naming the one it supersedes (exact ids, not a prefix of another).
+    entry = cells.filter(has_text=re.compile(rf'"review_id": {second}[,}}]')).filter(
+        has_text=re.compile(rf'"supersedes": {first}[,}}]')
+    )
+    expect(entry.first).to_be_attached()
     axe(admin, "admin", "Admin: audit log")
     shot(admin, "08b-audit-log-correction")
     admin.context.close()
