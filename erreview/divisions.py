@@ -158,7 +158,12 @@ def division_trend(
         for keys in (trust_keys, *parts):
             for grp in ("BME", "White"):
                 cells.relate(at_most(keys[KINDS.index((grp, "entrants"))], keys[KINDS.index((grp, "headcount"))]))
-        _with_rest(cells, trust_keys, parts, [div_key(label, REST, grp, kind) for grp, kind in KINDS])
+        rest = [div_key(label, REST, grp, kind) for grp, kind in KINDS]
+        _with_rest(cells, trust_keys, parts, rest)
+        for grp in ("BME", "White"):  # the rest's entrants are at most its headcount, as every division's
+            small, big = rest[KINDS.index((grp, "entrants"))], rest[KINDS.index((grp, "headcount"))]
+            if small in cells.values and big in cells.values:
+                cells.relate(at_most(small, big))
     if not units:
         return pd.DataFrame()
     hidden, _ = hide_with_earlier(cells, threshold, _earlier(engine))
@@ -213,6 +218,12 @@ def division_decision_results(
         [[f"dp|{labels[d]}|{t}" for t in tails] for d in mine],
         [f"dp|{trust_window}|{REST}|{t}" for t in tails],
     )
+    # The rest is a decision-point table too, never shown: events at most cases, BME the sum of its groups, and
+    # the steps' shared populations (a dismissal is a sanction) hold for it as for any table. Without them the
+    # trust's 8 sanctions less a division's `*` bounded the rest's dismissals, hence the trust's, to 1..7.
+    for relation in decision_points_cells(results[TRUST], f"{trust_window}|{REST}").relations:
+        if all(k in cells.values for k in relation.cells()):
+            cells.relate(relation)
     hidden, _ = hide_with_earlier(cells, threshold, _earlier(engine))
     return {
         where: (res, decision_points_table(res, threshold, hidden, labels[where])) for where, res in results.items()

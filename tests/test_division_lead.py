@@ -226,3 +226,88 @@ def test_the_trust_less_a_leads_divisions_gives_no_small_count_back(engine, sett
         shown = [tables[w].set_index("Decision point").loc["Formal investigation", column] for w in (TRUST, "A", "B")]
         # 30 less 15 less 12: at least one of the three must be hidden (and the auditor keeps the rest wide).
         assert "*" in shown, (column, shown)
+
+
+def test_a_division_leads_decision_points_narrow_no_hidden_count(app_env):
+    """An outside reader (1 December 2026), the demo's Medicine lead, 2025/26: the trust's White formal sanctions
+    8, its dismissals hidden, Medicine's sanctions `*` (at least 1) and dismissals 0. The rest of the trust's
+    sanctions are then at most 7, its dismissals at most those (a dismissal is a sanction), and equal to the
+    trust's: trust dismissals 1..7 (true 1) and Medicine's sanctions 1..7 (true 3). The auditor had the rest
+    as plain differences, without the steps' relations. A reader written here (scipy milp over the shown
+    tables: the trust = Medicine + the rest; in each, events at most cases, BME the sum of its groups, and the
+    steps' shared populations) finds every hidden small count protected."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from erreview.divisions import division_decision_results
+
+    from .test_disclosure_packs import BROAD_BME, GROUPS, POINTS
+
+    engine = store.engine_for(app_env.database_url)
+    found = division_decision_results(engine, actor=LEAD, threshold=7, window=parse_period("2025/26"))
+    assert set(found) == {TRUST, "Medicine"}
+    places = [TRUST, "Medicine", "rest"]
+    cells = [(w, p, g, k) for w in places for p in POINTS.values() for g in GROUPS for k in ("n", "events")]
+    col = {c: i for i, c in enumerate(cells)}
+    truth, low, high = {}, np.zeros(len(cells)), np.full(len(cells), 10**6)
+    for where, (results, table) in found.items():
+        shown = table.set_index("Decision point")
+        for r in results:
+            for g in GROUPS:
+                counts = r.bme if g == "BME" else r.groups.get(g)
+                for k in ("n", "events"):
+                    cell = (where, r.point.name, g, k)
+                    truth[cell] = getattr(counts, k) if counts else 0
+                    text = str(shown.loc[r.point.label, f"{g} {k}"])
+                    if text == "*":
+                        low[col[cell]] = 1
+                    else:
+                        low[col[cell]] = high[col[cell]] = int(text.replace(",", ""))
+    for p in POINTS.values():
+        for g in GROUPS:
+            for k in ("n", "events"):
+                truth[("rest", p, g, k)] = truth[(TRUST, p, g, k)] - truth[("Medicine", p, g, k)]
+    rows, lo, hi = [], [], []
+
+    def relate(terms, a, b):
+        row = np.zeros(len(cells))
+        for cell, c in terms:
+            row[col[cell]] += c
+        rows.append(row)
+        lo.append(a)
+        hi.append(b)
+
+    for p in POINTS.values():
+        for g in GROUPS:
+            for k in ("n", "events"):
+                relate([((TRUST, p, g, k), 1), (("Medicine", p, g, k), -1), (("rest", p, g, k), -1)], 0, 0)
+    for w in places:
+        for g in GROUPS:
+            for p in POINTS.values():
+                relate([((w, p, g, "events"), 1), ((w, p, g, "n"), -1)], -np.inf, 0)
+            fi = (w, "formal_investigation", g, "events")
+            relate([(fi, 1), ((w, "suspension", g, "n"), -1)], 0, 0)
+            relate([(fi, 1), ((w, "regulator_referral", g, "n"), -1)], 0, 0)
+            relate([((w, "formal_sanction", g, "n"), 1), ((w, "dismissal", g, "n"), -1)], 0, 0)
+            relate([((w, "dismissal", g, "events"), 1), ((w, "formal_sanction", g, "events"), -1)], -np.inf, 0)
+            relate([((w, "case_to_answer", g, "n"), 1), (fi, -1)], -np.inf, 0)
+            relate([((w, "formal_sanction", g, "n"), 1), ((w, "case_to_answer", g, "events"), -1)], -np.inf, 0)
+        for p in POINTS.values():
+            for k in ("n", "events"):
+                relate([((w, p, "BME", k), 1), *(((w, p, g, k), -1) for g in BROAD_BME)], 0, 0)
+    matrix = LinearConstraint(np.array(rows), lo, hi)
+    leaks = []
+    for cell in cells:
+        if not 1 <= truth[cell] <= 7 or low[col[cell]] == high[col[cell]]:
+            continue
+        ends = []
+        for sign in (1, -1):
+            c = np.zeros(len(cells))
+            c[col[cell]] = sign
+            res = milp(c, constraints=[matrix], integrality=np.ones(len(cells)), bounds=Bounds(low, high))
+            assert res.status == 0, res.message
+            ends.append(round(sign * res.fun))
+        assert ends[0] <= truth[cell] <= ends[1], (cell, truth[cell], ends)
+        if not ((ends[0] == 0 or ends[1] > 7) and ends[1] - ends[0] >= 7):
+            leaks.append((cell, truth[cell], tuple(ends)))
+    assert leaks == []
