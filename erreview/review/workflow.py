@@ -229,6 +229,10 @@ def assign_case(
         store.bump_data_version(session)  # who sees the case and whose work it is: cached worklists follow it
 
 
+#: The fields :func:`erreview.review.lifecycle.derive_stage` reads.
+STAGE_FIELDS = ("closed_date", "appeal_outcome", "sanction", "investigation_outcome", "initial_route")
+
+
 @requires(Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN)
 def list_cases(engine: store.Engine, *, actor: Actor) -> pd.DataFrame:
     """The cases this actor may see: a case lead's own, a panel member's referrals, or all for an admin."""
@@ -244,8 +248,10 @@ def list_cases(engine: store.Engine, *, actor: Actor) -> pd.DataFrame:
         # a row Series each (pandas' apply took about 1 ms a case, seconds for a trust's case list).
         missing = frame["stage"].isna().to_numpy()
         if missing.any():
+            read = [c for c in STAGE_FIELDS if c in frame.columns]  # all derive_stage reads: fewer values to box
             derived = [
-                derive_stage({str(k): v for k, v in r.items()}).value for r in frame.loc[missing].to_dict("records")
+                derive_stage({str(k): v for k, v in r.items()}).value
+                for r in frame.loc[missing, read].to_dict("records")
             ]
             if frame["stage"].dtype.kind == "f":  # no case has a stored stage: a column of NaN
                 frame["stage"] = frame["stage"].astype(object)
