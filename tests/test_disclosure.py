@@ -433,3 +433,14 @@ def test_a_community_pack_is_first_made_safe_among_community_packs_alone():
     hidden, found = hide_with_earlier(cells, 10, [board], own_audience=[])
     assert hidden == {"a", "b", "t"}
     assert found.ok and found.ranges["b"] == Range(1, None)
+
+
+def test_a_zero_is_hidden_last_where_zeros_may_be_hidden():
+    """a (3) = t1 (11) - b (8) and a = t2 (12) - c (0) - e (9), in a table that may hide zeros. No one cell
+    hidden beside a widens it (each total pins it alone), so the smallest neighbour that is not a zero is hidden
+    (b, not c: a hidden zero is often plain to see); then e, which leaves a 0..11. c stays shown."""
+    values = {"a": 3, "b": 8, "c": 0, "e": 9, "t1": 11, "t2": 12}
+    relations = [total_of("t1", ["a", "b"]), total_of("t2", ["a", "c", "e"])]
+    found = protect(Problem(values, set(values), relations, zeros_printed=False), 5)
+    assert found.hidden == {"a", "b", "e"}
+    assert found.audit.ok and found.audit.ranges["a"] == Range(0, 11)

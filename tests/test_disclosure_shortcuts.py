@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -273,3 +274,28 @@ def test_a_block_near_a_ratio_it_cannot_write_linearly_keeps_its_completions_to_
 
     assert loose({"n", "m", "d"}) is True
     assert loose({"n", "m"}) is False
+
+
+def test_a_point_that_breaks_a_relation_is_not_taken_for_a_completion():
+    """a (4) + b (6) = t (10, shown): a point a = 5, b = 7 breaks the total and must not widen what the block
+    has seen of a and b (a wider range seen than is true would protect a cell that is not); a = 3, b = 7
+    is a completion and is taken."""
+    problem = Problem({"t": 10, "a": 4, "b": 6}, {"t"}, [total_of("t", ["a", "b"])])
+    blocks = disclosure._Blocks(problem, shortcuts=True)
+    split = blocks.split({"a", "b"})
+    [(i, keys, _)] = split.components()
+    comp = blocks.block_of(split, i)
+    assert keys == ["a", "b"] and (list(comp.low), list(comp.high)) == ([4, 6], [4, 6])
+    comp._witness(np.array([5.0, 7.0]))
+    assert (list(comp.low), list(comp.high)) == ([4, 6], [4, 6])
+    comp._witness(np.array([3.0, 7.0]))
+    assert (list(comp.low), list(comp.high)) == ([3, 6], [4, 7])
+
+
+def test_a_hidden_count_in_no_relation_that_may_be_zero_is_judged_by_its_own_bound():
+    """x (2) is in no relation, known to be at most 9, in a table that may hide a zero: 0..9 protects it at
+    5 (the suppressor's quick look at such a cell uses the same range as the audit)."""
+    problem = Problem({"x": 2, "y": 10}, {"x", "y"}, upper={"x": 9}, zeros_printed=False)
+    found = protect(problem, 5)
+    assert found.hidden == {"x"}
+    assert found.audit.ok and found.audit.ranges["x"] == disclosure.Range(0, 9)
