@@ -255,8 +255,10 @@ def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(pa
     act(page, "Start formal investigation")
     expect(page.get_by_text("Saved: Start formal investigation.")).to_be_visible()
     expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
-    # Nobody proposed a suspension: the case is not sent back to the panel.
-    expect(page.get_by_text("checking: suspension")).to_have_count(0)
+    # Nobody proposed a suspension: the case stays in the investigation, and a suspension is its own later step.
+    steps = page.get_by_role("radiogroup", name="Choose the next step")
+    expect(steps.get_by_text("Ask the panel to check a proposed suspension", exact=True)).to_be_visible()
+    expect(steps.get_by_text("Suspend", exact=True)).to_have_count(0)
     axe(page, "lead", "Cases: formal investigation")
     shot(page, "05-escalated")
     _merge(TIMES_FILE, "raise, refer, panel decides, escalate", round(time.monotonic() - started, 1))
