@@ -106,7 +106,7 @@ if editor:
         division = c3.text_input("Division (empty: the whole trust)")
         c4, c5 = st.columns(2)
         owner = c4.text_input("Owner (a post, e.g. Director of People)")
-        due = c5.date_input("Due date", value=None)
+        due = c5.date_input("Due date", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Save the action", type="primary"):
             try:
                 number = create_action(
@@ -144,7 +144,7 @@ if editor and not actions.empty:
                 format_func=lambda s: STATUS_LABELS[s],
             )
             owner = c2.text_input("Owner", value=row["owner"])
-            due = c3.date_input("Due date", value=pd.Timestamp(row["due_date"]).date())
+            due = c3.date_input("Due date", value=pd.Timestamp(row["due_date"]).date(), format="DD/MM/YYYY")
             evidence = st.text_area(
                 "Evidence of progress", value=row["evidence"], help="No names or identifiers: notes are checked."
             )

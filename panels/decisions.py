@@ -215,6 +215,7 @@ else:
             value=pack_window if pack_window else (),
             help="Defaults to the review pack's window: the 12 months to the end of the latest ended half-year.",
             disabled=everything,
+            format="DD/MM/YYYY",
         )
     if everything:
         start, end = None, None

@@ -64,8 +64,8 @@ if own:
         st.markdown(f"Cases opened {window_words(start, end)}: the same 12 months as the latest review pack.")
     else:
         c1, c2 = st.columns(2)
-        start = c1.date_input("Cases opened from", value=None)
-        end = c2.date_input("Cases opened to", value=None)
+        start = c1.date_input("Cases opened from", value=None, format="DD/MM/YYYY")
+        end = c2.date_input("Cases opened to", value=None, format="DD/MM/YYYY")
     results = service.trust_measure_results(engine(), current, opened_from=start, opened_to=end)
     pack = pack_view(data_key(), period_of(end, "half").label) if limited and end is not None else None
     label, hidden = decision_hidden(pack, results, start, end, current.suppression_threshold)

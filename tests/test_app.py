@@ -650,3 +650,30 @@ def test_decision_points_before_and_after_share_their_axes(app_env):
         )
 
     assert x_domain(pair[0]) == x_domain(pair[1])
+
+
+@pytest.mark.parametrize("page", ["panels/actions.py", "panels/decisions.py", "panels/admin.py"])
+def test_every_date_is_asked_day_first(app_env, page):
+    """Dates are asked day first (DD/MM/YYYY) on every screen, as UK staff write them, not 2026/12/04."""
+    at = signed_in(Role.ADMIN).switch_page(page).run()
+    assert not at.exception, at.exception
+    if page == "panels/admin.py":
+        next(t for t in at.tabs if t.label == "Audit log")  # its From and To are drawn with the screen
+    assert at.date_input, page
+    assert {d.label: d.proto.format for d in at.date_input} == {d.label: "DD/MM/YYYY" for d in at.date_input}
+
+
+def test_every_date_input_in_the_screens_asks_day_first():
+    """The same for date inputs drawn only in some states (a measure's own window, a case's stage): every call
+    in the screens' source names the day-first format."""
+    import ast
+
+    root = Path(__file__).parent.parent
+    missing = []
+    for path in [root / "streamlit_app.py", *sorted((root / "panels").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "date_input":
+                formats = [k.value for k in node.keywords if k.arg == "format"]
+                if not any(isinstance(f, ast.Constant) and f.value == "DD/MM/YYYY" for f in formats):
+                    missing.append(f"{path.name}:{node.lineno}")
+    assert missing == []
