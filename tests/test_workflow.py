@@ -187,6 +187,51 @@ def referred_case(engine, settings, rules) -> tuple[str, int]:
     return case_id, v
 
 
+def test_a_move_that_records_no_date_still_records_who_made_it(engine, settings, rules):
+    """Starting the assessment changes no tracker field, but it is a new version of the case, made by the lead."""
+    case_id = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.START_ASSESSMENT,
+        actor=LEAD,
+        expected_version=1,
+        on=date(2025, 5, 2),
+        today=TODAY,
+    )
+    with store.session_scope(engine) as session:
+        case = ws.get_case(session, case_id)
+        assert case is not None and (case.version, case.updated_by) == (v, "lead1") == (2, "lead1")
+
+
+def test_a_move_dated_after_the_day_it_is_made_is_refused(engine, settings, rules):
+    """The contract's rules are checked against the day the move is made (``today``, injected here: 30 June
+    2025), not the computer's clock: routing dated 15 July 2025 is in the future."""
+    case_id = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.START_ASSESSMENT,
+        actor=LEAD,
+        expected_version=1,
+        on=date(2025, 5, 2),
+        today=TODAY,
+    )
+    with pytest.raises(TransitionRefused, match="route_date: the date is in the future"):
+        transition(
+            engine,
+            rules,
+            case_id,
+            Action.ROUTE_INFORMAL,
+            actor=LEAD,
+            expected_version=v,
+            on=date(2025, 7, 15),
+            today=TODAY,
+        )
+
+
 def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_review(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
     assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_PANEL_CHECK
