@@ -232,6 +232,27 @@ def test_a_move_dated_after_the_day_it_is_made_is_refused(engine, settings, rule
         )
 
 
+def test_an_outcome_outside_the_contract_is_refused_naming_the_ones_allowed(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    submit_attested(engine, rules, case_id, review())
+    v = transition(
+        engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, on=date(2025, 5, 20), today=TODAY
+    )
+    expected = "Record investigation outcome needs one of: fast_track, hearing, no_case_to_answer"
+    with pytest.raises(TransitionRefused) as refused:
+        transition(
+            engine,
+            rules,
+            case_id,
+            Action.RECORD_OUTCOME,
+            actor=LEAD,
+            expected_version=v,
+            value="dismissed",
+            today=TODAY,
+        )
+    assert str(refused.value) == expected
+
+
 def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_review(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
     assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_PANEL_CHECK
