@@ -253,6 +253,33 @@ def test_an_outcome_outside_the_contract_is_refused_naming_the_ones_allowed(engi
     assert str(refused.value) == expected
 
 
+def test_no_further_action_is_recorded_as_the_route_with_its_date(engine, settings, rules):
+    case_id = create_case(engine, settings, NEW, actor=LEAD, today=TODAY)
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.START_ASSESSMENT,
+        actor=LEAD,
+        expected_version=1,
+        on=date(2025, 5, 2),
+        today=TODAY,
+    )
+    transition(
+        engine,
+        rules,
+        case_id,
+        Action.NO_FURTHER_ACTION,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 5, 9),
+        today=TODAY,
+    )
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert detail.stage is Stage.NO_FURTHER_ACTION
+    assert (detail.case["initial_route"], detail.case["route_date"]) == ("no_further_action", date(2025, 5, 9))
+
+
 def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_review(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
     assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_PANEL_CHECK
