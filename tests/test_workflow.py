@@ -280,6 +280,38 @@ def test_no_further_action_is_recorded_as_the_route_with_its_date(engine, settin
     assert (detail.case["initial_route"], detail.case["route_date"]) == ("no_further_action", date(2025, 5, 9))
 
 
+def test_a_suspension_is_ended_once_and_only_when_one_is_running(engine, settings, rules):
+    case_id, v = referred_case(engine, settings, rules)
+    submit_attested(engine, rules, case_id, review())
+    v = transition(
+        engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, on=date(2025, 5, 20), today=TODAY
+    )
+    with pytest.raises(TransitionRefused) as refused:
+        transition(engine, rules, case_id, Action.END_SUSPENSION, actor=LEAD, expected_version=v, today=TODAY)
+    assert str(refused.value) == "the case has no suspension running"
+    v = transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=LEAD, expected_version=v, today=TODAY)
+    submit_attested(engine, rules, case_id, review(step=Step.SUSPENSION))
+    plan = SuspensionPlanIn(alternatives_considered="Restricted duties", full_pay=True, named_contact="HR advisor")
+    v = transition(
+        engine,
+        rules,
+        case_id,
+        Action.SUSPEND,
+        actor=LEAD,
+        expected_version=v,
+        on=date(2025, 6, 2),
+        suspension=plan,
+        today=TODAY,
+    )
+    v = transition(
+        engine, rules, case_id, Action.END_SUSPENSION, actor=LEAD, expected_version=v, on=date(2025, 6, 20), today=TODAY
+    )
+    case = case_detail(engine, case_id, actor=LEAD).case
+    assert (case["suspension_start_date"], case["suspension_end_date"]) == (date(2025, 6, 2), date(2025, 6, 20))
+    with pytest.raises(TransitionRefused, match=r"^the case has no suspension running$"):
+        transition(engine, rules, case_id, Action.END_SUSPENSION, actor=LEAD, expected_version=v, today=TODAY)
+
+
 def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_review(engine, settings, rules):
     case_id, v = referred_case(engine, settings, rules)
     assert case_detail(engine, case_id, actor=LEAD).stage is Stage.AWAITING_PANEL_CHECK
