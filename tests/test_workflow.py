@@ -20,6 +20,7 @@ from erreview.review.workflow import (
     ReviewRejected,
     ReviewSubmission,
     Rules,
+    assign_case,
     attest,
     case_detail,
     create_case,
@@ -310,6 +311,15 @@ def test_a_suspension_is_ended_once_and_only_when_one_is_running(engine, setting
     assert (case["suspension_start_date"], case["suspension_end_date"]) == (date(2025, 6, 2), date(2025, 6, 20))
     with pytest.raises(TransitionRefused, match=r"^the case has no suspension running$"):
         transition(engine, rules, case_id, Action.END_SUSPENSION, actor=LEAD, expected_version=v, today=TODAY)
+
+
+def test_an_imported_case_starts_in_the_stage_its_dates_say(loaded):
+    """ER-000313 was imported with a closed date and has no workflow record yet: opening and assigning it
+    make one, in the stage its own dates give (closed), not the first stage."""
+    admin = Actor("admin", Role.ADMIN)
+    assert case_detail(loaded, "ER-000313", actor=admin).stage is Stage.CLOSED
+    assign_case(loaded, "ER-000313", actor=admin, case_lead="lead1")
+    assert case_detail(loaded, "ER-000313", actor=LEAD).stage is Stage.CLOSED
 
 
 def test_a_case_walks_from_concern_to_formal_investigation_through_a_panel_review(engine, settings, rules):
