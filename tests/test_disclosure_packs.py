@@ -490,7 +490,9 @@ def test_the_community_pack_gives_no_count_back_at_ten(cli, tmp_path):
     for h in ("2023/24-H2", "2024/25-H1", "2024/25-H2"):
         start, end = half_bounds(h)
         truth |= {("dp", h, *k): v for k, v in decision_truth(cli, url, start, end).items()}
-    assert check(reader, truth, threshold=10) == []
+    # A count above 10 that the tables pin (a withheld row's 12 White dismissal cases, equal to the printed
+    # formal sanction cases) is as good as printed and identifies no one: the promise is about counts 1..10.
+    assert [leak for leak in check(reader, truth, threshold=10) if leak[1] <= 10] == []
 
 
 def test_complaints_are_in_the_pack_by_group_and_half_year(cli, tmp_path):
@@ -732,7 +734,26 @@ def read_windowed(reader: Reader, tables: dict[str, pd.DataFrame], period: str) 
                 reader.equal(("dp", window, p, grp, kind), [("dp", h, p, grp, kind) for h in window.split("+")])
 
 
-def test_an_earlier_years_pack_exported_last_narrows_no_count_the_later_packs_hid(tmp_path):
+ORDERS = {
+    # The first outside reader's order.
+    "year board, H1 community, earlier year community": [
+        ("2025/26", "board"),
+        ("2025/26-H1", "community"),
+        ("2024/25", "community"),
+    ],
+    # The second's: the 2024/25 pack's printed 0 (its window's 2024/25-H2 part is 0), then the 2025/26-H1
+    # community pack's BME dismissal `*` (at least 1) put that count in 1..10 (true 1; 0..10 before). The
+    # auditor judged "what earlier packs left" with the pack's own first-stage `*` in it, so saw no change.
+    "year board, earlier year community, H1 community": [
+        ("2025/26", "board"),
+        ("2024/25", "community"),
+        ("2025/26-H1", "community"),
+    ],
+}
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_an_earlier_years_pack_exported_last_narrows_no_count_the_later_packs_hid(tmp_path, order):
     """An outside reader's order (1 December 2026): the 2025/26 board pack, the 2025/26-H1 community pack, then
     the 2024/25 community pack. The last two printed zeros and `*` (each at least 1) that, through the 12-month
     windows' shared half-years, narrowed counts hidden earlier (a 2025/26-H1 not-stated formal-investigation
@@ -741,7 +762,7 @@ def test_an_earlier_years_pack_exported_last_narrows_no_count_the_later_packs_hi
     Each pack may narrow no small count further than the packs before it left it, unless it stays protected
     at 10."""
     runner, url = demo_runner(tmp_path)
-    order = [("2025/26", "board"), ("2025/26-H1", "community"), ("2024/25", "community")]
+    order = ORDERS[order]
     truth: dict[Hashable, int] = {}
     for period, _ in order:
         window = pack_window(period)

@@ -149,6 +149,10 @@ def hide_with_earlier(
     problem, fixed = combined_problem(cells, earlier)
     problem.published -= first - fixed
     shown = set(cells.values) - cells.latent
+    # Every cell this pack prints or stars is its own decision, those the first stage hid too: what earlier
+    # packs left is judged without them (else a first-stage `*`, read as at least 1, counted as left before:
+    # an outside reader's order narrowed a BME dismissal count from 0..10 to 1..10 unreported).
+    problem = replace(problem, decided=shown - fixed)
     protection = protect(problem, threshold, candidates=shown - fixed - first)
     # A small count published before (under a lower threshold) is public, but is still shown as '*'.
     hidden = {str(k) for k in protection.hidden if k in shown} | {k for k in fixed if 1 <= cells.values[k] <= threshold}
