@@ -101,7 +101,7 @@ def test_the_screen_benchmark_exits_non_zero_on_a_missed_target(monkeypatch, cap
     assert bench.screen_missed(2.01, 0.1) and bench.screen_missed(0.1, 0.51) and bench.save_missed(1.01)
     monkeypatch.setattr(sys, "argv", ["bench_app.py", "--demo"])
     for missed, code in ((0, 0), (1, 1), (3, 1)):
-        monkeypatch.setattr(bench, "demo", lambda missed=missed: missed)
+        monkeypatch.setattr(bench, "demo", lambda judge="cpu", only=None, missed=missed: missed)
         with pytest.raises(SystemExit) as stopped:
             bench.main()
         assert stopped.value.code == code, missed
