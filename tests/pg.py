@@ -69,7 +69,9 @@ class ThrowawayPostgres:
             "-w",
             "-o",
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off",
+            # The suite keeps many engines (one per test database) with pooled connections open at once: the
+            # default 100 ran out at the end of a full run ("too many clients already").
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
             "start",
         )
         self.data = data
