@@ -51,6 +51,16 @@ class PackView:
         """The decision-point window's cell label."""
         return window_label(self.inputs.decision_window)
 
+    @property
+    def refused_notice(self) -> str | None:
+        """What a screen says when the pack is ``refused``: why none of this period's numbers are shown."""
+        if not self.refused:
+            return None
+        return (
+            f"The numbers for {self.period.label} are not shown: with the review packs already published, they "
+            "would let a reader narrow down counts hidden to protect colleagues."
+        )
+
     def covers(self, start: date | None, end: date | None) -> bool:
         """``start``..``end`` is this pack's decision-point window."""
         return tuple(self.inputs.decision_window) == (start, end)

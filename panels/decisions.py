@@ -239,12 +239,8 @@ if not analysis.cases:
 published_table = None
 # The review pack for this window's half-year (roles without case-level access): its complaint cells below.
 pack = pack_view(key, period_of(end, "half").label) if limited and end is not None else None
-if pack is not None and pack.refused:
-    st.warning(
-        f"The numbers for {pack.period.label} are not shown: with the review packs already published, they would "
-        "let a reader narrow down counts hidden to protect colleagues.",
-        icon=":material/visibility_off:",
-    )
+if pack is not None and pack.refused_notice:
+    st.warning(pack.refused_notice, icon=":material/visibility_off:")
 if limited:
     # The review pack's table for this window, with the pack's audit (erreview.screen_audit): the same cells
     # hidden as in the pack and on every other screen, so no subtraction across them gives a count back; with

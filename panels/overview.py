@@ -75,12 +75,8 @@ bme, white, unknown = (current.groups[g] for g in (WresGroup.BME, WresGroup.WHIT
 # Roles without case-level access see what the review pack for this half-year prints (erreview.screen_audit):
 # every table of every screen is audited as one with the packs, so no subtraction across them gives a count back.
 view = pack_view(key, current.period.label) if limited else None
-if view is not None and view.refused:
-    st.warning(
-        f"The numbers for {current.period.label} are not shown: with the review packs already published, "
-        "they would let a reader narrow down counts hidden to protect colleagues.",
-        icon=":material/visibility_off:",
-    )
+if view is not None and view.refused_notice:
+    st.warning(view.refused_notice, icon=":material/visibility_off:")
 
 
 def too_small(result: object) -> bool:
