@@ -735,6 +735,18 @@ def read_windowed(reader: Reader, tables: dict[str, pd.DataFrame], period: str) 
         for grp in GROUPS:
             for kind in ("n", "events"):
                 reader.equal(("dp", window, p, grp, kind), [("dp", h, p, grp, kind) for h in window.split("+")])
+    # The steps' definitions (contract §4.2), in the window and in each half-year, group by group: a case to
+    # answer is found only in a formal investigation, a sanction is set only after a case to answer, and a
+    # dismissal is a sanction.
+    for where in (window, *window.split("+")):
+        for grp in GROUPS:
+            reader.at_most(
+                ("dp", where, "case_to_answer", grp, "n"), ("dp", where, "formal_investigation", grp, "events")
+            )
+            reader.at_most(("dp", where, "formal_sanction", grp, "n"), ("dp", where, "case_to_answer", grp, "events"))
+            reader.at_most(("dp", where, "dismissal", grp, "events"), ("dp", where, "formal_sanction", grp, "events"))
+            for p in POINTS.values():
+                reader.at_most(("dp", where, p, grp, "events"), ("dp", where, p, grp, "n"))
 
 
 ORDERS = {
