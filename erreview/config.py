@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     intervention_date: date | None = Field(
         default=None, description="Date panel pre-checks started; the review pack compares before and after it."
     )
+    warm_up_after_changes: bool = Field(
+        default=True,
+        description="After any change to the data, the app works out in the background what the screens of "
+        "analysts and board viewers may show (seconds of CPU), so that they do not wait for it.",
+    )
     staff_number_pattern: str = Field(
         default=DEFAULT_STAFF_NUMBER,
         description="Regular expression for the organisation's staff numbers, refused in free text "

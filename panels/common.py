@@ -845,22 +845,46 @@ def warm_imports() -> threading.Thread | None:
 
 
 def warm_pack_views(actor: Actor) -> threading.Thread | None:
-    """For roles without case-level access, start working out in the background what the review packs their
-    screens follow may show (the exact disclosure audit takes seconds of CPU), so their first Overview or
-    Decision points does not wait for it. Once per data and export version; the screens then find it cached
-    (and wait on the same computation if it is still running). Returns the thread, for tests."""
+    """Start working out in the background what the review packs behind the restricted screens (Overview,
+    Decision points, Divisions, Measures of analysts and board viewers) may show: the exact disclosure audit
+    takes seconds of CPU, and their first visit would otherwise wait for it.
+
+    Once per data and export version, from any signed-in run: a restricted role's own sign-in, and (setting
+    ``warm_up_after_changes``) a case lead's or administrator's run after they changed the data, so an analyst
+    opening Decision points after a change finds it done. One worker at a time, on the newest version only:
+    a burst of changes costs one audit, not one each. The screens then find it cached (and wait on the same
+    computation if it is still running). Returns the worker when this call started it, for tests."""
     from erreview.screen_privacy import restricted
 
-    if not restricted(actor.role):
+    if not restricted(actor.role) and not settings().warm_up_after_changes:
         return None
     key = data_key()
     marker = (key, service.published_version(_engine(key[0])))
+    global _warm_worker, _warm_next
     with _warming_lock:
         if marker in _warming:
             return None
         _warming.add(marker)
+        _warm_next = (key, marker)
+        if _warm_worker is not None and _warm_worker.is_alive():
+            return None  # the running worker takes the newest version next
+        _warm_worker = threading.Thread(target=_warm_work, name="erreview-warm-pack-views", daemon=True)
+        _warm_worker.start()
+        return _warm_worker
 
-    def work() -> None:
+
+_warm_worker: threading.Thread | None = None
+_warm_next: tuple[tuple[str, int], tuple[Any, ...]] | None = None
+
+
+def _warm_work() -> None:
+    global _warm_next
+    while True:
+        with _warming_lock:
+            if _warm_next is None:
+                return
+            key, marker = _warm_next
+            _warm_next = None
         # No script context here: the caches work without one, and their spinners have no page to draw on.
         try:
             for period in _periods_restricted_screens_open_on(key):
@@ -869,10 +893,6 @@ def warm_pack_views(actor: Actor) -> threading.Thread | None:
             # A warm-up only: the screen computes it again itself and shows any problem in plain words.
             with _warming_lock:
                 _warming.discard(marker)
-
-    thread = threading.Thread(target=work, name="erreview-warm-pack-views", daemon=True)
-    thread.start()
-    return thread
 
 
 def period_select(label: str, periods: Sequence[Period], length: str, help: str) -> Period:

@@ -62,6 +62,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ERREVIEW_KEY_FILE", str(tmp_path / "pseudonym.key"))
     monkeypatch.delenv("ERREVIEW_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("ERREVIEW_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
+    # Not in every screen test (seconds of CPU in the background after each change); tested on its own.
+    monkeypatch.setenv("ERREVIEW_WARM_UP_AFTER_CHANGES", "false")
 
 
 @pytest.fixture

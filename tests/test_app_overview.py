@@ -83,3 +83,91 @@ def test_restricted_screens_find_the_disclosure_audit_already_done(loaded, monke
         at.switch_page(screen).run()
         assert not at.exception
     assert calls == warmed, "the screens found every audit they needed already done"
+
+
+def _pack_view_calls(monkeypatch) -> list[str]:
+    import erreview.screen_audit as screen_audit
+
+    calls: list[str] = []
+    real = screen_audit.pack_view
+
+    def counted(engine, settings, period):
+        calls.append(period.label)
+        return real(engine, settings, period)
+
+    monkeypatch.setattr(screen_audit, "pack_view", counted)
+    return calls
+
+
+def _join_warm_up() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "erreview-warm-pack-views":
+            thread.join(timeout=120)
+
+
+def _signed_in(actor: Actor) -> AppTest:
+    import os
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[SESSION_KEY] = session_token(os.environ["ERREVIEW_DATABASE_URL"], actor)
+    return at
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_change_seen_by_a_case_lead_starts_the_audit_for_analysts(loaded, engine, monkeypatch, on):
+    """After the data changes, the first run of anyone signed in (here a case lead, whose own screens need no
+    audit) starts the restricted screens' disclosure audit in the background (setting warm_up_after_changes),
+    so a board viewer opening Decision points afterwards does not wait for it."""
+    from erreview import store
+
+    monkeypatch.setenv("ERREVIEW_WARM_UP_AFTER_CHANGES", "true" if on else "false")
+    calls = _pack_view_calls(monkeypatch)
+    with store.session_scope(engine) as session:
+        store.bump_data_version(session)  # a change no one has seen yet
+    lead = _signed_in(Actor("lead", Role.CASE_LEAD)).run()
+    assert not lead.exception
+    _join_warm_up()
+    if not on:
+        assert calls == [], "with the setting off, a case lead's run starts no audit"
+        return
+    warmed = list(calls)
+    assert warmed, "the case lead's run started the audit in the background"
+    board = _signed_in(Actor("board", Role.BOARD_VIEWER)).run()
+    board.switch_page("panels/decisions.py").run()
+    assert not board.exception
+    assert calls == warmed, "the board viewer's Decision points found the audit already done"
+
+
+def test_a_burst_of_changes_costs_one_audit_for_the_newest(monkeypatch):
+    """Changes made while the audit runs are not each audited: the worker takes only the newest version next."""
+    import threading
+
+    from panels import common
+
+    versions = iter(range(1, 100))
+    monkeypatch.setattr(common, "data_key", lambda: ("db", next(versions)))
+    monkeypatch.setattr(common.service, "published_version", lambda engine: 0)
+    monkeypatch.setattr(common, "_engine", lambda url: None)
+    monkeypatch.setattr(common, "_periods_restricted_screens_open_on", lambda key: ["2025/26-H2"])
+    monkeypatch.setattr(common, "_warming", set())
+    monkeypatch.setattr(common, "_warm_worker", None)
+    monkeypatch.setattr(common, "_warm_next", None)
+    started, release = threading.Event(), threading.Event()
+    audited: list[int] = []
+
+    def slow_pack_view(key, period):
+        audited.append(key[1])
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr(common, "pack_view", slow_pack_view)
+    board = Actor("board", Role.BOARD_VIEWER)
+    worker = common.warm_pack_views(board)
+    assert worker is not None and started.wait(30)
+    assert [common.warm_pack_views(board) for _ in range(3)] == [None, None, None]  # versions 2, 3, 4
+    release.set()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert audited == [1, 4]
