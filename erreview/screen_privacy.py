@@ -143,10 +143,11 @@ COMPARABLE_OUTCOMES: tuple[tuple[str, Outcome], ...] = (
 COMPARABLE_GROUPS = (("White", "White"), ("BME", "BME"), ("Unknown", "Not stated"))
 
 
-def comparable_table(cases: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Counts and rates of the comparable set by WRES group and in all, with the pack's disclosure rule:
-    counts 1..T hidden (also where the cases that did *not* have the outcome are that few), the levels
-    protected against the total, and every rate over a hidden count hidden."""
+def comparable_cells(cases: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, set[tuple[Any, str]]]:
+    """Counts and shares of the comparable set by WRES group and in all, as numbers (a share as a fraction,
+    ``None`` where a group has no cases), and the cells (row index, column) the pack's disclosure rule hides:
+    counts 1..T (also where the cases that did *not* have the outcome are that few), the levels protected
+    against the total, and every share resting on a hidden or small count."""
     rows = []
     for code, label in (*COMPARABLE_GROUPS, ("All", "All")):
         sub = cases if code == "All" else cases[cases["wres_group"] == code]
@@ -169,20 +170,33 @@ def comparable_table(cases: pd.DataFrame, threshold: int) -> pd.DataFrame:
     outcomes = [o for o, _ in COMPARABLE_OUTCOMES]
     hidden |= forced
     hidden |= protect_breakdown(body, by=["_set"], counts=outcomes, totals=totals, threshold=threshold, forced=forced)
-    shares = {}
+    masked = masked_cells(frame, counts=counts, derived=[], threshold=threshold, hidden=hidden)
     for outcome, _ in COMPARABLE_OUTCOMES:
         name = f"{outcome} (share)"
-        shares[name] = [
-            None
+        frame[name] = [row[outcome] / row["Cases"] if row["Cases"] else None for _, row in frame.iterrows()]
+        masked |= {
+            (idx, name)
+            for idx, row in frame.iterrows()
             if hidden.get((idx, outcome))
             or hidden.get((idx, "Cases"))
             or is_small(row[outcome], threshold)
             or is_small(row["Cases"], threshold)
-            or not row["Cases"]
-            else f"{row[outcome] / row['Cases']:.0%}"
-            for idx, row in frame.iterrows()
-        ]
-    out = mask_frame(frame, counts=counts, derived=[], threshold=threshold, hidden=hidden)
-    for name, values in shares.items():
-        out[name] = [SUPPRESSED if v is None else v for v in values]
-    return out[["Group", "Cases", *(x for o, _ in COMPARABLE_OUTCOMES for x in (o, f"{o} (share)"))]]
+        }
+    return frame[["Group", "Cases", *(x for o, _ in COMPARABLE_OUTCOMES for x in (o, f"{o} (share)"))]], masked
+
+
+def comparable_table(cases: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """:func:`comparable_cells` as display strings: hidden cells (and a share over no cases) ``*``, shares as
+    whole percentages."""
+    frame, masked = comparable_cells(cases, threshold)
+    out = frame.astype(object)
+    for idx, row in frame.iterrows():
+        for column in frame.columns:
+            value = row[column]
+            if (idx, column) in masked or value is None or (isinstance(value, float) and math.isnan(value)):
+                out.at[idx, column] = SUPPRESSED
+            elif column.endswith("(share)"):
+                out.at[idx, column] = f"{value:.0%}"
+            else:
+                out.at[idx, column] = _text(value, None)
+    return out

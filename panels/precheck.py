@@ -39,8 +39,10 @@ from erreview.review.workflow import (
     panel_candidates,
     submit_review,
 )
-from erreview.screen_privacy import comparable_table
+from erreview.screen_privacy import comparable_cells
 from panels.common import (
+    YES_NO,
+    Col,
     case_context,
     choose_case,
     engine,
@@ -53,7 +55,68 @@ from panels.common import (
     settings,
     show_error,
     show_flash,
+    show_table,
 )
+
+STEP_WORDS = {"formal_investigation": "Formal investigation", "suspension": "Suspension"}
+#: What happened in the comparable closed cases: the group first, then each outcome's count and share.
+COMPARABLE_COLUMNS = [
+    Col("Group", "Ethnic group", help="The employees' ethnic group (WRES groups), or all the comparable cases."),
+    Col("Cases", "Cases", "count", "Comparable closed cases in the group; * where too few to show."),
+    Col("Went formal", "Went formal", "count", "Cases that went to a formal investigation."),
+    Col("Went formal (share)", "Went formal (share)", "rate", "Share of the group's cases that went formal."),
+    Col("Case to answer", "Case to answer", "count", "Cases the investigation found a case to answer."),
+    Col(
+        "Case to answer (share)",
+        "Case to answer (share)",
+        "rate",
+        "Share of the group's cases found a case to answer.",
+    ),
+    Col("Formal sanction", "Formal sanction", "count", "Cases that ended in a formal sanction."),
+    Col(
+        "Formal sanction (share)",
+        "Formal sanction (share)",
+        "rate",
+        "Share of the group's cases that ended in a formal sanction.",
+    ),
+]
+#: The case's reviews: which review, when and what was decided first; who confirmed and its history after.
+REVIEW_COLUMNS = [
+    Col("id", "Review", "number", "The review's number, as the messages on this screen name it."),
+    Col("submitted_at", "Submitted", "datetime", "When the review was submitted, in UTC."),
+    Col("step", "Step checked", help="The step the panel checked the case for.", words=STEP_WORDS),
+    Col("decision", "Decision", help="What the panel decided.", words=DECISION_LABELS),
+    Col(
+        "recommended",
+        "Recommended",
+        help="The outcome the checklist recommended from the answers; — for a checklist without one.",
+        words=DECISION_LABELS,
+    ),
+    Col(
+        "against",
+        "Against the recommendation",
+        help="Whether the panel decided against the recommended outcome (it gave its reason).",
+        words=YES_NO,
+    ),
+    Col("confirmed", "Confirmed by", help="Named members who confirmed their place; — if nobody yet."),
+    Col("waiting", "Still to confirm", help="Named members who have not yet confirmed their place; — if none."),
+    Col("version", "Version", "number", "1 for a first review; each correction is the next version."),
+    Col("supersedes", "Corrects review", "number", "The review this one corrects; — if it corrects none."),
+]
+#: One review's answers in the checklist's order.
+ANSWER_COLUMNS = [
+    Col("number", "No.", "number", "The question's number in the checklist."),
+    Col("question", "Question", help="The question the panel answered."),
+    Col("answer", "Answer", help="The panel's answer; — for a question answered with a date or a note only."),
+    Col("day", "Date given", "date", "The date the panel gave, for a question that asks for one; — otherwise."),
+    Col("note", "Note", help="What the panel wrote with its answer; — if nothing."),
+]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored moment as UTC without a time zone (as the other tables show stored times)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Panel bias check")
@@ -159,7 +222,8 @@ with context_col:
             # Counts and rates of the comparable set, suppressed like a board pack: a list of cases from a
             # small division would let the panel recognise colleagues.
             st.markdown(f"What happened in the {comparison.n} most comparable closed cases:")
-            st.dataframe(comparable_table(comparison.cases, settings().suppression_threshold), hide_index=True)
+            counted, hidden = comparable_cells(comparison.cases, settings().suppression_threshold)
+            show_table(counted, COMPARABLE_COLUMNS, hidden)
             st.caption(
                 f"Counts from 1 to {settings().suppression_threshold} are shown as *, with the shares resting "
                 "on them. Cases are matched on allegation, band, referral source, staff group and division, "
@@ -178,34 +242,32 @@ with context_col:
         )
     if detail.reviews:
         st.subheader("Reviews so far")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Review": r.id,
-                        "Step": r.step.replace("_", " "),
-                        "Decision": DECISION_LABELS[r.decision],
-                        "Recommended": DECISION_LABELS.get(r.recommended_outcome or "", "—"),
-                        "Against the recommendation": "yes" if r.against_recommendation else "no",
-                        "Version": r.review_version,
-                        "Submitted": r.submitted_at,
-                        "Corrects review": r.supersedes_id,
-                        "Confirmed by": ", ".join(a.username for a in detail.attestations_of(r.id)) or "nobody yet",
-                        "Still to confirm": ", ".join(
-                            sorted(set(named_members(r)) - {a.username for a in detail.attestations_of(r.id)})
-                        )
-                        or "—",
-                    }
-                    for r in detail.reviews
-                ]
-            ),
-            hide_index=True,
-        )
+        rows = []
+        for r in detail.reviews:
+            confirmed = {a.username for a in detail.attestations_of(r.id)}
+            rows.append(
+                {
+                    "id": r.id,
+                    "submitted_at": _utc(r.submitted_at),
+                    "step": r.step,
+                    "decision": r.decision,
+                    "recommended": r.recommended_outcome,
+                    "against": r.against_recommendation,
+                    "confirmed": ", ".join(sorted(confirmed)) or None,
+                    "waiting": ", ".join(sorted(set(named_members(r)) - confirmed)) or None,
+                    "version": r.review_version,
+                    "supersedes": r.supersedes_id,
+                }
+            )
+        show_table(pd.DataFrame(rows), REVIEW_COLUMNS)
         for r in detail.reviews:
             past = rules.templates.get((r.template_id, r.template_version))
             if past is not None:
                 with st.expander(f"Answers of review {r.id} ({past.title}, version {past.version})"):
-                    st.dataframe(pd.DataFrame(answer_rows(past, r)), hide_index=True)
+                    answered = pd.DataFrame(answer_rows(past, r), columns=[c.source for c in ANSWER_COLUMNS])
+                    if answered["day"].isna().all():
+                        answered = answered.drop(columns="day")  # no question of this review asks for a date
+                    show_table(answered, ANSWER_COLUMNS)
 
 with form_col:
     if actor.role is Role.CASE_LEAD:

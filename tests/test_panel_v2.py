@@ -647,5 +647,5 @@ def test_past_v1_reviews_still_render_as_answered():
         submitted_by="panel1",
     )
     rows = answer_rows(V1, past)
-    assert rows[0] == {"number": "1", "question": V1.questions[0].text, "answer": "Yes", "note": ""}
+    assert rows[0] == {"number": 1, "question": V1.questions[0].text, "answer": "Yes", "day": None, "note": ""}
     assert rows[1]["note"] == "Repeated conduct." and len(rows) == 2

@@ -155,7 +155,7 @@ def test_a_panel_member_sees_no_list_of_comparable_cases(app_env):  # noqa: F811
     at.selectbox[0].select(case_id).run()
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
-    shown = [displayed(f) for f in at.dataframe if "Group" in f.value.columns]
+    shown = [displayed(f) for f in at.dataframe if "Ethnic group" in f.value.columns]
     assert shown or "Too few comparable closed cases" in text
     for frame in at.dataframe:
         value = displayed(frame)

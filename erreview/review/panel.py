@@ -304,9 +304,10 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
     return problems
 
 
-def answer_rows(template: Template, review: PanelReview) -> list[dict[str, str]]:
-    """A stored review's answers as (number, question, answer, note) rows in the template's order; works
-    for every template version, so past reviews still read as they were answered."""
+def answer_rows(template: Template, review: PanelReview) -> list[dict[str, Any]]:
+    """A stored review's answers as rows in the template's order: the question's number, its text, the answer
+    in words (``""`` for none), the date given to a question that asks for one (else ``None``) and the note
+    (``""`` for none); works for every template version, so past reviews still read as they were answered."""
     from erreview.review.checklists import ANSWER_LABELS
 
     rows = []
@@ -315,11 +316,13 @@ def answer_rows(template: Template, review: PanelReview) -> list[dict[str, str]]
         if given is None:
             continue
         answer = given.get("answer")
+        day = given.get("day")
         rows.append(
             {
-                "number": str(number),
+                "number": number,
                 "question": q.text,
-                "answer": ANSWER_LABELS.get(answer, "") if answer else str(given.get("day") or ""),
+                "answer": ANSWER_LABELS.get(answer, "") if answer else "",
+                "day": date.fromisoformat(str(day)) if day else None,
                 "note": str(given.get("note") or ""),
             }
         )
