@@ -3,6 +3,7 @@ database and its data version, and NHS styling. No domain logic here."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import secrets
@@ -875,6 +876,18 @@ def warm_pack_views(actor: Actor) -> threading.Thread | None:
 
 _warm_worker: threading.Thread | None = None
 _warm_next: tuple[tuple[str, int], tuple[Any, ...]] | None = None
+
+
+@atexit.register
+def _finish_warm_up() -> None:
+    """At exit, let a running warm-up finish its audit (no newer one): a daemon thread stopped inside the
+    solver's C++ code aborts the process ("terminate called without an active exception")."""
+    global _warm_next
+    with _warming_lock:
+        _warm_next = None
+        worker = _warm_worker
+    if worker is not None:
+        worker.join(timeout=30)
 
 
 def _warm_work() -> None:
