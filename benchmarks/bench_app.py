@@ -269,9 +269,9 @@ def demo(judge: str = "cpu", only: str | None = None) -> int:
     at.session_state["session_token"] = start_session(engine, panel)
     at.run()
     at.switch_page("panels/precheck.py").run()
-    from erreview.review.workflow import submit_review
-
     import threading
+
+    from erreview.review.workflow import submit_review
 
     # The save's rerun also starts, in the background, the restricted screens' audit of the changed data
     # (warm_up_after_changes): nobody waits for it, so it is kept out of the save's time and printed after it.
