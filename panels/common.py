@@ -4,6 +4,7 @@ database and its data version, and NHS styling. No domain logic here."""
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import re
 import secrets
@@ -873,6 +874,16 @@ def warm_pack_views(actor: Actor) -> threading.Thread | None:
         _warm_worker.start()
         return _warm_worker
 
+
+class _QuietInWarmUps(logging.Filter):
+    """Streamlit warns "missing ScriptRunContext" on every cached call made outside a page run: in the warm-up
+    threads that is by design (no page to draw a spinner on), and after every change it would flood the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not threading.current_thread().name.startswith("erreview-warm-")
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QuietInWarmUps())
 
 _warm_worker: threading.Thread | None = None
 _warm_next: tuple[tuple[str, int], tuple[Any, ...]] | None = None

@@ -171,3 +171,32 @@ def test_a_burst_of_changes_costs_one_audit_for_the_newest(monkeypatch):
     worker.join(30)
     assert not worker.is_alive()
     assert audited == [1, 4]
+
+
+def test_the_warm_up_does_not_flood_the_log_with_streamlits_missing_context_warning():
+    """Each cached call in a warm-up thread has no page run (by design): Streamlit's warning about it is
+    dropped there, and still logged elsewhere."""
+    import logging
+    import threading
+
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    import panels.common  # noqa: F401  (installs the filter)
+
+    logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(threading.current_thread().name)
+
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        for name in ("erreview-warm-pack-views", "some-other-thread"):
+            thread = threading.Thread(target=get_script_run_ctx, name=name)
+            thread.start()
+            thread.join()
+    finally:
+        logger.removeHandler(handler)
+    assert seen == ["some-other-thread"]
