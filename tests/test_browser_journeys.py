@@ -2,10 +2,14 @@
 
 1. A case lead raises a concern through the form (first with fields missing: every problem at once, beside
    its field, what was typed kept), refers it, the panel decides and both members confirm, the lead escalates.
-2. A proposed suspension: the lead asks the panel, the panel checks it, the lead suspends with the
+2. A proposed suspension: the lead raises a concern and refers it in the browser, starts the formal
+   investigation once the panel has decided, asks the panel, the panel checks it, the lead suspends with the
    safeguards, the case says so and the review falling due shows in My work.
-3. A submitted panel decision is corrected through the explicit correction action; the case shows the
-   corrected decision and the admin's audit log shows the correction.
+3. A submitted panel decision is corrected through the explicit correction action: the lead raises and refers
+   the case in the browser; the case shows the corrected decision and the admin's audit log shows the correction.
+
+Journeys 2 and 3 each start from their own case, raised through the form (journey 1 goes through the panel's
+form; these two have the formal check's decision recorded through the library, as the step they test follows it).
 
 Each page visited is checked with axe-core (zero critical, zero serious); the counts by impact per screen and
 role, and each journey's duration, are written to ``test-artifacts/`` for the README and the issue.
@@ -24,10 +28,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from erreview import store
 from erreview.config import Settings
-from erreview.review.lifecycle import Action
 from erreview.review.panel import AttestationIn, Member, Rules
 from erreview.review.roles import Actor, Role
-from erreview.review.workflow import attest, list_cases, submit_review, transition
+from erreview.review.workflow import attest, submit_review
 
 from .test_accessibility import axe_violations, by_impact
 from .test_browser import (  # noqa: F401  (fixtures)
@@ -49,7 +52,6 @@ from .test_browser import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.browser
 AXE_FILE = SHOTS.parent / "axe-journeys.json"
 TIMES_FILE = SHOTS.parent / "journey-times.json"
-LEAD = Actor("lead", Role.CASE_LEAD)
 PANEL = Actor("panel", Role.PANEL_MEMBER, frozenset({"North"}))
 PANEL2 = Actor("panel2", Role.PANEL_MEMBER, frozenset({"North"}))
 
@@ -81,6 +83,51 @@ def pick(scope: Locator | Page, page: Page, label: str, option: str) -> None:
     box.click()
     box.press_sequentially(option[:12])
     page.get_by_role("option", name=option, exact=True).click()
+
+
+#: A new concern's fields (beyond the staff identifier and ethnic category), as a case lead picks them.
+NEW_CONCERN = {
+    "Gender": "Male",
+    "Band": "Band 5",
+    "Staff group": "Nursing and Midwifery Registered",
+    "Division": "Surgery",
+    "Case type": "Disciplinary",
+    "Allegation": "Behaviour",
+    "Raised by": "Their manager",
+}
+ETHNIC = "Black or Black British - African (N)"
+
+
+def fill_concern(form: Locator, page: Page) -> None:
+    """Pick the new concern's fields and its date (two days ago) in the open form."""
+    for label, option in NEW_CONCERN.items():
+        pick(form, page, label, option)
+    type_date(form, "Concern raised on", date.today() - timedelta(days=2))
+
+
+def raise_and_refer(page: Page, staff_id: str) -> str:
+    """The signed-in case lead raises a concern through the Cases form, starts the initial assessment and refers
+    it to the North panel, all in the browser; returns the new case's id."""
+    go(page, "Cases")
+    wait_idle(page)
+    page.locator("[data-testid=stExpander] summary").filter(has_text="Raise a new concern").click()
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Raise concern")
+    staff = form.get_by_role("textbox", name="Staff identifier (ESR number)", exact=True)
+    expect(staff).to_be_visible()
+    staff.fill(staff_id)
+    pick(form, page, "Ethnic category", ETHNIC)
+    fill_concern(form, page)
+    form.get_by_role("button", name="Raise concern").click()
+    expect(page.get_by_text("created. You are its case lead.")).to_be_visible()
+    heading = page.get_by_role("heading", level=2).filter(has_text=": Concern raised")
+    expect(heading).to_be_visible()
+    case_id = heading.inner_text().split(":")[0].strip()
+    act(page, "Start initial assessment")
+    expect(page.get_by_text("Saved: Start initial assessment.")).to_be_visible()
+    act(page, "Refer to the panel bias check", panel="North")
+    expect(page.get_by_text("Saved: Refer to the panel bias check.")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{case_id}: Awaiting panel check")).to_be_visible()
+    return case_id
 
 
 def date_field(scope: Locator | Page, label: str) -> Locator:
@@ -165,7 +212,7 @@ def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(pa
     staff_id = form.get_by_role("textbox", name="Staff identifier (ESR number)", exact=True)
     expect(staff_id).to_be_visible()
     staff_id.fill("E7654321")
-    ethnic = "Black or Black British - African (N)"
+    ethnic = ETHNIC
     pick(form, page, "Ethnic category", ethnic)
     form.get_by_role("button", name="Raise concern").click()
     wait_idle(page)
@@ -191,14 +238,7 @@ def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(pa
     axe(page, "lead", "Cases: new concern with problems")
     shot(page, "03a-new-concern-problems")
 
-    pick(form, page, "Gender", "Male")
-    pick(form, page, "Band", "Band 5")
-    pick(form, page, "Staff group", "Nursing and Midwifery Registered")
-    pick(form, page, "Division", "Surgery")
-    pick(form, page, "Case type", "Disciplinary")
-    pick(form, page, "Allegation", "Behaviour")
-    pick(form, page, "Raised by", "Their manager")
-    type_date(form, "Concern raised on", date.today() - timedelta(days=2))
+    fill_concern(form, page)
     form.get_by_role("button", name="Raise concern").click()
     expect(page.get_by_text("created. You are its case lead.")).to_be_visible()
     heading = page.get_by_role("heading", level=2).filter(has_text=": Concern raised")
@@ -264,28 +304,10 @@ def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(pa
     _merge(TIMES_FILE, "raise, refer, panel decides, escalate", round(time.monotonic() - started, 1))
 
 
-def _formal_case() -> str:
-    """A demo case brought through the library to a formal investigation, the panel's check done."""
+def _library() -> tuple[store.Engine, Rules]:
+    """The running server's database and rules, to record what a journey does not test behind the browser's back."""
     settings = Settings(database_url=SERVER["database_url"], pseudonym_key=SERVER["pseudonym_key"])
-    engine = store.engine_for(settings.database_url)
-    rules = Rules.from_settings(settings)
-    case_id = _referred_case(engine, rules)
-    review_id = _decide(engine, rules, case_id)
-    case = list_cases(engine, actor=LEAD).set_index("case_id").loc[case_id]
-    transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=int(case["version"]))
-    assert review_id
-    return case_id
-
-
-def _referred_case(engine, rules) -> str:
-    cases = list_cases(engine, actor=LEAD)
-    case = cases[cases["stage"] == "concern_raised"].iloc[-1]
-    case_id = str(case["case_id"])
-    version = transition(
-        engine, rules, case_id, Action.START_ASSESSMENT, actor=LEAD, expected_version=int(case["version"])
-    )
-    transition(engine, rules, case_id, Action.REFER_TO_PANEL, actor=LEAD, expected_version=version, panel="North")
-    return case_id
+    return store.engine_for(settings.database_url), Rules.from_settings(settings)
 
 
 def _decide(engine, rules, case_id: str) -> int:
@@ -308,13 +330,19 @@ SUSPENSION_ANSWERS = [
 
 
 def test_a_proposed_suspension_is_checked_by_the_panel_before_the_lead_suspends(page: Page, browser, server):
-    case_id = _formal_case()
     started = time.monotonic()
     sign_in(page, "lead")
-    page.wait_for_function("() => document.cookie.includes('erreview_session=')")
-    page.goto(f"{server}/cases?case={case_id}")
-    expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
+    case_id = raise_and_refer(page, "E7654322")
+    # The formal-investigation check is journey 1's; here the panel's decision to proceed is recorded directly.
+    _decide(*_library(), case_id)
+    expect(page).to_have_url(re.compile(rf"[?&]case={case_id}$"))
+    page.reload()
+    expect(page.get_by_role("heading", name=f"{case_id}: Awaiting panel check")).to_be_visible()
+    expect(page.get_by_text("The panel decided to proceed on")).to_be_visible()
     wait_idle(page)
+    act(page, "Start formal investigation")
+    expect(page.get_by_text("Saved: Start formal investigation.")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{case_id}: Formal investigation")).to_be_visible()
     # Suspension is its own path: Suspend is not offered until the panel has checked it.
     expect(page.get_by_role("radiogroup").get_by_text("Suspend", exact=True)).to_have_count(0)
     act(page, "Ask the panel to check a proposed suspension")
@@ -393,12 +421,12 @@ def test_a_proposed_suspension_is_checked_by_the_panel_before_the_lead_suspends(
 
 
 def test_a_panel_decision_is_corrected_through_the_correction_action(page: Page, browser, server):
-    settings = Settings(database_url=SERVER["database_url"], pseudonym_key=SERVER["pseudonym_key"])
-    engine = store.engine_for(settings.database_url)
-    rules = Rules.from_settings(settings)
-    case_id = _referred_case(engine, rules)
-    first = _decide(engine, rules, case_id)
     started = time.monotonic()
+    lead = _signed_in_page(browser, server, "lead")
+    case_id = raise_and_refer(lead, "E7654323")
+    # The panel's first decision is recorded directly (journey 1 submits one through the form): this journey
+    # corrects it.
+    first = _decide(*_library(), case_id)
 
     sign_in(page, "panel")
     go(page, "Panel check", "Panel bias check")
@@ -430,9 +458,9 @@ def test_a_panel_decision_is_corrected_through_the_correction_action(page: Page,
     expect(page.get_by_role("button", name="Submit review")).to_have_count(0)
     axe(page, "panel", "Panel check: corrected")
 
-    lead = _signed_in_page(browser, server, "lead")
-    lead.wait_for_function("() => document.cookie.includes('erreview_session=')")
-    lead.goto(f"{server}/cases?case={case_id}")
+    # The lead's tab, still on the case they referred, shows the corrected decision once it reruns.
+    expect(lead).to_have_url(re.compile(rf"[?&]case={case_id}$"))
+    lead.reload()
     expect(lead.get_by_role("heading", name=f"{case_id}: Awaiting panel check")).to_be_visible()
     expect(
         lead.get_by_text("More information needed. The formal investigation cannot go ahead. The panel reviews")
