@@ -55,28 +55,10 @@ def test_overview_on_an_empty_database_says_what_to_do(settings, monkeypatch):
 def test_restricted_screens_find_the_disclosure_audit_already_done(loaded, monkeypatch):
     """The exact audit behind a board viewer's screens takes seconds: it starts in the background when they sign
     in (My work), so Overview and Decision points do not compute it again."""
-    import os
-    import threading
-
-    import erreview.screen_audit as screen_audit
-
-    calls: list[str] = []
-    real = screen_audit.pack_view
-
-    def counted(engine, settings, period):
-        calls.append(period.label)
-        return real(engine, settings, period)
-
-    monkeypatch.setattr(screen_audit, "pack_view", counted)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[SESSION_KEY] = session_token(
-        os.environ["ERREVIEW_DATABASE_URL"], Actor("board", Role.BOARD_VIEWER)
-    )
-    at.run()
+    calls = _pack_view_calls(monkeypatch)
+    at = _signed_in(Actor("board", Role.BOARD_VIEWER)).run()
     assert not at.exception
-    for thread in threading.enumerate():
-        if thread.name == "erreview-warm-pack-views":
-            thread.join(timeout=120)
+    _join_warm_up()
     warmed = list(calls)
     assert warmed, "signing in started the audit in the background"
     for screen in ("panels/overview.py", "panels/decisions.py"):
