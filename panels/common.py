@@ -355,12 +355,72 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def plain_validation(exc: ValidationError) -> str:
-    """A form's field errors as plain words (field: reason), without pydantic's links and type names."""
-    return "; ".join(
-        f"{' '.join(str(p) for p in e['loc']).replace('_', ' ')}: {e['msg']}" if e["loc"] else str(e["msg"])
-        for e in exc.errors()
-    )
+#: pydantic's own wording, never shown on a screen (tests check every form's messages against these).
+PYDANTIC_PHRASES = ("String should have", "Input should be", "validation error", "errors.pydantic.dev", "Value error")
+
+
+def plain_reason(error: Mapping[str, Any]) -> str:
+    """Why one pydantic error happened, in plain words for the person filling the form."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    blank = given is None or (isinstance(given, str) and not given.strip())
+    if kind == "missing" or (blank and kind in ("string_too_short", "date_type", "int_type", "float_type")):
+        return "this is required"
+    if kind == "string_too_short":
+        return f"write at least {ctx.get('min_length')} characters"
+    if kind == "string_too_long":
+        return f"write at most {ctx.get('max_length')} characters"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return "enter a real date, for example 31/01/2025"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "enter a whole number"
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return "enter a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "answer true or false (yes or no)"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[kind]
+        limit = next(iter(ctx.values()), "")
+        return f"enter a number {words} {limit}"
+    if kind in ("literal_error", "enum"):
+        return "choose one of the options offered"
+    if kind == "value_error":  # our own validators' plain words
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    if kind in ("list_type", "too_short", "too_long"):
+        return "check the items given"
+    return "this value is not accepted"
+
+
+def form_problems(exc: ValidationError, labels: Mapping[str, str], *, whole: str | None = None) -> dict[str, str]:
+    """Every field problem in ``exc`` as ``{field name: "Label: what to do."}``, using the form's own labels.
+
+    A problem with no field (a check across fields) goes under ``whole`` when given, else under ``""``.
+    The first problem per field is kept; the text never carries pydantic's wording."""
+    problems: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error.get("loc") or ()
+        name = str(loc[0]) if loc else (whole or "")
+        label = labels.get(name) or name.replace("_", " ").capitalize()
+        reason = plain_reason(error)
+        text = f"{label}: {reason}." if label else f"{reason[:1].upper()}{reason[1:]}."
+        problems.setdefault(name, text)
+    return problems
+
+
+def plain_validation(exc: ValidationError, labels: Mapping[str, str] | None = None) -> str:
+    """A form's field errors as plain sentences (label: what to do), without pydantic's wording."""
+    return " ".join(form_problems(exc, labels or {}).values())
+
+
+def show_problems(what: str, problems: Sequence[str]) -> None:
+    """Every problem at once, as a list under one heading (``what`` says what was not done)."""
+    show_error(f"{what}:\n\n" + "\n".join(f"- {p}" for p in problems))
 
 
 def show_error(message: str) -> None:

@@ -7,6 +7,7 @@ their accounts, and each member confirms their place from their own session (att
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -48,16 +49,25 @@ from panels.common import (
     engine,
     flash,
     fmt_ratio,
+    form_problems,
     note_case_view,
     plain,
-    plain_validation,
     require,
     settings,
     show_error,
     show_flash,
+    show_problems,
     show_table,
 )
 
+#: The review form's fields as the screen labels them (for problems found by the form's own model).
+FORM_LABELS = {
+    "members": "Panel members",
+    "answers": "Questions",
+    "decision": "Decision",
+    "rationale": "Written rationale",
+    "override_reason": "Why the panel decides against the recommended outcome",
+}
 STEP_WORDS = {"formal_investigation": "Formal investigation", "suspension": "Suspension"}
 #: What happened in the comparable closed cases: the group first, then each outcome's count and share.
 COMPARABLE_COLUMNS = [
@@ -429,13 +439,30 @@ with form_col:
             )
         return problem
 
+    def _member(row: dict[str, Any]) -> Member:
+        """The member as named; a blank role is reported with the rest below, not refused on its own."""
+        try:
+            return Member(**row)
+        except ValidationError:
+            return Member.model_construct(**row)
+
     if st.button("Submit review", type="primary"):
+        member_problems = []
+        for number, row in enumerate(members, start=1):
+            try:
+                Member(**row)
+            except ValidationError as exc:
+                label = f"Role on the panel for member {number}"
+                if not str(row["role"]).strip():
+                    member_problems.append(f"{label}: enter the member's role.")
+                else:
+                    member_problems.extend(form_problems(exc, {"role": label, "username": f"Member {number}"}).values())
         try:
             submission = ReviewSubmission(
                 step=step,
                 template_id=template.id,
                 template_version=template.version,
-                members=[Member(**row) for row in members],
+                members=[_member(row) for row in members],
                 answers={k: v for k, v in answers.items() if v.answer or v.note or v.day},
                 decision=decision or "more_information",
                 rationale=rationale,
@@ -443,7 +470,7 @@ with form_col:
                 supersedes_id=correcting,
                 started_at=started,
             )
-            problems = review_problems(submission, detail.stage, rules)
+            problems = [*member_problems, *review_problems(submission, detail.stage, rules)]
             if decision is None:
                 problems.insert(0, "choose a decision")
             if problems:
@@ -465,4 +492,4 @@ with form_col:
         except ErreviewError as exc:
             show_error(f"The review was not submitted: {exc.message}")
         except ValidationError as exc:  # the form's own fields (pydantic), not a library refusal
-            show_error(f"The review was not submitted: {plain_validation(exc)}")
+            show_problems("The review was not submitted", list(form_problems(exc, FORM_LABELS).values()))
