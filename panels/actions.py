@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
 from erreview.actions import (
     STATUS_LABELS,
+    ActionInput,
     ActionStatus,
     create_action,
     list_actions,
@@ -18,18 +21,21 @@ from erreview.actions import (
 )
 from erreview.errors import ErreviewError
 from erreview.review.roles import Role
+from erreview.review.screening import check_free_text
 from panels.common import (
     NONE_TEXT,
     YES_NO,
     Col,
     engine,
     flash,
+    form_problems,
     number_columns,
     plain,
     require,
     settings,
     show_error,
     show_flash,
+    show_problems,
     table_styler,
 )
 
@@ -97,35 +103,92 @@ def _label(row: pd.Series) -> str:
     return f"{row['id']}: {row['title']}"
 
 
+#: The action form's fields as the screen labels them.
+ACTION_LABELS = {
+    "title": "Action",
+    "measure": "Measure",
+    "period": "Period",
+    "division": "Division",
+    "owner": "Owner",
+    "due_date": "Due date",
+    "status": "Status",
+    "evidence": "Evidence of progress",
+}
+NEW_ERRORS = "new_action_errors"
+
+
+def action_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Every problem with an action as typed, keyed by field, in plain words (empty: it can be saved)."""
+    try:
+        data = ActionInput.model_validate(values, context={"measures": measure_choices})
+    except ValidationError as exc:
+        return form_problems(exc, ACTION_LABELS)
+    problems: dict[str, str] = {}
+    for name in ("title", "owner", "evidence"):
+        try:
+            check_free_text("this", getattr(data, name))
+        except ErreviewError as exc:
+            problems[name] = f"{ACTION_LABELS[name]}: {exc.message}."
+    return problems
+
+
+def _new_problem(name: str) -> None:
+    """The problem with one field of the new action, shown right under it."""
+    message = st.session_state.get(NEW_ERRORS, {}).get(name)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
 if editor:
-    with st.expander("Record a new action", expanded=actions.empty), st.form("new_action", clear_on_submit=True):
-        title = st.text_input("Action")
-        c1, c2, c3 = st.columns(3)
-        measure = c1.selectbox("Measure", measure_choices, format_func=lambda m: m.replace("_", " "))
-        period = c2.text_input("Period (e.g. 2024/25-H2)")
-        division = c3.text_input("Division (empty: the whole trust)")
-        c4, c5 = st.columns(2)
-        owner = c4.text_input("Owner (a post, e.g. Director of People)")
-        due = c5.date_input("Due date", value=None, format="DD/MM/YYYY")
-        if st.form_submit_button("Save the action", type="primary"):
-            try:
-                number = create_action(
-                    engine(),
-                    {
-                        "title": title,
-                        "measure": measure,
-                        "period": period,
-                        "division": division,
-                        "owner": owner,
-                        "due_date": due,
-                    },
-                    actor=actor,
-                    measure_dir=measure_dir,
+    errors = st.session_state.get(NEW_ERRORS, {})
+    with st.expander("Record a new action", expanded=actions.empty or bool(errors)):
+        if errors:
+            show_error(f"The action was not saved: {len(errors)} problem(s), shown beside each field.")
+        with st.form("new_action", clear_on_submit=False):
+            title = st.text_input("Action", key="new_action_title")
+            _new_problem("title")
+            c1, c2, c3 = st.columns(3)
+            with c1:
+                measure = st.selectbox(
+                    "Measure", measure_choices, format_func=lambda m: m.replace("_", " "), key="new_action_measure"
                 )
-                flash(f"Action {number} recorded.")
-                st.rerun()
-            except ErreviewError as exc:
-                show_error(exc.message)
+                _new_problem("measure")
+            with c2:
+                period = st.text_input("Period (e.g. 2024/25-H2)", key="new_action_period")
+                _new_problem("period")
+            with c3:
+                division = st.text_input("Division (empty: the whole trust)", key="new_action_division")
+                _new_problem("division")
+            c4, c5 = st.columns(2)
+            with c4:
+                owner = st.text_input("Owner (a post, e.g. Director of People)", key="new_action_owner")
+                _new_problem("owner")
+            with c5:
+                due = st.date_input("Due date", value=None, format="DD/MM/YYYY", key="new_action_due_date")
+                _new_problem("due_date")
+            if st.form_submit_button("Save the action", type="primary"):
+                values = {
+                    "title": title,
+                    "measure": measure,
+                    "period": period,
+                    "division": division,
+                    "owner": owner,
+                    "due_date": due,
+                }
+                found = action_problems(values)
+                if found:
+                    st.session_state[NEW_ERRORS] = found
+                    st.rerun()  # every problem beside its field; what was typed stays
+                st.session_state.pop(NEW_ERRORS, None)
+                try:
+                    number = create_action(engine(), values, actor=actor, measure_dir=measure_dir)
+                except ErreviewError as exc:
+                    show_error(f"The action was not saved: {exc.message}")
+                else:
+                    for name in values:
+                        st.session_state.pop(f"new_action_{name}", None)
+                    flash(f"Action {number} recorded.")
+                    st.rerun()
 
 if editor and not actions.empty:
     st.subheader("Update an action")
@@ -149,11 +212,18 @@ if editor and not actions.empty:
                 "Evidence of progress", value=row["evidence"], help="No names or identifiers: notes are checked."
             )
             if st.form_submit_button("Save changes"):
+                changes = {"status": status, "owner": owner, "due_date": due, "evidence": evidence}
+                found = action_problems(
+                    {"title": row["title"], "measure": row["measure"]} | changes
+                )
+                if found:
+                    show_problems(f"Action {row['id']} was not saved", list(found.values()))
+                    st.stop()
                 try:
                     update_action(
                         engine(),
                         int(row["id"]),
-                        {"status": status, "owner": owner, "due_date": due, "evidence": evidence},
+                        changes,
                         actor=actor,
                         expected_version=int(row["version"]),
                         measure_dir=measure_dir,

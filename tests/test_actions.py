@@ -200,7 +200,7 @@ def test_the_screen_records_updates_highlights_and_signs_off(engine, settings, m
     area = next(a for a in at.text_area if a.label == "Evidence of progress")
     area.input("Spoke to jo@nhs.net")
     next(b for b in at.button if b.label == "Save changes").click().run()
-    assert any("evidence appears to contain an email address" in e.value for e in at.error)
+    assert any("Evidence of progress: this appears to contain an email address" in e.value for e in at.error)
     area = next(a for a in at.text_area if a.label == "Evidence of progress")
     area.input("Second-director review in place; audit of 12 suspensions attached to the minutes.")
     next(s for s in at.selectbox if s.label == "Status").set_value(ActionStatus.DONE)

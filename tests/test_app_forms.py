@@ -45,3 +45,39 @@ def test_the_panel_check_reports_a_blank_role_with_every_other_problem(app_env):
     _no_pydantic(messages)
     # What was typed stays.
     assert next(a for a in at.text_area if a.label == "Written rationale").value == "Too short"
+
+
+def test_a_blank_action_lists_every_problem_by_its_label_and_keeps_what_was_typed(app_env):
+    at = signed_in(Role.INCLUSION_ANALYST).switch_page("panels/actions.py").run()
+    at.text_input(key="new_action_period").input("2024/25-H2")
+    at.text_input(key="new_action_owner").input("Director of People")
+    at.text_input(key="new_action_title").input("")
+    next(b for b in at.button if b.label == "Save the action").click().run()
+    assert not at.exception
+    messages = _messages(at)
+    assert any(m.startswith("Action: this is required") for m in messages), messages
+    assert any(m.startswith("Due date: this is required") for m in messages), messages
+    assert not any(m.startswith("Owner") for m in messages), messages  # the owner was given
+    assert any("2 problem(s)" in m for m in messages), messages
+    assert not any("title" in m or "due date:" in m for m in messages), messages  # labels, not field names
+    _no_pydantic(messages)
+    # What was typed is kept after the error.
+    assert at.text_input(key="new_action_owner").value == "Director of People"
+    assert at.text_input(key="new_action_period").value == "2024/25-H2"
+    # A too-short action and a bad period are both named; then a good one saves and the form empties.
+    at.text_input(key="new_action_title").input("Fix")
+    at.text_input(key="new_action_period").input("nonsense")
+    next(b for b in at.button if b.label == "Save the action").click().run()
+    messages = _messages(at)
+    assert any(m.startswith("Action: write at least 5 characters") for m in messages), messages
+    assert any(m.startswith("Period:") for m in messages), messages
+    _no_pydantic(messages)
+    from datetime import date
+
+    at.text_input(key="new_action_title").input("Review the referral route with HR business partners")
+    at.text_input(key="new_action_period").input("2024/25-H2")
+    at.date_input(key="new_action_due_date").set_value(date(2030, 1, 31))
+    next(b for b in at.button if b.label == "Save the action").click().run()
+    assert not at.exception and not _messages(at), _messages(at)
+    assert any("recorded" in s.value for s in at.success)
+    assert at.text_input(key="new_action_owner").value == ""
