@@ -213,9 +213,7 @@ if editor and not actions.empty:
             )
             if st.form_submit_button("Save changes"):
                 changes = {"status": status, "owner": owner, "due_date": due, "evidence": evidence}
-                found = action_problems(
-                    {"title": row["title"], "measure": row["measure"]} | changes
-                )
+                found = action_problems({"title": row["title"], "measure": row["measure"]} | changes)
                 if found:
                     show_problems(f"Action {row['id']} was not saved", list(found.values()))
                     st.stop()
