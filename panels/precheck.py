@@ -123,6 +123,12 @@ ANSWER_COLUMNS = [
 ]
 
 
+def _and_list(numbers: list[int]) -> str:
+    """[3, 7, 21] → "3, 7 and 21"."""
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _utc(moment: datetime) -> datetime:
     """A stored moment as UTC without a time zone (as the other tables show stored times)."""
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
@@ -371,11 +377,13 @@ with form_col:
             answers[q.id] = AnswerIn(note=st.text_area(label, key=f"{case_id}-{q.id}-text", help=q.help or None))
 
     recommendation = recommended_outcome(template, values, step)
-    if recommendation is not None:
-        text = f"**Recommended outcome: {DECISION_LABELS[recommendation.outcome]}.** {recommendation.reason}"
-        if not recommendation.final:
-            pending = ", ".join(str(numbers[q]) for q in recommendation.waiting_on if q in numbers)
-            text += f"\n\nThis can still change: answer question(s) {pending}."
+    recommended = recommendation.outcome if recommendation is not None else None
+    if recommendation is not None and recommended is None:
+        pending = sorted(numbers[q] for q in recommendation.waiting_on if q in numbers)
+        which = f" ({'question' if len(pending) == 1 else 'questions'} {_and_list(pending)})" if pending else ""
+        st.info(f"**No recommendation yet: answer the deciding questions{which}.**", icon=":material/route:")
+    elif recommendation is not None and recommended is not None:
+        text = f"**Recommended outcome: {DECISION_LABELS[recommended]}.** {recommendation.reason}"
         st.info(text, icon=":material/route:")
 
     st.markdown("#### Panel members")
@@ -422,10 +430,10 @@ with form_col:
         "Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None, key=f"{case_id}-decision"
     )
     override = ""
-    if recommendation is not None and decision is not None and decision != recommendation.outcome:
+    if recommended is not None and decision is not None and decision != recommended:
         st.warning(
             f"The panel is deciding against the recommended outcome "
-            f"({DECISION_LABELS[recommendation.outcome]}). Say why; this is marked in the audit of decisions.",
+            f"({DECISION_LABELS[recommended]}). Say why; this is marked in the audit of decisions.",
             icon=":material/warning:",
         )
         override = st.text_area("Why the panel decides against the recommended outcome", key=f"{case_id}-override")
@@ -464,7 +472,8 @@ with form_col:
                 template_version=template.version,
                 members=[_member(row) for row in members],
                 answers={k: v for k, v in answers.items() if v.answer or v.note or v.day},
-                decision=decision or "more_information",
+                # No decision yet: stand in the recommended one, so the only complaint is "choose a decision".
+                decision=decision or recommended or "more_information",
                 rationale=rationale,
                 override_reason=override,
                 supersedes_id=correcting,

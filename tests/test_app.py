@@ -332,9 +332,16 @@ def test_a_panel_member_completes_the_check_in_the_form(app_env):
     at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
     assert not at.exception
     at.selectbox[0].select(case_id).run()
+    # Nothing answered: no recommendation yet, and certainly not formal action by default.
+    routes = [i.value for i in at.info if "recommendation" in i.value.lower() or "Recommended" in i.value]
+    assert routes and routes[0].startswith("**No recommendation yet: answer the deciding questions (questions 1, "), (
+        routes
+    )
+    assert not any("Proceed to formal action" in i.value or "Recommended outcome" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Submit review").click().run()
     first = " ".join(e.value for e in at.error)
     assert "it needs at least 2" in first and "question 1 needs an answer" in first
+    assert "choose a decision" in first and "differs from the recommended outcome" not in first, first
     assert "concern_framed" not in first  # the screen names questions by number, not by id
     labels = [w.label for w in [*at.radio, *at.text_input, *at.text_area]]
     assert len(labels) == len(set(labels)), "every control has its own label"
@@ -347,6 +354,10 @@ def test_a_panel_member_completes_the_check_in_the_form(app_env):
     # "Did it follow an incident?" yes brings in the guide's tests; ill health routes to occupational health.
     at.radio(key=f"{case_id}-followed_incident").set_value("yes").run()
     at.radio(key=f"{case_id}-jc_mental_ill_health").set_value("yes").run()
+    # Deliberate harm is the guide's first test and would outrank ill health: it decides first.
+    assert not any("Recommended outcome" in i.value for i in at.info)
+    assert any("No recommendation yet" in i.value for i in at.info)
+    at.radio(key=f"{case_id}-jc_harm_intended").set_value("no").run()
     assert any("Recommended outcome: Health route (occupational health)" in i.value for i in at.info)
     at.radio(key=f"{case_id}-followed_incident").set_value("no").run()
     for box in at.text_input:

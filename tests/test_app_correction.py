@@ -158,6 +158,9 @@ def test_dates_on_the_panel_check_and_the_suspension_review_are_asked_day_first(
     assert not at.exception
     first_review = next(d for d in at.date_input if "suspension first be reviewed" in d.label)
     assert first_review.proto.format == "DD/MM/YYYY"
+    # The suspension check, nothing answered yet: no recommendation, not "proceed" by default.
+    assert any(i.value.startswith("**No recommendation yet: answer the deciding questions") for i in at.info)
+    assert not any("Recommended outcome" in i.value for i in at.info)
 
     suspended = _suspended_case(app_env)
     page = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()

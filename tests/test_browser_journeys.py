@@ -263,6 +263,9 @@ def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(pa
     open_from_my_work(panel, case_id, "Panel bias check")
     expect(panel.get_by_text("Comparable past cases")).to_be_visible()
     expect(panel.get_by_role("heading", name="Pre-formal action panel bias check (version 2)")).to_be_visible()
+    # Nothing answered yet: no recommendation, not formal action by default.
+    expect(panel.get_by_text("No recommendation yet: answer the deciding questions")).to_be_visible()
+    expect(panel.get_by_text("Recommended outcome")).to_have_count(0)
     answer_the_check(panel, V2_ANSWERS)
     expect(panel.get_by_text("Recommended outcome: Proceed to formal action.")).to_be_visible()
     expect(panel.get_by_text("This can still change")).to_have_count(0)

@@ -154,15 +154,77 @@ def test_answers_to_questions_not_asked_are_ignored():
     )
 
 
-def test_the_recommendation_is_shown_as_the_panel_goes():
-    empty = recommended_outcome(V2, {}, Step.FORMAL_INVESTIGATION)
-    assert empty.outcome == "proceed" and not empty.final
+# The questions a route names (if_any), written out by hand from the v2 template's [routing], for checking
+# which ones an unanswered form waits on.
+ROUTED_FI = {
+    "concern_framed", "own_account_heard", "information_gathered", "case_manager_trained",
+    "investigator_trained", "informal_considered", "system_problem", "followed_incident", "would_we_be_here",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("step", [Step.FORMAL_INVESTIGATION, Step.SUSPENSION])
+def test_an_unanswered_check_recommends_nothing_yet(step):
+    """A blank form must not lean towards formal action (or anything else): no outcome until answered."""
+    empty = recommended_outcome(V2, {}, step)
+    assert empty is not None
+    assert (empty.outcome, empty.route, empty.final) == (None, "none_yet", False)
+    assert empty.reason == "No recommendation yet: answer the deciding questions."
+    assert "Proceed" not in empty.reason and "formal action" not in empty.reason
     # Before "did it follow an incident?" is answered the panel waits on it, not on the hidden tests.
     assert "followed_incident" in empty.waiting_on and "jc_harm_intended" not in empty.waiting_on
+    suspension_only = {"suspension_alternatives_considered", "suspension_full_pay", "suspension_named_contact"}
+    assert set(empty.waiting_on) == ROUTED_FI | (suspension_only if step is Step.SUSPENSION else set())
+
+
+@pytest.mark.parametrize(
+    ("step", "missing"),
+    [(Step.FORMAL_INVESTIGATION, q) for q in sorted(ROUTED_FI)]
+    + [
+        (Step.SUSPENSION, q) for q in ("suspension_alternatives_considered", "suspension_full_pay", "followed_incident")
+    ],
+)
+def test_proceed_is_only_recommended_once_every_deciding_question_is_answered(step, missing):
+    # PROCEED answers every deciding question so that none points away; leave one out and there is no
+    # recommendation yet, rather than "proceed" by default.
+    rec = recommended_outcome(V2, PROCEED, step)
+    assert rec is not None and (rec.outcome, rec.final) == ("proceed", True)
+    given = {k: v for k, v in PROCEED.items() if k != missing}
+    rec = recommended_outcome(V2, given, step)
+    assert rec is not None and rec.outcome is None and missing in rec.waiting_on
+
+
+def test_a_later_route_waits_for_the_earlier_tests():
+    # Ill health points to the health route, but deliberate harm (asked first by the guide) would outrank
+    # it: until that is answered there is no recommendation.
     early = recommended_outcome(
         V2, {"followed_incident": "yes", "jc_mental_ill_health": "yes"}, Step.FORMAL_INVESTIGATION
     )
-    assert early.outcome == "health_route" and early.waiting_on == ("jc_harm_intended",)
+    assert early is not None and early.outcome is None and early.waiting_on == ("jc_harm_intended",)
+    answered = recommended_outcome(
+        V2,
+        {"followed_incident": "yes", "jc_harm_intended": "no", "jc_mental_ill_health": "yes"},
+        Step.FORMAL_INVESTIGATION,
+    )
+    assert answered is not None and (answered.outcome, answered.final) == ("health_route", True)
+    # Deliberate harm is the first test: answered yes, nothing earlier can change it.
+    harm = recommended_outcome(V2, {"followed_incident": "yes", "jc_harm_intended": "yes"}, Step.FORMAL_INVESTIGATION)
+    assert harm is not None and (harm.outcome, harm.final) == ("proceed", True)
+
+
+@pytest.mark.parametrize("decision", ["more_information", "divert_informal", "proceed"])
+def test_a_blank_review_is_not_told_it_differs_from_a_recommendation(rules, decision):
+    sub = ReviewSubmission(
+        step=Step.FORMAL_INVESTIGATION,
+        template_id="panel_precheck",
+        template_version=2,
+        members=[],
+        answers={},
+        decision=decision,
+        rationale="",
+    )
+    problems = review_problems(sub, Stage.AWAITING_PANEL_CHECK, rules)
+    assert "question concern_framed needs an answer" in problems
+    assert not any("recommended" in p for p in problems), problems
 
 
 def test_v1_is_kept_without_routing_and_still_validates():

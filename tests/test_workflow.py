@@ -477,7 +477,8 @@ def test_a_correction_is_a_new_version_and_the_original_is_kept(engine, settings
 def test_review_lists_every_problem(engine, settings, rules):
     case_id, _ = referred_case(engine, settings, rules)
     bad = review(members=[Member(username="panel1", role="call 07700 900123")])
-    bad.answers.pop("concern_framed")
+    # A question no route rests on: left blank, the answers still settle a recommendation to differ from.
+    bad.answers.pop("bias_risk")
     bad.answers["informal_considered"] = AnswerIn(answer="no", note="")
     bad.answers["why_formal"] = AnswerIn(note="NHS number 943 476 5919 repeated")
     bad.answers["system_problem"] = AnswerIn(answer="not_applicable")
@@ -487,7 +488,7 @@ def test_review_lists_every_problem(engine, settings, rules):
     text = " | ".join(info.value.problems)
     for part in [
         "needs at least 2",
-        "concern_framed needs an answer",
+        "bias_risk needs an answer",
         "informal_considered answered 'no' needs a note",
         "why_formal appears to contain an NHS number",
         "system_problem cannot be answered 'not_applicable'",

@@ -129,16 +129,20 @@ class Template(BaseModel):
 @dataclass(frozen=True)
 class Recommendation:
     """Where the answers so far lead. ``waiting_on`` lists the questions (ids) that could still change it;
-    empty when the recommendation is final."""
+    empty when the recommendation is final. While any of them is unanswered there is no recommendation yet
+    (``outcome`` is ``None``): an unanswered form must not lean towards any outcome, least of all formal action."""
 
-    outcome: Outcome
+    outcome: Outcome | None
     reason: str
-    route: str  # the route's id, or "default"
+    route: str  # the route's id, "default", or "none_yet"
     waiting_on: tuple[str, ...] = ()
 
     @property
     def final(self) -> bool:
         return not self.waiting_on
+
+
+NONE_YET_REASON = "No recommendation yet: answer the deciding questions."
 
 
 def applies(template: Template, question: Question, step: Step, answers: Mapping[str, str | None]) -> bool | None:
@@ -167,6 +171,8 @@ def recommended_outcome(template: Template, answers: Mapping[str, str | None], s
 
     Routes are tried in order; the first whose condition holds wins. Answers to questions that are not
     asked (another step, or a ``show_if`` not met) are ignored. ``None`` for a template without routing.
+    While a question that could still change the result is unanswered (an earlier route's, or any route's
+    before the default), the result has no outcome ("none yet") and ``waiting_on`` names those questions.
     """
     if template.routing is None:
         return None
@@ -185,11 +191,15 @@ def recommended_outcome(template: Template, answers: Mapping[str, str | None], s
     for route in template.routing.routes:
         for qid, wanted in route.if_any.items():
             if asked[qid] and answers.get(qid) == wanted:
-                return Recommendation(route.outcome, route.reason, route.id, tuple(waiting))
+                if waiting:
+                    return Recommendation(None, NONE_YET_REASON, "none_yet", tuple(waiting))
+                return Recommendation(route.outcome, route.reason, route.id)
         for qid in route.if_any:
             note_waiting(qid)
+    if waiting:
+        return Recommendation(None, NONE_YET_REASON, "none_yet", tuple(waiting))
     routing = template.routing
-    return Recommendation(routing.default, routing.default_reason, "default", tuple(waiting))
+    return Recommendation(routing.default, routing.default_reason, "default")
 
 
 def load_template(path: Path | str, text: str | None = None) -> Template:

@@ -285,6 +285,7 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
     recommendation = recommended_outcome(template, values, sub.step)
     if (
         recommendation is not None
+        and recommendation.outcome is not None  # none yet: questions unanswered, reported above
         and sub.decision != recommendation.outcome
         and len(sub.override_reason.strip()) < MIN_OVERRIDE_REASON
     ):
