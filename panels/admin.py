@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
 from erreview import service
 from erreview.auth import add_user, set_active, sign_out_everywhere, users
@@ -13,7 +14,19 @@ from erreview.config import ADJUSTABLE, Settings, get_settings
 from erreview.errors import ErreviewError
 from erreview.review.roles import ROLE_LABELS, Role
 from erreview.review.workflow import Rules
-from panels.common import YES_NO, Col, engine, plain, require, settings, show_error, show_table, signed_in_download
+from panels.common import (
+    YES_NO,
+    Col,
+    engine,
+    form_problems,
+    plain,
+    require,
+    settings,
+    show_error,
+    show_problems,
+    show_table,
+    signed_in_download,
+)
 
 USER_COLUMNS = [
     Col("username", "Username", help="What the person signs in with (their email address for organisation sign-in)."),
@@ -121,21 +134,35 @@ with settings_tab:
             "Everyone sees a warning on the Cases screen while the gate is off.",
         )
         if st.form_submit_button("Save settings", type="primary"):
-            try:
-                for name, raw in values.items():
-                    before = getattr(current, name)
-                    if raw.strip() != ("" if before is None else str(before)):
+            changed = {
+                name: raw.strip()
+                for name, raw in values.items()
+                if raw.strip() != ("" if getattr(current, name) is None else str(getattr(current, name)))
+            }
+            try:  # every problem at once, before anything is saved
+                Settings.model_validate(
+                    current.model_dump() | {n: v if v else Settings.model_fields[n].default for n, v in changed.items()}
+                )
+                found: list[str] = []
+            except ValidationError as exc:
+                labels = {name: name.replace("_", " ").capitalize() for name in ADJUSTABLE}
+                found = list(form_problems(exc, labels).values())
+            if found:
+                show_problems("Not saved", found)
+            else:
+                try:
+                    for name, raw in changed.items():
                         service.change_setting(
                             engine(),
                             get_settings(),
                             name,
-                            raw.strip() or None,
+                            raw or None,
                             user=actor.username,
                             confirm_gate_off=confirm_off,
                         )
-                st.success("Settings saved.")
-            except ErreviewError as exc:
-                show_error(f"Not saved: {exc.message}")
+                    st.success("Settings saved.")
+                except ErreviewError as exc:
+                    show_error(f"Not saved: {exc.message}")
 
 with templates_tab:
     try:

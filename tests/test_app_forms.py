@@ -81,3 +81,26 @@ def test_a_blank_action_lists_every_problem_by_its_label_and_keeps_what_was_type
     assert not at.exception and not _messages(at), _messages(at)
     assert any("recorded" in s.value for s in at.success)
     assert at.text_input(key="new_action_owner").value == ""
+
+
+def test_admin_settings_report_every_bad_value_at_once_and_save_none(app_env):
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+
+    def field(label: str):
+        return next(t for t in at.text_input if t.label == label)
+
+    field("Suppression threshold").input("abc")
+    field("Quorum director").input("maybe")
+    field("Intervention date").input("2030-13-01")
+    field("Quorum members").input("1")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception
+    messages = _messages(at)
+    text = " ".join(messages)
+    assert "Suppression threshold: enter a whole number" in text, messages
+    assert "Quorum director: answer" in text, messages
+    assert "Intervention date: enter a real date" in text, messages
+    assert "Quorum members: enter a number at least 2" in text, messages
+    _no_pydantic(messages)
+    assert not any("Settings saved" in s.value for s in at.success)
+    assert field("Suppression threshold").value == "abc"  # what was typed stays
