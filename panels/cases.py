@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
 from erreview import service
 from erreview.errors import ErreviewError
@@ -15,6 +16,7 @@ from erreview.review.casepage import CHOICE_LABELS, FIELD_LABELS, case_status, n
 from erreview.review.lifecycle import STAGE_LABELS, Action, Stage
 from erreview.review.panel import Rules
 from erreview.review.roles import Role
+from erreview.review.screening import check_free_text
 from erreview.review.suspension import STATUS_LABELS, SuspensionPlanIn
 from erreview.review.workflow import (
     NewCase,
@@ -31,13 +33,14 @@ from panels.common import (
     case_list,
     engine,
     flash,
+    form_problems,
     note_case_view,
     plain,
-    plain_validation,
     require,
     settings,
     show_error,
     show_flash,
+    show_problems,
     show_table,
 )
 
@@ -74,6 +77,49 @@ TIMELINE_COLUMNS = [
     Col("date", "Date", "date", "When it happened."),
     Col("event", "What happened", help="The step, and who took it."),
 ]
+
+
+#: The suspension safeguards as the step form labels them.
+SUSPENSION_LABELS = {
+    "alternatives_considered": "Alternatives to suspension considered",
+    "full_pay": "Full pay",
+    "named_contact": "Named contact for the employee",
+    "first_review": "First review of the suspension",
+}
+
+
+def suspension_problems(
+    alternatives: str, full_pay: bool, contact: str, first_review: date | None, on: date
+) -> list[str]:
+    """Every problem with the suspension safeguards at once, in plain words under the form's labels."""
+    fields = {
+        "alternatives_considered": alternatives,
+        "full_pay": full_pay,
+        "named_contact": contact,
+        "first_review": first_review,
+    }
+    try:
+        SuspensionPlanIn(**fields)
+        problems: dict[str, str] = {}
+    except ValidationError as exc:
+        problems = form_problems(exc, SUSPENSION_LABELS)
+    for name in ("alternatives_considered", "named_contact"):
+        if name not in problems:
+            try:
+                check_free_text("this", fields[name])
+            except ErreviewError as exc:
+                problems[name] = f"{SUSPENSION_LABELS[name]}: {exc.message}."
+    every = settings().suspension_review_days
+    if first_review is not None and first_review < on:
+        problems["first_review"] = (
+            f"{SUSPENSION_LABELS['first_review']}: it cannot be before the suspension starts ({on:%-d %B %Y})."
+        )
+    elif first_review is not None and first_review > on + timedelta(days=every):
+        problems["first_review"] = (
+            f"{SUSPENSION_LABELS['first_review']}: it must be within {every} days of the start "
+            f"(by {on + timedelta(days=every):%-d %B %Y})."
+        )
+    return list(problems.values())
 
 
 def _field_problem(name: str) -> None:
@@ -286,8 +332,17 @@ if steps:
                     )
                     if needed and not given
                 ]
+                found = (
+                    suspension_problems(alternatives, full_pay, contact, first_review, on)
+                    if step.action is Action.SUSPEND
+                    else []
+                )
                 if missing:
-                    show_error("Choose " + " and ".join(m[0].lower() + m[1:] for m in missing) + " first.")
+                    found.insert(0, "Choose " + " and ".join(m[0].lower() + m[1:] for m in missing) + " first.")
+                if len(found) == 1 and missing:
+                    show_error(found[0])
+                elif found:
+                    show_problems("Not saved", found)
                 else:
                     try:
                         suspension = (
@@ -317,8 +372,8 @@ if steps:
                         st.rerun()
                     except ErreviewError as exc:
                         show_error(exc.message)
-                    except ValueError as exc:  # the safeguards' own fields (pydantic)
-                        show_error(f"Not saved: {plain_validation(exc) if hasattr(exc, 'errors') else exc}")
+                    except ValidationError as exc:  # the safeguards' own fields (checked above already)
+                        show_problems("Not saved", list(form_problems(exc, SUSPENSION_LABELS).values()))
     if Action.END_SUSPENSION in detail.actions:
         with st.form(f"suspension_review_{case_id}"):
             st.markdown("**Record a review of the suspension**")
