@@ -172,7 +172,8 @@ def _new_concern_form() -> None:
             opened = st.date_input(
                 FIELD_LABELS["opened_date"],
                 value=None,
-                max_value=date.today(),
+                # Not capped at today: a future date is kept and named as such beside the field, not emptied.
+                max_value=date(2100, 12, 31),
                 key="new_opened_date",
                 format="DD/MM/YYYY",
             )

@@ -153,3 +153,17 @@ def test_suspending_reports_every_missing_safeguard_and_an_early_review_at_once(
     _no_pydantic(messages)
     # What was typed stays in the form.
     assert next(t for t in at.text_input if t.label.startswith("Named contact")).value == "HR business partner"
+
+
+def test_a_future_concern_date_is_named_as_such_and_kept(app_env):
+    from datetime import date
+
+    at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    at.date_input(key="new_opened_date").set_value(date(2030, 1, 15))
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    assert not at.exception
+    messages = _messages(at)
+    assert any(m.startswith("Concern raised on: ") and "cannot be in the future" in m for m in messages), messages
+    assert not any(m.startswith("Concern raised on is required") for m in messages), messages
+    _no_pydantic(messages)
+    assert at.date_input(key="new_opened_date").value == date(2030, 1, 15)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from erreview.ingest import validate_cases
+from erreview.ingest import FUTURE_DATE, validate_cases
 from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
 from erreview.review.panel import DECISION_LABELS, Rules, current_review, gate_problem
 from erreview.review.workflow import ACTION_VALUES, CaseDetail, NewCase
@@ -290,7 +290,8 @@ def new_case_problems(fields: dict[str, Any], *, today: date | None = None) -> d
     for problem in found:
         name = problem.column or ""
         if name in FIELD_LABELS and name not in problems:
-            problems[name] = f"{FIELD_LABELS[name]}: {problem.reason}."
+            reason = "the date cannot be in the future" if problem.reason == FUTURE_DATE else problem.reason
+            problems[name] = f"{FIELD_LABELS[name]}: {reason}."
     return problems
 
 
