@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from erreview import store
-from erreview.errors import ErreviewError
+from erreview.errors import ErreviewError, plain_reason
 from erreview.measures import trust_measures
 from erreview.metrics.decisions import DECISION_POINTS
 from erreview.models import ErAction
@@ -101,9 +101,9 @@ def _validated(values: dict[str, Any], measures: Sequence[str] | None = None) ->
         data = ActionInput.model_validate(values, context={"measures": measures})
     except ValidationError as exc:
         reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']).replace('_', ' ')}: {e['msg'].removeprefix('Value error, ')}"
+            f"{'.'.join(str(p) for p in e['loc']).replace('_', ' ')}: {plain_reason(e)}"
             if e["loc"]
-            else str(e["msg"])
+            else plain_reason(e)
             for e in exc.errors()
         )
         raise ActionRefused(reasons) from None

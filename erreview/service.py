@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from erreview import national, store
 from erreview.actions import actions_for
 from erreview.config import ADJUSTABLE, SettingRefused, Settings
-from erreview.errors import ErreviewError
+from erreview.errors import ErreviewError, plain_reason
 from erreview.ingest import pseudonymise_frame, validate_cases, validate_workforce
 from erreview.measures import Measure, load_measures, trust_measures
 from erreview.metrics.adjusted import AdjustedResult, adjusted_formal_route
@@ -620,7 +620,7 @@ def change_setting(
     try:
         validated = Settings.model_validate(candidate)
     except ValidationError as exc:
-        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        reasons = "; ".join(plain_reason(e) for e in exc.errors())
         raise SettingRefused(f"{name.replace('_', ' ')}: {reasons}") from None
     stored = value if value is None else str(getattr(validated, name))
     newly_off = sorted(set(ungated_steps(validated)) - set(ungated_steps(current)))

@@ -33,6 +33,7 @@ from erreview.auth import (
     unsign_cookie,
 )
 from erreview.config import Settings, get_settings, session_secret
+from erreview.errors import plain_reason
 from erreview.metrics.likelihood import WresResult
 from erreview.periods import Period
 from erreview.review.roles import ROLE_LABELS, Actor, Role
@@ -357,44 +358,6 @@ def show_flash() -> None:
 
 #: pydantic's own wording, never shown on a screen (tests check every form's messages against these).
 PYDANTIC_PHRASES = ("String should have", "Input should be", "validation error", "errors.pydantic.dev", "Value error")
-
-
-def plain_reason(error: Mapping[str, Any]) -> str:
-    """Why one pydantic error happened, in plain words for the person filling the form."""
-    kind = str(error.get("type", ""))
-    ctx = error.get("ctx") or {}
-    given = error.get("input")
-    blank = given is None or (isinstance(given, str) and not given.strip())
-    if kind == "missing" or (blank and kind in ("string_too_short", "date_type", "int_type", "float_type")):
-        return "this is required"
-    if kind == "string_too_short":
-        return f"write at least {ctx.get('min_length')} characters"
-    if kind == "string_too_long":
-        return f"write at most {ctx.get('max_length')} characters"
-    if kind.startswith("date") or kind.startswith("datetime"):
-        return "enter a real date, for example 31/01/2025"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "enter a whole number"
-    if kind in ("float_parsing", "float_type", "decimal_parsing"):
-        return "enter a number"
-    if kind in ("bool_parsing", "bool_type"):
-        return "answer true or false (yes or no)"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {
-            "greater_than_equal": "at least",
-            "greater_than": "more than",
-            "less_than_equal": "at most",
-            "less_than": "less than",
-        }[kind]
-        limit = next(iter(ctx.values()), "")
-        return f"enter a number {words} {limit}"
-    if kind in ("literal_error", "enum"):
-        return "choose one of the options offered"
-    if kind == "value_error":  # our own validators' plain words
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    if kind in ("list_type", "too_short", "too_long"):
-        return "check the items given"
-    return "this value is not accepted"
 
 
 def form_problems(exc: ValidationError, labels: Mapping[str, str], *, whole: str | None = None) -> dict[str, str]:

@@ -167,3 +167,39 @@ def test_a_future_concern_date_is_named_as_such_and_kept(app_env):
     assert not any(m.startswith("Concern raised on is required") for m in messages), messages
     _no_pydantic(messages)
     assert at.date_input(key="new_opened_date").value == date(2030, 1, 15)
+
+
+def test_every_forms_model_speaks_plainly_about_bad_values():
+    """Each form's model, given blank, wrong-type, too-short, out-of-range and impossible values: every message
+    form_problems gives carries the form's label and none of pydantic's own wording."""
+    import pytest
+    from pydantic import ValidationError
+
+    from erreview.actions import ActionInput
+    from erreview.config import Settings
+    from erreview.review.panel import Member
+    from erreview.review.suspension import SuspensionPlanIn
+    from panels.common import PYDANTIC_PHRASES, form_problems
+
+    cases = [
+        (ActionInput, {"title": "", "measure": "x", "owner": "A", "due_date": "2030-13-01", "status": "nope"}),
+        (ActionInput, {"title": "x" * 400, "measure": "x", "owner": "Director", "due_date": None}),
+        (
+            Settings,
+            {"suppression_threshold": "abc", "quorum_director": "maybe", "intervention_date": "2030-13-01"}
+            | {"quorum_members": "1", "min_group_size": "1.5"},
+        ),
+        (SuspensionPlanIn, {"alternatives_considered": "", "full_pay": "perhaps", "named_contact": "x"}),
+        (Member, {"username": "", "role": ""}),
+    ]
+    for model, values in cases:
+        with pytest.raises(ValidationError) as info:
+            model.model_validate(values)
+        labels = {name: f"Label of {name}" for name in values}
+        problems = form_problems(info.value, labels)
+        assert problems, model
+        for name, text in problems.items():
+            assert text.startswith(f"Label of {name}: "), text
+            assert text.endswith("."), text
+            for phrase in PYDANTIC_PHRASES:
+                assert phrase.lower() not in text.lower(), (phrase, text)

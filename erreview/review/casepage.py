@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from erreview.errors import plain_reason
 from erreview.ingest import FUTURE_DATE, validate_cases
 from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
 from erreview.review.panel import DECISION_LABELS, Rules, current_review, gate_problem
@@ -281,7 +282,7 @@ def new_case_problems(fields: dict[str, Any], *, today: date | None = None) -> d
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else ""
             if name in FIELD_LABELS and name not in problems and name in fields:
-                problems[name] = f"{FIELD_LABELS[name]}: {error['msg']}."
+                problems[name] = f"{FIELD_LABELS[name]}: {plain_reason(error)}."
     row = {c: "" for c in CASE_COLUMNS} | {
         k: (v.isoformat() if isinstance(v, date) else str(v or "")) for k, v in fields.items() if k in FIELD_LABELS
     }
