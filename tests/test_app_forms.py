@@ -203,3 +203,18 @@ def test_every_forms_model_speaks_plainly_about_bad_values():
             assert text.endswith("."), text
             for phrase in PYDANTIC_PHRASES:
                 assert phrase.lower() not in text.lower(), (phrase, text)
+
+
+def test_screens_leave_pydantic_messages_to_the_one_helper():
+    """Only panels/common.py turns a ValidationError into words: no screen reads pydantic's ``msg`` or prints the
+    exception, so every form goes through form_problems (and its labels)."""
+    import re
+    from pathlib import Path
+
+    panels = Path(__file__).parent.parent / "panels"
+    for path in sorted(panels.glob("*.py")):
+        if path.name == "common.py":
+            continue
+        source = path.read_text()
+        assert not re.search(r"""\[["']msg["']\]""", source), path.name
+        assert "plain_validation" not in source, path.name  # the joined one-line form: use form_problems
