@@ -264,7 +264,17 @@ linked = st.query_params.get("case")
 if linked in case_ids and not selected_rows:
     st.session_state["case_id"] = linked
 remembered = st.session_state.get("case_id")
-case_id = st.selectbox("Open case", case_ids, index=case_ids.index(remembered) if remembered in case_ids else 0)
+# No case opens by itself: opening one is recorded in the audit log as a view, so only a case the person
+# chose (here, in the table or by a link naming it) is opened.
+case_id = st.selectbox(
+    "Open case",
+    case_ids,
+    index=case_ids.index(remembered) if remembered in case_ids else None,
+    placeholder="Choose a case",
+)
+if case_id is None:
+    st.session_state.pop("case_id", None)
+    st.stop()
 st.session_state["case_id"] = case_id
 st.query_params["case"] = case_id  # the address bar now links to this case
 

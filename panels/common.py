@@ -282,15 +282,17 @@ def require(*roles: Role) -> Actor:
     return actor
 
 
-def choose_case(label: str, case_ids: list[str]) -> str:
+def choose_case(label: str, case_ids: list[str]) -> str | None:
     """A case picker that opens the case named in the URL (``?case=ID``), else the one last opened, and
-    keeps the URL pointing at the chosen case so it can be bookmarked or shared."""
+    keeps the URL pointing at the chosen case so it can be bookmarked or shared. With neither, no case is
+    open (``None``) until the person chooses one: opening a case is recorded as a view of it."""
     wanted = st.query_params.get("case") or st.session_state.get("case_id")
-    index = case_ids.index(wanted) if wanted in case_ids else 0
-    chosen = st.selectbox(label, case_ids, index=index)
+    index = case_ids.index(wanted) if wanted in case_ids else None
+    chosen = st.selectbox(label, case_ids, index=index, placeholder="Choose a case")
+    if chosen is None:
+        return None
     st.session_state["case_id"] = chosen
-    if chosen is not None:
-        st.query_params["case"] = str(chosen)
+    st.query_params["case"] = str(chosen)
     return str(chosen)
 
 

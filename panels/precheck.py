@@ -214,6 +214,9 @@ if waiting_cases.empty:
     st.info("No case is waiting for a panel check.")
     st.stop()
 case_id = choose_case("Case", list(waiting_cases["case_id"]))
+if case_id is None:
+    st.caption(f"{len(waiting_cases)} case(s) waiting for a panel check. Choose one to open it.")
+    st.stop()
 detail = case_detail(engine(), case_id, actor=actor)
 note_case_view(actor, case_id)
 step = step_under_check(detail.stage)

@@ -202,9 +202,61 @@ def _next_step(at: AppTest):
     return next(r for r in at.radio if r.label == "Choose the next step")
 
 
+def _open_case(at: AppTest, case_id: str | None = None) -> AppTest:
+    """Choose a case in the Cases screen's picker (the first listed unless named), as a person would."""
+    picker = next(s for s in at.selectbox if s.label == "Open case")
+    return picker.select(case_id or picker.options[0]).run()
+
+
+def _views(settings, person: str) -> list[str]:
+    """The cases ``person`` is recorded as having viewed, oldest first, read from the audit log."""
+    log = service.audit_log(service_engine(settings), person=person, action="case.view")
+    return list(log.sort_values("id")["entity_id"])
+
+
+def test_the_cases_screen_opens_no_case_until_one_is_chosen_and_logs_one_view(app_env):
+    """Opening the Cases screen is not looking at a case: nothing opens, nothing is logged, until the person
+    chooses one; then one view, however often the page reruns; a link naming a case opens it."""
+    before = len(_views(app_env, "lead"))  # the demo database is shared: count from here
+
+    def new_views() -> list[str]:
+        return _views(app_env, "lead")[before:]
+
+    at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    assert not at.exception
+    picker = next(s for s in at.selectbox if s.label == "Open case")
+    assert picker.value is None and picker.proto.placeholder == "Choose a case"
+    assert not at.header and "case" not in at.query_params and "case_id" not in at.session_state
+    assert new_views() == []
+    at.run().run()
+    assert new_views() == []
+    chosen = picker.options[1]
+    _open_case(at, chosen)
+    assert not at.exception and at.header[0].value.replace("\\", "").startswith(f"{chosen}:")
+    assert at.query_params["case"] == [chosen] or at.query_params["case"] == chosen
+    # Reruns of the same open case (the page's own widgets, a table filter) log nothing more.
+    at.run()
+    _next_step(at).set_value(_next_step(at).options[0]).run()
+    at.run()
+    assert at.header[0].value.replace("\\", "").startswith(f"{chosen}:")
+    assert new_views() == [chosen]
+    # Another case is another view; the timeline shows it in plain words.
+    other = next(s for s in at.selectbox if s.label == "Open case").options[0]
+    _open_case(at, other)
+    assert new_views() == [chosen, other]
+    # A link naming a case (My work, the browser journeys) opens it in a new session: one view.
+    linked = signed_in(Role.CASE_LEAD)
+    linked.query_params["case"] = chosen
+    linked.switch_page("panels/cases.py").run()
+    assert not linked.exception and linked.header[0].value.replace("\\", "").startswith(f"{chosen}:")
+    linked.run()
+    assert new_views() == [chosen, other, chosen]
+
+
 def test_a_case_page_offers_only_the_steps_open_at_its_stage(app_env):
     at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
     assert not at.exception
+    _open_case(at)
     assert at.header[0].value.endswith("Concern raised")
     assert _next_step(at).options == ["Start initial assessment"]
     assert _next_step(at).value is None  # nothing is chosen for the person
@@ -282,7 +334,7 @@ def test_admin_sees_users_settings_and_templates(app_env):
 
 
 def test_admin_sees_who_opened_which_case_and_can_filter_and_download_the_log(app_env):
-    lead = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    lead = _open_case(signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run())
     assert not lead.exception
     opened = lead.session_state["case_id"]
     at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
