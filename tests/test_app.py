@@ -243,7 +243,10 @@ def test_the_cases_screen_opens_no_case_until_one_is_chosen_and_logs_one_view(ap
     # Another case is another view; the timeline shows it in plain words.
     other = next(s for s in at.selectbox if s.label == "Open case").options[0]
     _open_case(at, other)
+    at.run()  # the timeline is read before this opening is logged: the next run shows it
     assert new_views() == [chosen, other]
+    events = list(next(d for d in at.dataframe if "What happened" in d.value.columns).value["What happened"])
+    assert "Viewed by lead" in events and not any("(by " in e or "_" in e for e in events), events
     # A link naming a case (My work, the browser journeys) opens it in a new session: one view.
     linked = signed_in(Role.CASE_LEAD)
     linked.query_params["case"] = chosen

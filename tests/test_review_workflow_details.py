@@ -55,7 +55,7 @@ def test_the_timeline_has_one_row_per_tracker_date_change_and_review_in_date_ord
     detail = CaseDetail(case, Stage.CLOSED, "lead1", "North", [], reviews, changes)
     assert detail.timeline_rows() == [
         {"date": date(2025, 5, 1), "event": "Concern raised"},
-        {"date": date(2025, 5, 3), "event": "refer to panel (by admin)"},
+        {"date": date(2025, 5, 3), "event": "Referred to the panel bias check by admin"},
         {"date": date(2025, 5, 10), "event": "Route decided: formal"},
         {
             "date": date(2025, 5, 11),
@@ -63,9 +63,32 @@ def test_the_timeline_has_one_row_per_tracker_date_change_and_review_in_date_ord
         },
         {"date": date(2025, 5, 11), "event": "Panel review 9 (formal investigation): Proceed to formal action (v2)"},
         {"date": date(2025, 5, 12), "event": "Formal investigation began"},
-        {"date": date(2025, 5, 12), "event": "start formal (by lead1)"},
+        {"date": date(2025, 5, 12), "event": "Formal investigation started by lead1"},
         {"date": date(2025, 9, 1), "event": "Closed"},
     ]
+
+
+def test_every_recorded_change_reads_in_plain_words_on_the_timeline():
+    from erreview.review.lifecycle import Action
+    from erreview.review.workflow import TIMELINE_EVENTS, timeline_event
+
+    # Every step a case can take has its own wording, not the machine's verb.
+    assert {f"case.{a.value}" for a in Action} <= set(TIMELINE_EVENTS)
+    changes = [
+        {"at": datetime(2025, 5, 1, 9, 0), "by": "lead", "action": "case.create", "detail": {}},
+        {"at": datetime(2025, 5, 1, 9, 5), "by": "admin", "action": "case.view", "detail": {}},
+        {"at": datetime(2025, 5, 2, 9, 0), "by": "lead", "action": "case.start_assessment", "detail": {}},
+    ]
+    detail = CaseDetail({"opened_date": date(2025, 5, 1)}, Stage.INITIAL_ASSESSMENT, "lead", None, [], [], changes)
+    assert [r["event"] for r in detail.timeline_rows()] == [
+        "Concern raised",
+        "Created by lead",
+        "Viewed by admin",
+        "Assessment started by lead",
+    ]
+    assert timeline_event("case.something_new") == "Something new"  # a future action still reads as words
+    for event in TIMELINE_EVENTS.values():
+        assert "_" not in event and "(" not in event and event[0].isupper(), event
 
 
 def test_a_case_not_yet_routed_has_no_route_row():

@@ -600,7 +600,7 @@ def test_the_timeline_tells_the_case_in_date_order(engine, settings, rules):
     assert rows[0] == {"date": date(2025, 5, 1), "event": "Concern raised"}
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
     events = " | ".join(r["event"] for r in rows)
-    assert "refer to panel (by lead1)" in events and "Proceed to formal action (v1)" in events
+    assert "Referred to the panel bias check by lead1" in events and "Proceed to formal action (v1)" in events
 
 
 @pytest.mark.parametrize("name", ["north ", "Nort", "South", ""])

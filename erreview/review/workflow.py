@@ -77,6 +77,40 @@ class NewCase(BaseModel):
     case_id: str | None = None
 
 
+#: What each recorded change to a case reads as on its timeline, in plain words (followed by "by <who>").
+TIMELINE_EVENTS: dict[str, str] = {
+    "case.view": "Viewed",
+    "case.create": "Created",
+    "case.assign": "Case lead or panel assigned",
+    "case.suspension_review": "Suspension reviewed",
+    "review.submit": "Panel review submitted",
+    "review.attest": "Place on the panel confirmed",
+    f"case.{Action.START_ASSESSMENT.value}": "Assessment started",
+    f"case.{Action.ROUTE_INFORMAL.value}": "Routed informally",
+    f"case.{Action.NO_FURTHER_ACTION.value}": "No further action decided",
+    f"case.{Action.REFER_TO_PANEL.value}": "Referred to the panel bias check",
+    f"case.{Action.START_FORMAL.value}": "Formal investigation started",
+    f"case.{Action.REFER_SUSPENSION_CHECK.value}": "Proposed suspension referred to the panel",
+    f"case.{Action.SUSPEND.value}": "Suspended",
+    f"case.{Action.DO_NOT_SUSPEND.value}": "Decided not to suspend",
+    f"case.{Action.END_SUSPENSION.value}": "Suspension ended",
+    f"case.{Action.RESTRICT.value}": "Duties restricted or redeployed",
+    f"case.{Action.RECORD_OUTCOME.value}": "Investigation outcome recorded",
+    f"case.{Action.RECORD_SANCTION.value}": "Sanction recorded",
+    f"case.{Action.RECORD_APPEAL.value}": "Appeal outcome recorded",
+    f"case.{Action.CLOSE.value}": "Closed",
+}
+
+
+def timeline_event(action: str) -> str:
+    """A recorded action in plain words ("case.start_assessment" → "Assessment started"); an action without
+    its own wording reads as its words, capitalised."""
+    if action in TIMELINE_EVENTS:
+        return TIMELINE_EVENTS[action]
+    words = action.split(".", 1)[-1].replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
 @dataclass
 class CaseDetail:
     case: dict[str, Any]
@@ -112,7 +146,7 @@ class CaseDetail:
         rows += [
             {
                 "date": t["at"].date() if hasattr(t["at"], "date") else t["at"],
-                "event": f"{t['action'].split('.', 1)[1].replace('_', ' ')} (by {t['by']})",
+                "event": f"{timeline_event(t['action'])} by {t['by']}",
             }
             for t in self.timeline
         ]
