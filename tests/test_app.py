@@ -400,11 +400,20 @@ def test_a_panel_member_completes_the_check_in_the_form(app_env):
     case_id = _refer_a_demo_case(app_env)
     at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
     assert not at.exception
+    # No waiting case opens (nor is logged as viewed) until the panel member chooses one.
+    before = len(_views(app_env, "panel"))
+    assert at.selectbox[0].value is None and at.selectbox[0].proto.placeholder == "Choose a case"
+    assert "Submit review" not in [b.label for b in at.button]
+    assert len(_views(app_env, "panel")) == before
     at.selectbox[0].select(case_id).run()
+    assert _views(app_env, "panel")[before:] == [case_id]
     # Nothing answered: no recommendation yet, and certainly not formal action by default.
     routes = [i.value for i in at.info if "recommendation" in i.value.lower() or "Recommended" in i.value]
     assert routes and routes[0].startswith("**No recommendation yet: answer the deciding questions (questions 1, "), (
-        routes
+        [i.value for i in at.info],
+        [e.value for e in at.error],
+        [m.value for m in at.markdown][:8],
+        at.exception,
     )
     assert not any("Proceed to formal action" in i.value or "Recommended outcome" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Submit review").click().run()
