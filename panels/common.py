@@ -699,6 +699,7 @@ def table_styler(
             alike.setdefault(masked_rows, []).append(label)
     for masked_rows, labels in alike.items():
         styled = styled.format(lambda _: SUPPRESSED, subset=(list(masked_rows), labels), na_rep=SUPPRESSED)
+    styled.erreview_hidden = bool(alike)  # type: ignore[attr-defined]  # read by show_table (its placeholder)
     return styled, present
 
 
@@ -767,9 +768,18 @@ def show_table(
         shown,
         hide_index=True,
         column_config=number_columns(shown, {c.label: c.help or None for c in present}),
-        placeholder=NONE_TEXT,
+        # The grid draws a Styler's text only in a cell that holds a value, and a hidden count holds none (no
+        # machine value to read or sort by): in a table with hidden cells its placeholder must be '*', or a
+        # hidden count reads as '—', none (an outside reviewer saw it so on the restricted screens).
+        placeholder=SUPPRESSED if hidden_cells(shown) else NONE_TEXT,
         **options,
     )
+
+
+def hidden_cells(shown: Any) -> bool:
+    """A :func:`table_styler` table with a hidden number or date cell (one holding no value shown as '*')."""
+    styler = shown if hasattr(shown, "data") else None
+    return bool(styler is not None and getattr(styler, "erreview_hidden", False))
 
 
 YES_NO = {True: "Yes", False: "No"}

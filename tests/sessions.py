@@ -38,9 +38,14 @@ def shown(table: Any) -> pd.DataFrame:
     from streamlit import dataframe_util
 
     display = table.proto.arrow_data.styler.display_values
-    if display:
-        return dataframe_util.convert_arrow_bytes_to_pandas_df(display)
     value = table.value
+    if display:
+        texts = dataframe_util.convert_arrow_bytes_to_pandas_df(display)
+        # The grid draws a Styler's text only in a cell that holds a value: in one without, its placeholder
+        # (seen in a real browser: a hidden count holding no value drew '—', not the Styler's '*').
+        if table.proto.placeholder:
+            texts = texts.where(value.notna().to_numpy(), table.proto.placeholder)
+        return texts
     if table.proto.placeholder:  # what the grid draws in a cell without a value
         return value.astype(object).where(value.notna(), table.proto.placeholder)
     return value
