@@ -18,6 +18,7 @@ from panels.common import (
     my_work_items,
     plain,
     sign_in_screen,
+    wait_for_imports,
     warm_imports,
     warm_pack_views,
     write_pending_cookie,
@@ -86,8 +87,8 @@ if actor is None:
         sign_in_screen()
 else:
     waiting = len(my_work_items(actor))
+    warm_imports()  # once per process: the heavy libraries load while this run's own work goes on
     warm_pack_views(actor)  # analysts and board viewers: the disclosure audit starts before they open a screen
-    warm_imports()  # once per process: Decision points' statistics library loads before it is first opened
     pages = [
         st.Page(
             f,
@@ -119,4 +120,5 @@ else:
     chosen = st.navigation(pages)
     st.set_page_config(page_title=f"{chosen.title} – erreview")
     write_pending_cookie()
+    wait_for_imports()  # never two threads importing the heavy libraries at once (panels.common.HEAVY_IMPORTS)
     chosen.run()

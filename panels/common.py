@@ -859,26 +859,51 @@ def _periods_restricted_screens_open_on(key: tuple[str, int]) -> list[str]:
 
 
 _imports_warmed = threading.Event()
+_imports_thread: threading.Thread | None = None
+#: The heavy libraries, imported in one thread: two threads importing them at once can deadlock on Python's
+#: import locks (fairlearn, altair and formulaic each import narwhals: a panel check once failed with
+#: "_DeadlockError: deadlock detected by _ModuleLock('narwhals.stable.v1')" while statsmodels was imported
+#: in the background). So screens and the pack warm-up wait for this thread (:func:`wait_for_imports`).
+HEAVY_IMPORTS = (
+    "statsmodels.api",
+    "statsmodels.duration.survfunc",
+    "sklearn.linear_model",
+    "fairlearn.metrics",
+    "altair",
+    "erreview.charts",
+    "erreview.metrics.decisions",
+    "erreview.screen_audit",
+)
 
 
 def warm_imports() -> threading.Thread | None:
-    """Once per server process, import in the background the statistics library Decision points' adjusted
-    model and time in process use (statsmodels: seconds of CPU to import, paid once per process), so that the
-    first visit to Decision points does not wait for it. Returns the thread, for tests and the benchmark."""
+    """Once per server process, import in the background the heavy libraries the screens use (statsmodels:
+    seconds of CPU, for Decision points' adjusted model and time in process; scikit-learn, fairlearn, altair
+    and the pack's audit), while sign-in's own work runs. Returns the thread, for tests and the benchmark."""
+    global _imports_thread
     if _imports_warmed.is_set():
         return None
     _imports_warmed.set()
 
     def work() -> None:
-        try:
-            import statsmodels.api
-            import statsmodels.duration.survfunc  # noqa: F401
-        except Exception:  # a warm-up only: the screen imports it itself and shows any problem in plain words
-            pass
+        import importlib
 
-    thread = threading.Thread(target=work, name="erreview-warm-imports", daemon=True)
-    thread.start()
-    return thread
+        for name in HEAVY_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except Exception:  # a warm-up only: the screen imports it itself and shows any problem in plain words
+                pass
+
+    _imports_thread = threading.Thread(target=work, name="erreview-warm-imports", daemon=True)
+    _imports_thread.start()
+    return _imports_thread
+
+
+def wait_for_imports() -> None:
+    """Wait for :func:`warm_imports` to finish, if it is running (see :data:`HEAVY_IMPORTS` for why)."""
+    thread = _imports_thread
+    if thread is not None and thread is not threading.current_thread():
+        thread.join()
 
 
 def warm_pack_views(actor: Actor) -> threading.Thread | None:
@@ -938,6 +963,7 @@ def _finish_warm_up() -> None:
 
 def _warm_work() -> None:
     global _warm_next
+    wait_for_imports()  # one thread imports the heavy libraries (HEAVY_IMPORTS)
     while True:
         with _warming_lock:
             if _warm_next is None:
