@@ -4,6 +4,7 @@ database and its data version, and NHS styling. No domain logic here."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import re
@@ -889,10 +890,9 @@ def warm_imports() -> threading.Thread | None:
         import importlib
 
         for name in HEAVY_IMPORTS:
-            try:
+            # A warm-up only: the screen imports it itself and shows any problem in plain words.
+            with contextlib.suppress(Exception):
                 importlib.import_module(name)
-            except Exception:  # a warm-up only: the screen imports it itself and shows any problem in plain words
-                pass
 
     _imports_thread = threading.Thread(target=work, name="erreview-warm-imports", daemon=True)
     _imports_thread.start()
