@@ -10,8 +10,9 @@ from pydantic import ValidationError
 
 from erreview import service
 from erreview.auth import add_user, set_active, sign_out_everywhere, users
-from erreview.config import ADJUSTABLE, Settings, get_settings
+from erreview.config import ADJUSTABLE, MIN_SUPPRESSION_THRESHOLD, Settings, get_settings
 from erreview.errors import ErreviewError
+from erreview.review.lifecycle import Step
 from erreview.review.roles import ROLE_LABELS, Role
 from erreview.review.workflow import Rules
 from panels.common import (
@@ -118,16 +119,56 @@ with users_tab:
             except ErreviewError as exc:
                 show_error(exc.message)
 
+#: The settings' names on the form, in plain words.
+SETTING_LABELS = {
+    "intervention_date": "Date the panel pre-checks began",
+    "suppression_threshold": "Hide counts up to (board packs and restricted screens)",
+    "community_threshold": "Hide counts up to (community packs)",
+    "min_group_size": "Fewest cases to compare a group",
+    "gated_steps": "Steps that need the panel's check first",
+    "quorum_members": "Panel members needed",
+    "quorum_independent": "Of them, independent of the referring manager",
+    "quorum_director": "A director-level member is needed too",
+    "suspension_review_days": "Review a suspension at least every (days)",
+    "comparable_cases": "Comparable past cases shown to the panel",
+}
+STEP_WORDS = {"formal_investigation": "Formal investigation", "suspension": "Suspension"}
+
 with settings_tab:
     current = settings()
     with st.form("settings"):
+        # Each setting with the control its kind needs (numbers, a yes/no, a date, the steps from a list), each
+        # shown as stored; what changes is validated together and saved through the audited service call.
         values: dict[str, str] = {}
         for name in ADJUSTABLE:
             field = Settings.model_fields[name]
             shown = getattr(current, name)
-            values[name] = st.text_input(
-                name.replace("_", " ").capitalize(), value="" if shown is None else str(shown), help=field.description
-            )
+            label = SETTING_LABELS.get(name, name.replace("_", " ").capitalize())
+            if name == "gated_steps":
+                chosen = st.multiselect(
+                    label,
+                    [s.value for s in Step],
+                    default=[s for s in str(shown).split(",") if s],
+                    format_func=lambda v: STEP_WORDS.get(v, v),
+                    help=field.description,
+                    placeholder="No step gated",
+                )
+                values[name] = ",".join(chosen)
+            elif field.annotation is bool:
+                values[name] = str(st.checkbox(label, value=bool(shown), help=field.description))
+            elif name == "intervention_date":
+                day = st.date_input(
+                    label, value=shown, format="DD/MM/YYYY", min_value=date(2000, 1, 1), help=field.description
+                )
+                values[name] = "" if day is None else str(day)
+            else:
+                bounds = {type(m).__name__: m for m in field.metadata}
+                low = getattr(bounds.get("Ge"), "ge", MIN_SUPPRESSION_THRESHOLD if "threshold" in name else 0)
+                high = getattr(bounds.get("Le"), "le", None)
+                number = st.number_input(
+                    label, min_value=int(low), max_value=high, value=int(shown), step=1, help=field.description
+                )
+                values[name] = str(int(number))
         confirm_off = st.checkbox(
             "I confirm turning the panel bias-check gate off for a step (cases could escalate without a review)",
             help="Needed only when the gated steps above leave out formal_investigation or suspension. "
@@ -139,13 +180,28 @@ with settings_tab:
                 for name, raw in values.items()
                 if raw.strip() != ("" if getattr(current, name) is None else str(getattr(current, name)))
             }
+
+            def given(name: str, raw: str) -> str | None:
+                # No step chosen means no step gated; any other empty value restores the default.
+                return raw if raw or name == "gated_steps" else None
+
             try:  # every problem at once, before anything is saved
-                Settings.model_validate(
-                    current.model_dump() | {n: v if v else Settings.model_fields[n].default for n, v in changed.items()}
+                proposed = Settings.model_validate(
+                    current.model_dump()
+                    | {n: Settings.model_fields[n].default if given(n, v) is None else v for n, v in changed.items()}
                 )
                 found: list[str] = []
+                newly_off = sorted(set(service.ungated_steps(proposed)) - set(service.ungated_steps(current)))
+                if newly_off and not confirm_off:
+                    # Checked here too, so that nothing else is saved first (the service refuses it on its own).
+                    off_words = ", ".join(STEP_WORDS.get(s, s) for s in newly_off)
+                    found.append(
+                        f"This turns the panel bias-check gate off for {off_words}"
+                        ": cases could then escalate without a panel review. Confirm it with the box below the "
+                        "settings to go ahead."
+                    )
             except ValidationError as exc:
-                labels = {name: name.replace("_", " ").capitalize() for name in ADJUSTABLE}
+                labels = {name: SETTING_LABELS.get(name, name) for name in ADJUSTABLE}
                 found = list(form_problems(exc, labels).values())
             if found:
                 show_problems("Not saved", found)
@@ -156,7 +212,7 @@ with settings_tab:
                             engine(),
                             get_settings(),
                             name,
-                            raw or None,
+                            given(name, raw),
                             user=actor.username,
                             confirm_gate_off=confirm_off,
                         )

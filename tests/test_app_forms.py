@@ -83,27 +83,57 @@ def test_a_blank_action_lists_every_problem_by_its_label_and_keeps_what_was_type
     assert at.text_input(key="new_action_owner").value == ""
 
 
-def test_admin_settings_report_every_bad_value_at_once_and_save_none(app_env):
+def test_admin_settings_have_proper_controls_and_save_all_or_nothing(app_env):
+    """Numbers in number boxes (no threshold below 5 can be entered), a yes/no as a checkbox, the date as a
+    day-first date, the gated steps from a list in words; a change that turns the gate off unconfirmed saves
+    nothing else either (it saved the settings before it, then refused)."""
+    from datetime import date
+
+    from erreview import service, store
+    from erreview.config import Settings
+
+    engine = store.engine_for(app_env.database_url)
     at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    assert not at.exception
+    threshold = next(n for n in at.number_input if n.label.startswith("Hide counts up to (board"))
+    assert threshold.value == 7 and threshold.min == 5
+    assert next(n for n in at.number_input if n.label == "Panel members needed").min == 2
+    assert any(c.label == "A director-level member is needed too" for c in at.checkbox)
+    day = next(d for d in at.date_input if d.label == "Date the panel pre-checks began")
+    assert day.proto.format == "DD/MM/YYYY"
+    steps = next(m for m in at.multiselect if m.label == "Steps that need the panel's check first")
+    assert steps.value == ["formal_investigation", "suspension"]
+    assert [steps.format_func(o) for o in steps.options] == ["Formal investigation", "Suspension"]
+    assert not at.text_input or all("threshold" not in t.label.lower() for t in at.text_input)
 
-    def field(label: str):
-        return next(t for t in at.text_input if t.label == label)
-
-    field("Suppression threshold").input("abc")
-    field("Quorum director").input("maybe")
-    field("Intervention date").input("2030-13-01")
-    field("Quorum members").input("1")
+    # The gate off for suspension, unconfirmed, with a threshold change: nothing is saved.
+    threshold.set_value(9)
+    steps.set_value(["formal_investigation"])
     next(b for b in at.button if b.label == "Save settings").click().run()
     assert not at.exception
-    messages = _messages(at)
-    text = " ".join(messages)
-    assert "Suppression threshold: enter a whole number" in text, messages
-    assert "Quorum director: answer" in text, messages
-    assert "Intervention date: enter a real date" in text, messages
-    assert "Quorum members: enter a number at least 2" in text, messages
-    _no_pydantic(messages)
-    assert not any("Settings saved" in s.value for s in at.success)
-    assert field("Suppression threshold").value == "abc"  # what was typed stays
+    text = " ".join(_messages(at))
+    assert "gate off" in text and "Confirm" in text, text
+    _no_pydantic(_messages(at))
+    base = Settings(database_url=app_env.database_url, pseudonym_key=app_env.pseudonym_key)
+    now = service.effective_settings(engine, base)
+    assert now.suppression_threshold == 7 and now.gated_steps == "formal_investigation,suspension"
+
+    # Proper values, saved (then put back: the other tests here share the demo database).
+    before = service.effective_settings(engine, base)
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    next(n for n in at.number_input if n.label.startswith("Hide counts up to (board")).set_value(9)
+    next(c for c in at.checkbox if c.label == "A director-level member is needed too").check()
+    next(d for d in at.date_input if d.label == "Date the panel pre-checks began").set_value(date(2024, 5, 1))
+    try:
+        next(b for b in at.button if b.label == "Save settings").click().run()
+        assert not at.exception and any("Settings saved" in s.value for s in at.success), _messages(at)
+        now = service.effective_settings(engine, base)
+        assert now.suppression_threshold == 9 and now.quorum_director and now.intervention_date == date(2024, 5, 1)
+    finally:
+        for name in ("suppression_threshold", "quorum_director", "intervention_date"):
+            value = getattr(before, name)
+            service.change_setting(engine, base, name, None if value is None else str(value), user="admin")
+    assert service.effective_settings(engine, base) == before
 
 
 def _case_ready_to_suspend(settings) -> str:
