@@ -114,10 +114,9 @@ def test_keeping_the_decision_leaves_it_unchanged(app_env):
     assert [r.id for r in detail.reviews] == [first]
 
 
-def _suspended_case(settings) -> str:
-    """A demo case in formal investigation, suspended after the panel checked the suspension."""
+def case_ready_to_suspend(settings) -> str:
+    """A demo case in formal investigation whose suspension the panel has checked: Suspend is offered."""
     from erreview.review.lifecycle import Action, Step
-    from erreview.review.suspension import SuspensionPlanIn
     from erreview.review.workflow import list_cases, transition
 
     case_id, _ = _decided_case(settings)
@@ -126,8 +125,7 @@ def _suspended_case(settings) -> str:
     lead = ACTORS[Role.CASE_LEAD]
 
     def version() -> int:
-        cases = list_cases(engine, actor=lead)
-        return int(cases.set_index("case_id").loc[case_id, "version"])
+        return int(list_cases(engine, actor=lead).set_index("case_id").loc[case_id, "version"])
 
     transition(engine, rules, case_id, Action.START_FORMAL, actor=lead, expected_version=version())
     transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=lead, expected_version=version())
@@ -136,8 +134,22 @@ def _suspended_case(settings) -> str:
     review_id = submit_review(engine, rules, case_id, review(members=members, step=Step.SUSPENSION), actor=panel)
     for who in (panel, PANEL2):
         attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=who)
+    return case_id
+
+
+def _suspended_case(settings) -> str:
+    """A demo case in formal investigation, suspended after the panel checked the suspension."""
+    from erreview.review.lifecycle import Action
+    from erreview.review.suspension import SuspensionPlanIn
+    from erreview.review.workflow import list_cases, transition
+
+    case_id = case_ready_to_suspend(settings)
+    engine = store.engine_for(settings.database_url)
+    lead = ACTORS[Role.CASE_LEAD]
+    version = int(list_cases(engine, actor=lead).set_index("case_id").loc[case_id, "version"])
     plan = SuspensionPlanIn(alternatives_considered="Restricted duties considered.", full_pay=True, named_contact="HR")
-    transition(engine, rules, case_id, Action.SUSPEND, actor=lead, expected_version=version(), suspension=plan)
+    rules = Rules.from_settings(settings)
+    transition(engine, rules, case_id, Action.SUSPEND, actor=lead, expected_version=version, suspension=plan)
     return case_id
 
 

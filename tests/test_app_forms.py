@@ -136,38 +136,12 @@ def test_admin_settings_have_proper_controls_and_save_all_or_nothing(app_env):
     assert service.effective_settings(engine, base) == before
 
 
-def _case_ready_to_suspend(settings) -> str:
-    """A demo case in formal investigation whose suspension the panel has checked: Suspend is offered."""
-    from erreview import store
-    from erreview.review.lifecycle import Action, Step
-    from erreview.review.panel import AttestationIn, Member, Rules
-    from erreview.review.workflow import attest, list_cases, submit_review, transition
-
-    from .test_app_correction import PANEL2, _decided_case
-    from .test_workflow import review
-
-    case_id, _ = _decided_case(settings)
-    engine = store.engine_for(settings.database_url)
-    rules = Rules.from_settings(settings)
-    lead = ACTORS[Role.CASE_LEAD]
-
-    def version() -> int:
-        return int(list_cases(engine, actor=lead).set_index("case_id").loc[case_id, "version"])
-
-    transition(engine, rules, case_id, Action.START_FORMAL, actor=lead, expected_version=version())
-    transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=lead, expected_version=version())
-    members = [Member(username="panel", role="Chair"), Member(username="panel2", role="Cultural ambassador")]
-    panel = ACTORS[Role.PANEL_MEMBER]
-    review_id = submit_review(engine, rules, case_id, review(members=members, step=Step.SUSPENSION), actor=panel)
-    for who in (panel, PANEL2):
-        attest(engine, case_id, review_id, AttestationIn(declaration="independent"), actor=who)
-    return case_id
-
-
 def test_suspending_reports_every_missing_safeguard_and_an_early_review_at_once(app_env):
     from datetime import date, timedelta
 
-    case_id = _case_ready_to_suspend(app_env)
+    from .test_app_correction import case_ready_to_suspend
+
+    case_id = case_ready_to_suspend(app_env)
     at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
     next(s for s in at.selectbox if s.label == "Open case").set_value(case_id).run()
     next(r for r in at.radio if r.label == "Choose the next step").set_value("Suspend").run()
