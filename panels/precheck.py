@@ -42,6 +42,7 @@ from erreview.review.workflow import (
 )
 from erreview.screen_privacy import comparable_cells
 from panels.common import (
+    FLAG_WORDS,
     YES_NO,
     Col,
     case_context,
@@ -251,12 +252,17 @@ with context_col:
     except ErreviewError as exc:
         show_error(exc.message)
     st.subheader("Disparity at the decision to go formal")
+    st.caption(
+        "BME : White ratio of going formal, over every disciplinary case on record (all years), so it can differ "
+        "from Decision points, which looks at one 12-month window."
+    )
     for label, result in (("Trust", ctx.trust), (f"Division: {ctx.division_name}", ctx.division)):
         est = result.estimate
+        flag = FLAG_WORDS.get(est.flag.value, est.flag.value)
         st.metric(
             label,
             fmt_ratio(est.ratio),
-            f"95% CI {fmt_ratio(est.ci_low)}–{fmt_ratio(est.ci_high)} · {est.flag.value}",
+            f"95% CI {fmt_ratio(est.ci_low)}–{fmt_ratio(est.ci_high)} · {flag}",
             delta_color="off",
         )
     if detail.reviews:

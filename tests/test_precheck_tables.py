@@ -235,3 +235,15 @@ def test_comparable_cases_hold_counts_and_shares_as_numbers_with_the_hidden_ones
 
 def _engine():
     return store.engine_for(os.environ["ERREVIEW_DATABASE_URL"])
+
+
+def test_the_disparity_figure_says_what_it_covers_and_its_flag_in_words(checked_case):
+    """The panel's ratio is over every case on record, Decision points' over one 12-month window: an outside
+    reviewer saw 1.41 here and 1.19 there with nothing saying why; and the flag read 'disparity' in code."""
+    case_id, _ = checked_case
+    at = _screen(case_id)
+    assert any("every disciplinary case on record (all years)" in c.value for c in at.caption)
+    deltas = [m.proto.delta for m in at.metric if m.label == "Trust" or m.label.startswith("Division: ")]
+    assert len(deltas) == 2
+    for delta in deltas:
+        assert delta.split(" · ")[-1] in {"Disparity", "Watch", "No flag"}, delta
