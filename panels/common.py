@@ -686,6 +686,23 @@ def table_styler(
             HIDDEN_WORDS if i in masked else NONE_WORDS if t == NONE_TEXT else t for i, t in enumerate(texts)
         ]
         formats[c.label] = _text_shown
+    if any(hidden_numbers.values()):
+        # The grid draws one placeholder in every cell without a value, whatever the Styler says: with hidden
+        # numbers it is '*' (show_table). So a number or date column with an empty cell that is not hidden holds
+        # text instead ('—' there, '*' where hidden): else that cell would read '*', at least 1, and may be 0.
+        for label in list(hidden_numbers):
+            masked_rows = set(hidden_numbers[label])
+            cells = data[label]
+            if not any(v is None and i not in masked_rows for i, v in enumerate(cells)):
+                continue
+            show = formats[label]
+            data[label] = [
+                HIDDEN_WORDS if i in masked_rows else NONE_WORDS if v is None else show(v) for i, v in enumerate(cells)
+            ]
+            formats[label] = _text_shown
+            del hidden_numbers[label]
+            if label in dates:
+                dates.remove(label)
     shown = pd.DataFrame(data, columns=list(data))  # a heading twice: its last column, as a mapping keeps it
     for label in hidden_numbers:
         if label in dates:
