@@ -62,13 +62,19 @@ SHARE = re.compile(r"^\d{1,3}\.\d%$")
 
 
 @pytest.fixture
-def checked_case(app_env):
+def checked_case(app_env, _checked_once):
+    return _checked_once
+
+
+@pytest.fixture(scope="module")
+def _checked_once(demo_db):
     """A demo case with three reviews: a first formal check confirmed by one member of two, its correction
     (version 2) confirmed by both, then a suspension check against its recommendation, confirmed by nobody
-    yet, whose answers hold a date."""
-    engine = store.engine_for(app_env.database_url)
-    rules = Rules.from_settings(app_env)
-    case_id = _refer_a_demo_case(app_env)
+    yet, whose answers hold a date. Made once for the module, so every test sees the same case whatever
+    runs first (each test referring its own case made which case the comparables test saw depend on order)."""
+    engine = store.engine_for(demo_db.database_url)
+    rules = Rules.from_settings(demo_db)
+    case_id = _refer_a_demo_case(demo_db)
     members = [Member(username="panel", role="Panel chair"), Member(username="panel2", role="Cultural ambassador")]
     first = submit_review(engine, rules, case_id, review(members=members), actor=PANEL)
     attest(engine, case_id, first, AttestationIn(declaration="independent"), actor=PANEL)
