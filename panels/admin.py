@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +25,6 @@ from panels.common import (
     require,
     settings,
     show_error,
-    show_problems,
     show_table,
     signed_in_download,
 )
@@ -133,13 +133,60 @@ SETTING_LABELS = {
     "comparable_cases": "Comparable past cases shown to the panel",
 }
 STEP_WORDS = {"formal_investigation": "Formal investigation", "suspension": "Suspension"}
+#: The slot for the problem with the gate-off confirmation (not a setting itself).
+CONFIRM_OFF = "confirm_gate_off"
+
+
+def given(name: str, raw: str) -> str | None:
+    """The value to store: no step chosen means no step gated; any other empty value restores the default."""
+    return raw if raw or name == "gated_steps" else None
+
+
+def settings_problems(current: Settings, changed: dict[str, str], confirm_off: bool) -> dict[str, str]:
+    """Every problem with the changed settings at once, by setting name, in plain words under the form's labels
+    (checked before anything is saved, so a refusal saves nothing)."""
+    labels = {name: SETTING_LABELS.get(name, name) for name in ADJUSTABLE}
+    proposed_values = current.model_dump() | {
+        n: Settings.model_fields[n].default if given(n, v) is None else v for n, v in changed.items()
+    }
+    found: dict[str, str] = {}
+    try:
+        proposed = Settings.model_validate(proposed_values)
+        off_after = set(service.ungated_steps(proposed))
+    except ValidationError as exc:
+        found.update(form_problems(exc, labels))
+        steps = str(proposed_values.get("gated_steps") or "")
+        off_after = {s.value for s in Step} - {s.strip() for s in steps.split(",")}
+    try:
+        members, independent = int(proposed_values["quorum_members"]), int(proposed_values["quorum_independent"])
+    except (TypeError, ValueError):  # not whole numbers: named above already
+        members, independent = 0, 0
+    if independent > members and "quorum_independent" not in found:
+        found["quorum_independent"] = (
+            f"{labels['quorum_independent']}: it cannot be more than the panel members needed ({members}), "
+            "or no panel could ever meet the rule."
+        )
+    newly_off = sorted(off_after - set(service.ungated_steps(current)))
+    if newly_off and not confirm_off:
+        # Checked here too, so that nothing else is saved first (the service refuses it on its own).
+        off_words = " and ".join(STEP_WORDS.get(s, s) for s in newly_off)
+        found[CONFIRM_OFF] = (
+            f"Confirm turning the gate off: this turns the panel bias-check gate off for {off_words}, so cases "
+            "could then escalate without a panel review. Tick the box to go ahead, or put the step back."
+        )
+    return found
+
 
 with settings_tab:
     current = settings()
     with st.form("settings"):
         # Each setting with the control its kind needs (numbers, a yes/no, a date, the steps from a list), each
         # shown as stored; what changes is validated together and saved through the audited service call.
+        # Every problem is shown at once beside its setting (a slot under each control), with a count on top;
+        # nothing reruns, so what was typed stays in the form.
+        summary = st.empty()
         values: dict[str, str] = {}
+        beside: dict[str, Any] = {}
         for name in ADJUSTABLE:
             field = Settings.model_fields[name]
             shown = getattr(current, name)
@@ -169,42 +216,33 @@ with settings_tab:
                     label, min_value=int(low), max_value=high, value=int(shown), step=1, help=field.description
                 )
                 values[name] = str(int(number))
+            beside[name] = st.empty()
         confirm_off = st.checkbox(
             "I confirm turning the panel bias-check gate off for a step (cases could escalate without a review)",
-            help="Needed only when the gated steps above leave out formal_investigation or suspension. "
-            "Everyone sees a warning on the Cases screen while the gate is off.",
+            help="Needed only when the steps that need the panel's check leave out "
+            f"{' or '.join(STEP_WORDS.values())}. Everyone sees a warning on the Cases screen while the gate is off.",
         )
+        beside[CONFIRM_OFF] = st.empty()
         if st.form_submit_button("Save settings", type="primary"):
             changed = {
                 name: raw.strip()
                 for name, raw in values.items()
                 if raw.strip() != ("" if getattr(current, name) is None else str(getattr(current, name)))
             }
-
-            def given(name: str, raw: str) -> str | None:
-                # No step chosen means no step gated; any other empty value restores the default.
-                return raw if raw or name == "gated_steps" else None
-
-            try:  # every problem at once, before anything is saved
-                proposed = Settings.model_validate(
-                    current.model_dump()
-                    | {n: Settings.model_fields[n].default if given(n, v) is None else v for n, v in changed.items()}
-                )
-                found: list[str] = []
-                newly_off = sorted(set(service.ungated_steps(proposed)) - set(service.ungated_steps(current)))
-                if newly_off and not confirm_off:
-                    # Checked here too, so that nothing else is saved first (the service refuses it on its own).
-                    off_words = ", ".join(STEP_WORDS.get(s, s) for s in newly_off)
-                    found.append(
-                        f"This turns the panel bias-check gate off for {off_words}"
-                        ": cases could then escalate without a panel review. Confirm it with the box below the "
-                        "settings to go ahead."
-                    )
-            except ValidationError as exc:
-                labels = {name: SETTING_LABELS.get(name, name) for name in ADJUSTABLE}
-                found = list(form_problems(exc, labels).values())
+            found = settings_problems(current, changed, confirm_off)
             if found:
-                show_problems("Not saved", found)
+                count = len(found)
+                unplaced = [text for name, text in found.items() if name not in beside]  # across settings
+                with summary.container():
+                    show_error(
+                        f"The settings were not saved: {count} {'problem' if count == 1 else 'problems'}"
+                        + (", shown beside each setting." if not unplaced else ".")
+                        + " Nothing was changed."
+                        + "".join(f"\n\n- {text}" for text in unplaced)
+                    )
+                for name, text in found.items():
+                    if name in beside:
+                        beside[name].error(text, icon=":material/error:")
             else:
                 try:
                     for name, raw in changed.items():

@@ -4,6 +4,9 @@ pydantic's wording, and what was typed stays in the form."""
 # ruff: noqa: F811  (fixtures imported from test_app are parameters here)
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from streamlit.testing.v1 import AppTest
 
 from erreview.review.roles import Role
@@ -22,6 +25,25 @@ def _no_pydantic(messages: list[str]) -> None:
     for message in messages:
         for phrase in PYDANTIC:
             assert phrase.lower() not in message.lower(), (phrase, message)
+
+
+def _leaves(node: Any) -> Iterator[Any]:
+    """The elements of ``node`` in the order the page draws them (a filled placeholder where it was made)."""
+    children = getattr(node, "children", None)
+    if children is None:
+        if getattr(node, "type", "") != "empty":  # an unfilled placeholder draws nothing
+            yield node
+        return
+    for index in sorted(children):
+        yield from _leaves(children[index])
+
+
+def _problem_beside(at: AppTest, label: str) -> str | None:
+    """The problem drawn right under the control labelled ``label`` (before the next control), if any."""
+    leaves = list(_leaves(at._tree))
+    here = next(i for i, e in enumerate(leaves) if getattr(e, "label", None) == label)
+    following = leaves[here + 1] if here + 1 < len(leaves) else None
+    return following.value if following is not None and following.type == "error" else None
 
 
 def test_the_panel_check_reports_a_blank_role_with_every_other_problem(app_env):
@@ -134,6 +156,44 @@ def test_admin_settings_have_proper_controls_and_save_all_or_nothing(app_env):
             value = getattr(before, name)
             service.change_setting(engine, base, name, None if value is None else str(value), user="admin")
     assert service.effective_settings(engine, base) == before
+
+
+def test_admin_settings_show_every_problem_beside_its_setting_and_keep_what_was_typed(app_env):
+    """An impossible quorum and the gate turned off unconfirmed: both named at once, each right under its own
+    control in the form's words, a count on top, nothing saved, and every value typed still in the form."""
+    from erreview import service, store
+    from erreview.config import Settings
+
+    engine = store.engine_for(app_env.database_url)
+    base = Settings(database_url=app_env.database_url, pseudonym_key=app_env.pseudonym_key)
+    before = service.effective_settings(engine, base)
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    independent = "Of them, independent of the referring manager"
+    confirm = next(c.label for c in at.checkbox if c.label.startswith("I confirm turning the panel bias-check gate"))
+    next(n for n in at.number_input if n.label.startswith("Hide counts up to (board")).set_value(9)
+    next(n for n in at.number_input if n.label == independent).set_value(3)
+    next(m for m in at.multiselect if m.label == "Steps that need the panel's check first").set_value(
+        ["formal_investigation"]
+    )
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception
+    messages = _messages(at)
+    _no_pydantic(messages)
+    assert any(m.startswith("The settings were not saved: 2 problems") for m in messages), messages
+    beside_quorum = _problem_beside(at, independent)
+    assert beside_quorum is not None and beside_quorum.startswith(f"{independent}: it cannot be more than"), messages
+    assert "panel members needed (2)" in beside_quorum
+    beside_confirm = _problem_beside(at, confirm)
+    assert beside_confirm is not None and "gate off for Suspension" in beside_confirm, messages
+    assert _problem_beside(at, "Panel members needed") is None  # no problem there, none shown
+    assert not any("quorum" in m or "gated_steps" in m or "suspension," in m for m in messages), messages
+    # Nothing saved; what was typed stays.
+    assert service.effective_settings(engine, base) == before
+    assert next(n for n in at.number_input if n.label.startswith("Hide counts up to (board")).value == 9
+    assert next(n for n in at.number_input if n.label == independent).value == 3
+    assert next(m for m in at.multiselect if m.label == "Steps that need the panel's check first").value == [
+        "formal_investigation"
+    ]
 
 
 def test_suspending_reports_every_missing_safeguard_and_an_early_review_at_once(app_env):
