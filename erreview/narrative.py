@@ -178,12 +178,22 @@ def window_words(start: date | None, end: date | None) -> str:
     return f"cases opened {start:%d %B %Y} to {end:%d %B %Y}"
 
 
-def decisions_headline(results: Sequence[DecisionResult], window: str, *, withheld: int = 0) -> tuple[Flag, str]:
+def decisions_headline(
+    results: Sequence[DecisionResult],
+    window: str,
+    *,
+    withheld: int = 0,
+    too_small: int = 0,
+    complaints: DecisionResult | None = None,
+) -> tuple[Flag, str]:
     """The one-line verdict over the table (the screen's banner and the pack's line), from the flags only.
 
     ``results`` are the steps that may be judged in public; ``withheld`` counts the steps left out because
     their numbers cannot be published. Nothing is said about those, so a clean verdict is never claimed
-    for the whole process when part of it was not looked at.
+    for the whole process when part of it was not looked at. ``too_small`` (the screens) counts steps not
+    shown because their numbers are too small, said after the verdict. ``complaints``, given only when its counts may
+    be shown, adds its verdict when it disadvantages BME staff: a banner saying no step does, above a
+    complaints result that does, contradicted itself.
     """
     adverse = [r.point.label.lower() for r in results if r.flag is Flag.DISPARITY and r.adverse]
     other = [r.point.label.lower() for r in results if r.flag is Flag.DISPARITY and not r.adverse]
@@ -214,6 +224,20 @@ def decisions_headline(results: Sequence[DecisionResult], window: str, *, withhe
         text += f" A disparity on the other side (not disadvantaging BME staff) at: {', '.join(other)}."
     if watch:
         text += f" Outside the range on the harmful side but possibly chance (watch): {', '.join(watch)}."
+    if too_small:
+        text += f" {too_small} step(s) rest on numbers too small to show and are not judged here."
+    if complaints is not None and complaints.adverse and complaints.flag is Flag.DISPARITY:
+        text += (
+            " Complaints raised by staff: a disparity that disadvantages BME staff (their complaints are upheld "
+            "less often); see below."
+        )
+        level = Flag.DISPARITY
+    elif complaints is not None and complaints.adverse and complaints.flag is Flag.WATCH:
+        text += (
+            " Complaints raised by staff: upheld less often for BME staff, outside the range but possibly chance "
+            "(watch); see below."
+        )
+        level = level if level is Flag.DISPARITY else Flag.WATCH
     return level, text
 
 

@@ -258,9 +258,6 @@ hidden_points = (
     else set()
 )
 visible = [r for r in analysis.table if r.point.name not in hidden_points]
-level, headline = decisions_headline(visible, words)
-if hidden_points:
-    headline += f" {len(hidden_points)} step(s) rest on numbers too small to show and are not judged here."
 complaints = analysis.complaints
 complaint_counts = (complaints.bme.n, complaints.bme.events, complaints.white.n, complaints.white.events)
 # The pack's complaint cells for this window (roles without case-level access see what the pack prints).
@@ -275,21 +272,9 @@ complaints_hidden = limited and (
     or any(1 <= c <= threshold for c in complaint_counts)
     or any(k in pack_for_window.hidden for k in complaint_keys)
 )
-# The verdict covers complaints too when they can be shown: a banner saying no step disadvantages BME staff
-# above a complaints result that does (upheld less often, significant) contradicted itself.
-if not complaints_hidden and complaints.adverse and complaints.flag in (Flag.DISPARITY, Flag.WATCH):
-    if complaints.flag is Flag.DISPARITY:
-        headline += (
-            " Complaints raised by staff: a disparity that disadvantages BME staff (their complaints are upheld "
-            "less often); see below."
-        )
-        level = Flag.DISPARITY
-    else:
-        headline += (
-            " Complaints raised by staff: upheld less often for BME staff, outside the range but possibly chance "
-            "(watch); see below."
-        )
-        level = level if level is Flag.DISPARITY else Flag.WATCH
+level, headline = decisions_headline(
+    visible, words, too_small=len(hidden_points), complaints=None if complaints_hidden else complaints
+)
 if level is Flag.DISPARITY:
     st.error(headline, icon=":material/flag:")
 elif level is Flag.WATCH:

@@ -13,7 +13,7 @@ from erreview.metrics.likelihood import GroupCount, WresResult, wres_indicator
 from erreview.metrics.ratio import CountsError, relative_likelihood
 from erreview.narrative import decision_sentence, decisions_headline, fmt_ratio, wres_sentence
 from erreview.periods import parse_period
-from erreview.vocab import WresGroup
+from erreview.vocab import Flag, WresGroup
 
 PERIOD = parse_period("2024/25-H1")
 
@@ -155,3 +155,26 @@ def test_a_headline_never_clears_steps_it_could_not_publish():
     assert "no decision point can be judged here" in nothing
     _, whole = decisions_headline([calm], "the 12 months")
     assert "no decision point shows a disparity" in whole
+
+
+def test_a_complaints_disparity_is_in_the_headline_and_sets_its_level():
+    from erreview.metrics.decisions import COMPLAINT_POINT
+
+    def complaint(a: int, n1: int, c: int, n2: int, q: float) -> DecisionResult:
+        est = relative_likelihood(a, n1, c, n2)
+        assessment = assess_all([(est, a, n1, c, n2)], [COMPLAINT_POINT.harm_direction])[0]
+        assessment = Assessment(assessment.fisher_p, q, assessment.harm_direction, assessment.side)
+        return DecisionResult(COMPLAINT_POINT, Count(n1, a), Count(n2, c), Count(0, 0), {}, est, assessment)
+
+    calm = result("formal_investigation", 30, 100, 90, 300, q=0.9)
+    fewer_upheld = complaint(8, 29, 23, 42, q=0.03)  # the demo's: BME 8/29 upheld against White 23/42
+    level, text = decisions_headline([calm], "the 12 months", complaints=fewer_upheld)
+    assert level is Flag.DISPARITY
+    assert "no decision point shows" in text and "Complaints raised by staff: a disparity" in text
+    level, text = decisions_headline([calm], "the 12 months", complaints=complaint(8, 29, 23, 42, q=0.2))
+    assert level is Flag.WATCH and "possibly chance (watch)" in text
+    # Upheld more often for BME staff is not the harmful side; hidden complaints (None) say nothing.
+    level, text = decisions_headline([calm], "the 12 months", complaints=complaint(23, 42, 8, 29, q=0.03))
+    assert level is Flag.NONE and "Complaints" not in text
+    level, text = decisions_headline([calm], "the 12 months", too_small=2)
+    assert level is Flag.NONE and text.endswith("2 step(s) rest on numbers too small to show and are not judged here.")
