@@ -22,15 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from erreview import store
 from erreview.errors import ErreviewError, plain_reason
-from erreview.measures import trust_measures
+from erreview.measures import load_measures, trust_measures
 from erreview.metrics.decisions import DECISION_POINTS
 from erreview.models import ErAction
-from erreview.periods import parse_period
+from erreview.periods import Period, parse_period, periods_between
 from erreview.review.roles import Actor, Role, requires
 from erreview.review.screening import check_free_text
 from erreview.store import actions as sa
 from erreview.store import audit
-from erreview.store.workflow import StaleEdit, now
+from erreview.store.workflow import StaleEdit, now, subject_values
 
 
 class ActionStatus(StrEnum):
@@ -55,6 +55,32 @@ COMPLAINTS = "complaints"
 def measure_ids(measure_dir: Path | None = None) -> list[str]:
     """The contract's measures, then the trust's own from ``measure_dir`` (its measure library folder)."""
     return [INDICATOR3, *(p.name for p in DECISION_POINTS), COMPLAINTS, *(m.id for m in trust_measures(measure_dir))]
+
+
+def measure_labels(measure_dir: Path | None = None) -> dict[str, str]:
+    """Each measure an action can answer (:func:`measure_ids`), by id, with its name as people read it."""
+    names = {m.id: m.label for m in load_measures(measure_dir)}
+    names[COMPLAINTS] = "Complaints raised by staff"
+    return {m: names.get(m, m.replace("_", " ").capitalize()) for m in measure_ids(measure_dir)}
+
+
+def finding_periods(engine: store.Engine) -> list[Period]:
+    """The periods a finding can be seen in: each financial year with data, then its half-years, newest first."""
+    with store.session_scope(engine) as session:
+        first, last = store.data_extent(session)
+    if first is None or last is None:
+        return []
+    years = periods_between(first, last, "year")[::-1]
+    halves = set(periods_between(first, last, "half"))
+    return [
+        p for year in years for p in (year, Period(year.fy_start, 2), Period(year.fy_start, 1)) if p in {year, *halves}
+    ]
+
+
+def finding_divisions(engine: store.Engine) -> list[str]:
+    """The divisions a finding can be in: those named in the cases and the latest workforce snapshot."""
+    with store.session_scope(engine) as session:
+        return sorted(v for v in subject_values(session, "division") if v)
 
 
 class ActionRefused(ErreviewError, ValueError):

@@ -45,6 +45,12 @@ class Period:
     def end(self) -> date:
         return date(self.fy_start, 9, 30) if self.half == 1 else date(self.fy_start + 1, 3, 31)
 
+    @property
+    def words(self) -> str:
+        """The period as screens and reports word it for people: ``2024/25`` or ``2024/25 H1`` (the contract's
+        code, :attr:`label`, stays in exports and the command line)."""
+        return period_words(self.label)
+
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
@@ -63,6 +69,11 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def period_words(label: str) -> str:
+    """A period code (``2024/25-H1``) as people read it (``2024/25 H1``); other text is returned as it is."""
+    return re.sub(r"\b(\d{4}/\d{2})-H([12])\b", r"\1 H\2", label)
 
 
 def parse_period(label: str) -> Period:

@@ -14,12 +14,16 @@ from erreview.actions import (
     ActionInput,
     ActionStatus,
     create_action,
+    finding_divisions,
+    finding_periods,
     list_actions,
     measure_ids,
+    measure_labels,
     sign_off,
     update_action,
 )
 from erreview.errors import ErreviewError
+from erreview.periods import period_words
 from erreview.review.roles import Role
 from erreview.review.screening import check_free_text
 from panels.common import (
@@ -68,9 +72,17 @@ measure_dir = settings().measure_dir
 try:
     # The contract's measures and those the trust added to its measure library.
     measure_choices = measure_ids(measure_dir)
+    measure_names = measure_labels(measure_dir)
 except ErreviewError as exc:
     show_error(f"The trust's own measures cannot be offered: {exc.message}")
-    measure_dir, measure_choices = None, measure_ids()
+    measure_dir, measure_choices, measure_names = None, measure_ids(), measure_labels()
+WHOLE_TRUST = "Whole trust"
+
+
+def measure_name(measure: str) -> str:
+    """A measure as people read it (an action's measure the library no longer holds: its id in words)."""
+    return measure_names.get(measure) or measure.replace("_", " ").capitalize()
+
 
 actions = list_actions(engine(), actor=actor, today=date.today())
 if actions.empty:
@@ -80,8 +92,9 @@ else:
     if late:
         st.warning(f"{late} action(s) overdue: not finished and past the due date.", icon=":material/schedule:")
     shown = actions.assign(
-        measure=actions["measure"].str.replace("_", " "),
-        division=actions["division"].replace("", "Whole trust"),
+        measure=actions["measure"].map(measure_name),
+        period=actions["period"].fillna("").map(period_words),
+        division=actions["division"].replace("", WHOLE_TRUST),
         status=actions["status"].map(lambda s: STATUS_LABELS[ActionStatus(s)]),
     )
     styled, present = table_styler(shown, ACTION_COLUMNS)
@@ -115,15 +128,25 @@ ACTION_LABELS = {
     "evidence": "Evidence of progress",
 }
 NEW_ERRORS = "new_action_errors"
+#: What to do about a pick list left unchosen (nothing is chosen for the person).
+CHOOSE = {
+    "measure": "Measure: choose the measure whose finding the action answers.",
+    "period": "Period: choose the period the finding was seen in.",
+    "division": f"Division: choose the division the finding was in, or {WHOLE_TRUST}.",
+}
 
 
 def action_problems(values: dict[str, Any]) -> dict[str, str]:
     """Every problem with an action as typed, keyed by field, in plain words (empty: it can be saved)."""
+    unchosen = {name: text for name, text in CHOOSE.items() if name in values and values[name] is None}
+    chosen = {k: v for k, v in values.items() if k not in unchosen}
     try:
-        data = ActionInput.model_validate(values, context={"measures": measure_choices})
+        data = ActionInput.model_validate(
+            chosen | {"measure": chosen.get("measure", measure_choices[0])}, context={"measures": measure_choices}
+        )
     except ValidationError as exc:
-        return form_problems(exc, ACTION_LABELS)
-    problems: dict[str, str] = {}
+        return unchosen | form_problems(exc, ACTION_LABELS)
+    problems: dict[str, str] = dict(unchosen)
     for name in ("title", "owner", "evidence"):
         try:
             check_free_text("this", getattr(data, name))
@@ -150,14 +173,35 @@ if editor:
             c1, c2, c3 = st.columns(3)
             with c1:
                 measure = st.selectbox(
-                    "Measure", measure_choices, format_func=lambda m: m.replace("_", " "), key="new_action_measure"
+                    "Measure",
+                    measure_choices,
+                    index=None,
+                    format_func=measure_name,
+                    placeholder="Choose a measure",
+                    key="new_action_measure",
                 )
                 _new_problem("measure")
             with c2:
-                period = st.text_input("Period (e.g. 2024/25-H2)", key="new_action_period")
+                period = st.selectbox(
+                    "Period",
+                    [p.label for p in finding_periods(engine())],
+                    index=None,
+                    format_func=period_words,
+                    placeholder="Choose a period",
+                    help="A financial year or one of its half-years, among those with data.",
+                    key="new_action_period",
+                )
                 _new_problem("period")
             with c3:
-                division = st.text_input("Division (empty: the whole trust)", key="new_action_division")
+                division = st.selectbox(
+                    "Division",
+                    ["", *finding_divisions(engine())],
+                    index=None,
+                    format_func=lambda d: d or WHOLE_TRUST,
+                    placeholder="Choose a division",
+                    help=f"The division the finding was in; {WHOLE_TRUST} for a finding across the trust.",
+                    key="new_action_division",
+                )
                 _new_problem("division")
             c4, c5 = st.columns(2)
             with c4:

@@ -20,6 +20,7 @@ from erreview.review.screening import IdentifierInText
 from erreview.store import audit
 from erreview.store.workflow import StaleEdit
 
+from .conftest import import_examples
 from .sessions import shown
 
 ANALYST = Actor("analyst", Role.INCLUSION_ANALYST)
@@ -182,13 +183,15 @@ def _screen(settings, monkeypatch, who: Actor):
     return at.run()
 
 
-def test_the_screen_records_updates_highlights_and_signs_off(engine, settings, monkeypatch):
+def test_the_screen_records_updates_highlights_and_signs_off(engine, settings, monkeypatch, cli):
+    import_examples(cli, settings.database_url)  # an action's period and division are picked from the data
     at = _screen(settings, monkeypatch, ANALYST)
     assert not at.exception
     inputs = {t.label: t for t in at.text_input}
     inputs["Action"].input("Review every suspension within 48 hours")
     inputs["Owner (a post, e.g. Director of People)"].input("Director of People")
-    inputs["Division (empty: the whole trust)"].input("Medicine")
+    at.selectbox(key="new_action_division").select("Corporate")
+    at.selectbox(key="new_action_period").select(at.selectbox(key="new_action_period").options[0])
     next(d for d in at.date_input if d.label == "Due date").set_value(date(2020, 1, 31))
     next(s for s in at.selectbox if s.label == "Measure").set_value("suspension")
     next(b for b in at.button if b.label == "Save the action").click().run()
@@ -253,7 +256,7 @@ def test_an_action_can_answer_a_measure_the_trust_added(engine, tmp_path):
     assert update_action(engine, action_id, {"measure": "suspension"}, actor=ANALYST, expected_version=v2) == v2 + 1
 
 
-def test_the_actions_screen_offers_the_trusts_own_measures(settings, tmp_path, monkeypatch):
+def test_the_actions_screen_offers_the_trusts_own_measures(settings, tmp_path, monkeypatch, cli):
     from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
@@ -263,6 +266,7 @@ def test_the_actions_screen_offers_the_trusts_own_measures(settings, tmp_path, m
     folder = tmp_path / "measures"
     folder.mkdir()
     (folder / "grievance.toml").write_text(OWN_MEASURE)
+    import_examples(cli, settings.database_url)
     monkeypatch.setenv("ERREVIEW_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("ERREVIEW_MEASURE_DIR", str(folder))
     store.make_engine(settings.database_url).dispose()
@@ -271,8 +275,10 @@ def test_the_actions_screen_offers_the_trusts_own_measures(settings, tmp_path, m
     at.run()
     assert not at.exception
     measure = next(s for s in at.selectbox if s.label == "Measure")
-    assert "grievance_upheld" in measure.options[-1].replace(" ", "_")
+    assert measure.options[-1] == "Grievance upheld"  # the measure's own name
     measure.select("grievance_upheld")
+    at.selectbox(key="new_action_division").select("")
+    at.selectbox(key="new_action_period").select(at.selectbox(key="new_action_period").options[0])
     title = next(t for t in at.text_input if t.label == "Action")
     owner = next(t for t in at.text_input if t.label.startswith("Owner"))
     title.input("Review every upheld-grievance decision with the staff network")

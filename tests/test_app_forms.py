@@ -71,7 +71,7 @@ def test_the_panel_check_reports_a_blank_role_with_every_other_problem(app_env):
 
 def test_a_blank_action_lists_every_problem_by_its_label_and_keeps_what_was_typed(app_env):
     at = signed_in(Role.INCLUSION_ANALYST).switch_page("panels/actions.py").run()
-    at.text_input(key="new_action_period").input("2024/25-H2")
+    at.selectbox(key="new_action_period").select("2024/25-H2")
     at.text_input(key="new_action_owner").input("Director of People")
     at.text_input(key="new_action_title").input("")
     next(b for b in at.button if b.label == "Save the action").click().run()
@@ -79,30 +79,34 @@ def test_a_blank_action_lists_every_problem_by_its_label_and_keeps_what_was_type
     messages = _messages(at)
     assert any(m.startswith("Action: this is required") for m in messages), messages
     assert any(m.startswith("Due date: this is required") for m in messages), messages
-    assert not any(m.startswith("Owner") for m in messages), messages  # the owner was given
-    assert any("2 problem(s)" in m for m in messages), messages
+    # Nothing is chosen for the person: a measure and a division left unchosen are named too.
+    assert any(m.startswith("Measure: choose the measure") for m in messages), messages
+    assert any(m.startswith("Division: choose the division") for m in messages), messages
+    assert not any(m.startswith(("Owner", "Period")) for m in messages), messages  # those were given
+    assert any("4 problem(s)" in m for m in messages), messages
     assert not any("title" in m or "due date:" in m for m in messages), messages  # labels, not field names
     _no_pydantic(messages)
-    # What was typed is kept after the error.
+    # What was typed and chosen is kept after the error.
     assert at.text_input(key="new_action_owner").value == "Director of People"
-    assert at.text_input(key="new_action_period").value == "2024/25-H2"
-    # A too-short action and a bad period are both named; then a good one saves and the form empties.
+    assert at.selectbox(key="new_action_period").value == "2024/25-H2"
+    # A too-short action is named; then a good one saves and the form empties.
     at.text_input(key="new_action_title").input("Fix")
-    at.text_input(key="new_action_period").input("nonsense")
+    at.selectbox(key="new_action_measure").select("suspension")
+    at.selectbox(key="new_action_division").select("")
     next(b for b in at.button if b.label == "Save the action").click().run()
     messages = _messages(at)
     assert any(m.startswith("Action: write at least 5 characters") for m in messages), messages
-    assert any(m.startswith("Period:") for m in messages), messages
+    assert not any(m.startswith(("Measure", "Division")) for m in messages), messages
     _no_pydantic(messages)
     from datetime import date
 
     at.text_input(key="new_action_title").input("Review the referral route with HR business partners")
-    at.text_input(key="new_action_period").input("2024/25-H2")
     at.date_input(key="new_action_due_date").set_value(date(2030, 1, 31))
     next(b for b in at.button if b.label == "Save the action").click().run()
     assert not at.exception and not _messages(at), _messages(at)
     assert any("recorded" in s.value for s in at.success)
     assert at.text_input(key="new_action_owner").value == ""
+    assert at.selectbox(key="new_action_measure").value is None  # the form empties: nothing chosen again
 
 
 def test_admin_settings_have_proper_controls_and_save_all_or_nothing(app_env):
@@ -282,3 +286,32 @@ def test_screens_leave_pydantic_messages_to_the_one_helper():
         source = path.read_text()
         assert not re.search(r"""\[["']msg["']\]""", source), path.name
         assert "plain_validation" not in source, path.name  # the joined one-line form: use form_problems
+
+
+def test_the_action_form_offers_known_values_in_words_and_chooses_nothing(app_env):
+    """An action's measure, period and division are picked from what exists (a misspelt one cannot be typed),
+    shown as people name them, and none is chosen for the person."""
+    import re
+
+    from sqlalchemy import select
+
+    from erreview import service, store
+    from erreview.models import ErCase
+
+    at = signed_in(Role.INCLUSION_ANALYST).switch_page("panels/actions.py").run()
+    assert not at.exception
+    assert not [t.label for t in at.text_input if t.label.startswith(("Period", "Division"))]
+    measure, period, division = (at.selectbox(key=f"new_action_{n}") for n in ("measure", "period", "division"))
+    assert (measure.value, period.value, division.value) == (None, None, None)
+    assert "WRES indicator 3" in measure.options and "Complaints raised by staff" in measure.options
+    assert not [m for m in measure.options if "_" in m or m[:1].islower()], measure.options
+    # Periods: financial years and halves worded "2025/26 H2", every half-year the Overview offers among them.
+    assert all(re.fullmatch(r"\d{4}/\d{2}( H[12])?", p) for p in period.options), period.options
+    engine = store.engine_for(app_env.database_url)
+    halves = {r.period.label.replace("-", " ") for r in service.wres_results(engine)}
+    assert halves <= set(period.options), halves - set(period.options)
+    # Divisions: the whole trust first, then every division named in the cases.
+    with store.session_scope(engine) as session:
+        named = set(session.execute(select(ErCase.division).distinct()).scalars())
+    assert division.options[0] == "Whole trust"
+    assert named <= set(division.options[1:]), named - set(division.options)
