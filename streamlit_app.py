@@ -17,6 +17,7 @@ from panels.common import (
     engine,
     my_work_items,
     plain,
+    refuse_case_link,
     sign_in_screen,
     wait_for_imports,
     warm_imports,
@@ -51,6 +52,10 @@ SCREENS = [
     ("panels/data.py", "Data", ":material/upload_file:", {ADMIN, ANALYST}),
     ("panels/admin.py", "Admin", ":material/admin_panel_settings:", {ADMIN}),
 ]
+
+
+#: The screens that open a case named in a link (``?case=…``).
+CASE_SCREENS = ("panels/cases.py", "panels/precheck.py")
 
 
 def url_path(file: str) -> str:
@@ -119,6 +124,8 @@ else:
             st.rerun()
     chosen = st.navigation(pages)
     st.set_page_config(page_title=f"{chosen.title} – erreview")
+    if not any(actor.role in roles for f, _, _, roles in SCREENS if f in CASE_SCREENS):
+        refuse_case_link(None)  # a case link opened by a role that opens no case: it lands on My work, saying why
     write_pending_cookie()
     wait_for_imports()  # never two threads importing the heavy libraries at once (panels.common.HEAVY_IMPORTS)
     chosen.run()

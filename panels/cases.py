@@ -36,6 +36,7 @@ from panels.common import (
     form_problems,
     note_case_view,
     plain,
+    refuse_case_link,
     require,
     settings,
     show_error,
@@ -231,6 +232,7 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
         show_table(due.assign(status=due["status"].map(STATUS_LABELS)), SUSPENSION_COLUMNS)
 
 cases = case_list(actor)
+refuse_case_link(set(cases["case_id"]) if not cases.empty else set())
 if cases.empty:
     st.info("No cases for you yet." if actor.role is not Role.ADMIN else "No cases yet.")
     st.stop()

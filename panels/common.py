@@ -283,6 +283,28 @@ def require(*roles: Role) -> Actor:
     return actor
 
 
+#: What a case link (``?case=…``) naming a case the person cannot open says: the same whether or not the case
+#: exists, so a link tells nobody that a case they may not see is on record.
+CASE_REFUSED = (
+    "That case is not one you can open: it is not among the cases your role lets you see. If you need it, ask "
+    "its HR case lead or an administrator."
+)
+
+
+def refuse_case_link(visible: Collection[str] | None) -> bool:
+    """Say plainly why a case link (``?case=…``) opens nothing, when the case is not among ``visible`` (``None``:
+    the person opens no case at all), and drop it from the address; whether the case exists is not told.
+    Returns whether a link was refused."""
+    linked = st.query_params.get("case")
+    if not linked or (visible is not None and linked in visible):
+        return False
+    st.warning(CASE_REFUSED, icon=":material/lock:")
+    del st.query_params["case"]
+    if st.session_state.get("case_id") == linked:
+        st.session_state.pop("case_id", None)
+    return True
+
+
 def choose_case(label: str, case_ids: list[str]) -> str | None:
     """A case picker that opens the case named in the URL (``?case=ID``), else the one last opened, and
     keeps the URL pointing at the chosen case so it can be bookmarked or shared. With neither, no case is

@@ -53,6 +53,7 @@ from panels.common import (
     form_problems,
     note_case_view,
     plain,
+    refuse_case_link,
     require,
     settings,
     show_error,
@@ -208,6 +209,7 @@ def _start_correction(review: PanelReview, template: Template) -> None:
 
 
 cases = list_cases(engine(), actor=actor)
+refuse_case_link(set(cases["case_id"]) if not cases.empty else set())
 waiting_cases = (
     cases[cases["stage"].isin([stage.value for stage in CHECK_STAGES.values()])] if not cases.empty else cases
 )

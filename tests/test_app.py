@@ -771,3 +771,54 @@ def test_every_date_input_in_the_screens_asks_day_first():
                 if not any(isinstance(f, ast.Constant) and f.value == "DD/MM/YYYY" for f in formats):
                     missing.append(f"{path.name}:{node.lineno}")
     assert missing == []
+
+
+def _open_link(role: Role, case_id: str, screen: str | None) -> AppTest:
+    """The app opened at a case link (``/cases?case=…``) by ``role``: on ``screen`` when the role has it, else
+    where the app lands (a screen the role lacks is not its to open)."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state[SESSION_KEY] = session_for(role)
+    if screen is not None:
+        at.switch_page(screen)
+    at.query_params["case"] = case_id
+    return at.run()
+
+
+LINK_ROLES = [Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.DIVISION_LEAD, Role.CASE_LEAD, Role.PANEL_MEMBER]
+
+
+@pytest.mark.parametrize("role", LINK_ROLES, ids=[r.value for r in LINK_ROLES])
+def test_a_case_link_the_role_cannot_open_says_why_and_not_whether_the_case_exists(app_env, role):
+    from erreview import store
+    from erreview.review.workflow import list_cases
+
+    engine = store.engine_for(app_env.database_url)
+    every = set(list_cases(engine, actor=ACTORS[Role.ADMIN])["case_id"])
+    listed = list_cases(engine, actor=ACTORS[role]) if role in SCREENS["panels/cases.py"] else None
+    theirs = set(listed["case_id"]) if listed is not None and not listed.empty else set()
+    hidden = sorted(every - theirs)[0]  # a case on record that this role may not open
+    screens = ["panels/cases.py", "panels/precheck.py"] if theirs or role in SCREENS["panels/cases.py"] else [None]
+    for screen in screens:
+        said = {}
+        for case_id in (hidden, "ER-NO-SUCH-CASE"):
+            at = _open_link(role, case_id, screen)
+            assert not at.exception, at.exception
+            if screen is None:
+                assert at.title[0].value.startswith("My work")  # where it lands, saying why
+            said[case_id] = [w.value for w in at.warning]
+            assert any(w.startswith("That case is not one you can open:") for w in said[case_id]), said
+            assert not any(h.value.replace("\\", "").startswith(case_id) for h in at.header), "the case opened"
+            assert case_id not in " ".join(m.value for m in at.markdown)
+        # The same words whether or not the case exists: the link tells nothing about a case the role cannot see.
+        assert said[hidden] == said["ER-NO-SUCH-CASE"]
+
+
+def test_a_case_link_the_person_can_open_opens_it_without_a_warning(app_env):
+    from erreview import store
+    from erreview.review.workflow import list_cases
+
+    mine = list_cases(store.engine_for(app_env.database_url), actor=ACTORS[Role.CASE_LEAD])["case_id"].iloc[0]
+    at = _open_link(Role.CASE_LEAD, mine, "panels/cases.py")
+    assert not at.exception, at.exception
+    assert not any("not one you can open" in w.value for w in at.warning)
+    assert any(h.value.replace("\\", "").startswith(mine) for h in at.header), [h.value for h in at.header]
