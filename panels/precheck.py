@@ -29,7 +29,7 @@ from erreview.review.panel import (
     answer_rows,
     current_review,
     named_members,
-    review_problems,
+    review_problems_by_field,
 )
 from erreview.review.roles import Role
 from erreview.review.workflow import (
@@ -58,7 +58,6 @@ from panels.common import (
     settings,
     show_error,
     show_flash,
-    show_problems,
     show_table,
 )
 
@@ -348,6 +347,10 @@ with form_col:
             st.rerun()
     else:
         st.subheader(f"{template.title} (version {template.version})")
+    # Every problem is shown at once beside its question or field (a slot under each), with a count here at the
+    # top; nothing reruns, so every answer given stays in the form.
+    summary = st.empty()
+    beside: dict[str, Any] = {}
     answers: dict[str, AnswerIn] = {}
     values: dict[str, str | None] = {}
     numbers = {q.id: n for n, q in enumerate(template.questions_for(step), start=1)}
@@ -386,6 +389,7 @@ with form_col:
             answers[q.id] = AnswerIn(day=day)
         else:
             answers[q.id] = AnswerIn(note=st.text_area(label, key=f"{case_id}-{q.id}-text", help=q.help or None))
+        beside[f"question:{q.id}"] = st.empty()
 
     recommendation = recommended_outcome(template, values, step)
     recommended = recommendation.outcome if recommendation is not None else None
@@ -417,6 +421,7 @@ with form_col:
         format_func=lambda u: f"{candidates[u]} ({u})",
         key=members_key,
     )
+    beside["members"] = st.empty()
     members = []
     for username in chosen:
         name = candidates[username]
@@ -435,11 +440,13 @@ with form_col:
                 "lay_member": c2.checkbox(f"{name} is a trained lay member", key=f"{case_id}-{username}-lay"),
             }
         )
+        beside[f"member:{username}"] = st.empty()
 
     st.markdown("#### Decision")
     decision = st.radio(
         "Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None, key=f"{case_id}-decision"
     )
+    beside["decision"] = st.empty()
     override = ""
     if recommended is not None and decision is not None and decision != recommended:
         st.warning(
@@ -448,15 +455,39 @@ with form_col:
             icon=":material/warning:",
         )
         override = st.text_area("Why the panel decides against the recommended outcome", key=f"{case_id}-override")
+        beside["override_reason"] = st.empty()
     rationale = st.text_area("Written rationale", key=f"{case_id}-rationale")
+    beside["rationale"] = st.empty()
 
     def plain(problem: str) -> str:
-        """The library names questions by id; the screen by their number."""
+        """The library names questions by id and answers by code; the screen by their number and words, as a
+        sentence."""
         for qid, n in sorted(numbers.items(), key=lambda item: -len(item[0])):
             problem = problem.replace(f"question {qid}", f"question {n}").replace(
                 f"note to {qid}", f"note to question {n}"
             )
-        return problem
+        for code, words in ANSWER_LABELS.items():
+            problem = problem.replace(f"answered '{code}'", f"answered {words}")
+        problem = problem[:1].upper() + problem[1:]
+        return problem if problem.endswith(".") else f"{problem}."
+
+    def show_beside(what: str, found: list[tuple[str, str]]) -> None:
+        """Every problem at once: each under its question or field, the count (and any problem with the review as
+        a whole) at the top of the form."""
+        by_place: dict[str, list[str]] = {}
+        for place, text in found:
+            by_place.setdefault(place if place in beside else "", []).append(plain(text))
+        count = len(found)
+        whole = by_place.pop("", [])
+        with summary.container():
+            show_error(
+                f"{what}: {count} {'problem' if count == 1 else 'problems'}"
+                + (", each shown beside its question or field." if by_place else ".")
+                + "".join(f"\n\n- {text}" for text in whole)
+            )
+        for place, texts in by_place.items():
+            beside[place].error("\n\n".join(texts), icon=":material/error:")
+        show_error(f"{what}: {count} {'problem' if count == 1 else 'problems'}; see above.")
 
     def _member(row: dict[str, Any]) -> Member:
         """The member as named; a blank role is reported with the rest below, not refused on its own."""
@@ -466,16 +497,18 @@ with form_col:
             return Member.model_construct(**row)
 
     if st.button("Submit review", type="primary"):
-        member_problems = []
+        member_problems: list[tuple[str, str]] = []
         for number, row in enumerate(members, start=1):
             try:
                 Member(**row)
             except ValidationError as exc:
                 label = f"Role on the panel for member {number}"
+                place = f"member:{row['username']}"
                 if not str(row["role"]).strip():
-                    member_problems.append(f"{label}: enter the member's role.")
+                    member_problems.append((place, f"{label}: enter the member's role."))
                 else:
-                    member_problems.extend(form_problems(exc, {"role": label, "username": f"Member {number}"}).values())
+                    labels = {"role": label, "username": f"Member {number}"}
+                    member_problems.extend((place, text) for text in form_problems(exc, labels).values())
         try:
             submission = ReviewSubmission(
                 step=step,
@@ -490,11 +523,12 @@ with form_col:
                 supersedes_id=correcting,
                 started_at=started,
             )
-            problems = [*member_problems, *review_problems(submission, detail.stage, rules)]
+            problems = [*member_problems, *review_problems_by_field(submission, detail.stage, rules)]
             if decision is None:
-                problems.insert(0, "choose a decision")
+                problems.insert(0, ("decision", "Decision: choose one."))
             if problems:
-                raise ReviewRejected(problems)
+                show_beside("The review was not submitted", problems)
+                st.stop()
             review_id = submit_review(engine(), rules, case_id, submission, actor=actor)
             st.session_state.pop(mode_key, None)
             done = (
@@ -507,9 +541,9 @@ with form_col:
                 "Each named member now confirms their place on this screen."
             )
             st.rerun()
-        except ReviewRejected as exc:
-            show_error("The review was not submitted:\n\n" + "\n".join(f"- {plain(p)}" for p in exc.problems))
+        except ReviewRejected as exc:  # refused on saving (e.g. the case moved on meanwhile)
+            show_beside("The review was not submitted", [("", p) for p in exc.problems])
         except ErreviewError as exc:
             show_error(f"The review was not submitted: {exc.message}")
         except ValidationError as exc:  # the form's own fields (pydantic), not a library refusal
-            show_problems("The review was not submitted", list(form_problems(exc, FORM_LABELS).values()))
+            show_beside("The review was not submitted", list(form_problems(exc, FORM_LABELS).items()))

@@ -418,8 +418,8 @@ def test_a_panel_member_completes_the_check_in_the_form(app_env):
     assert not any("Proceed to formal action" in i.value or "Recommended outcome" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Submit review").click().run()
     first = " ".join(e.value for e in at.error)
-    assert "it needs at least 2" in first and "question 1 needs an answer" in first
-    assert "choose a decision" in first and "differs from the recommended outcome" not in first, first
+    assert "it needs at least 2" in first and "Question 1 needs an answer" in first
+    assert "Decision: choose one" in first and "differs from the recommended outcome" not in first, first
     assert "concern_framed" not in first  # the screen names questions by number, not by id
     labels = [w.label for w in [*at.radio, *at.text_input, *at.text_area]]
     assert len(labels) == len(set(labels)), "every control has its own label"

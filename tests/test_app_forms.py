@@ -69,6 +69,48 @@ def test_the_panel_check_reports_a_blank_role_with_every_other_problem(app_env):
     assert next(a for a in at.text_area if a.label == "Written rationale").value == "Too short"
 
 
+def test_the_panel_check_shows_each_problem_beside_its_question_or_field(app_env):
+    """A "No" without its note, one member short of the quorum, no decision and a short rationale: each named
+    right under its own question or field, by the question's number (never its id), a count on top, and every
+    answer given still in the form."""
+    from erreview.review.checklists import all_templates, latest
+    from erreview.review.lifecycle import Step
+
+    case_id = _refer_a_demo_case(app_env)
+    template = latest(all_templates(), "panel_precheck")
+    questions = template.questions_for(Step.FORMAL_INVESTIGATION)
+    first = questions[0]
+    assert first.choices and "no" in first.note_required_for  # the test needs a question whose "No" needs a note
+    at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    at.selectbox[0].select(case_id).run()
+    at.radio(key=f"{case_id}-{first.id}").set_value("no").run()
+    at.multiselect(key=f"{case_id}-members").set_value(["panel"]).run()
+    next(a for a in at.text_area if a.label == "Written rationale").input("Too short")
+    next(b for b in at.button if b.label == "Submit review").click().run()
+    assert not at.exception
+    messages = _messages(at)
+    _no_pydantic(messages)
+    assert any(m.startswith("The review was not submitted:") and "problems, each shown beside" in m for m in messages)
+    note_label = at.text_input(key=f"{case_id}-{first.id}-note").label
+    assert _problem_beside(at, note_label) == "Question 1 answered No needs a note.", messages
+    members = _problem_beside(at, "Panel members")
+    assert members is not None and "needs at least" in members, messages
+    assert _problem_beside(at, "Decision") == "Decision: choose one.", messages
+    rationale = _problem_beside(at, "Written rationale")
+    assert rationale is not None and rationale.startswith("The written rationale is required"), messages
+    # Questions answered properly carry no problem; nothing names a question by its id.
+    second = next(q for q in questions[1:] if q.answer_type == "text")
+    assert "needs a written answer" in (
+        _problem_beside(at, at.text_area(key=f"{case_id}-{second.id}-text").label) or ""
+    )
+    ids = [q.id for q in template.questions]
+    assert not any(qid in m for m in messages for qid in ids), messages
+    # What was given stays.
+    assert at.radio(key=f"{case_id}-{first.id}").value == "no"
+    assert at.multiselect(key=f"{case_id}-members").value == ["panel"]
+    assert next(a for a in at.text_area if a.label == "Written rationale").value == "Too short"
+
+
 def test_a_blank_action_lists_every_problem_by_its_label_and_keeps_what_was_typed(app_env):
     at = signed_in(Role.INCLUSION_ANALYST).switch_page("panels/actions.py").run()
     at.selectbox(key="new_action_period").select("2024/25-H2")

@@ -222,39 +222,53 @@ def quorum_problem(members: list[Member], rules: Rules) -> str | None:
 
 def review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[str]:
     """Every reason the submission would be refused at this stage (a dry run of :func:`submit_review`)."""
+    return [text for _, text in review_problems_by_field(sub, stage, rules)]
+
+
+def review_problems_by_field(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[tuple[str, str]]:
+    """:func:`review_problems` with the part of the form each is about, so a screen can show it there:
+    ``question:<id>``, ``members``, ``member:<username>``, ``rationale``, ``override_reason``, or ``""`` for
+    the review as a whole."""
     try:
-        return _review_problems(sub, stage, rules)
+        return _problems_by_field(sub, stage, rules)
     except ReviewRejected as exc:
-        return exc.problems
+        return [("", p) for p in exc.problems]
 
 
 def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[str]:
-    problems = []
+    return [text for _, text in _problems_by_field(sub, stage, rules)]
+
+
+def _problems_by_field(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
     allowed = {
         Step.FORMAL_INVESTIGATION: {Stage.AWAITING_PANEL_CHECK},
         Step.SUSPENSION: {Stage.AWAITING_PANEL_CHECK, Stage.FORMAL_INVESTIGATION, Stage.AWAITING_SUSPENSION_CHECK},
     }[sub.step]
     if stage not in allowed:
         problems.append(
-            f"a {sub.step.value.replace('_', ' ')} review is only possible when the case is "
-            f"{' or '.join(STAGE_LABELS[s] for s in sorted(allowed))} (it is {STAGE_LABELS[stage]})"
+            (
+                "",
+                f"a {sub.step.value.replace('_', ' ')} review is only possible when the case is "
+                f"{' or '.join(STAGE_LABELS[s] for s in sorted(allowed))} (it is {STAGE_LABELS[stage]})",
+            )
         )
     try:
         template = rules.templates[(sub.template_id, sub.template_version)]
     except KeyError:
         raise ReviewRejected(
-            [*problems, f"unknown template {sub.template_id} version {sub.template_version}"]
+            [*(text for _, text in problems), f"unknown template {sub.template_id} version {sub.template_version}"]
         ) from None
     if sub.step not in template.steps:
-        problems.append(f"template {template.id} is not for the {sub.step.value} step")
+        problems.append(("", f"template {template.id} is not for the {sub.step.value} step"))
     quorum = quorum_problem(sub.members, rules)
     if quorum:
-        problems.append(quorum)
+        problems.append(("members", quorum))
     questions = {q.id: q for q in template.questions_for(sub.step)}
     values = answer_values(sub.answers)
     for qid in sub.answers:
         if qid not in questions:
-            problems.append(f"answer to unknown question {qid}")
+            problems.append(("", f"answer to unknown question {qid}"))
     for q in questions.values():
         given = sub.answers.get(q.id, AnswerIn())
         asked = applies(template, q, sub.step, values)
@@ -262,26 +276,26 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
             continue  # a follow-up whose condition was not met: not asked, not required
         if q.choices:
             if q.required and given.answer is None:
-                problems.append(f"question {q.id} needs an answer")
+                problems.append((f"question:{q.id}", f"question {q.id} needs an answer"))
             elif given.answer is not None and given.answer not in q.choices:
-                problems.append(f"question {q.id} cannot be answered '{given.answer}'")
+                problems.append((f"question:{q.id}", f"question {q.id} cannot be answered '{given.answer}'"))
             if given.answer in q.note_required_for and not given.note.strip():
-                problems.append(f"question {q.id} answered '{given.answer}' needs a note")
+                problems.append((f"question:{q.id}", f"question {q.id} answered '{given.answer}' needs a note"))
         elif q.answer_type == "date":
             if q.required and given.day is None:
-                problems.append(f"question {q.id} needs a date")
+                problems.append((f"question:{q.id}", f"question {q.id} needs a date"))
         elif q.required and not given.note.strip():
-            problems.append(f"question {q.id} needs a written answer")
+            problems.append((f"question:{q.id}", f"question {q.id} needs a written answer"))
         try:
             check_free_text(f"the note to {q.id}", given.note, staff_number_pattern=rules.staff_number_pattern)
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append((f"question:{q.id}", str(exc)))
     if len(sub.rationale.strip()) < MIN_RATIONALE:
-        problems.append(f"the written rationale is required (at least {MIN_RATIONALE} characters)")
+        problems.append(("rationale", f"the written rationale is required (at least {MIN_RATIONALE} characters)"))
     try:
         check_free_text("the rationale", sub.rationale, staff_number_pattern=rules.staff_number_pattern)
     except ValueError as exc:
-        problems.append(str(exc))
+        problems.append(("rationale", str(exc)))
     recommendation = recommended_outcome(template, values, sub.step)
     if (
         recommendation is not None
@@ -290,18 +304,21 @@ def _review_problems(sub: ReviewSubmission, stage: Stage, rules: Rules) -> list[
         and len(sub.override_reason.strip()) < MIN_OVERRIDE_REASON
     ):
         problems.append(
-            f"the decision '{DECISION_LABELS[sub.decision]}' differs from the recommended outcome "
-            f"'{DECISION_LABELS[recommendation.outcome]}'; write why (at least {MIN_OVERRIDE_REASON} characters)"
+            (
+                "override_reason",
+                f"the decision '{DECISION_LABELS[sub.decision]}' differs from the recommended outcome "
+                f"'{DECISION_LABELS[recommendation.outcome]}'; write why (at least {MIN_OVERRIDE_REASON} characters)",
+            )
         )
     try:
         check_free_text("the reason for deciding against the recommendation", sub.override_reason)
     except ValueError as exc:
-        problems.append(str(exc))
+        problems.append(("override_reason", str(exc)))
     for member in sub.members:
         try:
             check_free_text("a member's role", member.role, staff_number_pattern=rules.staff_number_pattern)
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append((f"member:{member.username}", str(exc)))
     return problems
 
 
