@@ -10,6 +10,7 @@ from erreview.errors import ErreviewError
 from erreview.files import private_umask
 from erreview.review.roles import ROLE_LABELS, Role
 from panels.common import (
+    SCREEN_KEY,
     auth_cookie_secret,
     base_settings,
     current_actor,
@@ -126,6 +127,8 @@ else:
     st.set_page_config(page_title=f"{chosen.title} – erreview")
     if not any(actor.role in roles for f, _, _, roles in SCREENS if f in CASE_SCREENS):
         refuse_case_link(None)  # a case link opened by a role that opens no case: it lands on My work, saying why
+    # The screen's own title (without My work's count): its tables' downloads are named and audited with it.
+    st.session_state[SCREEN_KEY] = next((t for f, t, _, _ in SCREENS if url_path(f) == chosen.url_path), chosen.title)
     write_pending_cookie()
     wait_for_imports()  # never two threads importing the heavy libraries at once (panels.common.HEAVY_IMPORTS)
     chosen.run()

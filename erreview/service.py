@@ -1146,7 +1146,7 @@ def audit_log(
 
 def audit_csv(log: pd.DataFrame) -> bytes:
     """An audit-log extract as CSV that is safe to open in a spreadsheet (no cell is read as a formula)."""
-    from erreview.export.writers import neutralise
+    from erreview.export.safe_csv import neutralise
 
     # QUOTE_ALL: a lone CR inside a value would otherwise end the row in most spreadsheet programs.
     return log.map(neutralise).to_csv(index=False, quoting=csv.QUOTE_ALL).encode("utf-8")

@@ -40,6 +40,7 @@ from panels.common import (
     show_error,
     show_flash,
     show_problems,
+    table_download,
     table_styler,
 )
 
@@ -110,6 +111,7 @@ else:
         column_config=number_columns(styled, {c.label: c.help or None for c in present}),
         placeholder=NONE_TEXT,
     )
+    table_download(styled, present, "actions")
 
 
 def _label(row: pd.Series) -> str:

@@ -76,7 +76,7 @@ users_tab, settings_tab, templates_tab, national_tab, audit_tab = st.tabs(
 )
 
 with users_tab:
-    show_table(pd.DataFrame(users(engine())), USER_COLUMNS)
+    show_table(pd.DataFrame(users(engine())), USER_COLUMNS, download="users")
     with st.form("add_user"):
         st.markdown("**Add or change a user** (use the email address as username for organisation sign-in)")
         c1, c2, c3 = st.columns(3)
@@ -280,6 +280,7 @@ with templates_tab:
                     ]
                 ),
                 QUESTION_COLUMNS,
+                download=f"{template.title} ({template_id} v{version}) questions",
             )
     st.caption("A trust adds its own template as a TOML file in the folder set by ERREVIEW_TEMPLATE_DIR.")
 
@@ -303,6 +304,7 @@ with national_tab:
             ]
         ),
         NATIONAL_COLUMNS,
+        download="national comparator",
     )
     with st.form("national_figure"):
         c1, c2, c3 = st.columns(3)
@@ -351,7 +353,7 @@ with audit_tab:
         end=end if isinstance(end, date) else None,
     )
     st.caption(f"{len(log)} {'entry' if len(log) == 1 else 'entries'}, newest first.")
-    show_table(log, AUDIT_COLUMNS)
+    show_table(log, AUDIT_COLUMNS, download=None)  # its own download below: every entry, as recorded
     signed_in_download(
         st,
         "Download these entries (CSV)",

@@ -229,7 +229,9 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
             f"{len(due)} suspension(s) running; {len(urgent)} review(s) overdue or due within a week. "
             f"Suspensions are reviewed at least every {every} days."
         )
-        show_table(due.assign(status=due["status"].map(STATUS_LABELS)), SUSPENSION_COLUMNS)
+        show_table(
+            due.assign(status=due["status"].map(STATUS_LABELS)), SUSPENSION_COLUMNS, download="suspension reviews"
+        )
 
 cases = case_list(actor)
 refuse_case_link(set(cases["case_id"]) if not cases.empty else set())
@@ -257,7 +259,9 @@ listing = shown.assign(
     allegation_category=shown["allegation_category"].map(lambda a: CHOICE_LABELS["allegation_category"].get(a, a)),
 )
 st.caption(f"{len(shown):,} of {len(cases):,} case(s). Select a row to open the case.")
-event = show_table(listing, CASE_COLUMNS, on_select="rerun", selection_mode="single-row", key="case_table")
+event = show_table(
+    listing, CASE_COLUMNS, download="cases", on_select="rerun", selection_mode="single-row", key="case_table"
+)
 case_ids = list(shown["case_id"])
 selected_rows = event.selection.rows if event and hasattr(event, "selection") else []
 if selected_rows:
@@ -405,4 +409,4 @@ elif actor.role is Role.PANEL_MEMBER:
     st.info("Panel members review cases on the Panel check screen.")
 
 st.subheader("Timeline")
-show_table(pd.DataFrame(detail.timeline_rows(), columns=["date", "event"]), TIMELINE_COLUMNS)
+show_table(pd.DataFrame(detail.timeline_rows(), columns=["date", "event"]), TIMELINE_COLUMNS, download="timeline")

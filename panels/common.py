@@ -347,24 +347,27 @@ def signed_in_download(
     file_name: str,
     mime: str,
     *,
-    actor: Actor,
+    actor: Actor | None,
     what: str,
     record: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> Any:
     """A download button whose file is handed out only on a click inside a still-valid signed-in session,
     and every download is audited. The bytes are produced at the click (Streamlit's deferred data), so no
-    file address exists before then. ``data`` may itself be a function, to make the file only on a click."""
+    file address exists before then. ``data`` may itself be a function, to make the file only on a click.
+    The audit entry names ``actor``, or (``None``) the person whose session it is at the click."""
     token = st.session_state.get(SESSION_KEY)
     engine_, base = engine(), base_settings()
 
     def deliver() -> bytes:
-        if not isinstance(token, str) or resume_session(engine_, token, base).actor is None:
+        now = resume_session(engine_, token, base).actor if isinstance(token, str) else None
+        if now is None:
             return b""  # the session has ended (signed out, deactivated, timed out): nothing is handed out
         if record is not None:
             record()  # the caller's own audit entry (e.g. the review pack's export record)
         else:
-            service.record_download(engine_, user=actor.username, what=what, file_name=file_name)
+            who = actor.username if actor is not None else now.username
+            service.record_download(engine_, user=who, what=what, file_name=file_name)
         return data() if callable(data) else data
 
     return where.download_button(label, deliver, file_name, mime, **kwargs)
@@ -740,6 +743,7 @@ def table_styler(
     for masked_rows, labels in alike.items():
         styled = styled.format(lambda _: SUPPRESSED, subset=(list(masked_rows), labels), na_rep=SUPPRESSED)
     styled.erreview_hidden = bool(alike)  # type: ignore[attr-defined]  # read by show_table (its placeholder)
+    styled.erreview_formats = formats  # type: ignore[attr-defined]  # each column's text: table_cells
     return styled, present
 
 
@@ -793,18 +797,25 @@ def plain_frame(frame: pd.DataFrame, columns: Sequence[Col]) -> pd.DataFrame | N
 
 
 def show_table(
-    frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = (), **options: Any
+    frame: pd.DataFrame,
+    columns: Sequence[Col],
+    hidden: Collection[tuple[Any, str]] = (),
+    *,
+    download: str | None,
+    **options: Any,
 ) -> Any:
     """A table for people: human headings with help, each number formatted as its column's kind says, and
     number and date columns that sort by value (:func:`table_styler`; a table of text and dates with nothing
-    hidden goes without a Styler: :func:`plain_frame`). ``options`` go to ``st.dataframe`` (a row selection, a
-    key); returns what it returns."""
+    hidden goes without a Styler: :func:`plain_frame`), and under it a button to download the table as shown
+    (:func:`table_download`; ``download`` names the table, unique on its screen, e.g. "breakdown"; ``None``
+    only where the screen offers its own download of the same rows). ``options`` go to ``st.dataframe`` (a row
+    selection, a key); returns what it returns."""
     present = [c for c in columns if c.source in frame.columns]
     plain = None if hidden else plain_frame(frame, present)
     shown: Any = plain
     if plain is None:
         shown, present = table_styler(frame, columns, hidden)
-    return st.dataframe(
+    event = st.dataframe(
         shown,
         hide_index=True,
         column_config=number_columns(shown, {c.label: c.help or None for c in present}),
@@ -813,6 +824,87 @@ def show_table(
         # hidden count reads as '—', none (an outside reviewer saw it so on the restricted screens).
         placeholder=SUPPRESSED if hidden_cells(shown) else NONE_TEXT,
         **options,
+    )
+    if download is not None:
+        table_download(shown, present, download)
+    return event
+
+
+#: Session-state key: the title of the screen this run draws (set by streamlit_app.py), for download names.
+SCREEN_KEY = "screen_title"
+
+
+def _file_words(text: str) -> str:
+    """``text`` as a file name's part: lower-case letters, digits and hyphens only."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
+
+
+def table_cells(shown: Any, columns: Sequence[Col]) -> tuple[list[str], list[list[str]]]:
+    """A table's headings and cells as the screen draws them, read from what is drawn (a :func:`table_styler`
+    Styler's frame and its formats, or a :func:`plain_frame`), never from the source frame: a hidden count
+    holds no value there, so it can only come out as '*'.
+
+    What a download holds, cell by cell (the review pack's CSV conventions): the text shown, except that a cell
+    without a value is empty (the screen's '—'), a count has no thousands separator (1234, not 1,234) and a
+    difference in percentage points is the signed number (+6.4, under a heading that says "(points)"), so a
+    spreadsheet reads every number as one. Percentages stay as shown (4.8%), ratios and p to the places shown,
+    dates as shown (3 Mar 2026). A cell without a value in a table with hidden cells is '*', as the grid draws
+    it (:func:`show_table`'s placeholder)."""
+    frame: pd.DataFrame = getattr(shown, "data", shown)
+    formats: Mapping[str, Callable[[Any], str]] = getattr(shown, "erreview_formats", {})
+    empty = SUPPRESSED if hidden_cells(shown) else ""
+    by_label = {c.label: c for c in columns}  # a heading twice: its last column, as the table keeps it
+    headings: list[str] = []
+    texts: list[list[str]] = []
+    for position, label in enumerate(frame.columns):
+        col = by_label.get(label, Col(label, label))
+        number = col.kind in NUMBER_KINDS and col.words is None
+        if label in formats:
+            show = formats[label]
+        elif col.kind in DATE_FORMATS:
+            show = lambda d, shape=DATE_FORMATS[col.kind]: f"{d:{shape}}"  # noqa: E731
+        else:
+            show = str
+        column: list[str] = []
+        for value in frame.iloc[:, position]:
+            if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value):
+                column.append(empty)
+                continue
+            text = show(value)
+            if text == NONE_TEXT:
+                text = ""
+            elif number and col.kind == "count":
+                text = text.replace(",", "")
+            elif number and col.kind == "points":
+                text = text.removesuffix(" points")
+            column.append(text)
+        points = number and col.kind == "points" and "point" not in label.lower()
+        headings.append(f"{label} (points)" if points else str(label))
+        texts.append(column)
+    return headings, [list(row) for row in zip(*texts, strict=True)] if texts else []
+
+
+def table_download(shown: Any, columns: Sequence[Col], name: str) -> Any:
+    """A button under a table that downloads it as shown (:func:`table_cells`) as a CSV safe to open in a
+    spreadsheet (:func:`erreview.export.safe_csv.table_csv`): labelled "Download the <name> table (CSV)" (a
+    screen reader lists buttons by label), its file named after the screen, the table and today's date. The file
+    is made only at the click, handed out only inside a still-valid session, and audited with the screen and the
+    table (:func:`signed_in_download`)."""
+    from erreview.export.safe_csv import table_csv
+
+    screen = str(st.session_state.get(SCREEN_KEY) or "erreview")
+    stem = f"{_file_words(screen)}-{_file_words(name)}"
+    return signed_in_download(
+        st,
+        f"Download the {name} table (CSV)",
+        lambda: table_csv(*table_cells(shown, columns)),
+        f"{stem}-{date.today().isoformat()}.csv",
+        "text/csv",
+        actor=None,
+        what=f"table: {screen}: {name}",
+        key=f"download-{_file_words(name)}",
+        icon=":material/download:",
+        type="tertiary",
     )
 
 

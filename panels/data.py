@@ -114,7 +114,9 @@ else:
                             "or the row names a different person. The stored case stays as it is."
                         )
                         show_table(
-                            pd.DataFrame(summary.conflicts, columns=["case_id", "why not applied"]), CONFLICT_COLUMNS
+                            pd.DataFrame(summary.conflicts, columns=["case_id", "why not applied"]),
+                            CONFLICT_COLUMNS,
+                            download="rows not applied",
                         )
                 except ErreviewError as exc:
                     show_error(exc.message)
@@ -127,7 +129,8 @@ else:
                     "Values the profile does not map are listed once, with how many rows have them and the closest "
                     "contract value; add them to the profile's values section."
                 )
-            show_table(pd.DataFrame([p.as_dict() for p in report.sorted()]), PROBLEM_COLUMNS)
+            problems = pd.DataFrame([p.as_dict() for p in report.sorted()])
+            show_table(problems, PROBLEM_COLUMNS, download="import problems")
 
 st.subheader("Data quality")
 quality = completeness(data_key())
@@ -141,4 +144,4 @@ else:
         f"{missing / total:.1%}",
         delta_color="off",
     )
-    show_table(quality, QUALITY_COLUMNS)
+    show_table(quality, QUALITY_COLUMNS, download="ethnicity data completeness")

@@ -329,9 +329,9 @@ if published_table is not None:
         if published in published_table.columns:
             rows = np.flatnonzero(published_table[published].eq(SUPPRESSED).to_numpy())
             hidden |= {(int(r), column.source) for r in rows}
-    show_table(frame, columns, hidden)
+    show_table(frame, columns, hidden, download="disparity")
 else:
-    show_table(table, DISPARITY_COLUMNS)
+    show_table(table, DISPARITY_COLUMNS, download="disparity")
 
 st.subheader("Complaints raised by staff")
 st.markdown(
@@ -474,7 +474,7 @@ if withheld:
         "table above to give back a count too small to show."
     )
 else:
-    show_table(breakdown, breakdown_columns, breakdown_hidden)
+    show_table(breakdown, breakdown_columns, breakdown_hidden, download="breakdown")
 st.markdown(f"**Each ethnic group × {dimension.replace('_', ' ')}**")
 if limited and row is None:
     breakdown, inter = breakdown.iloc[0:0], inter.iloc[0:0]  # no step can be shown in this window
@@ -496,7 +496,7 @@ if limited and not withheld and row is not None:
 if withheld:
     st.info("For your role this table is not shown for this step, for the same reason.")
 else:
-    show_table(inter, inter_columns, inter_hidden)
+    show_table(inter, inter_columns, inter_hidden, download="ethnic group intersections")
 
 st.subheader("Time in process")
 timing_label, timing_cells_hidden = (
@@ -521,7 +521,7 @@ for group, prefix in TIMING_GROUPS:
         Col(f"{prefix}_p90_ci", f"{group} 90th percentile 95% CI", help="95% confidence interval, in days."),
     ]
 timing_columns.append(Col("logrank_p", "Log-rank p", "p", "Log-rank test of BME against White times."))
-show_table(timing_table, timing_columns, timing_masked)
+show_table(timing_table, timing_columns, timing_masked, download="time in process")
 st.caption(
     "Days, by Kaplan–Meier: open cases count as 'at least this long so far', so long-running cases are not "
     "left out. '?' where an interval has no upper end yet (too many cases still open). Log-rank test of BME "
@@ -563,6 +563,7 @@ else:
             Col("days", "Median days from referral to decision", "days", "From the referral to the panel's decision."),
         ],
         override_hidden,
+        download="decisions against the recommendation",
     )
     st.caption(
         "A decision against the routed recommendation needs a written reason and is marked in the audit of "
@@ -578,6 +579,6 @@ shown = (
 if shown is not None:
     st.subheader("Complaints raised by staff, half-year by half-year")
     st.markdown("Grievance and bullying or harassment complaints with an outcome, by the half-year they were raised.")
-    show_table(shown[0], TREND_COLUMNS, shown[1])
+    show_table(shown[0], TREND_COLUMNS, shown[1], download="complaints by half-year")
     if limited:
         st.caption(f"Counts from 1 to {threshold}, and any that would give one back, are shown as *.")

@@ -47,5 +47,11 @@ columns = [
 for where in [*sorted(k for k in tables if k != TRUST), TRUST]:
     st.subheader(where if where != TRUST else "Whole trust")
     results, table = tables[where]
-    show_table(decision_table_frame(results), columns, published_hidden(table, columns))
+    place = where if where != TRUST else "whole trust"
+    show_table(
+        decision_table_frame(results),
+        columns,
+        published_hidden(table, columns),
+        download=f"{place} decision points",
+    )
 st.caption(f"Counts from 1 to {threshold} are shown as *, with every figure resting on them.")

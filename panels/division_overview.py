@@ -61,6 +61,7 @@ show_table(
     rows,
     TREND_COLUMNS,
     {(i, source) for source, text in SHOWN_AS.items() for i in rows.index[rows[text] == "*"]},
+    download="every half-year",
 )
 st.caption(
     f"Counts from 1 to {threshold} are shown as *, with the ratio and interval that rest on them, so that no "

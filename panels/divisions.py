@@ -113,4 +113,5 @@ show_table(
         Col("upper_998", "99.8% upper limit", "ratio", "The wider limit: above it, almost certainly not chance."),
         Col("position", "Position", help="Where the division sits against the limits, or why it is not plotted."),
     ],
+    download="divisions against the limits",
 )

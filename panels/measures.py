@@ -30,6 +30,17 @@ from panels.common import (
     show_table,
 )
 
+#: The measure library's definitions (erreview.measures.Measure.definition), headed as they are.
+DEFINITION_COLUMNS = [
+    Col("Measure", "Measure", help="The measure's name."),
+    Col("Question", "Question", help="The question it answers."),
+    Col("Population", "Population", help="Who is counted."),
+    Col("Event", "Event", help="What counts as it happening."),
+    Col("Harmful side", "Harmful side", help="Which side of parity harms BME staff."),
+    Col("Default window", "Default window", help="How many months of cases it looks at unless told otherwise."),
+    Col("Source", "Source", help="The contract's, or added by the trust."),
+]
+
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 limited = restricted(actor.role)
 st.title("Measures")
@@ -48,7 +59,7 @@ for measure in measures:
     marker = "" if measure.shipped else " *(added by the trust)*"
     st.markdown(f"**{measure.label}**{marker}: {measure.question}")
 with st.expander("Definitions: who is counted and what counts"):
-    st.dataframe(measures_table(measures), hide_index=True)
+    show_table(measures_table(measures), DEFINITION_COLUMNS, download="measure definitions")
 
 own = [m for m in measures if not m.shipped]
 if own:
@@ -71,7 +82,9 @@ if own:
     label, hidden = decision_hidden(pack, results, start, end, current.suppression_threshold)
     table: pd.DataFrame = decision_points_table(results, current.suppression_threshold, hidden, label)
     columns = [Col("label", "Measure", help="The trust's own question."), *COMPARISON_COLUMNS]
-    show_table(decision_table_frame(results), columns, published_hidden(table, columns))
+    show_table(
+        decision_table_frame(results), columns, published_hidden(table, columns), download="trust's own measures"
+    )
     st.caption(
         f"Counts from 1 to {current.suppression_threshold} are shown as *, with every figure resting on them. "
         "q: Benjamini–Hochberg over the trust's measures."

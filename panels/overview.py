@@ -173,6 +173,7 @@ show_table(
         Col("Rate", "Rate", "rate", "Entered formal investigation ÷ headcount."),
     ],
     counts_hidden,
+    download="rates and counts",
 )
 if not hide_ratio:
     st.caption(
@@ -258,7 +259,7 @@ if view is not None:
         view.inputs.division_headcounts, threshold, set(view.hidden), current.period.label
     )
     st.caption(f"At the workforce snapshot of {current.period.label}, as the review pack shows it.")
-    show_table(pack_quality, QUALITY_COLUMNS, quality_hidden)
+    show_table(pack_quality, QUALITY_COLUMNS, quality_hidden, download="ethnicity data completeness")
 quality_hidden = set()
 if limited and not quality.empty:
     small_rows = quality["staff"].map(lambda v: is_small(v, threshold)) | quality["not_stated"].map(
@@ -268,7 +269,7 @@ if limited and not quality.empty:
 if not quality.empty:
     quality = quality.rename(columns={"share_not_stated": "share"}).reset_index(drop=True)
     st.caption(f"At the latest workforce snapshot ({quality['snapshot_date'].iloc[0]:%d %B %Y}).")
-    show_table(quality, QUALITY_COLUMNS, quality_hidden)
+    show_table(quality, QUALITY_COLUMNS, quality_hidden, download="ethnicity data completeness")
 with st.expander("Table of every period"):
     periods = frame.assign(ends=frame["end"].dt.strftime("%d %b %Y")).reset_index(drop=True)
     show_table(
@@ -283,4 +284,5 @@ with st.expander("Table of every period"):
             Col("significant", "Interval excludes parity", help="Whether the interval leaves out 1.00.", words=YES_NO),
         ],
         {(i, c) for i in periods.index[periods["band"] == "suppressed"] for c in ("ratio", "ci_low", "ci_high")},
+        download="every period",
     )

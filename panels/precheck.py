@@ -244,7 +244,7 @@ with context_col:
             # small division would let the panel recognise colleagues.
             st.markdown(f"What happened in the {comparison.n} most comparable closed cases:")
             counted, hidden = comparable_cells(comparison.cases, settings().suppression_threshold)
-            show_table(counted, COMPARABLE_COLUMNS, hidden)
+            show_table(counted, COMPARABLE_COLUMNS, hidden, download="comparable cases")
             st.caption(
                 f"Counts from 1 to {settings().suppression_threshold} are shown as *, with the shares resting "
                 "on them. Cases are matched on allegation, band, referral source, staff group and division, "
@@ -285,7 +285,7 @@ with context_col:
                     "supersedes": r.supersedes_id,
                 }
             )
-        show_table(pd.DataFrame(rows), REVIEW_COLUMNS)
+        show_table(pd.DataFrame(rows), REVIEW_COLUMNS, download="reviews so far")
         for r in detail.reviews:
             past = rules.templates.get((r.template_id, r.template_version))
             if past is not None:
@@ -293,7 +293,7 @@ with context_col:
                     answered = pd.DataFrame(answer_rows(past, r), columns=[c.source for c in ANSWER_COLUMNS])
                     if answered["day"].isna().all():
                         answered = answered.drop(columns="day")  # no question of this review asks for a date
-                    show_table(answered, ANSWER_COLUMNS)
+                    show_table(answered, ANSWER_COLUMNS, download=f"review {r.id} answers")
 
 with form_col:
     if actor.role is Role.CASE_LEAD:

@@ -27,7 +27,7 @@ MUTANTS = [
     ),
     (
         "exports no longer escaping tab and CR",
-        "erreview/export/writers.py",
+        "erreview/export/safe_csv.py",
         '_DANGEROUS = ("=", "+", "-", "@", "\\t", "\\r")',
         '_DANGEROUS = ("=", "+", "-", "@")',
         ["tests/test_mutants.py::test_exports_escape_tab_and_carriage_return"],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import datetime, time
 from importlib import resources
 from pathlib import Path
@@ -22,10 +21,9 @@ from fpdf.enums import TableCellFillMode
 
 from erreview.charts import NHS_BLUE, NHS_DARK_BLUE, ratio_trend_chart, spc_chart, spc_description
 from erreview.export.pack import ReviewPack
+from erreview.export.safe_csv import neutralise
 from erreview.files import private_tree
 
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 PDF_COLUMNS = {
     "indicator3": [
         "Period",
@@ -58,14 +56,6 @@ PDF_COLUMNS = {
 # The trust's own measures and complaints have the decision points' columns (complaints by half-year first).
 PDF_COLUMNS["trust_measures"] = PDF_COLUMNS["complaints"] = PDF_COLUMNS["decision_points"]
 PDF_COLUMNS["complaints_trend"] = ["Half-year", *PDF_COLUMNS["decision_points"][1:]]
-
-
-def neutralise(value: object) -> str:
-    """Text safe to open in a spreadsheet: formula-like text gets a leading apostrophe; numbers stay."""
-    text = "" if value is None else str(value)
-    if text.startswith(_DANGEROUS) and not _NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def write_csvs(pack: ReviewPack, out: Path) -> list[Path]:
