@@ -4,8 +4,11 @@ a screen reader reads: each cell's value) holds no machine value such as -Infini
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -66,3 +69,30 @@ def test_table_screens_are_accessible_and_read_no_machine_value(page: Page, user
     assert not found, json.dumps(found, indent=1)
     if username == "admin":
         assert dates_read, "the date columns (Cases, Admin's audit log) read as dates"
+
+
+def test_a_board_viewer_downloads_a_table_as_shown(page: Page):  # noqa: F811
+    """A real click on a table's own download: the browser receives the CSV (the grid's own export is off), headed
+    as the screen, with '*' where the screen shows it, and the audit log names the screen and table."""
+    from datetime import date
+
+    from erreview import service, store
+
+    from .test_browser import SERVER
+
+    sign_in(page, "board")
+    page.get_by_role("link", name="Decision points", exact=True).click()
+    wait_idle(page)
+    button = page.get_by_role("button", name="Download the disparity table (CSV)")
+    expect(button).to_be_visible()
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == f"decision-points-disparity-{date.today().isoformat()}.csv"
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0][:2] == ["Decision point", "Flag"] and "Ratio (BME ÷ White)" in rows[0], rows[0]
+    assert len(rows) > 2 and all(len(r) == len(rows[0]) for r in rows)
+    log = service.audit_log(store.engine_for(SERVER["database_url"]), person="board", action="download")
+    assert "table: Decision points: disparity" in set(log["entity_id"])
