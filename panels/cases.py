@@ -12,7 +12,15 @@ from pydantic import ValidationError
 from erreview import service
 from erreview.errors import ErreviewError
 from erreview.ethnicity import ethnicity_table
-from erreview.review.casepage import CHOICE_LABELS, FIELD_LABELS, case_status, new_case_problems, next_steps
+from erreview.review.casepage import (
+    CHOICE_LABELS,
+    FIELD_LABELS,
+    OPEN_LISTS,
+    case_status,
+    new_case_problems,
+    new_value_problem,
+    next_steps,
+)
 from erreview.review.lifecycle import STAGE_LABELS, Action, Stage
 from erreview.review.panel import Rules
 from erreview.review.roles import Role
@@ -146,6 +154,29 @@ def _pick(column: Any, name: str, options: list[str], labels: dict[str, str] | N
     return value
 
 
+def _pick_or_add(column: Any, name: str, options: list[str]) -> tuple[Any, bool]:
+    """A pick list of the known values that takes a new one only deliberately: a value not in the list is named
+    beside the field when the form is sent (with the listed values closest to it), and a box to confirm adding
+    it appears under it; the value is added only once that box is ticked."""
+    label = FIELD_LABELS[name]
+    with column:
+        value = st.selectbox(
+            label,
+            options,
+            index=None,
+            placeholder="Choose…",
+            key=f"new_{name}",
+            accept_new_options=True,
+            help="Choose from the list. A value not in the list is added only when you confirm it.",
+        )
+        _field_problem(name)
+        added = False
+        if value is not None and value not in options:
+            # Keyed by the value, so a changed value needs a fresh tick.
+            added = st.checkbox(f"Add “{value}” as a new {label[:1].lower()}{label[1:]}", key=f"new_{name}_add_{value}")
+    return value, added
+
+
 def _new_concern_form() -> None:
     known = subject_choices(engine(), actor=actor)
     ethnic = {c.code: f"{c.label} ({c.code})" for c in ethnicity_table().rows()}
@@ -158,10 +189,9 @@ def _new_concern_form() -> None:
             _field_problem("person_id")
         ethnicity = _pick(c2, "ethnic_category", list(ethnic), ethnic, help="As recorded in ESR.")
         gender = _pick(c3, "gender", list(CHOICE_LABELS["gender"]), CHOICE_LABELS["gender"])
-        free = {"accept_new_options": True, "help": "Pick a known value, or type a new one."}
-        band = _pick(c1, "band", known["band"], **free)
-        staff_group = _pick(c2, "staff_group", known["staff_group"], **free)
-        division = _pick(c3, "division", known["division"], **free)
+        band, add_band = _pick_or_add(c1, "band", known["band"])
+        staff_group, add_staff_group = _pick_or_add(c2, "staff_group", known["staff_group"])
+        division, add_division = _pick_or_add(c3, "division", known["division"])
         case_type = _pick(c1, "case_type", list(CHOICE_LABELS["case_type"]), CHOICE_LABELS["case_type"])
         allegation = _pick(
             c2, "allegation_category", list(CHOICE_LABELS["allegation_category"]), CHOICE_LABELS["allegation_category"]
@@ -194,6 +224,11 @@ def _new_concern_form() -> None:
         "opened_date": opened,
     }
     problems = new_case_problems(fields)
+    added = {"band": add_band, "staff_group": add_staff_group, "division": add_division}
+    for name in OPEN_LISTS:
+        new = None if name in problems else new_value_problem(name, fields[name], known[name], confirmed=added[name])
+        if new:
+            problems[name] = new
     if problems:
         st.session_state[ERRORS_KEY] = problems
         st.rerun()  # show every problem beside its field; what was typed stays in the form
@@ -203,8 +238,9 @@ def _new_concern_form() -> None:
     except ErreviewError as exc:
         show_error(f"The concern was not saved: {exc.message}")
         return
-    for name in FIELD_LABELS:
-        st.session_state.pop(f"new_{name}", None)
+    ours = tuple(f"new_{name}" for name in FIELD_LABELS)  # the fields and their "add as new" boxes
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(ours)]:
+        st.session_state.pop(key, None)
     st.session_state["case_id"] = case_id
     st.query_params["case"] = case_id
     flash(f"Case {plain(case_id)} created. You are its case lead.")

@@ -357,3 +357,82 @@ def test_the_action_form_offers_known_values_in_words_and_chooses_nothing(app_en
         named = set(session.execute(select(ErCase.division).distinct()).scalars())
     assert division.options[0] == "Whole trust"
     assert named <= set(division.options[1:]), named - set(division.options)
+
+
+def _typed_options(monkeypatch: Any) -> None:
+    """Let AppTest send a value typed into a pick list that takes new options, as the browser does (AppTest's
+    selectbox only sends values from its list)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from streamlit.testing.v1.element_tree import Selectbox
+
+    def widget_state(self: Selectbox[Any]) -> WidgetState:
+        state = WidgetState()
+        state.id = self.id
+        if self.value is not None:
+            state.string_value = str(self.format_func(self.value))
+        return state
+
+    monkeypatch.setattr(Selectbox, "_widget_state", property(widget_state))
+
+
+def test_a_new_staff_group_is_added_only_deliberately(app_env, monkeypatch):
+    """A value typed into the staff group that is not in the list is not saved at once: the field names it and the
+    listed group closest to it, and a box to add it appears; a value that differs from a listed one only in capitals
+    is refused outright; once the box is ticked the new group is saved."""
+    from datetime import date, timedelta
+
+    from erreview import store
+    from erreview.review.roles import Role as R
+    from erreview.review.workflow import case_detail, list_cases, subject_choices
+
+    from .test_app import ACTORS as actors
+
+    _typed_options(monkeypatch)
+    engine = store.engine_for(app_env.database_url)
+    groups = subject_choices(engine, actor=actors[R.CASE_LEAD])["staff_group"]
+    listed = max(groups, key=len)
+    typo = listed[:-2] + listed[-1] + listed[-2]  # the last two letters swapped
+    assert typo not in groups
+    at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+
+    def pick(label: str, value: str | None = None) -> None:
+        box = next(s for s in at.selectbox if s.label == label)
+        box.set_value(value if value is not None else box.options[0])
+
+    at.text_input(key="new_person_id").input("E7000123")
+    for label in ("Ethnic category", "Gender", "Band", "Division", "Case type", "Allegation", "Raised by"):
+        pick(label)
+    pick("Staff group", typo)
+    at.date_input(key="new_opened_date").set_value(date.today() - timedelta(days=1))
+    before = len(list_cases(engine, actor=actors[R.CASE_LEAD]))
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    assert not at.exception
+    messages = _messages(at)
+    beside = _problem_beside(at, "Staff group")
+    assert beside is not None and beside.startswith(f"Staff group: “{typo}” is not in the list."), messages
+    assert f"Did you mean “{listed}”" in beside, beside
+    assert len(list_cases(engine, actor=actors[R.CASE_LEAD])) == before  # nothing saved
+    assert next(s for s in at.selectbox if s.label == "Staff group").value == typo  # what was typed stays
+    add = next(c for c in at.checkbox if c.label.startswith("Add “"))
+    assert add.label == f"Add “{typo}” as a new staff group" and not add.value
+
+    # Only capitals differ from a listed group: refused even when ticked, naming the listed one.
+    pick("Staff group", listed.upper())
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    next(c for c in at.checkbox if c.label.startswith("Add “")).check()
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    beside = _problem_beside(at, "Staff group")
+    assert beside == f"Staff group: “{listed.upper()}” is already in the list as “{listed}”: choose that from the list."
+    assert len(list_cases(engine, actor=actors[R.CASE_LEAD])) == before
+
+    # A really new group, confirmed: saved as typed.
+    pick("Staff group", "Healthcare Scientists (new)")
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    assert len(list_cases(engine, actor=actors[R.CASE_LEAD])) == before
+    next(c for c in at.checkbox if c.label == "Add “Healthcare Scientists (new)” as a new staff group").check()
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    assert not at.exception and not _messages(at), _messages(at)
+    cases = list_cases(engine, actor=actors[R.CASE_LEAD])
+    assert len(cases) == before + 1
+    created = case_detail(engine, at.session_state["case_id"], actor=actors[R.CASE_LEAD])
+    assert created.case["staff_group"] == "Healthcare Scientists (new)"

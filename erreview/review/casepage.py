@@ -7,6 +7,8 @@ returns and the library's :func:`~erreview.review.workflow.transition` still enf
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -296,13 +298,47 @@ def new_case_problems(fields: dict[str, Any], *, today: date | None = None) -> d
     return problems
 
 
+#: The pick lists of a new concern that take a value not in the list (after a confirmation).
+OPEN_LISTS = ("band", "staff_group", "division")
+
+
+def _same(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def new_value_problem(name: str, value: str | None, known: Sequence[str], *, confirmed: bool) -> str | None:
+    """Why a value typed into an open pick list (:data:`OPEN_LISTS`) cannot be saved yet, or ``None``.
+
+    A value in the list is fine. One differing from a listed value only in capitals or spaces is that value
+    mistyped: refused, naming it. Any other new value is added only when the person confirms it (a typo must not
+    quietly become a new staff group); until then the listed values closest to it are named."""
+    if value is None or not value.strip() or value in known:
+        return None
+    label = FIELD_LABELS[name]
+    text = " ".join(value.split())
+    same = [k for k in known if _same(k) == _same(text)]
+    if same:
+        return f"{label}: “{text}” is already in the list as “{same[0]}”: choose that from the list."
+    if confirmed:
+        return None
+    folded = {_same(k): k for k in known}
+    close = [folded[c] for c in difflib.get_close_matches(_same(text), list(folded), n=2, cutoff=0.75)]
+    hint = f" Did you mean {' or '.join(f'“{c}”' for c in close)}?" if close else ""
+    return (
+        f"{label}: “{text}” is not in the list.{hint} Choose from the list, or, if it really is a new "
+        f"{label[:1].lower()}{label[1:]}, tick the box to add it."
+    )
+
+
 __all__ = [
     "CHOICE_LABELS",
     "FIELD_LABELS",
+    "OPEN_LISTS",
     "VALUE_LABELS",
     "Choice",
     "NextStep",
     "case_status",
     "new_case_problems",
+    "new_value_problem",
     "next_steps",
 ]
