@@ -237,7 +237,7 @@ if editor:
                     st.rerun()
 
 if editor and not actions.empty:
-    st.subheader("Update an action")
+    st.header("Update an action")
     editable = actions[actions["signed_off_by"].isna()]
     if editable.empty:
         st.caption("Every action is signed off.")
@@ -252,12 +252,14 @@ if editor and not actions.empty:
                 index=STATUSES.index(ActionStatus(row["status"])),
                 format_func=lambda s: STATUS_LABELS[s],
             )
-            owner = c2.text_input("Owner", value=row["owner"])
-            due = c3.date_input("Due date", value=pd.Timestamp(row["due_date"]).date(), format="DD/MM/YYYY")
+            owner = c2.text_input(f"Owner of action {row['id']}", value=row["owner"])
+            due = c3.date_input(
+                f"Due date of action {row['id']}", value=pd.Timestamp(row["due_date"]).date(), format="DD/MM/YYYY"
+            )
             evidence = st.text_area(
                 "Evidence of progress", value=row["evidence"], help="No names or identifiers: notes are checked."
             )
-            if st.form_submit_button("Save changes"):
+            if st.form_submit_button(f"Save changes to action {row['id']}"):
                 changes = {"status": status, "owner": owner, "due_date": due, "evidence": evidence}
                 found = action_problems({"title": row["title"], "measure": row["measure"]} | changes)
                 if found:
@@ -278,7 +280,7 @@ if editor and not actions.empty:
                     show_error(exc.message)
 
 if approver and not actions.empty:
-    st.subheader("Board sign-off")
+    st.header("Board sign-off")
     ready = actions[
         actions["signed_off_by"].isna() & actions["status"].isin([ActionStatus.DONE, ActionStatus.CANCELLED])
     ]
@@ -288,7 +290,7 @@ if approver and not actions.empty:
         choice = st.selectbox("Finished action", ready.apply(_label, axis=1).tolist())
         row = ready[ready.apply(_label, axis=1) == choice].iloc[0]
         st.markdown(f"**Evidence:** {plain(row['evidence']) if row['evidence'] else 'none recorded'}")
-        if st.button("Sign off", type="primary"):
+        if st.button(f"Sign off action {row['id']}", type="primary"):
             try:
                 sign_off(engine(), int(row["id"]), actor=actor, expected_version=int(row["version"]))
                 flash(f"Action {row['id']} signed off.")

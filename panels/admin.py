@@ -109,7 +109,7 @@ with users_tab:
             horizontal=True,
             captions=["Ends their sessions; they cannot sign in", "Lets them sign in again", "Ends every session"],
         )
-        if st.form_submit_button("Apply", type="primary") and who:
+        if st.form_submit_button("Apply the change to this user", type="primary") and who:
             try:
                 if change == "Sign out everywhere":
                     sign_out_everywhere(engine(), who, by=actor.username)

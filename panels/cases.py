@@ -259,7 +259,7 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
     every = settings().suspension_review_days
     due = suspension_work_list(engine(), every, actor=actor, today=date.today())
     if not due.empty:
-        st.subheader("Suspension reviews")
+        st.header("Suspension reviews")
         urgent = due[due["status"] != "scheduled"]
         st.caption(
             f"{len(due)} suspension(s) running; {len(urgent)} review(s) overdue or due within a week. "
@@ -276,11 +276,13 @@ if cases.empty:
     st.stop()
 
 with st.sidebar:
-    stages = st.multiselect("Stage", [s.value for s in Stage], format_func=lambda s: STAGE_LABELS[Stage(s)])
+    stages = st.multiselect("Filter by stage", [s.value for s in Stage], format_func=lambda s: STAGE_LABELS[Stage(s)])
     types = st.multiselect(
-        "Case type", sorted(cases["case_type"].unique()), format_func=lambda t: CHOICE_LABELS["case_type"].get(t, t)
+        "Filter by case type",
+        sorted(cases["case_type"].unique()),
+        format_func=lambda t: CHOICE_LABELS["case_type"].get(t, t),
     )
-    divisions = st.multiselect("Division", sorted(cases["division"].unique()))
+    divisions = st.multiselect("Filter by division", sorted(cases["division"].unique()))
 shown = cases
 if stages:
     shown = shown[shown["stage"].isin(stages)]

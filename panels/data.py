@@ -132,7 +132,7 @@ else:
             problems = pd.DataFrame([p.as_dict() for p in report.sorted()])
             show_table(problems, PROBLEM_COLUMNS, download="import problems")
 
-st.subheader("Data quality")
+st.header("Data quality")
 quality = completeness(data_key())
 if quality.empty:
     st.info("No workforce snapshot yet.")

@@ -288,7 +288,7 @@ st.caption(
     "cases to answer means more formal investigations without cause."
 )
 
-st.subheader("What each step shows")
+st.header("What each step shows")
 for result in analysis.table:
     if result.point.name in hidden_points:
         st.markdown(f"- {result.point.label}: the numbers are too small to show without identifying people.")
@@ -309,7 +309,7 @@ with right:
         "triangle: watch (outside, could be chance); circle: inside the range."
     )
 
-st.subheader("The disparity table")
+st.header("The disparity table")
 if published_table is not None:
     st.caption(f"Counts from 1 to {threshold} are shown as *, with anything that would give them back.")
     # The same columns as for everyone else, hidden wherever the review pack's own table hides them, and each
@@ -333,7 +333,7 @@ if published_table is not None:
 else:
     show_table(table, DISPARITY_COLUMNS, download="disparity")
 
-st.subheader("Complaints raised by staff")
+st.header("Complaints raised by staff")
 st.markdown(
     "Grievance and bullying or harassment complaints raised by a member of staff, not withdrawn: "
     + (
@@ -345,7 +345,7 @@ st.markdown(
 
 intervention = settings().intervention_date
 if intervention is not None:
-    st.subheader(f"Is it better since the pre-checks began ({intervention:%d %B %Y})?")
+    st.header(f"Is it better since the pre-checks began ({intervention:%d %B %Y})?")
     st.caption("All cases opened before that date against all opened since, at each step (ratio of ratios).")
     for change in intervention_changes(key, intervention):
         if change.name in hidden_points:
@@ -381,7 +381,7 @@ if intervention is not None:
             "0.80–1.25; lines: 95% intervals; triangles point up above the range and down below it."
         )
 
-st.subheader("For whom? Breakdowns and intersections")
+st.header("For whom? Breakdowns and intersections")
 c1, c2 = st.columns(2)
 dimension = c1.selectbox("Break down by", DIMENSIONS, format_func=lambda d: d.replace("_", " ").capitalize())
 point = c2.selectbox(
@@ -498,7 +498,7 @@ if withheld:
 else:
     show_table(inter, inter_columns, inter_hidden, download="ethnic group intersections")
 
-st.subheader("Time in process")
+st.header("Time in process")
 timing_label, timing_cells_hidden = (
     restricted_timing_hidden(key, start, end, min_size, threshold, engine()) if limited else ("window", set())
 )
@@ -528,10 +528,10 @@ st.caption(
     "against White."
 )
 
-st.subheader("Is the formal-route gap explained by case mix?")
+st.header("Is the formal-route gap explained by case mix?")
 st.markdown(analysis.adjusted.sentence())
 
-st.subheader("The panel check: decisions against the recommendation")
+st.header("The panel check: decisions against the recommendation")
 audit_ = panel_audit(engine(), actor=actor)
 if audit_.overrides.empty:
     st.info("No panel review with a routed recommendation yet (checklist version 2 onwards).")
@@ -577,7 +577,7 @@ shown = (
     else complaints_trend_everyone(key)
 )
 if shown is not None:
-    st.subheader("Complaints raised by staff, half-year by half-year")
+    st.header("Complaints raised by staff, half-year by half-year")
     st.markdown("Grievance and bullying or harassment complaints with an outcome, by the half-year they were raised.")
     show_table(shown[0], TREND_COLUMNS, shown[1], download="complaints by half-year")
     if limited:

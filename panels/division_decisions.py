@@ -45,7 +45,7 @@ columns = [
     *(c for c in COMPARISON_COLUMNS if c.source in shown),
 ]
 for where in [*sorted(k for k in tables if k != TRUST), TRUST]:
-    st.subheader(where if where != TRUST else "Whole trust")
+    st.header(where if where != TRUST else "Whole trust")
     results, table = tables[where]
     place = where if where != TRUST else "whole trust"
     show_table(

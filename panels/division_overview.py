@@ -29,7 +29,7 @@ for col, row in zip(cols, now.to_dict("records"), strict=True):
 plotted = trend.dropna(subset=["ratio_value"])
 plotted = plotted[plotted["ratio_value"] > 0]
 if not plotted.empty:
-    st.subheader("Trend by half-year")
+    st.header("Trend by half-year")
     chart = (
         alt.Chart(plotted)
         .mark_line(point=True)
@@ -40,7 +40,7 @@ if not plotted.empty:
         )
     )
     st.altair_chart(chart, width="stretch")
-st.subheader("Every half-year")
+st.header("Every half-year")
 TREND_COLUMNS = [
     Col("Period", "Period", help="Financial half-year."),
     Col("Where", "Where", help="Your division, or the whole trust."),

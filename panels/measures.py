@@ -63,7 +63,7 @@ with st.expander("Definitions: who is counted and what counts"):
 
 own = [m for m in measures if not m.shipped]
 if own:
-    st.subheader("The trust's own measures")
+    st.header("The trust's own measures")
     window = default_window(data_key()) if limited else None
     if limited:
         # One window only for roles without case-level access, the review pack's (two windows, each safe, differ

@@ -19,7 +19,8 @@ for n, item in enumerate(items[:100]):
         when = f"Since {item.since:%d %B %Y}. " if item.since else ""
         st.text(f"{when}{item.text}")  # plain text: case ids and titles come from imports and people
         if item.screen:
-            label = f"Open {item.case_id}" if item.case_id else "Open"
+            # Each button names what it opens (a screen reader lists buttons out of their surroundings).
+            label = item.button or (f"Open {item.case_id}" if item.case_id else f"Open {item.screen}")
             # A button rather than a page link: Streamlit draws page links in a grey below WCAG AA contrast.
             if st.button(label, key=f"open_{n}", icon=":material/arrow_forward:"):
                 st.switch_page(

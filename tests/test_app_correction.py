@@ -50,7 +50,7 @@ def test_a_decided_check_shows_the_decision_and_a_correction_is_an_explicit_acti
 
     next(b for b in at.button if b.label == "Correct this decision").click().run()
     assert not at.exception, at.exception
-    assert any(h.value == f"Correct review {first}" for h in at.subheader)
+    assert any(h.value == f"Correct review {first}" for h in at.header)
     # The correction starts from the decided review: its answers, members, decision and rationale.
     assert at.radio(key=f"{case_id}-concern_framed").value == "yes"
     assert at.multiselect(key=f"{case_id}-members").value == ["panel", "panel2"]
@@ -88,7 +88,7 @@ def test_a_decided_check_shows_the_decision_and_a_correction_is_an_explicit_acti
     # More information was asked for: once it is in, the panel reviews again (a new review, not a correction).
     next(b for b in at.button if b.label == "Review again with the new information").click().run()
     assert not at.exception, at.exception
-    assert any(h.value == f"Review again after review {newest.id}" for h in at.subheader)
+    assert any(h.value == f"Review again after review {newest.id}" for h in at.header)
     next(r for r in at.radio if r.label == "Decision").set_value("proceed").run()
     next(b for b in at.button if b.label == "Submit review").click().run()
     assert not at.exception, at.exception

@@ -67,7 +67,7 @@ def test_the_division_lead_sees_their_division_and_not_others(app_env):
         assert other not in text and other not in set(table["Where"])
     at.switch_page("panels/division_decisions.py").run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader] == ["Medicine", "Whole trust"]
+    assert [s.value for s in at.header] == ["Medicine", "Whole trust"]
     # The trust overview (which lists every division's data quality) is not theirs.
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("panels/overview.py")

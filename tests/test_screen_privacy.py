@@ -332,7 +332,7 @@ def test_the_trusts_own_measures_offer_no_window_to_restricted_roles(app_env, ro
     monkeypatch.setenv("ERREVIEW_MEASURE_DIR", str(tmp_path / "measures"))
     at = signed_in(role).switch_page("panels/measures.py").run()
     assert not at.exception, at.exception
-    assert any("The trust's own measures" in s.value for s in at.subheader)
+    assert any("The trust's own measures" in s.value for s in at.header)
     assert len(at.date_input) == 0
     assert any("the same 12 months as the latest review pack" in m.value for m in at.markdown)
     assert small_counts_shown(at) == []

@@ -42,6 +42,8 @@ class WorkItem:
     screen: str
     case_id: str | None = None
     since: date | None = None
+    #: The words on its button: a screen reader lists buttons by name alone, so each says what it opens.
+    button: str = ""
 
 
 def _day(value: Any) -> date | None:
@@ -83,6 +85,7 @@ def _case_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkIt
                             PANEL_CHECK,
                             case_id,
                             since,
+                            f"Open {case_id} on the panel check",
                         )
                     )
                 elif actor.role is not Role.PANEL_MEMBER and review is not None:
@@ -93,6 +96,7 @@ def _case_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkIt
                             CASES,
                             case_id,
                             review.submitted_at.date(),
+                            f"Open {case_id}: the panel's decision",
                         )
                     )
             elif actor.role is Role.CASE_LEAD and stage not in _FINISHED:
@@ -103,6 +107,7 @@ def _case_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkIt
                         CASES,
                         case_id,
                         _day(record.get("opened_date")),
+                        f"Open {case_id} to move it on",
                     )
                 )
     return items
@@ -115,6 +120,7 @@ def _admin_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkI
             f"The panel bias check before {step.value.replace('_', ' ')} is switched off: cases can be "
             "escalated without it.",
             ADMIN,
+            button=f"Open the settings: the check before {step.value.replace('_', ' ')}",
         )
         for step in sorted(DEFAULT_GATED_STEPS)
         if step not in rules.gated_steps
@@ -124,7 +130,14 @@ def _admin_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkI
         open_cases = cases[~cases["stage"].isin([s.value for s in _FINISHED])]
         unled = open_cases[open_cases["case_lead"].isna()]
         if len(unled):
-            items.append(WorkItem("no_case_lead", f"{len(unled):,} open case(s) have no case lead.", CASES))
+            items.append(
+                WorkItem(
+                    "no_case_lead",
+                    f"{len(unled):,} open case(s) have no case lead.",
+                    CASES,
+                    button="Open the cases with no case lead",
+                )
+            )
     return items
 
 
@@ -138,6 +151,7 @@ def _suspension_items(engine: store.Engine, rules: Rules, actor: Actor, today: d
             CASES,
             str(row["case_id"]),
             _day(row["next_review"]),
+            f"Open {row['case_id']}: the suspension review",
         )
         for row in due.to_dict("records")
         if row["status"] != "scheduled"
@@ -151,6 +165,7 @@ def _attestation_items(engine: store.Engine, actor: Actor) -> list[WorkItem]:
             f"{r.case_id}: confirm your place on the panel for review {r.review_id} ({DECISION_LABELS[r.decision]}).",
             PANEL_CHECK,
             r.case_id,
+            button=f"Open {r.case_id}: confirm your place on review {r.review_id}",
         )
         for r in attestations_waiting(engine, actor=actor)
     ]
@@ -170,6 +185,7 @@ def _action_items(engine: store.Engine, today: date) -> list[WorkItem]:
             ACTIONS,
             None,
             _day(a.due_date),
+            f"Open the actions: action {a.id}",
         )
         for a in late.itertuples(index=False)
     ]
