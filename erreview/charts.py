@@ -30,6 +30,29 @@ NHS_PALE_GREY = "#E8EDEE"
 #: Text marking a period on the trend whose ratio is not drawn: hidden by disclosure control, or none.
 MARKS = {"suppressed": "* (too small to publish)", "no ratio": "no ratio", "unavailable": "no data"}
 
+#: Readable at the screens' widths (a chart drawn to its column's width keeps its height, axes and titles
+#: included): a category axis shows whole labels up to this many pixels (Streamlit's theme cuts them at about
+#: 100 px: "Formal investigat…"); period labels slant so that a dozen half-years fit side by side.
+LABEL_LIMIT = 320
+PERIOD_AXIS = alt.Axis(labelAngle=-45, labelLimit=LABEL_LIMIT, labelOverlap=False)
+#: Height of one row of a category axis, and what the axes, titles and legend take besides.
+ROW_HEIGHT, CHART_FRAME = 36, 110
+#: The trend's bands in words, as the legend says them.
+BAND_WORDS = {"below": "Below 0.80", "non_adverse": "Within 0.80–1.25", "above": "Above 1.25"}
+
+
+def _words(mapping: dict[str, str]) -> str:
+    """A Vega expression saying a legend's codes in words (``labelExpr``)."""
+    expression = "datum.label"
+    for code, words in reversed(mapping.items()):
+        expression = f"datum.label === {code!r} ? {words!r} : ({expression})"
+    return expression
+
+
+def rows_height(rows: int) -> int:
+    """A chart's height for ``rows`` categories on its y axis: each row readable, with room for the axes."""
+    return ROW_HEIGHT * max(rows, 3) + CHART_FRAME
+
 
 def wres_trend_frame(results: Sequence[WresResult]) -> pd.DataFrame:
     """One row per period with ratio, interval, band and counts (unavailable periods kept, ratio empty)."""
@@ -57,7 +80,7 @@ def ratio_trend_chart(
     *,
     title: str = "BME : White relative likelihood",
     width: int = 640,
-    height: int = 300,
+    height: int = 420,
     national: NationalFigure | None = None,
     intervention: date | None = None,
 ) -> alt.LayerChart | alt.FacetChart:
@@ -71,7 +94,7 @@ def ratio_trend_chart(
     lo = min([0.5, *data["ci_low"].dropna().tolist()]) if len(data) else 0.5
     hi = max([2.0, *data["ci_high"].dropna().tolist()]) if len(data) else 2.0
     scale = alt.Scale(type="log", domain=[lo * 0.9, hi * 1.1])
-    x = alt.X("period:O", title="Period", sort=list(frame["period"]))
+    x = alt.X("period:O", title="Period", sort=list(frame["period"]), axis=PERIOD_AXIS)
     band = (
         alt.Chart(pd.DataFrame({"lo": [NON_ADVERSE_LOW], "hi": [NON_ADVERSE_HIGH]}))
         .mark_rect(color=NHS_PALE_GREY, opacity=0.8)
@@ -95,10 +118,11 @@ def ratio_trend_chart(
             y=alt.Y("ratio:Q", scale=scale),
             shape=alt.Shape(
                 "band:N",
-                title="Band",
+                title="Against 0.80–1.25",
                 scale=alt.Scale(
                     domain=["below", "non_adverse", "above"], range=["triangle-down", "circle", "triangle-up"]
                 ),
+                legend=alt.Legend(labelExpr=_words(BAND_WORDS), labelLimit=LABEL_LIMIT),
             ),
             tooltip=[
                 alt.Tooltip("period:N"),
@@ -149,10 +173,16 @@ def ratio_trend_chart(
                     x=x, y=alt.value(0), text="label:N"
                 )
             )
-    return alt.layer(*layers).properties(title=title, width=width, height=height)
+    shown = "; ".join(f"{row.period} {row.ratio:.2f}" for row in data.itertuples(index=False))
+    described = (
+        f"{title}: BME : White relative likelihood by period, log scale, with the range 0.80–1.25 shaded. "
+        + (shown or "No period has a ratio.")
+        + (f" England: {national.value:.2f}." if national is not None else "")
+    )
+    return alt.layer(*layers).properties(title=title, width=width, height=height, description=described)
 
 
-def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int = 280) -> alt.Chart:
+def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int | None = None) -> alt.Chart:
     """Rate at each decision point for BME and White staff side by side (the funnel, step by step).
 
     ``table`` is :func:`erreview.metrics.decisions.decision_table_frame` output.
@@ -172,7 +202,7 @@ def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int =
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=order, title=None),
+            y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             yOffset=alt.YOffset("group:N"),
             x=alt.X("rate:Q", axis=alt.Axis(format="%"), title="Rate among cases that reached the step"),
             color=alt.Color(
@@ -185,13 +215,26 @@ def decision_rates_chart(table: pd.DataFrame, *, width: int = 640, height: int =
                 alt.Tooltip("n:Q", title="Cases"),
             ],
         )
-        .properties(width=width, height=height)
+        .properties(
+            width=width,
+            height=height or rows_height(len(order)) + ROW_HEIGHT,  # two bars a row
+            description="Rate at each step among cases that reached it, BME then White: "
+            + "; ".join(
+                f"{row.label} {_percent(row.bme_rate)} and {_percent(row.white_rate)}"
+                for row in table.itertuples(index=False)
+            ),
+        )
     )
     return chart
 
 
+def _percent(rate: object) -> str:
+    value = pd.to_numeric(pd.Series([rate]), errors="coerce").iloc[0]
+    return "not shown" if pd.isna(value) else f"{float(value):.0%}"
+
+
 def decision_ratio_chart(
-    table: pd.DataFrame, *, width: int = 640, height: int = 260
+    table: pd.DataFrame, *, width: int = 640, height: int | None = None
 ) -> alt.LayerChart | alt.FacetChart:
     """Forest plot: each decision point's ratio and interval on a log axis, flags as shapes."""
     data = table.dropna(subset=["ratio"])
@@ -199,7 +242,7 @@ def decision_ratio_chart(
     lows = data["ci_low"].dropna().tolist()
     highs = data["ci_high"].dropna().tolist()
     scale = alt.Scale(type="log", domain=[min([0.25, *lows]) * 0.9, max([4.0, *highs]) * 1.1])
-    y = alt.Y("label:N", sort=list(table["label"]), title=None)
+    y = alt.Y("label:N", sort=list(table["label"]), title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     band = (
         alt.Chart(pd.DataFrame({"lo": [NON_ADVERSE_LOW], "hi": [NON_ADVERSE_HIGH]}))
         .mark_rect(color=NHS_PALE_GREY)
@@ -235,14 +278,20 @@ def decision_ratio_chart(
             ],
         )
     )
-    return alt.layer(band, rules, points).properties(width=width, height=height)
+    described = "; ".join(f"{row.label} {row.ratio:.2f} ({row.flag})" for row in data.itertuples(index=False))
+    return alt.layer(band, rules, points).properties(
+        width=width,
+        height=height or rows_height(len(table)),
+        description="BME : White ratio at each step, log scale, with the range 0.80–1.25 shaded: "
+        + (described or "no step has a ratio."),
+    )
 
 
 def funnel_chart(
     funnel: Funnel,
     *,
     width: int = 640,
-    height: int = 340,
+    height: int = 420,
     size: str = "staff",
     highlight: frozenset[str] = frozenset(),
 ) -> alt.LayerChart | alt.FacetChart:
@@ -257,13 +306,17 @@ def funnel_chart(
     sizes = np.geomspace(max(top / 400, 5.0), top, 120)
     lines = funnel.limit_lines(sizes).melt("size", var_name="limit", value_name="ratio")
     lines["level"] = lines["limit"].map(lambda s: "99.8%" if s.endswith("998") else "95%")
-    values = [*lines["ratio"].tolist(), *points["ratio"].tolist(), funnel.centre]
+    # The axis spans the divisions and the limits from half the smallest division's size on: the limits of a
+    # near-empty division run off to 1e15, and an axis that held them squeezed every point onto one line.
+    smallest = float(points["effective_size"].min()) if len(points) else top / 4
+    near = lines[(lines["size"] >= smallest / 2) & (lines["ratio"] > 0)]["ratio"]
+    values = [*near.tolist(), *points["ratio"].tolist(), funnel.centre]
     scale = alt.Scale(type="log", domain=[min(values) * 0.9, max(values) * 1.1])
     what = "staff (BME + White" if size == "staff" else f"{size} (BME + White"
     x = alt.X("size:Q", title=f"Effective {what}, at the trust's BME share)")
     limits = (
         alt.Chart(lines)
-        .mark_line(color=NHS_GREY)
+        .mark_line(color=NHS_GREY, clip=True)
         .encode(
             x=x,
             y=alt.Y("ratio:Q", scale=scale, title="Relative likelihood (log scale)"),
@@ -300,18 +353,27 @@ def funnel_chart(
             size=alt.condition("datum.mine", alt.value(220), alt.value(90)),
         )
     )
-    names = (
-        alt.Chart(points.rename(columns={"effective_size": "size"}))
-        .mark_text(dx=8, align="left", fontSize=10, color=NHS_DARK_BLUE)
+    # Names alternate above and below their points in order of size, so two divisions of about the same size
+    # do not write their names over each other.
+    by_size = points.rename(columns={"effective_size": "size"}).sort_values("size").reset_index(drop=True)
+    names = [
+        alt.Chart(by_size.iloc[start::2])
+        .mark_text(dx=6, dy=dy, align="left", fontSize=10, color=NHS_DARK_BLUE)
         .encode(
             x=x,
             y=alt.Y("ratio:Q", scale=scale),
             text="division:N",
             size=alt.condition("datum.mine", alt.value(13), alt.value(10)),
         )
-    )
-    return alt.layer(limits, centre, dots, names).properties(
-        title=f"Divisions against the trust ratio {funnel.centre:.2f}", width=width, height=height
+        for start, dy in ((0, -10), (1, 12))
+    ]
+    title = f"Divisions against the trust ratio {funnel.centre:.2f}"
+    where = "; ".join(f"{row.division} {row.ratio:.2f} ({row.position})" for row in points.itertuples(index=False))
+    return alt.layer(limits, centre, dots, *names).properties(
+        title=title,
+        width=width,
+        height=height,
+        description=f"{title}, log scale, with 95% and 99.8% limits: " + (where or "no division is plotted."),
     )
 
 
@@ -325,6 +387,32 @@ VARIATION = {
     "improvement": ("Special cause (improvement)", SPC_IMPROVEMENT, "square"),
     "common": ("Common cause", SPC_COMMON, "circle"),
 }
+
+
+def division_trend_chart(trend: pd.DataFrame, order: Sequence[str], *, height: int = 380) -> alt.Chart:
+    """A division lead's trend: the relative likelihood by half-year, one line per division and the trust.
+    ``trend`` has ``Period``, ``Where`` and ``ratio_value`` (periods without a ratio left out by the caller);
+    ``order`` the lines' order (the trust first)."""
+    periods = list(dict.fromkeys(trend["Period"]))
+    shown = "; ".join(
+        f"{where}: " + ", ".join(f"{r.Period} {r.ratio_value:.2f}" for r in rows.itertuples(index=False))
+        for where, rows in trend.groupby("Where", sort=False)
+    )
+    chart: alt.Chart = (
+        alt.Chart(trend)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Period:O", sort=periods, title="Half-year", axis=PERIOD_AXIS),
+            y=alt.Y("ratio_value:Q", scale=alt.Scale(type="log"), title="Relative likelihood (log scale)"),
+            # A named legend: Streamlit clips the top of a chart whose legend has an empty title.
+            color=alt.Color("Where:N", title="Where", sort=list(order), legend=alt.Legend(labelLimit=LABEL_LIMIT)),
+        )
+        .properties(
+            height=height,
+            description="Relative likelihood by half-year, log scale. " + (shown or "No half-year has a ratio."),
+        )
+    )
+    return chart
 
 
 def concern_upwards(centre: float) -> bool:
@@ -398,7 +486,7 @@ def spc_chart(
     labels: Sequence[str],
     *,
     width: int = 640,
-    height: int = 300,
+    height: int = 400,
     title: str | None = "Is anything changing? Statistical process control",
 ) -> alt.LayerChart | alt.FacetChart:
     """An XmR chart in NHS England's *Making Data Count* style: the points in order joined by a line, the
@@ -408,7 +496,7 @@ def spc_chart(
     values = [*points["ratio"], chart.lower, chart.upper, chart.centre]
     scale = alt.Scale(type="log", domain=[min(values) * 0.9, max(values) * 1.1])
     order = list(points["period"])
-    x = alt.X("period:O", title="Half-year", sort=order)
+    x = alt.X("period:O", title="Half-year", sort=order, axis=PERIOD_AXIS)
     y_title = "Relative likelihood (log scale)"
     lines = pd.DataFrame(
         {
@@ -487,7 +575,7 @@ def window_ratio_chart(
     steps: Sequence[str],
     title: str,
     width: int = 320,
-    height: int = 260,
+    height: int | None = None,
 ) -> alt.LayerChart | alt.FacetChart:
     """One window's BME : White ratio at each step, with its interval, on an explicit log axis ``domain``
     and an explicit list of ``steps``: two windows drawn with the same ``domain`` and ``steps`` share their
@@ -501,7 +589,11 @@ def window_ratio_chart(
     )
     scale = alt.Scale(type="log", domain=list(domain))
     y = alt.Y(
-        "label:N", sort=list(steps), scale=alt.Scale(domain=list(steps)), title=None, axis=alt.Axis(labelLimit=220)
+        "label:N",
+        sort=list(steps),
+        scale=alt.Scale(domain=list(steps)),
+        title=None,
+        axis=alt.Axis(labelLimit=LABEL_LIMIT),
     )
     band = (
         alt.Chart(pd.DataFrame({"lo": [NON_ADVERSE_LOW], "hi": [NON_ADVERSE_HIGH]}))
@@ -536,7 +628,7 @@ def window_ratio_chart(
     return alt.layer(band, rules, points).properties(
         title=title,
         width=width,
-        height=height,
+        height=height or rows_height(len(steps)) + 30,  # and its title
         description=f"{title}: BME : White ratio at each step, log scale from {domain[0]:.2f} to {domain[1]:.2f}. "
         + (described or "No step has a ratio."),
     )

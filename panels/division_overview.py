@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
+from erreview.charts import division_trend_chart
 from erreview.divisions import TRUST, division_trend
 from erreview.narrative import QUESTION
 from erreview.review.roles import Role
@@ -30,16 +30,7 @@ plotted = trend.dropna(subset=["ratio_value"])
 plotted = plotted[plotted["ratio_value"] > 0]
 if not plotted.empty:
     st.header("Trend by half-year")
-    chart = (
-        alt.Chart(plotted)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("Period:O", sort=list(dict.fromkeys(trend["Period"]))),
-            y=alt.Y("ratio_value:Q", scale=alt.Scale(type="log"), title="Relative likelihood (log scale)"),
-            color=alt.Color("Where:N", title="", sort=[TRUST, *sorted(actor.divisions)]),
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(division_trend_chart(plotted, [TRUST, *sorted(actor.divisions)]), width="stretch")
 st.header("Every half-year")
 TREND_COLUMNS = [
     Col("Period", "Period", help="Financial half-year."),
