@@ -75,7 +75,7 @@ try:
     measure_choices = measure_ids(measure_dir)
     measure_names = measure_labels(measure_dir)
 except ErreviewError as exc:
-    show_error(f"The trust's own measures cannot be offered: {exc.message}")
+    show_error(f"The trust's own measures cannot be offered: {exc.message}", focus=False)
     measure_dir, measure_choices, measure_names = None, measure_ids(), measure_labels()
 WHOLE_TRUST = "Whole trust"
 

@@ -262,7 +262,7 @@ with templates_tab:
     try:
         templates = Rules.from_settings(settings()).templates
     except ErreviewError as exc:
-        show_error(exc.message)
+        show_error(exc.message, focus=False)
         templates = {}
     for (template_id, version), template in sorted(templates.items()):
         with st.expander(f"{template.title} — {template_id} v{version}"):
@@ -338,7 +338,7 @@ with audit_tab:
             f"records kept outside the database match ({report.head_text()})."
         )
     else:
-        show_error(f"Tampering found: {report.reason}.")
+        show_error(f"Tampering found: {report.reason}.", focus=False)
     people, actions = service.audit_filters(engine())
     c1, c2, c3, c4 = st.columns(4)
     person = c1.selectbox("Person", ["Everyone", *people])

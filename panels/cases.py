@@ -326,7 +326,7 @@ try:
     detail = case_detail(engine(), case_id, actor=actor)
     note_case_view(actor, case_id)
 except ErreviewError as exc:
-    show_error(exc.message)
+    show_error(exc.message, focus=False)
     st.stop()
 
 rules = Rules.from_settings(settings())

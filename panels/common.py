@@ -382,6 +382,42 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         st.success(message, icon=":material/check_circle:")
+        focus_message()
+
+
+#: Moves the keyboard focus to the message drawn just before this script: the alert in the element before its
+#: own. Streamlit draws st.error and st.warning with role="alert" and st.success and st.info with role="status",
+#: so a screen reader announces them as they appear; the focus also takes a keyboard user to the message (and
+#: the page to it) instead of leaving them on a button far above it or on one the rerun has removed.
+_FOCUS_SCRIPT = """<script>
+(() => {
+  const mine = document.currentScript && document.currentScript.closest('[data-testid="stElementContainer"]');
+  const find = () => {
+    let node = mine ? mine.previousElementSibling : null;
+    for (let steps = 0; node && steps < 3; steps += 1, node = node.previousElementSibling) {
+      const alert = node.querySelector('[data-testid="stAlertContainer"]');
+      if (alert) return alert;
+    }
+    return null;
+  };
+  const focus = (tries) => {
+    const alert = find();
+    if (alert) {
+      alert.setAttribute('tabindex', '-1');
+      alert.focus({preventScroll: true});
+      alert.scrollIntoView({block: 'center'});
+    } else if (tries > 0) {
+      setTimeout(() => focus(tries - 1), 100);
+    }
+  };
+  focus(20);
+})();
+</script>"""
+
+
+def focus_message() -> None:
+    """Take the keyboard focus to the message just drawn (after a save, or a refusal of one)."""
+    st.html(_FOCUS_SCRIPT, unsafe_allow_javascript=True)
 
 
 #: pydantic's own wording, never shown on a screen (tests check every form's messages against these).
@@ -414,9 +450,13 @@ def show_problems(what: str, problems: Sequence[str]) -> None:
     show_error(f"{what}:\n\n" + "\n".join(f"- {p}" for p in problems))
 
 
-def show_error(message: str) -> None:
-    """A refusal or validation message in plain English (never a stack trace)."""
+def show_error(message: str, *, focus: bool = True) -> None:
+    """A refusal or validation message in plain English (never a stack trace), announced (role="alert") and,
+    unless ``focus`` is false (a standing notice, not the answer to something the person just did), taking the
+    keyboard focus."""
     st.error(message, icon=":material/block:")
+    if focus:
+        focus_message()
 
 
 @st.cache_data(show_spinner="Computing the relative likelihood…")

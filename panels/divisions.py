@@ -31,7 +31,7 @@ current = settings()
 try:
     measures = service.funnel_measures(current)
 except ErreviewError as exc:
-    show_error(exc.message)
+    show_error(exc.message, focus=False)
     st.stop()
 chosen = st.selectbox(
     "Measure",

@@ -53,7 +53,7 @@ current = settings()
 try:
     measures = load_measures(current.measure_dir)
 except ErreviewError as exc:
-    show_error(exc.message)
+    show_error(exc.message, focus=False)
     st.stop()
 for measure in measures:
     marker = "" if measure.shipped else " *(added by the trust)*"

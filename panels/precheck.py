@@ -236,7 +236,7 @@ with context_col:
     comparison, ctx = case_context(actor, case_id, settings().comparable_cases)
     try:
         if isinstance(comparison, str):
-            show_error(comparison)  # why the library cannot give them, in its own plain words
+            show_error(comparison, focus=False)  # why the library cannot give them, in its own plain words
         elif comparison.suppressed:
             st.markdown(comparison.summary())
         else:
@@ -251,7 +251,7 @@ with context_col:
                 "never on ethnicity."
             )
     except ErreviewError as exc:
-        show_error(exc.message)
+        show_error(exc.message, focus=False)
     st.header("Disparity at the decision to go formal")
     st.caption(
         "BME : White ratio of going formal, over every disciplinary case on record (all years), so it can differ "

@@ -121,3 +121,21 @@ def test_a_case_lead_journey_with_the_keyboard_only(page: Page):  # noqa: F811 (
     expect(button).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Saved: Start initial assessment.")).to_be_visible()
+    # The keyboard focus goes to the message (a status: read out as it appears), not back to the top of the page.
+    expect(page.get_by_role("status").filter(has_text="Saved: Start initial assessment.")).to_be_focused()
+
+
+def test_a_refused_form_takes_the_focus_to_its_message(page: Page):  # noqa: F811 (fixture)
+    """A form refused: the message is an alert (read out as it appears) and holds the keyboard focus, so the next
+    Tab goes on from it to the fields beside their problems."""
+    sign_in(page, "lead")
+    page.get_by_role("link", name="Cases", exact=True).click()
+    expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    wait_idle(page)
+    page.get_by_text("Raise a new concern").click()
+    button = page.get_by_role("button", name="Raise concern", exact=True)
+    expect(button).to_be_visible()
+    button.click()
+    message = page.get_by_role("alert").filter(has_text="The concern was not saved")
+    expect(message).to_be_visible(timeout=60_000)
+    expect(message).to_be_focused()
