@@ -60,7 +60,7 @@ ACTION_COLUMNS = [
 ]
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
-st.title("Actions")
+st.title("Actions", anchor=False)
 st.markdown(
     "Each action answers a finding: a measure, the period it was seen in and, where it applies, a division. "
     "Inclusion analysts keep them up to date; the board signs off an action once it is done or cancelled."
@@ -237,7 +237,7 @@ if editor:
                     st.rerun()
 
 if editor and not actions.empty:
-    st.header("Update an action")
+    st.header("Update an action", anchor=False)
     editable = actions[actions["signed_off_by"].isna()]
     if editable.empty:
         st.caption("Every action is signed off.")
@@ -280,7 +280,7 @@ if editor and not actions.empty:
                     show_error(exc.message)
 
 if approver and not actions.empty:
-    st.header("Board sign-off")
+    st.header("Board sign-off", anchor=False)
     ready = actions[
         actions["signed_off_by"].isna() & actions["status"].isin([ActionStatus.DONE, ActionStatus.CANCELLED])
     ]

@@ -70,7 +70,7 @@ AUDIT_COLUMNS = [
 ]
 
 actor = require(Role.ADMIN)
-st.title("Admin")
+st.title("Admin", anchor=False)
 users_tab, settings_tab, templates_tab, national_tab, audit_tab = st.tabs(
     ["Users", "Settings", "Templates", "National comparator", "Audit log"]
 )

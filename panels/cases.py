@@ -54,7 +54,7 @@ from panels.common import (
 )
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
-st.title("Cases")
+st.title("Cases", anchor=False)
 show_flash()
 gate_off = service.gate_warning(settings())
 if gate_off:
@@ -259,7 +259,7 @@ if actor.role in (Role.CASE_LEAD, Role.ADMIN):
     every = settings().suspension_review_days
     due = suspension_work_list(engine(), every, actor=actor, today=date.today())
     if not due.empty:
-        st.header("Suspension reviews")
+        st.header("Suspension reviews", anchor=False)
         urgent = due[due["status"] != "scheduled"]
         st.caption(
             f"{len(due)} suspension(s) running; {len(urgent)} review(s) overdue or due within a week. "
@@ -330,7 +330,7 @@ except ErreviewError as exc:
     st.stop()
 
 rules = Rules.from_settings(settings())
-st.header(f"{plain(case_id)}: {detail.stage_label}")
+st.header(f"{plain(case_id)}: {detail.stage_label}", anchor=False)
 st.info(plain(case_status(detail, rules)), icon=":material/info:")
 info = detail.case
 c1, c2, c3, c4 = st.columns(4)
@@ -341,7 +341,7 @@ c4.metric("Panel", detail.panel or "—")
 
 steps = next_steps(detail, rules)
 if steps:
-    st.subheader("What happens next")
+    st.subheader("What happens next", anchor=False)
     by_label = {s.label: s for s in steps}
     chosen_label = st.radio(
         "Choose the next step",
@@ -446,5 +446,5 @@ if steps:
 elif actor.role is Role.PANEL_MEMBER:
     st.info("Panel members review cases on the Panel check screen.")
 
-st.subheader("Timeline")
+st.subheader("Timeline", anchor=False)
 show_table(pd.DataFrame(detail.timeline_rows(), columns=["date", "event"]), TIMELINE_COLUMNS, download="timeline")

@@ -567,7 +567,7 @@ def band_text(band: Any) -> str:
 
 def sign_in_screen() -> None:
     """The sign-in form (shown for any address while signed out; the address opens after sign-in)."""
-    st.title("erreview")
+    st.title("erreview", anchor=False)
     st.markdown("Find and stop racial bias in employee-relations cases. Please sign in.")
     ended = st.session_state.get(ENDED_KEY)
     if ended:

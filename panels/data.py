@@ -37,7 +37,7 @@ QUALITY_COLUMNS = [
 ]
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST)
-st.title("Data")
+st.title("Data", anchor=False)
 st.markdown(
     "Upload an ESR workforce extract and/or an ER-tracker cases extract (CSV UTF-8 or Excel .xlsx). "
     "Every row is checked first; nothing is written unless both files are entirely valid. Staff "
@@ -132,7 +132,7 @@ else:
             problems = pd.DataFrame([p.as_dict() for p in report.sorted()])
             show_table(problems, PROBLEM_COLUMNS, download="import problems")
 
-st.header("Data quality")
+st.header("Data quality", anchor=False)
 quality = completeness(data_key())
 if quality.empty:
     st.info("No workforce snapshot yet.")

@@ -191,7 +191,7 @@ actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 # Roles without case-level access see the board pack's disclosure rule: small counts hidden, whole months.
 limited = restricted(actor.role)
 threshold = settings().suppression_threshold
-st.title("Decision points")
+st.title("Decision points", anchor=False)
 st.markdown(
     "At each step of the disciplinary process, how often did it happen to BME and to White staff who "
     "reached that step? A gap can open at any step."
@@ -288,7 +288,7 @@ st.caption(
     "cases to answer means more formal investigations without cause."
 )
 
-st.header("What each step shows")
+st.header("What each step shows", anchor=False)
 for result in analysis.table:
     if result.point.name in hidden_points:
         st.markdown(f"- {result.point.label}: the numbers are too small to show without identifying people.")
@@ -299,17 +299,17 @@ if hidden_points:
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Rate at each step")
+    st.subheader("Rate at each step", anchor=False)
     show_chart(st, "decision_rates_chart", table)
 with right:
-    st.subheader("BME : White ratio")
+    st.subheader("BME : White ratio", anchor=False)
     show_chart(st, "decision_ratio_chart", table)
     st.caption(
         "Shaded: 0.80–1.25. Diamond: disparity (outside and significant after allowing for the seven steps); "
         "triangle: watch (outside, could be chance); circle: inside the range."
     )
 
-st.header("The disparity table")
+st.header("The disparity table", anchor=False)
 if published_table is not None:
     st.caption(f"Counts from 1 to {threshold} are shown as *, with anything that would give them back.")
     # The same columns as for everyone else, hidden wherever the review pack's own table hides them, and each
@@ -333,7 +333,7 @@ if published_table is not None:
 else:
     show_table(table, DISPARITY_COLUMNS, download="disparity")
 
-st.header("Complaints raised by staff")
+st.header("Complaints raised by staff", anchor=False)
 st.markdown(
     "Grievance and bullying or harassment complaints raised by a member of staff, not withdrawn: "
     + (
@@ -345,7 +345,7 @@ st.markdown(
 
 intervention = settings().intervention_date
 if intervention is not None:
-    st.header(f"Is it better since the pre-checks began ({intervention:%d %B %Y})?")
+    st.header(f"Is it better since the pre-checks began ({intervention:%d %B %Y})?", anchor=False)
     st.caption("All cases opened before that date against all opened since, at each step (ratio of ratios).")
     for change in intervention_changes(key, intervention):
         if change.name in hidden_points:
@@ -381,7 +381,7 @@ if intervention is not None:
             "0.80–1.25; lines: 95% intervals; triangles point up above the range and down below it."
         )
 
-st.header("For whom? Breakdowns and intersections")
+st.header("For whom? Breakdowns and intersections", anchor=False)
 c1, c2 = st.columns(2)
 dimension = c1.selectbox("Break down by", DIMENSIONS, format_func=lambda d: d.replace("_", " ").capitalize())
 point = c2.selectbox(
@@ -498,7 +498,7 @@ if withheld:
 else:
     show_table(inter, inter_columns, inter_hidden, download="ethnic group intersections")
 
-st.header("Time in process")
+st.header("Time in process", anchor=False)
 timing_label, timing_cells_hidden = (
     restricted_timing_hidden(key, start, end, min_size, threshold, engine()) if limited else ("window", set())
 )
@@ -528,10 +528,10 @@ st.caption(
     "against White."
 )
 
-st.header("Is the formal-route gap explained by case mix?")
+st.header("Is the formal-route gap explained by case mix?", anchor=False)
 st.markdown(analysis.adjusted.sentence())
 
-st.header("The panel check: decisions against the recommendation")
+st.header("The panel check: decisions against the recommendation", anchor=False)
 audit_ = panel_audit(engine(), actor=actor)
 if audit_.overrides.empty:
     st.info("No panel review with a routed recommendation yet (checklist version 2 onwards).")
@@ -577,7 +577,7 @@ shown = (
     else complaints_trend_everyone(key)
 )
 if shown is not None:
-    st.header("Complaints raised by staff, half-year by half-year")
+    st.header("Complaints raised by staff, half-year by half-year", anchor=False)
     st.markdown("Grievance and bullying or harassment complaints with an outcome, by the half-year they were raised.")
     show_table(shown[0], TREND_COLUMNS, shown[1], download="complaints by half-year")
     if limited:

@@ -22,7 +22,7 @@ from panels.common import (
 )
 
 actor = require(Role.DIVISION_LEAD)
-st.title("Decision points")
+st.title("Decision points", anchor=False)
 st.markdown(
     "Disciplinary cases opened in the chosen financial year, at each step of the process: your divisions "
     "beside the whole trust."
@@ -45,7 +45,7 @@ columns = [
     *(c for c in COMPARISON_COLUMNS if c.source in shown),
 ]
 for where in [*sorted(k for k in tables if k != TRUST), TRUST]:
-    st.header(where if where != TRUST else "Whole trust")
+    st.header(where if where != TRUST else "Whole trust", anchor=False)
     results, table = tables[where]
     place = where if where != TRUST else "whole trust"
     show_table(

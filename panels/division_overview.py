@@ -11,7 +11,7 @@ from erreview.review.roles import Role
 from panels.common import Col, engine, require, settings, show_table
 
 actor = require(Role.DIVISION_LEAD)
-st.title("Overview")
+st.title("Overview", anchor=False)
 mine = ", ".join(sorted(actor.divisions)) or "none assigned"
 st.markdown(f"**{QUESTION}**  \nYour divisions: **{mine}**, beside the whole trust.")
 threshold = settings().suppression_threshold
@@ -29,9 +29,9 @@ for col, row in zip(cols, now.to_dict("records"), strict=True):
 plotted = trend.dropna(subset=["ratio_value"])
 plotted = plotted[plotted["ratio_value"] > 0]
 if not plotted.empty:
-    st.header("Trend by half-year")
+    st.header("Trend by half-year", anchor=False)
     st.altair_chart(division_trend_chart(plotted, [TRUST, *sorted(actor.divisions)]), width="stretch")
-st.header("Every half-year")
+st.header("Every half-year", anchor=False)
 TREND_COLUMNS = [
     Col("Period", "Period", help="Financial half-year."),
     Col("Where", "Where", help="Your division, or the whole trust."),

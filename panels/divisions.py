@@ -26,7 +26,7 @@ from panels.common import (
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER, Role.DIVISION_LEAD)
 lead = actor.role is Role.DIVISION_LEAD
-st.title("Divisions")
+st.title("Divisions", anchor=False)
 current = settings()
 try:
     measures = service.funnel_measures(current)

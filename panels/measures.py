@@ -43,7 +43,7 @@ DEFINITION_COLUMNS = [
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
 limited = restricted(actor.role)
-st.title("Measures")
+st.title("Measures", anchor=False)
 st.markdown(
     "Every measure answers a question. The contract's measures are WRES indicator 3, the seven decision points "
     "and complaints raised by staff; the trust can add its own questions to the measure library (TOML files in "
@@ -63,7 +63,7 @@ with st.expander("Definitions: who is counted and what counts"):
 
 own = [m for m in measures if not m.shipped]
 if own:
-    st.header("The trust's own measures")
+    st.header("The trust's own measures", anchor=False)
     window = default_window(data_key()) if limited else None
     if limited:
         # One window only for roles without case-level access, the review pack's (two windows, each safe, differ

@@ -8,7 +8,7 @@ from erreview.review.roles import Role
 from panels.common import my_work_items, require
 
 actor = require(*Role)
-st.title("My work")
+st.title("My work", anchor=False)
 items = my_work_items(actor)
 if not items:
     st.success("Nothing is waiting for you.", icon=":material/check_circle:")

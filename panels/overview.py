@@ -40,7 +40,7 @@ actor = require(*(r for r in Role if r is not Role.DIVISION_LEAD))
 # Roles without case-level access see the board pack's disclosure rule: small counts and what rests on them hidden.
 limited = restricted(actor.role)
 threshold = settings().suppression_threshold
-st.title("Overview")
+st.title("Overview", anchor=False)
 st.markdown(f"**{QUESTION}**")
 
 key = data_key()
@@ -135,7 +135,7 @@ QUALITY_COLUMNS = [
     Col("share", "Share not stated", "rate", "Ethnicity not stated ÷ staff."),
 ]
 
-st.header("Both rates, and the counts behind them")
+st.header("Both rates, and the counts behind them", anchor=False)
 counts_frame = pd.DataFrame(
     {
         "Group": ["BME", "White", "Not stated (excluded)"],
@@ -187,7 +187,7 @@ if not hide_ratio:
         )
     )
 
-st.header("Trend by half-year")
+st.header("Trend by half-year", anchor=False)
 frame = wres_trend_frame(results)
 if limited:
     # Periods whose ratio rests on a small count keep their place on the axis, with no numbers.
@@ -215,7 +215,7 @@ spc_hidden = limited and any(r.available and r.groups and too_small(r) for r in 
 if spc_hidden:
     found = None  # its centre and limits rest on every period, the small ones included
 if found is not None or spc_hidden:
-    st.header("Is anything changing? (Making Data Count)")
+    st.header("Is anything changing? (Making Data Count)", anchor=False)
 if spc_hidden:
     st.markdown(
         "The process-control chart is not shown for your role: its centre line and limits rest on every "
@@ -238,7 +238,7 @@ if intervention is not None:
         before = after = []  # a pooled ratio over a small period would give its count back
     if before and after:
         change = ratio_of_ratios(pooled_counts(before), pooled_counts(after))
-        st.header(f"Before and after panel pre-checks began ({intervention:%d %B %Y})")
+        st.header(f"Before and after panel pre-checks began ({intervention:%d %B %Y})", anchor=False)
         c1, c2, c3 = st.columns(3)
         c1.metric("Before", fmt_ratio(change.earlier.ratio))
         c2.metric("After", fmt_ratio(change.later.ratio))
@@ -250,7 +250,7 @@ if intervention is not None:
         )
         st.markdown(change_sentence("Indicator 3", change, intervention))
 
-st.header("Ethnicity data completeness by division")
+st.header("Ethnicity data completeness by division", anchor=False)
 quality = completeness(key) if view is None else pd.DataFrame()
 if view is not None:
     # The pack's table at the half-year's snapshot, with the pack's suppression: the trust's not-stated count

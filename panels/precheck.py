@@ -136,7 +136,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
-st.title("Panel bias check")
+st.title("Panel bias check", anchor=False)
 show_flash()
 st.markdown(
     "Before a case goes formal (and before suspension) the panel checks it for bias. "
@@ -149,7 +149,7 @@ rules = Rules.from_settings(settings())
 if actor.role in (Role.PANEL_MEMBER, Role.ADMIN):
     waiting = attestations_waiting(engine(), actor=actor)
     if waiting:
-        st.header("Reviews waiting for your confirmation")
+        st.header("Reviews waiting for your confirmation", anchor=False)
         for request in waiting:
             title = (
                 f"Case {request.case_id}, review {request.review_id} "
@@ -232,7 +232,7 @@ st.caption(
 
 form_col, context_col = st.columns([3, 2])
 with context_col:
-    st.header("Comparable past cases")
+    st.header("Comparable past cases", anchor=False)
     comparison, ctx = case_context(actor, case_id, settings().comparable_cases)
     try:
         if isinstance(comparison, str):
@@ -252,7 +252,7 @@ with context_col:
             )
     except ErreviewError as exc:
         show_error(exc.message, focus=False)
-    st.header("Disparity at the decision to go formal")
+    st.header("Disparity at the decision to go formal", anchor=False)
     st.caption(
         "BME : White ratio of going formal, over every disciplinary case on record (all years), so it can differ "
         "from Decision points, which looks at one 12-month window."
@@ -267,7 +267,7 @@ with context_col:
             delta_color="off",
         )
     if detail.reviews:
-        st.header("Reviews so far")
+        st.header("Reviews so far", anchor=False)
         rows = []
         for r in detail.reviews:
             confirmed = {a.username for a in detail.attestations_of(r.id)}
@@ -305,7 +305,7 @@ with form_col:
     mode = st.session_state.get(mode_key)
     if decided is not None and (mode is None or mode[1] != decided.id):
         # Decided: no second blank form. The decision stands unless the panel chooses to act on it again.
-        st.header("The panel's decision")
+        st.header("The panel's decision", anchor=False)
         waiting = sorted(set(named_members(decided)) - {a.username for a in detail.attestations_of(decided.id)})
         st.success(
             f"Review {decided.id}, submitted on {decided.submitted_at:%-d %B %Y}: "
@@ -337,16 +337,16 @@ with form_col:
     started = st.session_state.setdefault(f"started-{case_id}", datetime.now(UTC))
     if decided is not None:
         if correcting is not None:
-            st.header(f"Correct review {correcting}")
+            st.header(f"Correct review {correcting}", anchor=False)
             st.caption(f"{template.title} (version {template.version}), starting from review {correcting}'s answers.")
         else:
-            st.header(f"Review again after review {decided.id}")
+            st.header(f"Review again after review {decided.id}", anchor=False)
             st.caption(f"{template.title} (version {template.version}), starting from review {decided.id}'s answers.")
         if st.button("Keep the decision as it is", key=f"cancel-{decided.id}"):
             st.session_state.pop(mode_key, None)
             st.rerun()
     else:
-        st.header(f"{template.title} (version {template.version})")
+        st.header(f"{template.title} (version {template.version})", anchor=False)
     # Every problem is shown at once beside its question or field (a slot under each), with a count here at the
     # top; nothing reruns, so every answer given stays in the form.
     summary = st.empty()
@@ -360,7 +360,7 @@ with form_col:
             continue  # a follow-up the earlier answers made irrelevant
         if q.section and q.section != section:
             section = q.section
-            st.subheader(section)
+            st.subheader(section, anchor=False)
         n = numbers[q.id]
         label = f"{n}. {q.text}" + ("" if q.required else " (optional)")
         if q.choices:
@@ -401,7 +401,7 @@ with form_col:
         text = f"**Recommended outcome: {DECISION_LABELS[recommended]}.** {recommendation.reason}"
         st.info(text, icon=":material/route:")
 
-    st.subheader("Panel members")
+    st.subheader("Panel members", anchor=False)
     st.caption(
         f"Name at least {rules.quorum_members} members by their erreview accounts. Each confirms their place "
         "and declares independence or a conflict from their own account; the case cannot be escalated until "
@@ -442,7 +442,7 @@ with form_col:
         )
         beside[f"member:{username}"] = st.empty()
 
-    st.subheader("Decision")
+    st.subheader("Decision", anchor=False)
     decision = st.radio(
         "Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None, key=f"{case_id}-decision"
     )

@@ -21,7 +21,7 @@ from erreview.review.roles import Role
 from panels.common import data_key, engine, period_select, require, settings, signed_in_download, wres_results
 
 actor = require(Role.ADMIN, Role.INCLUSION_ANALYST, Role.BOARD_VIEWER)
-st.title("Reports")
+st.title("Reports", anchor=False)
 st.markdown(
     "The six-monthly review pack: a plain-English summary, the ratio with its interval and trend, where "
     "in the process the gap opens, panel-check statistics and data quality. Small numbers are suppressed."
