@@ -20,6 +20,7 @@ from panels.common import (
     YES_NO,
     Col,
     engine,
+    focus_message,
     form_problems,
     plain,
     require,
@@ -97,6 +98,7 @@ with users_tab:
                     by=actor.username,
                 )
                 st.success(f"Saved {plain(username)}.")
+                focus_message()
             except ErreviewError as exc:
                 show_error(exc.message)
     with st.form("user_access"):
@@ -116,6 +118,7 @@ with users_tab:
                 else:
                     set_active(engine(), who, change == "Reactivate", by=actor.username)
                 st.success(f"{change}: {plain(who)}.")
+                focus_message()
             except ErreviewError as exc:
                 show_error(exc.message)
 
@@ -255,6 +258,7 @@ with settings_tab:
                             confirm_gate_off=confirm_off,
                         )
                     st.success("Settings saved.")
+                    focus_message()
                 except ErreviewError as exc:
                     show_error(f"Not saved: {exc.message}")
 
@@ -327,6 +331,7 @@ with national_tab:
                     user=actor.username,
                 )
                 st.success(f"Added the WRES {report_year} report's figure.")
+                focus_message()
             except ErreviewError as exc:
                 show_error(f"Not added: {exc}")
 

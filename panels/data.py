@@ -9,7 +9,7 @@ from erreview import service
 from erreview.errors import ErreviewError
 from erreview.profiles import Profile, example_profile_path, load_profile, parse_profile
 from erreview.review.roles import Role
-from panels.common import Col, completeness, data_key, engine, require, settings, show_error, show_table
+from panels.common import Col, completeness, data_key, engine, focus_message, require, settings, show_error, show_table
 
 #: The import check's problems: where each is, then what is wrong (or, for a value the profile does not map,
 #: how many rows have it and the closest contract value).
@@ -108,6 +108,7 @@ else:
                             replace_snapshots=replace,
                         )
                     st.success(summary.to_text().split("\n")[0])
+                    focus_message()
                     if summary.conflicts:
                         st.warning(
                             f"{len(summary.conflicts)} row(s) were not applied: the case is being handled in erreview, "
