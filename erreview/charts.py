@@ -39,6 +39,8 @@ PERIOD_AXIS = alt.Axis(labelAngle=-45, labelLimit=LABEL_LIMIT, labelOverlap=Fals
 ROW_HEIGHT, CHART_FRAME = 36, 110
 #: The trend's bands in words, as the legend says them.
 BAND_WORDS = {"below": "Below 0.80", "non_adverse": "Within 0.80–1.25", "above": "Above 1.25"}
+#: The decision points' flags in words, as the legend says them (the screen's caption says the same).
+FLAG_WORDS = {"disparity": "Disparity", "watch": "Watch (could be chance)", "none": "Inside 0.80–1.25"}
 
 
 def _words(mapping: dict[str, str]) -> str:
@@ -47,6 +49,9 @@ def _words(mapping: dict[str, str]) -> str:
     for code, words in reversed(mapping.items()):
         expression = f"datum.label === {code!r} ? {words!r} : ({expression})"
     return expression
+
+
+FLAG_LEGEND = alt.Legend(labelExpr=_words(FLAG_WORDS), labelLimit=LABEL_LIMIT)
 
 
 def rows_height(rows: int) -> int:
@@ -263,11 +268,13 @@ def decision_ratio_chart(
                 "flag:N",
                 scale=alt.Scale(domain=["disparity", "watch", "none"], range=["diamond", "triangle-up", "circle"]),
                 title="Flag",
+                legend=FLAG_LEGEND,
             ),
             color=alt.Color(
                 "flag:N",
                 scale=alt.Scale(domain=["disparity", "watch", "none"], range=[NHS_RED, NHS_WARM_YELLOW, NHS_GREEN]),
                 title="Flag",
+                legend=FLAG_LEGEND,
             ),
             tooltip=[
                 alt.Tooltip("label:N", title="Step"),

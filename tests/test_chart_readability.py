@@ -189,6 +189,11 @@ def test_legends_say_codes_in_words():
     assert legend["title"] == "Against 0.80–1.25"
     for code, words in charts.BAND_WORDS.items():  # the expression maps each code to its words
         assert f"'{code}' ? '{words}'" in legend["legend"]["labelExpr"]
+    spec = spec_of(charts.decision_ratio_chart(_table()))
+    flags = next(layer["encoding"] for layer in _layers(spec) if "shape" in layer.get("encoding", {}))
+    for channel in ("shape", "color"):  # one legend: both channels say the same words
+        for code, words in charts.FLAG_WORDS.items():
+            assert f"'{code}' ? '{words}'" in flags[channel]["legend"]["labelExpr"]
 
 
 def test_the_funnel_axis_spans_the_divisions_not_the_limits_of_a_tiny_one():
