@@ -87,7 +87,8 @@ class Settings(BaseSettings):
 
     gated_steps: str = Field(
         default="formal_investigation,suspension",
-        description="Escalation steps that need a submitted panel review deciding 'proceed' (comma-separated).",
+        description="Escalation steps that need the panel's bias check first: a submitted review agreeing to the step "
+        "(comma-separated).",
     )
     quorum_members: int = Field(default=2, ge=2, description="A panel review needs at least this many members.")
     quorum_independent: int = Field(

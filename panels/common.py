@@ -111,7 +111,7 @@ def _my_work(key: tuple[str, int], username: str, role: str, panels: frozenset[s
 # the screens open the case through case_detail, which checks it on every run).
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _case_context(
-    key: tuple[str, int], case_id: str, username: str, role: str, panels: frozenset[str], k: int
+    key: tuple[str, int], case_id: str, username: str, role: str, panels: frozenset[str], k: int, point: str
 ) -> tuple[Any, Any]:
     from erreview.errors import ErreviewError
     from erreview.review.context import comparables_for, disparity_context
@@ -122,14 +122,14 @@ def _case_context(
         comparison: Any = comparables_for(engine_, case_id, actor=actor, k=k)
     except ErreviewError as exc:
         comparison = exc.message
-    return comparison, disparity_context(engine_, case_id, actor=actor)
+    return comparison, disparity_context(engine_, case_id, actor=actor, point=point)
 
 
-def case_context(actor: Actor, case_id: str, k: int) -> tuple[Any, Any]:
+def case_context(actor: Actor, case_id: str, k: int, point: str = "formal_investigation") -> tuple[Any, Any]:
     """The comparable closed cases (or, as text, why the library cannot give them) and the disparity
-    picture beside a panel check, computed once for each data version: a rerun or a save's rerun of the
-    panel screen does not recompute them."""
-    return _case_context(data_key(), case_id, actor.username, actor.role.value, actor.panels, k)
+    picture at decision point ``point`` beside a panel check, computed once for each data version: a rerun or
+    a save's rerun of the panel screen does not recompute them."""
+    return _case_context(data_key(), case_id, actor.username, actor.role.value, actor.panels, k, point)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

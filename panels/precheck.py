@@ -16,9 +16,8 @@ from pydantic import ValidationError
 from erreview.errors import ErreviewError
 from erreview.models import PanelReview
 from erreview.review.checklists import ANSWER_LABELS, Template, applies, latest, recommended_outcome
-from erreview.review.lifecycle import CHECK_STAGES, step_under_check
+from erreview.review.lifecycle import CHECK_STAGES, Step, step_under_check
 from erreview.review.panel import (
-    DECISION_LABELS,
     DECLARATION_LABELS,
     AnswerIn,
     AttestationIn,
@@ -28,6 +27,8 @@ from erreview.review.panel import (
     Rules,
     answer_rows,
     current_review,
+    decision_label,
+    decision_labels,
     named_members,
     review_problems_by_field,
 )
@@ -96,12 +97,11 @@ REVIEW_COLUMNS = [
     Col("id", "Review", "number", "The review's number, as the messages on this screen name it."),
     Col("submitted_at", "Submitted", "datetime", "When the review was submitted, in UTC."),
     Col("step", "Step checked", help="The step the panel checked the case for.", words=STEP_WORDS),
-    Col("decision", "Decision", help="What the panel decided.", words=DECISION_LABELS),
+    Col("decision", "Decision", help="What the panel decided, in the words of the step it checked."),
     Col(
         "recommended",
         "Recommended",
         help="The outcome the checklist recommended from the answers; — for a checklist without one.",
-        words=DECISION_LABELS,
     ),
     Col(
         "against",
@@ -139,8 +139,9 @@ actor = require(Role.ADMIN, Role.CASE_LEAD, Role.PANEL_MEMBER)
 st.title("Panel bias check", anchor=False)
 show_flash()
 st.markdown(
-    "Before a case goes formal (and before suspension) the panel checks it for bias. "
-    "The case cannot be escalated until the panel decides to proceed and enough members confirm their place "
+    "Before a case goes formal, and before a suspension, the panel checks it for bias. "
+    "The case cannot go formal, or the colleague be suspended, until the panel agrees and enough members confirm "
+    "their place "
     "from their own accounts."
 )
 rules = Rules.from_settings(settings())
@@ -153,7 +154,7 @@ if actor.role in (Role.PANEL_MEMBER, Role.ADMIN):
         for request in waiting:
             title = (
                 f"Case {request.case_id}, review {request.review_id} "
-                f"({request.step.replace('_', ' ')}): {DECISION_LABELS[request.decision]}"
+                f"({request.step.replace('_', ' ')}): {decision_label(request.decision, request.step)}"
             )
             with st.form(f"attest-{request.review_id}"), st.container(border=True):
                 st.markdown(f"**{title}**")
@@ -186,10 +187,21 @@ if actor.role in (Role.PANEL_MEMBER, Role.ADMIN):
 
 def _start_correction(review: PanelReview, template: Template) -> None:
     """Fill the form with ``review``'s answers, members and decision, so a correction changes only what was
-    wrong (answers to another template version are not carried over)."""
+    wrong. From another version of the checklist only the answers to questions asked in the same words are
+    carried over (a reworded question is answered afresh)."""
     case_id = review.case_id
-    if (review.template_id, review.template_version) == (template.id, template.version):
+    step = Step(review.step)
+    past = rules.templates.get((review.template_id, review.template_version))
+    now = {q.id: q for q in template.questions_for(step)}
+    if past is not None and past.id == template.id:
+        same = {
+            q.id
+            for q in past.questions_for(step)
+            if q.id in now and (q.text_at(step), q.answer_type) == (now[q.id].text_at(step), now[q.id].answer_type)
+        }
         for qid, given in review.answers.items():
+            if qid not in same:
+                continue
             if given.get("answer"):
                 st.session_state[f"{case_id}-{qid}"] = given["answer"]
             if given.get("note"):
@@ -233,7 +245,8 @@ st.caption(
 form_col, context_col = st.columns([3, 2])
 with context_col:
     st.header("Comparable past cases", anchor=False)
-    comparison, ctx = case_context(actor, case_id, settings().comparable_cases)
+    # The disparity at the decision the panel is checking: going formal, or being suspended.
+    comparison, ctx = case_context(actor, case_id, settings().comparable_cases, step.value)
     try:
         if isinstance(comparison, str):
             show_error(comparison, focus=False)  # why the library cannot give them, in its own plain words
@@ -252,11 +265,18 @@ with context_col:
             )
     except ErreviewError as exc:
         show_error(exc.message, focus=False)
-    st.header("Disparity at the decision to go formal", anchor=False)
-    st.caption(
-        "BME : White ratio of going formal, over every disciplinary case on record (all years), so it can differ "
-        "from Decision points, which looks at one 12-month window."
-    )
+    if step is Step.SUSPENSION:
+        st.header("Disparity at the decision to suspend", anchor=False)
+        st.caption(
+            "BME : White ratio of being suspended, among the formal cases of every disciplinary case on record "
+            "(all years), so it can differ from Decision points, which looks at one 12-month window."
+        )
+    else:
+        st.header("Disparity at the decision to go formal", anchor=False)
+        st.caption(
+            "BME : White ratio of going formal, over every disciplinary case on record (all years), so it can "
+            "differ from Decision points, which looks at one 12-month window."
+        )
     for label, result in (("Trust", ctx.trust), (f"Division: {ctx.division_name}", ctx.division)):
         est = result.estimate
         flag = FLAG_WORDS.get(est.flag.value, est.flag.value)
@@ -276,8 +296,8 @@ with context_col:
                     "id": r.id,
                     "submitted_at": _utc(r.submitted_at),
                     "step": r.step,
-                    "decision": r.decision,
-                    "recommended": r.recommended_outcome,
+                    "decision": decision_label(r.decision, r.step),
+                    "recommended": decision_label(r.recommended_outcome, r.step) if r.recommended_outcome else None,
                     "against": r.against_recommendation,
                     "confirmed": ", ".join(sorted(confirmed)) or None,
                     "waiting": ", ".join(sorted(set(named_members(r)) - confirmed)) or None,
@@ -289,7 +309,7 @@ with context_col:
         for r in detail.reviews:
             past = rules.templates.get((r.template_id, r.template_version))
             if past is not None:
-                with st.expander(f"Answers of review {r.id} ({past.title}, version {past.version})"):
+                with st.expander(f"Answers of review {r.id} ({past.title_at(Step(r.step))}, version {past.version})"):
                     answered = pd.DataFrame(answer_rows(past, r), columns=[c.source for c in ANSWER_COLUMNS])
                     if answered["day"].isna().all():
                         answered = answered.drop(columns="day")  # no question of this review asks for a date
@@ -301,6 +321,7 @@ with form_col:
         st.stop()
     template: Template = latest(rules.templates, "panel_precheck")
     decided = current_review(detail.reviews, step)
+    labels = decision_labels(step)  # the decisions in the words of the step checked (suspend / do not suspend)
     mode_key = f"review-mode-{case_id}"  # ("correct" | "again", the decided review's id) once chosen
     mode = st.session_state.get(mode_key)
     if decided is not None and (mode is None or mode[1] != decided.id):
@@ -309,7 +330,7 @@ with form_col:
         waiting = sorted(set(named_members(decided)) - {a.username for a in detail.attestations_of(decided.id)})
         st.success(
             f"Review {decided.id}, submitted on {decided.submitted_at:%-d %B %Y}: "
-            f"**{DECISION_LABELS[decided.decision]}**."
+            f"**{labels[decided.decision]}**."
             + (
                 f" Still to confirm their place: {', '.join(waiting)}." if waiting else " Every named member confirmed."
             ),
@@ -338,15 +359,19 @@ with form_col:
     if decided is not None:
         if correcting is not None:
             st.header(f"Correct review {correcting}", anchor=False)
-            st.caption(f"{template.title} (version {template.version}), starting from review {correcting}'s answers.")
+            st.caption(
+                f"{template.title_at(step)} (version {template.version}), starting from review {correcting}'s answers."
+            )
         else:
             st.header(f"Review again after review {decided.id}", anchor=False)
-            st.caption(f"{template.title} (version {template.version}), starting from review {decided.id}'s answers.")
+            st.caption(
+                f"{template.title_at(step)} (version {template.version}), starting from review {decided.id}'s answers."
+            )
         if st.button("Keep the decision as it is", key=f"cancel-{decided.id}"):
             st.session_state.pop(mode_key, None)
             st.rerun()
     else:
-        st.header(f"{template.title} (version {template.version})", anchor=False)
+        st.header(f"{template.title_at(step)} (version {template.version})", anchor=False)
     # Every problem is shown at once beside its question or field (a slot under each), with a count here at the
     # top; nothing reruns, so every answer given stays in the form.
     summary = st.empty()
@@ -362,7 +387,7 @@ with form_col:
             section = q.section
             st.subheader(section, anchor=False)
         n = numbers[q.id]
-        label = f"{n}. {q.text}" + ("" if q.required else " (optional)")
+        label = f"{n}. {q.text_at(step)}" + ("" if q.required else " (optional)")
         if q.choices:
             choice = st.radio(
                 label,
@@ -371,7 +396,7 @@ with form_col:
                 index=None,
                 horizontal=True,
                 key=f"{case_id}-{q.id}",
-                help=q.help or None,
+                help=q.help_at(step) or None,
             )
             note = ""
             if q.note_required_for:
@@ -384,11 +409,13 @@ with form_col:
             values[q.id] = choice
         elif q.answer_type == "date":
             day = st.date_input(
-                label, value=None, key=f"{case_id}-{q.id}-date", help=q.help or None, format="DD/MM/YYYY"
+                label, value=None, key=f"{case_id}-{q.id}-date", help=q.help_at(step) or None, format="DD/MM/YYYY"
             )
             answers[q.id] = AnswerIn(day=day)
         else:
-            answers[q.id] = AnswerIn(note=st.text_area(label, key=f"{case_id}-{q.id}-text", help=q.help or None))
+            answers[q.id] = AnswerIn(
+                note=st.text_area(label, key=f"{case_id}-{q.id}-text", help=q.help_at(step) or None)
+            )
         beside[f"question:{q.id}"] = st.empty()
 
     recommendation = recommended_outcome(template, values, step)
@@ -398,7 +425,7 @@ with form_col:
         which = f" ({'question' if len(pending) == 1 else 'questions'} {_and_list(pending)})" if pending else ""
         st.info(f"**No recommendation yet: answer the deciding questions{which}.**", icon=":material/route:")
     elif recommendation is not None and recommended is not None:
-        text = f"**Recommended outcome: {DECISION_LABELS[recommended]}.** {recommendation.reason}"
+        text = f"**Recommended outcome: {labels[recommended]}.** {recommendation.reason}"
         st.info(text, icon=":material/route:")
 
     st.subheader("Panel members", anchor=False)
@@ -443,15 +470,13 @@ with form_col:
         beside[f"member:{username}"] = st.empty()
 
     st.subheader("Decision", anchor=False)
-    decision = st.radio(
-        "Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None, key=f"{case_id}-decision"
-    )
+    decision = st.radio("Decision", list(labels), format_func=labels.get, index=None, key=f"{case_id}-decision")
     beside["decision"] = st.empty()
     override = ""
     if recommended is not None and decision is not None and decision != recommended:
         st.warning(
             f"The panel is deciding against the recommended outcome "
-            f"({DECISION_LABELS[recommended]}). Say why; this is marked in the audit of decisions.",
+            f"({labels[recommended]}). Say why; this is marked in the audit of decisions.",
             icon=":material/warning:",
         )
         override = st.text_area("Why the panel decides against the recommended outcome", key=f"{case_id}-override")
@@ -536,10 +561,7 @@ with form_col:
                 if correcting
                 else f"Review {review_id} submitted"
             )
-            flash(
-                f"{done}: {DECISION_LABELS[submission.decision]}. "
-                "Each named member now confirms their place on this screen."
-            )
+            flash(f"{done}: {labels[submission.decision]}. Each named member now confirms their place on this screen.")
             st.rerun()
         except ReviewRejected as exc:  # refused on saving (e.g. the case moved on meanwhile)
             show_beside("The review was not submitted", [("", p) for p in exc.problems])

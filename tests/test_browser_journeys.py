@@ -257,12 +257,12 @@ def test_case_lead_raises_a_concern_and_the_panel_checks_it_before_escalation(pa
     expect(page.get_by_text("Waiting for the North panel")).to_be_visible()
     axe(page, "lead", "Cases: referred")
 
-    # The panel chair finds the referral in My work and completes the v2 check.
+    # The panel chair finds the referral in My work and completes the check (version 3).
     panel = _signed_in_page(browser, server, "panel")
     axe(panel, "panel", "My work")
     open_from_my_work(panel, case_id, "Panel bias check")
     expect(panel.get_by_text("Comparable past cases")).to_be_visible()
-    expect(panel.get_by_role("heading", name="Pre-formal action panel bias check (version 2)")).to_be_visible()
+    expect(panel.get_by_role("heading", name="Pre-formal action panel bias check (version 3)")).to_be_visible()
     # Nothing answered yet: no recommendation, not formal action by default.
     expect(panel.get_by_text("No recommendation yet: answer the deciding questions")).to_be_visible()
     expect(panel.get_by_text("Recommended outcome")).to_have_count(0)

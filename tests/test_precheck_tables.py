@@ -155,10 +155,12 @@ def test_the_reviews_table_holds_numbers_and_times_and_shows_words(checked_case)
         "Formal investigation",
         "Suspension",
     )
+    # The suspension check's decisions in the words of suspension (the formal check's in its own words).
     assert (by_id.loc[third, "Decision"], by_id.loc[third, "Recommended"]) == (
-        "Divert to an informal route",
-        "Proceed to formal action",
+        "Do not suspend: use an alternative (such as restricted duties or redeployment)",
+        "Suspend",
     )
+    assert by_id.loc[second, "Decision"] == "Proceed to formal action"
     assert (by_id.loc[third, "Against the recommendation"], by_id.loc[second, "Against the recommendation"]) == (
         "Yes",
         "No",

@@ -593,6 +593,29 @@ def test_the_panel_sees_comparable_cases_and_the_disparity_picture(loaded, setti
         comparables_for(loaded, case_id, actor=OTHER_PANEL)
 
 
+def test_the_check_before_a_suspension_sees_the_disparity_at_suspension(loaded, settings, rules):
+    """The panel checking a suspension sees the suspension decision point, not the formal route's."""
+    import json
+
+    from erreview.review.context import disparity_context
+
+    case_id, _ = referred_case(loaded, settings, rules)
+    context = disparity_context(loaded, case_id, actor=PANEL, point="suspension")
+    expected = {p["name"]: p for p in json.loads((EXAMPLES / "expected_decisions.json").read_text())["decision_points"]}
+    assert context.trust.point.name == "suspension"
+    from erreview.metrics.decisions import decision_table
+    from erreview.vocab import CaseType
+
+    with store.session_scope(loaded) as session:
+        cases = store.cases_frame(session, case_type=CaseType.DISCIPLINARY)
+    table = {r.point.name: r for r in decision_table(cases)}  # q adjusted over every point, as everywhere
+    assert context.trust == table["suspension"]
+    assert context.trust.estimate.ratio == pytest.approx(expected["suspension"]["ratio"])
+    assert expected["suspension"]["ratio"] != pytest.approx(expected["formal_investigation"]["ratio"])
+    with pytest.raises(ValueError):
+        disparity_context(loaded, case_id, actor=PANEL, point="no_such_point")
+
+
 def test_the_timeline_tells_the_case_in_date_order(engine, settings, rules):
     case_id, _ = referred_case(engine, settings, rules)
     submit_review(engine, rules, case_id, review(), actor=PANEL)

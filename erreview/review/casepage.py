@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from erreview.errors import plain_reason
 from erreview.ingest import FUTURE_DATE, validate_cases
 from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
-from erreview.review.panel import DECISION_LABELS, Rules, current_review, gate_problem
+from erreview.review.panel import Rules, current_review, decision_label, gate_problem
 from erreview.review.workflow import ACTION_VALUES, CaseDetail, NewCase
 from erreview.vocab import (
     CASE_COLUMNS,
@@ -115,13 +115,14 @@ def _panel_decision(detail: CaseDetail, step: Step, rules: Rules) -> tuple[str, 
         panel = f"the {detail.panel} panel" if detail.panel else "the panel"
         return (f"Waiting for {panel} to check the case before {words}.", False)
     when = _fmt(review.submitted_at.date())
-    decision = DECISION_LABELS[review.decision]
+    decision = decision_label(review.decision, step)
     problem = gate_problem(detail.reviews, step, rules, detail.attestations)
+    agreed = "decided to proceed" if step is Step.FORMAL_INVESTIGATION else "agreed to the suspension"
     if problem is None:
         action = "start the formal investigation" if step is Step.FORMAL_INVESTIGATION else "suspend"
-        return (f"The panel decided to proceed on {when}: you can now {action}.", True)
+        return (f"The panel {agreed} on {when}: you can now {action}.", True)
     if review.decision == "proceed":
-        return (f"The panel decided to proceed on {when}, but {problem}.", False)
+        return (f"The panel {agreed} on {when}, but {problem}.", False)
     again = (
         " The panel reviews the case again when the information is in." if review.decision == "more_information" else ""
     )

@@ -56,9 +56,19 @@ class Question(BaseModel):
     show_if: dict[str, Answer] = Field(default_factory=dict)
     #: A heading the screen groups questions under.
     section: str = ""
+    #: The question (and its help) worded for one step where the general wording does not fit it (e.g. a
+    #: question about formal action, asked before a suspension).
+    text_for: dict[Step, str] = Field(default_factory=dict)
+    help_for: dict[Step, str] = Field(default_factory=dict)
 
     def applies_to(self, step: Step) -> bool:
         return not self.steps or step in self.steps
+
+    def text_at(self, step: Step) -> str:
+        return self.text_for.get(step, self.text)
+
+    def help_at(self, step: Step) -> str:
+        return self.help_for.get(step, self.help)
 
     @property
     def choices(self) -> tuple[Answer, ...]:
@@ -74,6 +84,8 @@ class Route(BaseModel):
     outcome: Outcome
     if_any: dict[str, Answer] = Field(min_length=1)
     reason: str = Field(min_length=5)
+    #: The reason worded for one step where the general wording does not fit it.
+    reason_for: dict[Step, str] = Field(default_factory=dict)
 
 
 class Routing(BaseModel):
@@ -81,6 +93,7 @@ class Routing(BaseModel):
 
     default: Outcome
     default_reason: str = Field(min_length=5)
+    default_reason_for: dict[Step, str] = Field(default_factory=dict)
     routes: tuple[Route, ...] = Field(min_length=1)
 
 
@@ -94,6 +107,11 @@ class Template(BaseModel):
     steps: tuple[Step, ...] = Field(min_length=1)
     questions: tuple[Question, ...] = Field(min_length=1)
     routing: Routing | None = None
+    #: The title worded for one step where the general title does not fit it.
+    title_for: dict[Step, str] = Field(default_factory=dict)
+
+    def title_at(self, step: Step) -> str:
+        return self.title_for.get(step, self.title)
 
     @model_validator(mode="after")
     def _unique_questions(self) -> Template:
@@ -193,13 +211,13 @@ def recommended_outcome(template: Template, answers: Mapping[str, str | None], s
             if asked[qid] and answers.get(qid) == wanted:
                 if waiting:
                     return Recommendation(None, NONE_YET_REASON, "none_yet", tuple(waiting))
-                return Recommendation(route.outcome, route.reason, route.id)
+                return Recommendation(route.outcome, route.reason_for.get(step, route.reason), route.id)
         for qid in route.if_any:
             note_waiting(qid)
     if waiting:
         return Recommendation(None, NONE_YET_REASON, "none_yet", tuple(waiting))
     routing = template.routing
-    return Recommendation(routing.default, routing.default_reason, "default")
+    return Recommendation(routing.default, routing.default_reason_for.get(step, routing.default_reason), "default")
 
 
 def load_template(path: Path | str, text: str | None = None) -> Template:

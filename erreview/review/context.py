@@ -38,8 +38,11 @@ class DisparityContext:
 
 
 @requires(Role.CASE_LEAD, Role.PANEL_MEMBER, Role.ADMIN)
-def disparity_context(engine: store.Engine, case_id: str, *, actor: Actor) -> DisparityContext:
-    """The formal-route decision point for the whole trust and for the case's division."""
+def disparity_context(
+    engine: store.Engine, case_id: str, *, actor: Actor, point: str = "formal_investigation"
+) -> DisparityContext:
+    """A decision point (the formal route unless named: the panel's check before a suspension sees the
+    suspension point) for the whole trust and for the case's division."""
     with store.session_scope(engine) as session:
         case, work = _load(session, case_id)
         _check_see(actor, work)
@@ -49,9 +52,13 @@ def disparity_context(engine: store.Engine, case_id: str, *, actor: Actor) -> Di
     # case's row of a step depends on that case alone, so the division's rows are the trust's rows of the
     # division: made once, not twice.
     rows = decision_rows(cases)
-    trust = results_from_rows(DECISION_POINTS, rows, group_rates_counted)[0]
+    names = [p.name for p in DECISION_POINTS]
+    if point not in names:
+        raise ValueError(f"no decision point {point!r}")
+    at = names.index(point)  # every point is computed: q adjusts over all of them, as on Decision points
+    trust = results_from_rows(DECISION_POINTS, rows, group_rates_counted)[at]
     ours = rows[(rows["division"] == case.division).to_numpy()] if not rows.empty else rows
-    division = results_from_rows(DECISION_POINTS, ours, group_rates_counted)[0]
+    division = results_from_rows(DECISION_POINTS, ours, group_rates_counted)[at]
     return DisparityContext(trust, division, case.division)
 
 

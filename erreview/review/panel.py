@@ -42,6 +42,26 @@ DECISION_LABELS: dict[str, str] = {
     "health_route": "Health route (occupational health)",
     "system_learning_only": "System learning only",
 }
+#: The same decisions worded for a proposed suspension (the codes are the same: "proceed" lets the step happen).
+SUSPENSION_DECISION_LABELS: dict[str, str] = {
+    "proceed": "Suspend",
+    "divert_informal": "Do not suspend: use an alternative (such as restricted duties or redeployment)",
+    "no_further_action": "Do not suspend",
+    "more_information": "More information needed",
+    "health_route": "Do not suspend: health route (occupational health)",
+    "system_learning_only": "Do not suspend: system learning only",
+}
+
+
+def decision_labels(step: Step | str) -> dict[str, str]:
+    """The decisions a panel may take at ``step``, in the words of that step."""
+    return SUSPENSION_DECISION_LABELS if Step(step) is Step.SUSPENSION else DECISION_LABELS
+
+
+def decision_label(decision: str, step: Step | str) -> str:
+    """One decision in the words of the step it was taken for."""
+    return decision_labels(step)[decision]
+
 
 Declaration = Literal["independent", "conflict"]
 DECLARATION_LABELS = {
@@ -167,8 +187,8 @@ def gate_problem(
         )
     if review.decision != "proceed":
         return (
-            f"the panel decided '{DECISION_LABELS[review.decision]}' (review {review.id}); a new review "
-            f"deciding 'proceed' is needed before {step_words}"
+            f"the panel decided '{decision_label(review.decision, step)}' (review {review.id}); a new review "
+            f"deciding '{decision_label('proceed', step)}' is needed before {step_words}"
         )
     quorum = attested_quorum_problem(review, [a for a in attestations if a.review_id == review.id], rules)
     if quorum:
@@ -306,8 +326,9 @@ def _problems_by_field(sub: ReviewSubmission, stage: Stage, rules: Rules) -> lis
         problems.append(
             (
                 "override_reason",
-                f"the decision '{DECISION_LABELS[sub.decision]}' differs from the recommended outcome "
-                f"'{DECISION_LABELS[recommendation.outcome]}'; write why (at least {MIN_OVERRIDE_REASON} characters)",
+                f"the decision '{decision_label(sub.decision, sub.step)}' differs from the recommended outcome "
+                f"'{decision_label(recommendation.outcome, sub.step)}'; "
+                f"write why (at least {MIN_OVERRIDE_REASON} characters)",
             )
         )
     try:
@@ -338,7 +359,7 @@ def answer_rows(template: Template, review: PanelReview) -> list[dict[str, Any]]
         rows.append(
             {
                 "number": number,
-                "question": q.text,
+                "question": q.text_at(Step(review.step)),
                 "answer": ANSWER_LABELS.get(answer, "") if answer else "",
                 "day": date.fromisoformat(str(day)) if day else None,
                 "note": str(given.get("note") or ""),

@@ -43,6 +43,7 @@ from erreview.review.panel import (
     Rules,
     _review_problems,
     current_review,
+    decision_label,
     gate_problem,
     named_members,
     recommendation_for,
@@ -154,7 +155,7 @@ class CaseDetail:
             {
                 "date": r.submitted_at.date(),
                 "event": f"Panel review {r.id} ({r.step.replace('_', ' ')}): "
-                f"{DECISION_LABELS[r.decision]} (v{r.review_version})",
+                f"{decision_label(r.decision, r.step)} (v{r.review_version})",
             }
             for r in self.reviews
         ]

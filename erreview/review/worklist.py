@@ -20,7 +20,7 @@ import pandas as pd
 
 from erreview import store
 from erreview.review.lifecycle import CHECK_STAGES, DEFAULT_GATED_STEPS, STAGE_LABELS, Stage, step_under_check
-from erreview.review.panel import DECISION_LABELS, Rules, current_review
+from erreview.review.panel import Rules, current_review, decision_label
 from erreview.review.roles import Actor, Role, requires
 from erreview.review.suspension import STATUS_LABELS
 from erreview.review.workflow import attestations_waiting, list_cases, suspension_work_list
@@ -92,7 +92,8 @@ def _case_items(engine: store.Engine, rules: Rules, actor: Actor) -> list[WorkIt
                     items.append(
                         WorkItem(
                             "panel_decided",
-                            f"{case_id}: the panel decided on the {words}: {DECISION_LABELS[review.decision]}.",
+                            f"{case_id}: the panel decided on the {words}: "
+                            f"{decision_label(review.decision, review.step)}.",
                             CASES,
                             case_id,
                             review.submitted_at.date(),
@@ -162,7 +163,8 @@ def _attestation_items(engine: store.Engine, actor: Actor) -> list[WorkItem]:
     return [
         WorkItem(
             "attest",
-            f"{r.case_id}: confirm your place on the panel for review {r.review_id} ({DECISION_LABELS[r.decision]}).",
+            f"{r.case_id}: confirm your place on the panel for review {r.review_id} "
+            f"({decision_label(r.decision, r.step)}).",
             PANEL_CHECK,
             r.case_id,
             button=f"Open {r.case_id}: confirm your place on review {r.review_id}",
