@@ -124,7 +124,7 @@ def test_the_panel_check_screen_before_a_suspension_speaks_of_suspension(app_env
         *(w.help or "" for w in [*at.radio, *at.text_area, *at.date_input]),
         *recommendations,
         *shown,
-        *(s.value for s in at.header),
+        *(s.value for s in [*at.header, *at.subheader]),
     ]
     assert not [w for w in screen if FORMAL.search(w)], [w for w in screen if FORMAL.search(w)]
     decision = next(r for r in at.radio if r.label == "Decision")
