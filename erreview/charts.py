@@ -18,6 +18,7 @@ from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
 from erreview.metrics.trend import XmR
 from erreview.national import NationalFigure
+from erreview.periods import period_words
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -169,7 +170,7 @@ def ratio_trend_chart(
         after = frame[frame["end"] >= pd.Timestamp(intervention)]
         if len(after):
             marker = pd.DataFrame(
-                {"period": [after["period"].iloc[0]], "label": [f"Pre-checks began {intervention:%d %b %Y}"]}
+                {"period": [after["period"].iloc[0]], "label": [f"Pre-checks began {intervention:%-d %b %Y}"]}
             )
             base = alt.Chart(marker)
             layers.append(base.mark_rule(color=NHS_RED, strokeDash=[6, 3], strokeWidth=2).encode(x=x))
@@ -464,7 +465,8 @@ def spc_description(chart: XmR, labels: Sequence[str]) -> str:
     points = spc_points(chart, labels)
     text = (
         f"Statistical process control chart of the relative likelihood for {len(points)} half-years, "
-        f"{labels[0]} to {labels[-1]}, on a log scale. Centre line {chart.centre:.2f}; process limits "
+        f"{period_words(labels[0])} to {period_words(labels[-1])}, on a log scale. Centre line {chart.centre:.2f}; "
+        "process limits "
         f"{chart.lower:.2f} to {chart.upper:.2f}"
         + (" (trial limits: fewer than 12 points)" if chart.trial_limits else "")
         + ". "

@@ -18,6 +18,7 @@ from erreview.metrics.flags import ABOVE, detectable_ratio
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import NON_ADVERSE_HIGH, NON_ADVERSE_LOW
 from erreview.metrics.trend import RatioChange
+from erreview.periods import period_words
 from erreview.vocab import Band, Flag, WresGroup
 
 QUESTION = (
@@ -28,7 +29,7 @@ RANGE_TEXT = f"the non-adverse range of {NON_ADVERSE_LOW:.2f} to {NON_ADVERSE_HI
 
 
 def _period_words(label: str) -> str:
-    return label.replace("-H1", " H1").replace("-H2", " H2")
+    return period_words(label)
 
 
 def fmt_ratio(ratio: float) -> str:
@@ -172,10 +173,10 @@ def window_words(start: date | None, end: date | None) -> str:
     if start is None and end is None:
         return "all cases on record"
     if start is None:
-        return f"cases opened up to {end:%d %B %Y}"
+        return f"cases opened up to {end:%-d %b %Y}"
     if end is None:
-        return f"cases opened from {start:%d %B %Y}"
-    return f"cases opened {start:%d %B %Y} to {end:%d %B %Y}"
+        return f"cases opened from {start:%-d %b %Y}"
+    return f"cases opened {start:%-d %b %Y} to {end:%-d %b %Y}"
 
 
 def decisions_headline(
@@ -246,7 +247,7 @@ def change_sentence(label: str, change: RatioChange, since: date) -> str:
     e, l_ = change.earlier.ratio, change.later.ratio
     if change.ratio is None or change.ci_low is None or change.ci_high is None or not e or not l_:
         return (
-            f"{label}: no before-and-after comparison can be made around {since:%d %B %Y} "
+            f"{label}: no before-and-after comparison can be made around {since:%-d %b %Y} "
             "(a group had no events or no cases in one of the two spans)."
         )
     closer = abs(math.log(l_)) < abs(math.log(e))
@@ -255,4 +256,4 @@ def change_sentence(label: str, change: RatioChange, since: date) -> str:
     verdict = (
         f"the change is unlikely to be chance: the gap {moved}" if change.significant else "the change could be chance"
     )
-    return f"{label}: the ratio was {e:.2f} before {since:%d %B %Y} and {l_:.2f} since ({ci}); {verdict}."
+    return f"{label}: the ratio was {e:.2f} before {since:%-d %b %Y} and {l_:.2f} since ({ci}); {verdict}."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from typing import Any
 
@@ -13,6 +15,7 @@ from erreview import service
 from erreview.auth import add_user, set_active, sign_out_everywhere, users
 from erreview.config import ADJUSTABLE, MIN_SUPPRESSION_THRESHOLD, Settings, get_settings
 from erreview.errors import ErreviewError
+from erreview.periods import period_words
 from erreview.review.lifecycle import Step
 from erreview.review.roles import ROLE_LABELS, Role
 from erreview.review.workflow import Rules
@@ -60,6 +63,35 @@ NATIONAL_COLUMNS = [
     Col("source_url", "Address", help="Where the report can be read."),
     Col("added", "Added by an admin", help="Whether an administrator added it (not shipped).", words=YES_NO),
 ]
+
+
+def words_of(value: object) -> str:
+    """A value recorded in the audit log as people read it: a code's underscores as spaces, a date as 1 Jun 2025,
+    yes or no, — for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{words_of(k)}: {words_of(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list):
+        return ", ".join(words_of(v) for v in value) or "—"
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return f"{date.fromisoformat(text):%-d %b %Y}"
+    return period_words(text.replace("_", " ")) if re.fullmatch(r"[\w./: -]*", text) else text
+
+
+def detail_words(text: object) -> str:
+    """An audit entry's detail (JSON as recorded) in words: "role: division lead; password set: yes"."""
+    if not isinstance(text, str) or not text:
+        return "—"
+    try:
+        return words_of(json.loads(text))
+    except ValueError:
+        return text
+
+
 AUDIT_COLUMNS = [
     Col("at", "When", "datetime", "When it happened, in UTC (as stored)."),
     Col("actor", "Person", help="Who did it."),
@@ -268,8 +300,8 @@ with templates_tab:
     except ErreviewError as exc:
         show_error(exc.message, focus=False)
         templates = {}
-    for (template_id, version), template in sorted(templates.items()):
-        with st.expander(f"{template.title} — {template_id} v{version}"):
+    for (_template_id, version), template in sorted(templates.items()):
+        with st.expander(f"{template.title}, version {version}"):
             show_table(
                 pd.DataFrame(
                     [
@@ -284,7 +316,7 @@ with templates_tab:
                     ]
                 ),
                 QUESTION_COLUMNS,
-                download=f"{template.title} ({template_id} v{version}) questions",
+                download=f"{template.title}, version {version}, questions",
             )
     st.caption("A trust adds its own template as a TOML file in the folder set by ERREVIEW_TEMPLATE_DIR.")
 
@@ -358,7 +390,16 @@ with audit_tab:
         end=end if isinstance(end, date) else None,
     )
     st.caption(f"{len(log)} {'entry' if len(log) == 1 else 'entries'}, newest first.")
-    show_table(log, AUDIT_COLUMNS, download=None)  # its own download below: every entry, as recorded
+    # On screen in words (the download keeps each entry as recorded).
+    show_table(
+        log.assign(
+            detail=log["detail"].map(detail_words),
+            # A setting's name in words; other records (a case, a user, an action) by their own reference.
+            entity_id=log["entity_id"].where(log["entity"] != "setting", log["entity_id"].map(words_of)),
+        ),
+        AUDIT_COLUMNS,
+        download=None,  # its own download below: every entry, as recorded
+    )
     signed_in_download(
         st,
         "Download these entries (CSV)",

@@ -121,12 +121,12 @@ def suspension_problems(
     every = settings().suspension_review_days
     if first_review is not None and first_review < on:
         problems["first_review"] = (
-            f"{SUSPENSION_LABELS['first_review']}: it cannot be before the suspension starts ({on:%-d %B %Y})."
+            f"{SUSPENSION_LABELS['first_review']}: it cannot be before the suspension starts ({on:%-d %b %Y})."
         )
     elif first_review is not None and first_review > on + timedelta(days=every):
         problems["first_review"] = (
             f"{SUSPENSION_LABELS['first_review']}: it must be within {every} days of the start "
-            f"(by {on + timedelta(days=every):%-d %B %Y})."
+            f"(by {on + timedelta(days=every):%-d %b %Y})."
         )
     return list(problems.values())
 

@@ -36,7 +36,7 @@ from erreview.auth import (
 from erreview.config import Settings, get_settings, session_secret
 from erreview.errors import plain_reason
 from erreview.metrics.likelihood import WresResult
-from erreview.periods import Period
+from erreview.periods import Period, period_words
 from erreview.review.roles import ROLE_LABELS, Actor, Role
 from erreview.vocab import SUPPRESSED
 
@@ -617,12 +617,18 @@ class Col:
     words: Mapping[Any, str] | None = None
 
 
+#: Columns that hold a period's code (``2025/26-H1``), shown in words (``2025/26 H1``).
+PERIOD_SOURCES = frozenset({"period", "half", "Period", "Half-year"})
+
+
 def fmt_cell(value: object, col: Col) -> str:
     """A value as the column's kind says; '—' where there is none, and text already made (a '*' from
     disclosure control, a value formatted before masking) kept as it is."""
     if isinstance(value, str):
         if not value:
             return "—"
+        if col.source in PERIOD_SOURCES:
+            value = period_words(value)  # 2025/26 H1, as every screen words a period (the code stays in exports)
         return col.words.get(value, value) if col.words else value
     if _missing(value) or value is pd.NA:
         return "—"
@@ -656,7 +662,7 @@ DATE_FORMATS = {"date": "%-d %b %Y", "datetime": "%-d %b %Y, %H:%M"}
 NONE_TEXT = "—"
 #: What a hidden or empty text cell holds (a screen reader reads a cell's value, not the text drawn).
 HIDDEN_WORDS = "hidden: too few to show"
-NONE_WORDS = "none"
+NONE_WORDS = "no value"
 
 
 def number_key(value: object, kind: str) -> float | None:
@@ -957,7 +963,7 @@ def hidden_cells(shown: Any) -> bool:
 YES_NO = {True: "Yes", False: "No"}
 FLAG_WORDS = {"disparity": "Disparity", "watch": "Watch", "none": "No flag"}
 BAND_WORDS = {"below": "Below 0.80", "non_adverse": "Within 0.80–1.25", "above": "Above 1.25"}
-SIDE_WORDS = {"below": "Below parity", "above": "Above parity", "parity": "At parity"}
+SIDE_WORDS = {"below": "Below parity", "above": "Above parity", "parity": "At parity", "none": "No ratio"}
 HARM_WORDS = {"below": "Below parity (it happens less)", "above": "Above parity (it happens more)"}
 FLAG_HELP = (
     "Disparity: outside 0.80–1.25 and significant after allowing for the steps tested together (q below 0.05). "

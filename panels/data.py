@@ -51,12 +51,16 @@ if actor.role is not Role.ADMIN:
         icon=":material/lock:",
     )
 else:
-    PROFILE_CHOICES = ["None: the files follow the import contract", "Example ER tracker (shipped)", "Upload a profile"]
+    PROFILE_CHOICES = [
+        "No profile: the files follow the import contract",
+        "Example ER tracker (shipped)",
+        "Upload a profile",
+    ]
     choice = st.radio(
         "Import profile",
         PROFILE_CHOICES,
         help="A profile maps an extract's own column names, values and dates onto the contract, "
-        "e.g. 'Stage 1 - Verbal Warning' to formal_verbal_warning.",
+        "e.g. 'Stage 1 - Verbal Warning' to the contract's formal verbal warning.",
     )
     profile: Profile | None = None
     try:
@@ -140,7 +144,7 @@ if quality.empty:
 else:
     total, missing = int(quality["staff"].sum()), int(quality["not_stated"].sum())
     st.metric(
-        f"Ethnicity not stated at {quality['snapshot_date'].iloc[0]}",
+        f"Ethnicity not stated at {pd.Timestamp(quality['snapshot_date'].iloc[0]):%-d %b %Y}",
         f"{missing:,} of {total:,}",
         f"{missing / total:.1%}",
         delta_color="off",

@@ -17,6 +17,7 @@ from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
 from erreview.narrative import decision_sentence, decisions_headline, window_words
 from erreview.periods import period_of
+from erreview.review.casepage import CHOICE_LABELS
 from erreview.review.context import panel_audit
 from erreview.review.roles import Role
 from erreview.screen_audit import PackView, decision_hidden
@@ -226,7 +227,7 @@ is_pack_window = pack_window is not None and (start, end) == tuple(pack_window)
 st.markdown(f"**Window: {words}**" + (" (the same 12 months as the latest review pack)." if is_pack_window else "."))
 if end is not None and service.running(period_of(end, "half")):
     st.warning(
-        f"This window reaches into {period_of(end, 'half').label}, which is still running: its latest months are "
+        f"This window reaches into {period_of(end, 'half').words}, which is still running: its latest months are "
         "incomplete and will change as cases come in."
     )
 min_size = settings().min_group_size
@@ -345,7 +346,7 @@ st.markdown(
 
 intervention = settings().intervention_date
 if intervention is not None:
-    st.header(f"Is it better since the pre-checks began ({intervention:%d %B %Y})?", anchor=False)
+    st.header(f"Is it better since the pre-checks began ({intervention:%-d %b %Y})?", anchor=False)
     st.caption("All cases opened before that date against all opened since, at each step (ratio of ratios).")
     for change in intervention_changes(key, intervention):
         if change.name in hidden_points:
@@ -372,8 +373,8 @@ if intervention is not None:
         steps = [c.label for c in drawable]
         left, right = st.columns(2)
         for where, frame, title in (
-            (left, before_frame, f"Opened before {intervention:%d %b %Y}"),
-            (right, after_frame, f"Opened since {intervention:%d %b %Y}"),
+            (left, before_frame, f"Opened before {intervention:%-d %b %Y}"),
+            (right, after_frame, f"Opened since {intervention:%-d %b %Y}"),
         ):
             show_chart(where, "window_ratio_chart", frame, domain=domain, steps=tuple(steps), title=title)
         st.caption(
@@ -406,7 +407,10 @@ compared = Col(
     words={"ok": "Yes"},
 )
 level = Col(
-    "level", level_label, help=f"The staff's {dimension.replace('_', ' ')}.", words={"not_stated": "Not stated"}
+    "level",
+    level_label,
+    help=f"The staff's {dimension.replace('_', ' ')}.",
+    words={"not_stated": "Not stated", **{str(k): v for k, v in CHOICE_LABELS.get(dimension, {}).items()}},
 )
 breakdown_columns = [level, compared, *COMPARISON_COLUMNS]
 inter_columns = [

@@ -7,6 +7,7 @@ import streamlit as st
 from erreview.charts import division_trend_chart
 from erreview.divisions import TRUST, division_trend
 from erreview.narrative import QUESTION
+from erreview.periods import period_words
 from erreview.review.roles import Role
 from panels.common import Col, engine, require, settings, show_table
 
@@ -24,7 +25,9 @@ latest = trend["Period"].iloc[-1]
 now = trend[trend["Period"] == latest]
 cols = st.columns(len(now))
 for col, row in zip(cols, now.to_dict("records"), strict=True):
-    col.metric(f"{row['Where']}, {latest}", row["Ratio"], help="Relative likelihood: BME rate ÷ White rate.")
+    col.metric(
+        f"{row['Where']}, {period_words(latest)}", row["Ratio"], help="Relative likelihood: BME rate ÷ White rate."
+    )
 
 plotted = trend.dropna(subset=["ratio_value"])
 plotted = plotted[plotted["ratio_value"] > 0]

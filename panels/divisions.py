@@ -8,7 +8,7 @@ from erreview import service
 from erreview.charts import funnel_chart
 from erreview.errors import ErreviewError
 from erreview.export.funnel_section import funnel_frame
-from erreview.periods import period_of
+from erreview.periods import period_of, period_words
 from erreview.review.roles import Role
 from panels.common import (
     Col,
@@ -85,7 +85,7 @@ if indicator3 and threshold is not None:
     view = funnel_within(full, set(pack_view(data_key(), period.label).hidden), period.label) or full
 else:
     view = service.measure_funnel_view(engine(), current, measure.id, period, threshold=threshold, divisions=scope)
-st.markdown(plain(view.sentence))
+st.markdown(plain(period_words(view.sentence)))  # the pack says the period by its code
 if view.funnel is not None and any(p.position for p in view.funnel.points):
     st.altair_chart(
         funnel_chart(view.funnel, size=view.size, highlight=frozenset(scope or ())),

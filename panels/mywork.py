@@ -16,7 +16,7 @@ if not items:
 st.caption(f"{len(items):,} item(s) waiting for you, oldest first.")
 for n, item in enumerate(items[:100]):
     with st.container(border=True):
-        when = f"Since {item.since:%d %B %Y}. " if item.since else ""
+        when = f"Since {item.since:%-d %b %Y}. " if item.since else ""
         st.text(f"{when}{item.text}")  # plain text: case ids and titles come from imports and people
         if item.screen:
             # Each button names what it opens (a screen reader lists buttons out of their surroundings).

@@ -20,6 +20,7 @@ from erreview.service import latest_available, period_choice, running
 from erreview.vocab import WresGroup
 from panels.common import (
     BAND_WORDS,
+    NONE_TEXT,
     YES_NO,
     Col,
     band_text,
@@ -63,7 +64,7 @@ if len(with_ratio) > 1:
     current = next(r for r in with_ratio if r.period.label == chosen)
 if running(current.period, today):
     st.warning(
-        f"{current.period.label} is still running (until {current.period.end:%d %B %Y}): its figures are "
+        f"{current.period.words} is still running (until {current.period.end:%-d %b %Y}): its figures are "
         "incomplete and will change as cases and snapshots come in."
     )
 assert current.estimate is not None
@@ -93,21 +94,21 @@ def too_small(result: object) -> bool:
 hide_ratio = too_small(current)
 if hide_ratio:
     st.markdown(
-        f"In {current.period.label} the numbers are too small to show safely (a group had between 1 and "
+        f"In {current.period.words} the numbers are too small to show safely (a group had between 1 and "
         f"{threshold} people), so the ratio for this period is not shown."
     )
 else:
     st.markdown(wres_sentence(current))
 cols = st.columns(4)
 cols[0].metric(
-    f"Relative likelihood, {current.period.label}",
+    f"Relative likelihood, {current.period.words}",
     SUPPRESSED if hide_ratio else banded_ratio(est.ratio) if est.ratio is not None else "n/a",
     help="Rate for BME staff divided by the rate for White staff. 1.00 is parity.",
 )
 cols[1].metric(
     "95% confidence interval", SUPPRESSED if hide_ratio else f"{fmt_ratio(est.ci_low)} – {fmt_ratio(est.ci_high)}"
 )
-band = est.band.value if est.band else "n/a"
+band = BAND_WORDS.get(est.band.value, est.band.value) if est.band else NONE_TEXT
 cols[2].metric(
     "Band (non-adverse 0.80–1.25)",
     SUPPRESSED if hide_ratio else band,
@@ -238,7 +239,7 @@ if intervention is not None:
         before = after = []  # a pooled ratio over a small period would give its count back
     if before and after:
         change = ratio_of_ratios(pooled_counts(before), pooled_counts(after))
-        st.header(f"Before and after panel pre-checks began ({intervention:%d %B %Y})", anchor=False)
+        st.header(f"Before and after panel pre-checks began ({intervention:%-d %b %Y})", anchor=False)
         c1, c2, c3 = st.columns(3)
         c1.metric("Before", fmt_ratio(change.earlier.ratio))
         c2.metric("After", fmt_ratio(change.later.ratio))
@@ -258,7 +259,7 @@ if view is not None:
     pack_quality, quality_hidden = data_quality_frame(
         view.inputs.division_headcounts, threshold, set(view.hidden), current.period.label
     )
-    st.caption(f"At the workforce snapshot of {current.period.label}, as the review pack shows it.")
+    st.caption(f"At the workforce snapshot of {current.period.words}, as the review pack shows it.")
     show_table(pack_quality, QUALITY_COLUMNS, quality_hidden, download="ethnicity data completeness")
 quality_hidden = set()
 if limited and not quality.empty:
@@ -268,10 +269,10 @@ if limited and not quality.empty:
     quality_hidden = {(i, c) for i in quality.index[small_rows] for c in ("staff", "not_stated", "share")}
 if not quality.empty:
     quality = quality.rename(columns={"share_not_stated": "share"}).reset_index(drop=True)
-    st.caption(f"At the latest workforce snapshot ({quality['snapshot_date'].iloc[0]:%d %B %Y}).")
+    st.caption(f"At the latest workforce snapshot ({quality['snapshot_date'].iloc[0]:%-d %b %Y}).")
     show_table(quality, QUALITY_COLUMNS, quality_hidden, download="ethnicity data completeness")
 with st.expander("Table of every period"):
-    periods = frame.assign(ends=frame["end"].dt.strftime("%d %b %Y")).reset_index(drop=True)
+    periods = frame.assign(ends=frame["end"].dt.strftime("%-d %b %Y")).reset_index(drop=True)
     show_table(
         periods,
         [

@@ -329,7 +329,7 @@ with form_col:
         st.header("The panel's decision", anchor=False)
         waiting = sorted(set(named_members(decided)) - {a.username for a in detail.attestations_of(decided.id)})
         st.success(
-            f"Review {decided.id}, submitted on {decided.submitted_at:%-d %B %Y}: "
+            f"Review {decided.id}, submitted on {decided.submitted_at:%-d %b %Y}: "
             f"**{labels[decided.decision]}**."
             + (
                 f" Still to confirm their place: {', '.join(waiting)}." if waiting else " Every named member confirmed."

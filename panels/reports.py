@@ -16,7 +16,7 @@ from erreview import service
 from erreview.config import get_settings
 from erreview.errors import ErreviewError
 from erreview.export.writers import write_review_pack
-from erreview.periods import Period, period_of
+from erreview.periods import Period
 from erreview.review.roles import Role
 from panels.common import data_key, engine, period_select, require, settings, signed_in_download, wres_results
 
@@ -148,7 +148,4 @@ signed_in_download(
     record=lambda: _record("csv"),
     icon=":material/folder_zip:",
 )
-st.caption(
-    f"Periods run from {period.start:%d %B %Y} to {period.end:%d %B %Y}. Current half-year: "
-    f"{period_of(period.end).label}."
-)
+st.caption(f"{period.words} runs from {period.start:%-d %b %Y} to {period.end:%-d %b %Y}.")

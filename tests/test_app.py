@@ -140,7 +140,7 @@ def test_overview_numbers_and_signals(app_env):
         __import__("erreview.store", fromlist=["engine_for"]).engine_for(app_env.database_url)
     )
     latest = service.latest_available(results)
-    assert metrics[f"Relative likelihood, {latest.period.label}"] == f"{latest.estimate.ratio:.2f}"
+    assert metrics[f"Relative likelihood, {latest.period.words}"] == f"{latest.estimate.ratio:.2f}"
     assert "Before" in metrics and "Ratio of ratios" in metrics  # the demo sets an intervention date
     assert any("Making Data Count" in s.value for s in at.header)
 

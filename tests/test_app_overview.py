@@ -40,9 +40,9 @@ def test_overview_answers_the_question_from_the_numbers(loaded):
     assert "In 2024/25 H2, BME staff were 3.04 times as likely as White staff" in text
     assert "8 of 539 BME staff compared with 9 of 1,842 White staff" in text
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Relative likelihood, 2024/25-H2"] == "3.04"
+    assert metrics["Relative likelihood, 2024/25 H2"] == "3.04"
     assert metrics["95% confidence interval"] == "1.18 – 7.84"
-    assert metrics["Band (non-adverse 0.80–1.25)"] == "above"
+    assert metrics["Band (non-adverse 0.80–1.25)"] == "Above 1.25"
 
 
 def test_overview_on_an_empty_database_says_what_to_do(settings, monkeypatch):

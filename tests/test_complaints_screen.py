@@ -27,7 +27,7 @@ def by_hand(settings) -> dict[tuple[str, str, str], int]:
     opened = pd.to_datetime(cases["opened_date"])
     fy = opened.dt.year.where(opened.dt.month >= 4, opened.dt.year - 1)
     half = (opened.dt.month.between(4, 9)).map({True: "H1", False: "H2"})
-    label = fy.astype(str) + "/" + ((fy + 1) % 100).astype(str).str.zfill(2) + "-" + half
+    label = fy.astype(str) + "/" + ((fy + 1) % 100).astype(str).str.zfill(2) + " " + half  # as the screen words it
     upheld = cases["complaint_outcome"].isin(["upheld", "partially_upheld"])
     out = {}
     for h in set(label):
@@ -40,7 +40,7 @@ def by_hand(settings) -> dict[tuple[str, str, str], int]:
 
 def half_of(day) -> str:
     fy = day.year if day.month >= 4 else day.year - 1
-    return f"{fy}/{(fy + 1) % 100:02d}-{'H1' if 4 <= day.month <= 9 else 'H2'}"
+    return f"{fy}/{(fy + 1) % 100:02d} {'H1' if 4 <= day.month <= 9 else 'H2'}"  # as the screen words it
 
 
 def trend(role: Role) -> pd.DataFrame:

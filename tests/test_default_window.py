@@ -54,8 +54,8 @@ def test_running_periods_are_labelled_and_not_chosen_first():
     newest_first = [Period(2024, 2), Period(2024, 1), Period(2023, 2)]
     assert service.default_index(newest_first, today) == 1
     assert service.default_index([Period(2024, 2)], today) == 0  # nothing else to open on
-    assert service.period_choice(Period(2024, 2), today) == "2024/25-H2 (still running until 31 March 2025: incomplete)"
-    assert service.period_choice(Period(2024, 1), today) == "2024/25-H1"
+    assert service.period_choice(Period(2024, 2), today) == "2024/25 H2 (still running until 31 Mar 2025: incomplete)"
+    assert service.period_choice(Period(2024, 1), today) == "2024/25 H1"
     assert service.default_index([Period(2024), Period(2023)], today) == 1  # years too
     # A screen's own choice (the latest ended period with data) when it is listed.
     assert service.default_index(newest_first, today, prefer=Period(2023, 2)) == 2
@@ -116,7 +116,7 @@ def signed_in(role: Role) -> AppTest:
 
 def running_label() -> str:
     half = period_of(date.today(), "half")
-    return f"{half.label} (still running until {half.end:%d %B %Y}: incomplete)"
+    return f"{half.words} (still running until {half.end:%-d %b %Y}: incomplete)"
 
 
 def test_the_data_reach_into_the_running_half_year(running_env):
@@ -133,11 +133,11 @@ def test_overview_opens_on_the_latest_ended_half_year(running_env):
     choice = next(s for s in at.selectbox if s.label == "Half-year")
     assert choice.value == LATEST_ENDED.label
     assert running_label() in choice.options
-    assert f"Relative likelihood, {LATEST_ENDED.label}" in {m.label for m in at.metric}
+    assert f"Relative likelihood, {LATEST_ENDED.words}" in {m.label for m in at.metric}
     assert not at.warning
     choice.select(period_of(date.today(), "half").label).run()
     assert not at.exception, at.exception
-    assert f"Relative likelihood, {period_of(date.today(), 'half').label}" in {m.label for m in at.metric}
+    assert f"Relative likelihood, {period_of(date.today(), 'half').words}" in {m.label for m in at.metric}
     assert any("is still running" in w.value for w in at.warning)
 
 

@@ -94,7 +94,7 @@ def test_an_administrator_keeps_the_exact_window(app_env):  # noqa: F811
     at = signed_in(Role.ADMIN).switch_page("panels/decisions.py").run()
     day = date(2024, 6, 12)
     at.date_input[0].set_value((day, day)).run()
-    assert "cases opened 12 June 2024 to 12 June 2024" in " ".join(m.value for m in at.markdown)
+    assert "cases opened 12 Jun 2024 to 12 Jun 2024" in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize(

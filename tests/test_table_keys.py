@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from erreview.review.roles import Role
+from panels.common import NONE_WORDS
 
 from .sessions import shown
 from .test_app import app_env, demo_db, signed_in  # noqa: F401  (fixtures)
@@ -71,7 +72,7 @@ def check_table(table) -> tuple[int, int]:
                 assert pd.isna(key) if is_value else not re.search(r"\d", str(key)), (column, key)
             elif cell == "—":
                 # A plain table's empty text cell holds no value (its placeholder draws '—').
-                assert pd.isna(key) if is_value else (str(key) == "none" or pd.isna(key)), (column, key)
+                assert pd.isna(key) if is_value else (str(key) == NONE_WORDS or pd.isna(key)), (column, key)
             elif is_number:
                 if cell == "<0.001":
                     assert key < 0.001

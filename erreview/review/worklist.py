@@ -148,7 +148,7 @@ def _suspension_items(engine: store.Engine, rules: Rules, actor: Actor, today: d
         WorkItem(
             "suspension_review",
             f"{row['case_id']}: suspension review {STATUS_LABELS[str(row['status'])].lower()} "
-            f"({row['next_review']:%d %B %Y}); suspended for {row['days_suspended']} days.",
+            f"({row['next_review']:%-d %b %Y}); suspended for {row['days_suspended']} days.",
             CASES,
             str(row["case_id"]),
             _day(row["next_review"]),
@@ -183,7 +183,7 @@ def _action_items(engine: store.Engine, today: date) -> list[WorkItem]:
     return [
         WorkItem(
             "action_overdue",
-            f"Action {a.id}, “{a.title}” (owner: {a.owner}), was due on {_day(a.due_date):%d %B %Y}.",
+            f"Action {a.id}, “{a.title}” (owner: {a.owner}), was due on {_day(a.due_date):%-d %b %Y}.",
             ACTIONS,
             None,
             _day(a.due_date),

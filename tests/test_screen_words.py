@@ -1,0 +1,131 @@
+"""Every screen, for every role that can open it, speaks in plain words: no internal codes (``non_adverse``,
+``female``), no "None"/"nan" shown as a value, dates in one format (``1 Jun 2025``) and periods in one wording
+(``2025/26 H1``; the contract's code ``2025/26-H1`` stays in exports and the command line). Issue #15."""
+
+# ruff: noqa: F811  (fixtures imported from test_app are parameters here)
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from erreview.review.roles import Role
+
+from .sessions import shown
+from .test_app import ACTORS, SCREENS, _refer_a_demo_case, app_env, demo_db, signed_in  # noqa: F401
+
+#: Text elements whose words people read.
+TEXTS = ("Markdown", "Text", "Caption", "Title", "Header", "Subheader", "Info", "Warning", "Error", "Success", "Code")
+WIDGETS = ("Selectbox", "Radio", "Multiselect", "SelectSlider")
+MONTHS = "January|February|March|April|June|July|August|September|October|November|December"
+#: What people should never read, each with the reason it names.
+PATTERNS = [
+    (re.compile(r"(?<![\w/.$={-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![\w/.-]*\.(?:toml|csv|py))"), "a snake_case code"),
+    (re.compile(r"(?i):\s*(none|nan)\b(?!\s+\w)"), "'none' or 'nan' shown as a value"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "a date as 2025-06-01 (dates read 1 Jun 2025)"),
+    (re.compile(r"\b\d{2}/\d{2}/\d{4}\b"), "a date as 01/06/2025 (dates read 1 Jun 2025)"),
+    (re.compile(rf"\b\d{{1,2}} (?:{MONTHS}) \d{{4}}\b"), "a date with the month in full (dates read 1 Jun 2025)"),
+    (re.compile(r"\b0\d (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"), "a day with a leading zero"),
+    (re.compile(r"\b\d{4}/\d{2}\\?-H[12]\b"), "a period as its code 2025/26-H1 (periods read 2025/26 H1)"),
+    (re.compile(r"\bCurrent half-year\b"), "'Current half-year' for a chosen period"),
+]
+#: Columns that show a reference by design: a checklist question's reference in its template file (Admin,
+#: Templates), which a trust writing its own template needs.
+KEPT = {"Reference"}
+#: A whole value (a table cell, a metric, a choice) that is a code or a missing value, not a word for people.
+RAW_VALUES = re.compile(
+    r"^(None|none|nan|NaN|NaT|<NA>|True|False|female|male|other|not_stated|above|below|parity|non_adverse|"
+    r"disparity|watch|too_few|open|in_progress|done|cancelled|proceed|scheduled|due|overdue)$"
+)
+
+
+def _said(at: AppTest) -> Iterator[tuple[str, str, bool]]:
+    """Every piece of text on the screen as (where, text, whether it is a whole value), charts and the
+    session cookie's script aside."""
+    for node in at._tree:
+        kind = type(node).__name__
+        for attr in ("label", "help", "placeholder"):
+            value = getattr(node, attr, None)
+            if isinstance(value, str) and value:
+                yield f"{kind} {attr}", value, False
+        if kind in TEXTS:
+            yield kind, str(node.value), False
+        elif kind == "Metric":
+            yield "Metric", str(node.value), True
+            if node.proto.delta:
+                yield "Metric delta", str(node.proto.delta), False
+        elif kind in WIDGETS:
+            for option in node.options:
+                yield f"{kind} option", str(option), True
+        elif kind == "Dataframe":
+            frame = shown(node)
+            for column in frame.columns:
+                yield "Table heading", str(column), True
+                if column in KEPT or pd.api.types.is_datetime64_any_dtype(node.value[column]):
+                    continue  # a date column is drawn day month year by its column format (number_columns)
+                for cell in frame[column].astype(str):
+                    yield "Table cell", cell, True
+
+
+def problems(at: AppTest) -> list[str]:
+    found = []
+    for where, text, whole in _said(at):
+        if whole and RAW_VALUES.match(text.strip()):
+            found.append(f"{where}: {text!r} is a code or a missing value")
+            continue
+        for pattern, reason in PATTERNS:
+            hit = pattern.search(text)
+            if hit:
+                found.append(f"{where}: {reason}: {hit.group(0)!r} in {text[:160]!r}")
+    return sorted(set(found))
+
+
+CASES = [(screen, role) for screen, roles in SCREENS.items() for role in Role if role in roles]
+
+
+@pytest.mark.parametrize(("screen", "role"), CASES, ids=[f"{s.split('/')[1][:-3]}-{r.value}" for s, r in CASES])
+def test_every_screen_speaks_plainly_for_every_role(app_env, screen, role):
+    at = signed_in(role).switch_page(screen).run()
+    assert not at.exception, at.exception
+    found = problems(at)
+    assert not found, "\n".join(found)
+
+
+def test_an_open_case_and_the_panel_check_speak_plainly(app_env):
+    """The screens' deeper states: a case page and a case waiting for the panel's check."""
+    case_id = _refer_a_demo_case(app_env)
+    lead = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    next(s for s in lead.selectbox if s.label == "Open case").select(case_id).run()
+    assert not lead.exception, lead.exception
+    assert any(h.value.replace("\\", "").startswith(case_id) for h in lead.header)
+    panel = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    panel.selectbox[0].select(case_id).run()
+    assert not panel.exception, panel.exception
+    found = problems(lead) + problems(panel)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("Band (non-adverse 0.80–1.25): non_adverse", False),
+        ("Side of parity: none", False),
+        ("Value: none", False),
+        ("female", True),
+        ("Ethnicity not stated at 2026-03-31", False),
+        ("Since 23 February 2026", False),
+        ("pre-checks began (01 Apr 2024)", False),
+        ("Relative likelihood, 2025/26-H2", False),
+        ("in 2025/26\\-H2", False),
+        ("Current half-year: 2025/26 H2", False),
+    ],
+)
+def test_the_sweep_catches_each_kind_of_raw_text(text, whole):
+    """The sweep itself: each kind of text it names is caught (and plain words are not)."""
+    raw = bool(whole and RAW_VALUES.match(text)) or any(p.search(text) for p, _ in PATTERNS)
+    assert raw, text
+    for fine in ("1 Jun 2025", "2025/26 H1", "Within 0.80–1.25", "Female", "No flag", "none of them were"):
+        assert not RAW_VALUES.match(fine) and not any(p.search(fine) for p, _ in PATTERNS), fine
