@@ -82,6 +82,13 @@ def words_of(value: object) -> str:
     return period_words(text.replace("_", " ")) if re.fullmatch(r"[\w./: -]*", text) else text
 
 
+def action_words(code: str) -> str:
+    """An audit entry's action as people read it: ``case.view`` reads "Case: view", ``action.sign_off``
+    "Action: sign off" (the download and the log keep the code)."""
+    text = code.replace(".", ": ", 1).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def detail_words(text: object) -> str:
     """An audit entry's detail (JSON as recorded) in words: "role: division lead; password set: yes"."""
     if not isinstance(text, str) or not text:
@@ -379,7 +386,7 @@ with audit_tab:
     people, actions = service.audit_filters(engine())
     c1, c2, c3, c4 = st.columns(4)
     person = c1.selectbox("Person", ["Everyone", *people])
-    action = c2.selectbox("Action", ["All actions", *actions])
+    action = c2.selectbox("Action", ["All actions", *actions], format_func=action_words)
     start = c3.date_input("From", value=None, format="DD/MM/YYYY")
     end = c4.date_input("To", value=None, format="DD/MM/YYYY")
     log = service.audit_log(
@@ -393,6 +400,7 @@ with audit_tab:
     # On screen in words (the download keeps each entry as recorded).
     show_table(
         log.assign(
+            action=log["action"].map(action_words),
             detail=log["detail"].map(detail_words),
             # A setting's name in words; other records (a case, a user, an action) by their own reference.
             entity_id=log["entity_id"].where(log["entity"] != "setting", log["entity_id"].map(words_of)),

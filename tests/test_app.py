@@ -351,7 +351,7 @@ def test_admin_sees_who_opened_which_case_and_can_filter_and_download_the_log(ap
     next(s for s in at.selectbox if s.label == "Person").select("lead").run()
     next(s for s in at.selectbox if s.label == "Action").select("case.view").run()
     log = next(d for d in at.dataframe if "Action" in d.value.columns).value  # headed for people (test_table_values)
-    assert not log.empty and set(log["Person"]) == {"lead"} and set(log["Action"]) == {"case.view"}
+    assert not log.empty and set(log["Person"]) == {"lead"} and set(log["Action"]) == {"Case: view"}
     assert opened in set(log["Record"])
     # The date filters (UTC days, both ends included): today keeps the view, a window ending yesterday drops it.
     from datetime import UTC, datetime, timedelta

@@ -70,10 +70,14 @@ def _said(at: AppTest) -> Iterator[tuple[str, str, bool]]:
                     yield "Table cell", cell, True
 
 
+#: A whole value that is a dotted code (an audit action such as ``case.view``), a file name aside.
+DOTTED = re.compile(r"^[a-z]+(?:\.[a-z_]+)+$(?<!\.csv)(?<!\.xlsx)(?<!\.toml)(?<!\.pdf)(?<!\.zip)")
+
+
 def problems(at: AppTest) -> list[str]:
     found = []
     for where, text, whole in _said(at):
-        if whole and RAW_VALUES.match(text.strip()):
+        if whole and (RAW_VALUES.match(text.strip()) or DOTTED.match(text.strip())):
             found.append(f"{where}: {text!r} is a code or a missing value")
             continue
         for pattern, reason in PATTERNS:
@@ -121,11 +125,14 @@ def test_an_open_case_and_the_panel_check_speak_plainly(app_env):
         ("Relative likelihood, 2025/26-H2", False),
         ("in 2025/26\\-H2", False),
         ("Current half-year: 2025/26 H2", False),
+        ("case.view", True),
     ],
 )
 def test_the_sweep_catches_each_kind_of_raw_text(text, whole):
     """The sweep itself: each kind of text it names is caught (and plain words are not)."""
-    raw = bool(whole and RAW_VALUES.match(text)) or any(p.search(text) for p, _ in PATTERNS)
+    raw = bool(whole and (RAW_VALUES.match(text) or DOTTED.match(text))) or any(p.search(text) for p, _ in PATTERNS)
     assert raw, text
-    for fine in ("1 Jun 2025", "2025/26 H1", "Within 0.80–1.25", "Female", "No flag", "none of them were"):
-        assert not RAW_VALUES.match(fine) and not any(p.search(fine) for p, _ in PATTERNS), fine
+    for fine in ("1 Jun 2025", "2025/26 H1", "Within 0.80–1.25", "Female", "No flag", "none of them were", "cases.csv"):
+        assert not RAW_VALUES.match(fine) and not DOTTED.match(fine) and not any(p.search(fine) for p, _ in PATTERNS), (
+            fine
+        )
