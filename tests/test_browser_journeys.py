@@ -323,12 +323,19 @@ def _decide(engine, rules, case_id: str) -> int:
     return review_id
 
 
-#: The suspension questions of the v2 check, beyond the formal-investigation ones (answers that lead to proceed).
+#: The suspension questions of the check, beyond the formal-investigation ones (answers that lead to suspending).
 SUSPENSION_ANSWERS = [
     ("Were alternatives to suspension considered?", "Yes"),
     ("Would one of those alternatives manage the risk?", "No"),
     ("Will the employee stay on full pay while suspended?", "Yes"),
     ("Has a named contact been agreed", "Yes"),
+]
+#: The check before a suspension (version 3) asks the shared questions in suspension's words, and not whether
+#: informal routes were considered (the alternatives to suspension are asked instead).
+SUSPENSION_CHECK_ANSWERS = [
+    *((q, a) for q, a in V2_ANSWERS if q not in ("Were informal routes considered?", "would we be here?")),
+    ("would we be considering suspension?", "Yes"),
+    *SUSPENSION_ANSWERS,
 ]
 
 
@@ -358,18 +365,19 @@ def test_a_proposed_suspension_is_checked_by_the_panel_before_the_lead_suspends(
     panel = _signed_in_page(browser, server, "panel")
     open_from_my_work(panel, case_id, "Panel bias check")
     expect(panel.get_by_text("checking: suspension")).to_be_visible()
-    answer_the_check(panel, V2_ANSWERS + SUSPENSION_ANSWERS)
+    expect(
+        panel.get_by_role("heading", name=re.compile(r"^Panel bias check before suspension \(version"))
+    ).to_be_visible()
+    answer_the_check(panel, SUSPENSION_CHECK_ANSWERS)
     type_date(panel, "On what date will the suspension first be reviewed", date.today() + timedelta(days=3))
     wait_idle(panel)
-    expect(panel.get_by_text("Recommended outcome: Proceed to formal action.")).to_be_visible()
+    expect(panel.get_by_text("Recommended outcome: Suspend.")).to_be_visible()
     name_second_member(panel)
-    decide(
-        panel, "Proceed to formal action", "No alternative manages the risk to patients; full pay and a contact agreed."
-    )
+    decide(panel, "Suspend", "No alternative manages the risk to patients; full pay and a contact agreed.")
     axe(panel, "panel", "Panel check: suspension answered")
     shot(panel, "05b-suspension-check")
     panel.get_by_role("button", name="Submit review").click()
-    expect(panel.get_by_text("submitted: Proceed to formal action")).to_be_visible()
+    expect(panel.get_by_text("submitted: Suspend.")).to_be_visible()
     attest_in_browser(panel)
     panel.context.close()
     second = _signed_in_page(browser, server, "panel2")
@@ -378,7 +386,7 @@ def test_a_proposed_suspension_is_checked_by_the_panel_before_the_lead_suspends(
     second.context.close()
 
     open_from_my_work(page, case_id, f"{case_id}: Awaiting suspension check")
-    expect(page.get_by_text("The panel decided to proceed on")).to_be_visible()
+    expect(page.get_by_text("The panel agreed to the suspension on")).to_be_visible()
     expect(page.get_by_text("you can now suspend")).to_be_visible()
     axe(page, "lead", "Cases: suspension checked")
     page.get_by_role("radiogroup").get_by_text("Suspend", exact=True).click()
