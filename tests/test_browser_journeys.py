@@ -485,12 +485,12 @@ def test_a_panel_decision_is_corrected_through_the_correction_action(page: Page,
     go(admin, "Admin")
     admin.get_by_role("tab", name="Audit log").click()
     expect(admin.get_by_text("The audit log is intact")).to_be_visible()
-    choose(admin, "Action", "review.submit")
+    choose(admin, "Action", "Review: submit")
     wait_idle(admin)
     cells = admin.locator("[data-testid=stDataFrame] [role=gridcell]")
     # The correction's entry: the new review, naming the one it supersedes (exact ids, not a prefix of another).
-    entry = cells.filter(has_text=re.compile(rf'"review_id": {second}[,}}]')).filter(
-        has_text=re.compile(rf'"supersedes": {first}[,}}]')
+    entry = cells.filter(has_text=re.compile(rf"review id: {second}(;|$)")).filter(
+        has_text=re.compile(rf"supersedes: {first}(;|$)")
     )
     expect(entry.first).to_be_attached()
     axe(admin, "admin", "Admin: audit log")
