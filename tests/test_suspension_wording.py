@@ -142,3 +142,32 @@ def test_the_panel_check_screen_before_a_suspension_speaks_of_suspension(app_env
     statuses = [i.value for i in cases.info]
     assert any("The panel agreed to the suspension on" in s for s in statuses), statuses
     assert not any("decided to proceed" in s for s in statuses), statuses
+
+
+def test_correcting_an_older_suspension_check_carries_only_questions_asked_in_the_same_words(app_env):
+    """A suspension check made with version 2, corrected under version 3: the answers to questions worded the
+    same are carried over; the answer to a question version 3 rewords for suspension is asked afresh."""
+    from erreview import store
+    from erreview.review.workflow import case_detail
+
+    from .test_app_correction import case_ready_to_suspend
+
+    case_id = case_ready_to_suspend(app_env)
+    engine = store.engine_for(app_env.database_url)
+    (decided,) = [r for r in case_detail(engine, case_id, actor=ACTORS[Role.ADMIN]).reviews if r.step == "suspension"]
+    assert decided.template_version == 2
+    v2, now = all_templates()[("panel_precheck", 2)], latest(all_templates(), "panel_precheck")
+    step = Step.SUSPENSION
+    reworded = next(q for q in now.questions_for(step) if q.answer_type == "text" and step in q.text_for)
+    kept = next(q for q in now.questions_for(step) if q.choices and step not in q.text_for)
+    assert reworded.id in decided.answers and kept.id in decided.answers
+    assert v2.questions_for(step)[[q.id for q in v2.questions_for(step)].index(reworded.id)].text != reworded.text_at(
+        step
+    )
+
+    at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    at.selectbox[0].select(case_id).run()
+    next(b for b in at.button if b.label == "Correct this decision").click().run()
+    assert not at.exception
+    assert at.radio(key=f"{case_id}-{kept.id}").value == decided.answers[kept.id]["answer"]
+    assert at.text_area(key=f"{case_id}-{reworded.id}-text").value == ""
