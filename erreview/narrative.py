@@ -169,14 +169,19 @@ def decision_sentence(r: DecisionResult, *, compared: int) -> str:
     return text + " " + detectable_text(r)
 
 
-def window_words(start: date | None, end: date | None) -> str:
+#: How the exports (the review pack's text) write a day; the screens write it as 1 Jun 2025 (SCREEN_DAY).
+EXPORT_DAY = "%d %B %Y"
+SCREEN_DAY = "%-d %b %Y"
+
+
+def window_words(start: date | None, end: date | None, *, day: str = EXPORT_DAY) -> str:
     if start is None and end is None:
         return "all cases on record"
     if start is None:
-        return f"cases opened up to {end:%-d %b %Y}"
+        return f"cases opened up to {end:{day}}"
     if end is None:
-        return f"cases opened from {start:%-d %b %Y}"
-    return f"cases opened {start:%-d %b %Y} to {end:%-d %b %Y}"
+        return f"cases opened from {start:{day}}"
+    return f"cases opened {start:{day}} to {end:{day}}"
 
 
 def decisions_headline(
@@ -242,12 +247,12 @@ def decisions_headline(
     return level, text
 
 
-def change_sentence(label: str, change: RatioChange, since: date) -> str:
+def change_sentence(label: str, change: RatioChange, since: date, *, day: str = EXPORT_DAY) -> str:
     """Before/after the intervention at one step, answered in a sentence (ratio of ratios with interval)."""
     e, l_ = change.earlier.ratio, change.later.ratio
     if change.ratio is None or change.ci_low is None or change.ci_high is None or not e or not l_:
         return (
-            f"{label}: no before-and-after comparison can be made around {since:%-d %b %Y} "
+            f"{label}: no before-and-after comparison can be made around {since:{day}} "
             "(a group had no events or no cases in one of the two spans)."
         )
     closer = abs(math.log(l_)) < abs(math.log(e))
@@ -256,4 +261,4 @@ def change_sentence(label: str, change: RatioChange, since: date) -> str:
     verdict = (
         f"the change is unlikely to be chance: the gap {moved}" if change.significant else "the change could be chance"
     )
-    return f"{label}: the ratio was {e:.2f} before {since:%-d %b %Y} and {l_:.2f} since ({ci}); {verdict}."
+    return f"{label}: the ratio was {e:.2f} before {since:{day}} and {l_:.2f} since ({ci}); {verdict}."

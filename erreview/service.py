@@ -51,7 +51,7 @@ from erreview.metrics.timing import time_in_process
 from erreview.metrics.trend import RatioChange, ratio_of_ratios
 from erreview.narrative import change_sentence, window_words
 from erreview.national import NationalTable
-from erreview.periods import Length, Period, period_of, period_words, periods_between
+from erreview.periods import Length, Period, period_of, periods_between
 from erreview.problems import ImportRejected, ImportReport, Problem
 from erreview.profiles import FileKind, Profile, unmapped_values
 from erreview.pseudonym import key_fingerprint, load_or_create_key
@@ -331,7 +331,7 @@ def export_refusal(engine: Engine, period: Period, *, today: date | None = None)
     today = today or date.today()
     if period.start > today:
         return (
-            f"{period.words} has not started yet (it begins on {period.start:%-d %b %Y}), so there is nothing to "
+            f"{period.label} has not started yet (it begins on {period.start:%-d %b %Y}), so there is nothing to "
             "report."
         )
     with store.session_scope(engine) as session:
@@ -339,7 +339,7 @@ def export_refusal(engine: Engine, period: Period, *, today: date | None = None)
     if first is None or last is None:
         return "there is no data yet: import the workforce snapshots and cases first (erreview import)."
     if period.end < first or period.start > last:
-        return f"there is no data for {period.words}: the data run from {first:%-d %b %Y} to {last:%-d %b %Y}."
+        return f"there is no data for {period.label}: the data run from {first:%-d %b %Y} to {last:%-d %b %Y}."
     return None
 
 
@@ -889,15 +889,15 @@ def funnel_view_of(
             return FunnelView(
                 period.label,
                 None,
-                f"No funnel plot for {period.words}: the trust's own numbers are too small to publish safely.",
+                f"No funnel plot for {period.label}: the trust's own numbers are too small to publish safely.",
                 [],
             )
     funnel = division_funnel(units, trust=trust) if trust is not None else None
-    sentence = funnel_sentence(funnel, period=period.words)
+    sentence = funnel_sentence(funnel, period=period.label)
     if withheld:
         small = f"{len(withheld)} division(s) are left off because their numbers are too small to publish safely."
         plotted = funnel is not None and any(p.position for p in funnel.points)
-        sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {period.words}: {small}"
+        sentence = f"{sentence} {small}" if plotted else f"No division is plotted for {period.label}: {small}"
     return FunnelView(period.label, funnel, sentence, withheld)
 
 
@@ -997,7 +997,7 @@ def _measure_funnel(
     threshold: int | None,
 ) -> FunnelView:
     """One measure's funnel from its trust result and each division's (in the order to plot them)."""
-    what = f"{measure.label}, {period_words(label)}"
+    what = f"{measure.label}, {label}"
     size = "cases"
     if threshold is not None and not _published_ratio(trust_result, threshold):
         return FunnelView(

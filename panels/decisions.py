@@ -15,7 +15,7 @@ from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import BROAD_ORDER, decision_points_table, dp_key
 from erreview.metrics.breakdowns import DIMENSIONS, TOO_FEW
 from erreview.metrics.decisions import decision_table_frame
-from erreview.narrative import decision_sentence, decisions_headline, window_words
+from erreview.narrative import EXPORT_DAY, SCREEN_DAY, decision_sentence, decisions_headline, window_words
 from erreview.periods import period_of
 from erreview.review.casepage import CHOICE_LABELS
 from erreview.review.context import panel_audit
@@ -222,7 +222,7 @@ else:
         start, end = None, None
     else:
         start, end = (window[0], window[1]) if isinstance(window, tuple) and len(window) == 2 else (None, None)
-words = window_words(start, end)
+words = window_words(start, end, day=SCREEN_DAY)
 is_pack_window = pack_window is not None and (start, end) == tuple(pack_window)
 st.markdown(f"**Window: {words}**" + (" (the same 12 months as the latest review pack)." if is_pack_window else "."))
 if end is not None and service.running(period_of(end, "half")):
@@ -352,7 +352,8 @@ if intervention is not None:
         if change.name in hidden_points:
             st.markdown(f"- {change.label}: the numbers are too small to compare without identifying people.")
         else:
-            st.markdown(f"- {change.sentence}")
+            # The library words the day as the review pack does; the screens write it 1 Jun 2025.
+            st.markdown(f"- {change.sentence.replace(f'{intervention:{EXPORT_DAY}}', f'{intervention:{SCREEN_DAY}}')}")
     # The two windows side by side on the same axes: one ratio scale and one list of steps for both.
     drawable = [
         c

@@ -11,7 +11,7 @@ from erreview.export.measures_section import measures_table
 from erreview.export.tables import decision_points_table
 from erreview.measures import load_measures
 from erreview.metrics.decisions import decision_table_frame
-from erreview.narrative import window_words
+from erreview.narrative import SCREEN_DAY, window_words
 from erreview.periods import period_of
 from erreview.review.roles import Role
 from erreview.screen_audit import decision_hidden
@@ -72,7 +72,9 @@ if own:
             st.info("No data yet.")
             st.stop()
         start, end = window
-        st.markdown(f"Cases opened {window_words(start, end)}: the same 12 months as the latest review pack.")
+        st.markdown(
+            f"Cases opened {window_words(start, end, day=SCREEN_DAY)}: the same 12 months as the latest review pack."
+        )
     else:
         c1, c2 = st.columns(2)
         start = c1.date_input("Cases opened from", value=None, format="DD/MM/YYYY")

@@ -12,7 +12,7 @@ from erreview.export.suppression import SUPPRESSED
 from erreview.export.tables import data_quality_frame
 from erreview.metrics.likelihood import pooled_counts, split_at
 from erreview.metrics.trend import RULES_SOURCE, TRIAL_LIMITS_NOTE, ratio_of_ratios, series_xmr
-from erreview.narrative import QUESTION, change_sentence, wres_sentence
+from erreview.narrative import QUESTION, SCREEN_DAY, change_sentence, wres_sentence
 from erreview.narrative import fmt_ratio as banded_ratio
 from erreview.review.roles import Role
 from erreview.screen_privacy import is_small, masked_cells, restricted
@@ -249,7 +249,7 @@ if intervention is not None:
             f"95% CI {fmt_ratio(change.ci_low)}–{fmt_ratio(change.ci_high)}",
             delta_color="off",
         )
-        st.markdown(change_sentence("Indicator 3", change, intervention))
+        st.markdown(change_sentence("Indicator 3", change, intervention, day=SCREEN_DAY))
 
 st.header("Ethnicity data completeness by division", anchor=False)
 quality = completeness(key) if view is None else pd.DataFrame()

@@ -162,7 +162,7 @@ def test_decision_points_screen_shows_the_table_and_breakdowns(app_env):
 
 def test_decision_points_screen_states_the_pack_window_and_speaks_from_the_flags(app_env):
     from erreview import store
-    from erreview.narrative import decisions_headline, window_words
+    from erreview.narrative import SCREEN_DAY, decisions_headline, window_words
 
     engine = store.engine_for(app_env.database_url)
     start, end = service.default_decision_window(engine)
@@ -171,7 +171,7 @@ def test_decision_points_screen_states_the_pack_window_and_speaks_from_the_flags
     at = signed_in(Role.ADMIN).switch_page("panels/decisions.py").run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    words = window_words(start, end)
+    words = window_words(start, end, day=SCREEN_DAY)
     assert f"Window: {words}" in text and "same 12 months as the latest review pack" in text
     results = service.decision_results(engine, opened_from=start, opened_to=end)
     _, headline = decisions_headline(results, words)

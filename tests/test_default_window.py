@@ -143,13 +143,13 @@ def test_overview_opens_on_the_latest_ended_half_year(running_env):
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.BOARD_VIEWER])
 def test_decision_points_open_on_the_pack_window_of_the_latest_ended_half_year(running_env, role):
-    from erreview.narrative import window_words
+    from erreview.narrative import SCREEN_DAY, window_words
 
     at = signed_in(role).switch_page("panels/decisions.py").run()
     assert not at.exception, at.exception
     start, end = service.pack_window(LATEST_ENDED)
     text = " ".join(m.value for m in at.markdown)
-    assert f"Window: {window_words(start, end)}" in text
+    assert f"Window: {window_words(start, end, day=SCREEN_DAY)}" in text
     assert not any("still running" in w.value for w in at.warning)
     if role is Role.ADMIN:
         window = next(d for d in at.date_input if d.label == "Cases opened between")

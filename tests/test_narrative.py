@@ -141,7 +141,7 @@ def test_change_sentence_answers_the_question():
 
     change = ratio_of_ratios((40, 1000, 50, 2500), (20, 1000, 50, 2500))
     text = change_sentence("Formal investigation", change, date(2024, 4, 1))
-    assert "2.00 before 1 Apr 2024 and 1.00 since" in text and "moved toward parity" in text
+    assert "2.00 before 01 April 2024 and 1.00 since" in text and "moved toward parity" in text
     none = change_sentence("Dismissal", ratio_of_ratios((0, 10, 1, 10), (1, 10, 1, 10)), date(2024, 4, 1))
     assert "no before-and-after comparison" in none
 

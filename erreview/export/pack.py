@@ -258,7 +258,7 @@ def summary_lines(inputs: PackInputs, hidden: Hidden | None = None) -> list[str]
     start, end = inputs.decision_window
     held_back = len(inputs.decisions) - len(published)
     _, headline = decisions_headline(
-        published, f"the 12 months to {end:%-d %b %Y} ({window_words(start, end)})", withheld=held_back
+        published, f"the 12 months to {end:%d %B %Y} ({window_words(start, end)})", withheld=held_back
     )
     if held_back:
         headline += (
