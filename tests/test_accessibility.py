@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from erreview.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-from .test_browser import SHOTS, browser, page, server, sign_in, wait_idle  # noqa: F401  (fixtures)
+from .test_browser import SHOTS, browser, open_screen, page, screen_names, server, sign_in, wait_idle  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 AXE = Axe()
@@ -41,17 +41,11 @@ def _violations(tab: Page) -> list[dict]:
 @pytest.mark.parametrize("username", sorted(ROLE_OF))
 def test_every_screen_has_no_serious_accessibility_violation(page: Page, username: str):  # noqa: F811 (fixture)
     sign_in(page, username)
-    links = page.locator("[data-testid=stSidebarNav] a")
-    # A link's text is its icon's ligature name, then its label.
-    names = [links.nth(i).inner_text().strip().split("\n")[-1] for i in range(links.count())]
+    names = screen_names(page)
     assert names, "the navigation lists the screens"
     found: dict[str, list[dict]] = {}
     for name in names:
-        page.get_by_role("link", name=name, exact=True).click()
-        wait_idle(page)
-        # Streamlit greys out the previous screen's elements while it reruns: judge only the settled page.
-        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=45_000)
-        expect(page.locator("h1").first).to_be_visible()
+        open_screen(page, name)
         expect(page).to_have_title(f"{name} – erreview")
         bad = _violations(page)
         if bad:

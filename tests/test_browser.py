@@ -149,6 +149,21 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def screen_names(page: Page) -> list[str]:
+    """The screens the navigation lists, by label (a link's text is its icon's ligature name, then its label)."""
+    links = page.locator("[data-testid=stSidebarNav] a")
+    return [links.nth(i).inner_text().strip().split("\n")[-1] for i in range(links.count())]
+
+
+def open_screen(page: Page, name: str, *, timeout: int = 60_000) -> None:
+    """Open a screen from the navigation and wait until it has settled: Streamlit greys out the previous
+    screen's elements while it reruns, so only the settled page is judged."""
+    page.get_by_role("link", name=name, exact=True).click()
+    wait_idle(page)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
+    expect(page.locator("h1").first).to_be_visible()
+
+
 def wait_idle(page: Page) -> None:
     """Wait until Streamlit has finished rerunning."""
     page.wait_for_timeout(300)

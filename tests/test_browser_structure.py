@@ -13,11 +13,11 @@ import re
 from collections import Counter
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from erreview.demo import DEMO_ACCOUNTS
 
-from .test_browser import browser, page, server, sign_in, wait_idle  # noqa: F401  (fixtures)
+from .test_browser import browser, open_screen, page, screen_names, server, sign_in  # noqa: F401  (fixtures)
 from .test_screen_structure import MEANINGLESS, heading_problems
 
 pytestmark = pytest.mark.browser
@@ -73,14 +73,9 @@ def name_problems(names: list[tuple[str, str]]) -> list[str]:
 @pytest.mark.parametrize("username", sorted(a.username for a in DEMO_ACCOUNTS))
 def test_every_screen_reads_in_order_with_named_controls(page: Page, username: str):  # noqa: F811 (fixture)
     sign_in(page, username)
-    links = page.locator("[data-testid=stSidebarNav] a")
-    screens = [links.nth(i).inner_text().strip().split("\n")[-1] for i in range(links.count())]
     found: dict[str, list[str]] = {}
-    for screen in screens:
-        page.get_by_role("link", name=screen, exact=True).click()
-        wait_idle(page)
-        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
-        expect(page.locator("h1").first).to_be_visible()
+    for screen in screen_names(page):
+        open_screen(page, screen)
         headings = dom_headings(page)
         problems = heading_problems(headings) + name_problems(control_names(page))
         if problems:
