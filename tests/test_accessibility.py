@@ -129,6 +129,7 @@ def test_a_refused_form_takes_the_focus_to_its_message(page: Page):  # noqa: F81
     page.get_by_text("Raise a new concern").click()
     button = page.get_by_role("button", name="Raise concern", exact=True)
     expect(button).to_be_visible()
+    wait_idle(page)  # a click while the opened form is still being drawn is lost (CI, a busy machine)
     button.click()
     message = page.get_by_role("alert").filter(has_text="The concern was not saved")
     expect(message).to_be_visible(timeout=60_000)
