@@ -34,8 +34,14 @@ def by_impact(violations: list[dict]) -> dict[str, int]:
     return {impact: sum(1 for v in violations if v.get("impact") == impact) for impact in IMPACTS}
 
 
-def _violations(tab: Page) -> list[dict]:
-    return [v for v in axe_violations(tab) if v.get("impact") in ("critical", "serious")]
+def _record_screens(username: str, counts: dict[str, dict[str, int]]) -> None:
+    """Add this account's rules violated per screen, by impact, to ``axe-screens.json`` (the README's and the
+    closing notes' table of every screen comes from it)."""
+    path = SHOTS.parent / "axe-screens.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    every = json.loads(path.read_text()) if path.exists() else {}
+    every[username] = counts
+    path.write_text(json.dumps(every, indent=1, sort_keys=True))
 
 
 @pytest.mark.parametrize("username", sorted(ROLE_OF))
@@ -44,10 +50,13 @@ def test_every_screen_has_no_serious_accessibility_violation(page: Page, usernam
     names = screen_names(page)
     assert names, "the navigation lists the screens"
     found: dict[str, list[dict]] = {}
+    counts: dict[str, dict[str, int]] = {}
     for name in names:
         open_screen(page, name)
         expect(page).to_have_title(f"{name} – erreview")
-        bad = _violations(page)
+        every = axe_violations(page)
+        counts[name] = by_impact(every)
+        bad = [v for v in every if v.get("impact") in ("critical", "serious")]
         if bad:
             found[name] = [
                 {
@@ -63,6 +72,7 @@ def test_every_screen_has_no_serious_accessibility_violation(page: Page, usernam
             ]
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS.parent / f"axe-{username}.json").write_text(json.dumps(found, indent=1))
+    _record_screens(username, counts)
     assert not found, json.dumps(found, indent=1)
 
 
