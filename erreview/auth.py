@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def hash_password(password: str, *, allow_demo: bool = False) -> str:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"passwords must be at least {MIN_PASSWORD} characters long")
     if password == DEMO_PASSWORD and not allow_demo:
-        raise UserError("that is the demo's public password; choose another")
+        raise UserError("that is the demo's public password; choose another")  # as password_problem says
     return _hasher.hash(password)
 
 
@@ -388,6 +389,74 @@ def set_active(engine: store.Engine, username: str, active: bool, *, by: str, no
 
 # --- users ---------------------------------------------------------------------------------------------
 
+#: The longest username and display name accepted (an organisation email address fits easily).
+MAX_USERNAME = 100
+MAX_DISPLAY_NAME = 100
+#: A username: letters, digits, dots, underscores and hyphens, starting with a letter or digit; an email address
+#: (organisation sign-in) adds one @ and its domain. Lower-case: usernames are stored lower-cased.
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]*(?:@[a-z0-9][a-z0-9.-]*)?")
+USERNAME_RULE = (
+    f"use letters, digits, dots (.), underscores (_) and hyphens (-), starting with a letter or digit, at most "
+    f"{MAX_USERNAME} characters (for organisation sign-in, the email address, e.g. jane.smith@trust.nhs.uk)"
+)
+#: What a display name may not start with: a spreadsheet reads it as a formula (or a tab / line break).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The labels the Admin → Users form gives the fields :func:`user_problems` keys its problems by.
+USER_FIELDS = {"username": "Username", "display_name": "Display name", "password": "Password"}
+
+
+def username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be a new account's username (in plain words, after "Username: "), or ``None``.
+
+    Surrounding spaces are trimmed and capitals lowered first, as :func:`add_user` stores it."""
+    name = username.strip().lower()
+    if not name:
+        return "this is required"
+    if len(name) > MAX_USERNAME or not _USERNAME.fullmatch(name):
+        return USERNAME_RULE
+    return None
+
+
+def display_name_problem(display_name: str) -> str | None:
+    """Why ``display_name`` cannot be shown as a person's name (plain words, after "Display name: "), or ``None``.
+
+    Empty is fine (the username is shown instead). One that starts with =, +, - or @ would be read as a formula by
+    a spreadsheet opening a download, so it is refused where it is typed (downloads neutralise it as well)."""
+    name = display_name.strip(" ")
+    if name.startswith(_FORMULA_START):
+        return (
+            "it cannot start with =, +, - or @ (a spreadsheet would read it as a formula); start it with a letter, "
+            "e.g. Jane Smith"
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "write it on one line, without tabs or line breaks"
+    if len(name) > MAX_DISPLAY_NAME:
+        return f"write at most {MAX_DISPLAY_NAME} characters"
+    return None
+
+
+def password_problem(password: str, *, allow_demo: bool = False) -> str | None:
+    """Why ``password`` cannot be a local password (plain words, after "Password: "), or ``None``."""
+    if len(password) < MIN_PASSWORD:
+        return f"at least {MIN_PASSWORD} characters"
+    if password == DEMO_PASSWORD and not allow_demo:
+        return "that is the demo's public password; choose another"
+    return None
+
+
+def user_problems(
+    username: str, display_name: str = "", password: str | None = None, *, new: bool = True
+) -> dict[str, str]:
+    """Every problem with a user about to be saved, by field (:data:`USER_FIELDS`), each "Label: what to do."
+    (empty: it can be saved). ``new``: the account does not exist yet; an existing account keeps the username it
+    has (one made before the username rule can still be changed)."""
+    found = {
+        "username": username_problem(username) if new else None,
+        "display_name": display_name_problem(display_name),
+        "password": password_problem(password) if password else None,
+    }
+    return {name: f"{USER_FIELDS[name]}: {text}." for name, text in found.items() if text}
+
 
 def add_user(
     engine: store.Engine,
@@ -411,8 +480,13 @@ def add_user(
         raise UserError("a username is required")
     if Role(role) is Role.DIVISION_LEAD and not divisions.strip(", "):
         raise UserError("a division lead needs at least one division (--divisions)")
+    display_name = display_name.strip(" ")
     with store.session_scope(engine, write=True) as session:
         existing = ws.get_user(session, name)
+        problems = user_problems(name, display_name, new=existing is None)
+        problems.pop("password", None)  # hash_password below says it in its own words
+        if problems:
+            raise UserError(" ".join(problems.values()))
         if password and existing is not None and existing.oidc_subject:
             raise UserError(f"{name} signs in with an organisation account; it cannot also have a password")
         user = AppUser(

@@ -26,6 +26,8 @@ def _default_key_file() -> Path:
 
 #: Contract §5: the small-number threshold cannot be set below this.
 MIN_SUPPRESSION_THRESHOLD = 5
+#: The earliest date the panel pre-checks can be said to have begun (an earlier one is a typing slip).
+EARLIEST_INTERVENTION = date(2000, 1, 1)
 
 
 class Settings(BaseSettings):
@@ -149,13 +151,23 @@ class Settings(BaseSettings):
             raise ValueError("the staff number pattern matches empty text, so it would refuse every note")
         return value
 
+    @field_validator("intervention_date")
+    @classmethod
+    def _not_before_2000(cls, value: date | None) -> date | None:
+        if value is not None and value < EARLIEST_INTERVENTION:
+            raise ValueError(
+                f"on or after {EARLIEST_INTERVENTION.day} {EARLIEST_INTERVENTION:%B %Y} "
+                f"(you entered {value.day} {value:%B %Y})"
+            )
+        return value
+
     @field_validator("suppression_threshold")
     @classmethod
     def _threshold_floor(cls, value: int) -> int:
         if value < MIN_SUPPRESSION_THRESHOLD:
             raise ValueError(
-                f"the suppression threshold cannot be below {MIN_SUPPRESSION_THRESHOLD} (you gave {value}): "
-                "counts from 1 to the threshold are hidden so that no one can be identified"
+                f"at least {MIN_SUPPRESSION_THRESHOLD} (you entered {value}): counts from 1 to this number are "
+                "hidden so that no one can be identified"
             )
         return value
 

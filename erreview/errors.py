@@ -52,7 +52,8 @@ def plain_reason(error: Mapping[str, Any]) -> str:
             "less_than": "less than",
         }[kind]
         limit = next(iter(ctx.values()), "")
-        return f"enter a number {words} {limit}"
+        typed = "" if given is None or isinstance(given, dict | list) else f" (you entered {given})"
+        return f"{words} {limit}{typed}"
     if kind in ("literal_error", "enum"):
         return "choose one of the options offered"
     if kind == "value_error":  # our own validators' plain words

@@ -12,8 +12,8 @@ import streamlit as st
 from pydantic import ValidationError
 
 from erreview import service
-from erreview.auth import add_user, set_active, sign_out_everywhere, users
-from erreview.config import ADJUSTABLE, MIN_SUPPRESSION_THRESHOLD, Settings, get_settings
+from erreview.auth import USERNAME_RULE, add_user, set_active, sign_out_everywhere, user_problems, users
+from erreview.config import ADJUSTABLE, Settings, get_settings
 from erreview.errors import ErreviewError
 from erreview.periods import period_words
 from erreview.review.lifecycle import Step
@@ -118,28 +118,46 @@ users_tab, settings_tab, templates_tab, national_tab, audit_tab = st.tabs(
 with users_tab:
     show_table(pd.DataFrame(users(engine())), USER_COLUMNS, download="users")
     with st.form("add_user"):
+        # Every problem is named at once under its own field on Save (a slot under each), checked by the library's
+        # own rules (the same add_user applies, for the command line too); nothing reruns, so what was typed stays.
         st.markdown("**Add or change a user** (use the email address as username for organisation sign-in)")
+        user_summary = st.empty()
         c1, c2, c3 = st.columns(3)
-        username = c1.text_input("Username")
-        name = c2.text_input("Display name")
+        username = c1.text_input("Username", help=f"For a new user: {USERNAME_RULE}.")
+        user_beside = {"username": c1.empty()}
+        name = c2.text_input("Display name", help="The name shown on screens; it cannot start with =, +, - or @.")
+        user_beside["display_name"] = c2.empty()
         role = c3.selectbox("Role", list(Role), format_func=lambda r: ROLE_LABELS[r])
         panels = c1.text_input("Panels (panel members)")
         password = c2.text_input("Password (leave empty for organisation sign-in only)", type="password")
+        user_beside["password"] = c2.empty()
         if st.form_submit_button("Save user", type="primary"):
-            try:
-                add_user(
-                    engine(),
-                    username=username,
-                    role=role,
-                    display_name=name,
-                    password=password or None,
-                    panels=panels,
-                    by=actor.username,
-                )
-                st.success(f"Saved {plain(username)}.")
-                focus_message()
-            except ErreviewError as exc:
-                show_error(exc.message)
+            known = {str(u["username"]) for u in users(engine())}
+            problems = user_problems(username, name, password or None, new=username.strip().lower() not in known)
+            if problems:
+                count = len(problems)
+                with user_summary.container():
+                    show_error(
+                        f"The user was not saved: {count} {'problem' if count == 1 else 'problems'}, shown beside "
+                        f"{'its field' if count == 1 else 'each field'}."
+                    )
+                for field_name, text in problems.items():
+                    user_beside[field_name].error(text, icon=":material/error:")
+            else:
+                try:
+                    add_user(
+                        engine(),
+                        username=username,
+                        role=role,
+                        display_name=name,
+                        password=password or None,
+                        panels=panels,
+                        by=actor.username,
+                    )
+                    st.success(f"Saved {plain(username.strip().lower())}.")
+                    focus_message()
+                except ErreviewError as exc:
+                    show_error(f"The user was not saved: {exc.message}")
     with st.form("user_access"):
         st.markdown("**Deactivate, reactivate or sign out a user** (takes effect on their next click)")
         everyone = [u["username"] for u in users(engine())]
@@ -246,17 +264,21 @@ with settings_tab:
             elif field.annotation is bool:
                 values[name] = str(st.checkbox(label, value=bool(shown), help=field.description))
             elif name == "intervention_date":
+                # The box takes any day it can draw; the library names one it refuses (before 2000) beside it,
+                # in its own words, never the box's "below the allowed range".
                 day = st.date_input(
-                    label, value=shown, format="DD/MM/YYYY", min_value=date(2000, 1, 1), help=field.description
+                    label,
+                    value=shown,
+                    format="DD/MM/YYYY",
+                    min_value=date(1900, 1, 1),
+                    max_value=date(2100, 12, 31),
+                    help=field.description,
                 )
                 values[name] = "" if day is None else str(day)
             else:
-                bounds = {type(m).__name__: m for m in field.metadata}
-                low = getattr(bounds.get("Ge"), "ge", MIN_SUPPRESSION_THRESHOLD if "threshold" in name else 0)
-                high = getattr(bounds.get("Le"), "le", None)
-                number = st.number_input(
-                    label, min_value=int(low), max_value=high, value=int(shown), step=1, help=field.description
-                )
+                # No bounds on the box: the library's bounds (Settings) name a number out of range beside it on
+                # Save ("at least 5 (you entered 3)"), and what was typed stays.
+                number = st.number_input(label, value=int(shown), step=1, help=field.description)
                 values[name] = str(int(number))
             beside[name] = st.empty()
         confirm_off = st.checkbox(

@@ -152,9 +152,10 @@ def test_a_blank_action_lists_every_problem_by_its_label_and_keeps_what_was_type
 
 
 def test_admin_settings_have_proper_controls_and_save_all_or_nothing(app_env):
-    """Numbers in number boxes (no threshold below 5 can be entered), a yes/no as a checkbox, the date as a
-    day-first date, the gated steps from a list in words; a change that turns the gate off unconfirmed saves
-    nothing else either (it saved the settings before it, then refused)."""
+    """Numbers in number boxes, a yes/no as a checkbox, the date as a day-first date, the gated steps from a list
+    in words; a change that turns the gate off unconfirmed saves nothing else either (it saved the settings before
+    it, then refused). The boxes carry no bounds of their own (Streamlit would answer a number out of range in its
+    own words): the library's bounds speak on Save, tested below."""
     from datetime import date
 
     from erreview import service, store
@@ -164,8 +165,7 @@ def test_admin_settings_have_proper_controls_and_save_all_or_nothing(app_env):
     at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
     assert not at.exception
     threshold = next(n for n in at.number_input if n.label.startswith("Hide counts up to (board"))
-    assert threshold.value == 7 and threshold.min == 5
-    assert next(n for n in at.number_input if n.label == "Panel members needed").min == 2
+    assert threshold.value == 7
     assert any(c.label == "A director-level member is needed too" for c in at.checkbox)
     day = next(d for d in at.date_input if d.label == "Date the panel pre-checks began")
     assert day.proto.format == "DD/MM/YYYY"
@@ -240,6 +240,94 @@ def test_admin_settings_show_every_problem_beside_its_setting_and_keep_what_was_
     assert next(m for m in at.multiselect if m.label == "Steps that need the panel's check first").value == [
         "formal_investigation"
     ]
+
+
+def test_admin_settings_name_a_number_or_date_out_of_range_in_plain_words(app_env):
+    """A threshold below 5, too few panel members and a start date before 2000 are taken by their boxes (no box
+    has bounds of its own, whose refusal Streamlit words itself), then named on Save right under each, in the
+    app's words with what was entered; nothing is saved and what was typed stays."""
+    from datetime import date
+
+    from erreview import service, store
+    from erreview.config import Settings
+
+    engine = store.engine_for(app_env.database_url)
+    base = Settings(database_url=app_env.database_url, pseudonym_key=app_env.pseudonym_key)
+    before = service.effective_settings(engine, base)
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    threshold_label = "Hide counts up to (board packs and restricted screens)"
+    day_label = "Date the panel pre-checks began"
+    for box in at.number_input:  # no bounds of the box's own: the library's bounds are the only ones
+        assert box.min is None and box.max is None, (box.label, box.min, box.max)
+    next(n for n in at.number_input if n.label == threshold_label).set_value(3)
+    next(n for n in at.number_input if n.label == "Panel members needed").set_value(1)
+    next(n for n in at.number_input if n.label == "Of them, independent of the referring manager").set_value(0)
+    next(d for d in at.date_input if d.label == day_label).set_value(date(1999, 12, 31))
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception
+    messages = _messages(at)
+    _no_pydantic(messages)
+    assert not any("allowed range" in m.lower() or "error:" in m.lower() for m in messages), messages
+    assert any(m.startswith("The settings were not saved: 3 problems") for m in messages), messages
+    beside = _problem_beside(at, threshold_label)
+    assert beside is not None and beside.startswith(f"{threshold_label}: at least 5 (you entered 3)"), messages
+    assert _problem_beside(at, "Panel members needed") == "Panel members needed: at least 2 (you entered 1).", messages
+    assert (
+        _problem_beside(at, day_label) == f"{day_label}: on or after 1 January 2000 (you entered 31 December 1999)."
+    ), messages
+    # Nothing saved; what was typed stays.
+    assert service.effective_settings(engine, base) == before
+    assert next(n for n in at.number_input if n.label == threshold_label).value == 3
+    assert next(n for n in at.number_input if n.label == "Panel members needed").value == 1
+    assert next(d for d in at.date_input if d.label == day_label).value == date(1999, 12, 31)
+
+
+def test_admin_users_refuses_formula_like_names_beside_each_field_and_keeps_what_was_typed(app_env):
+    """A username and a display name a spreadsheet would read as a formula, and a short password: each named right
+    under its own field in plain words, a count on top, nothing saved, what was typed kept; a proper user saves."""
+    from sqlalchemy import text
+
+    from erreview import store
+
+    engine = store.engine_for(app_env.database_url)
+
+    def count() -> int:
+        with engine.connect() as con:
+            return int(con.execute(text("SELECT count(*) FROM app_user")).scalar() or 0)
+
+    before = count()
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    password_label = "Password (leave empty for organisation sign-in only)"
+    for username, name in (('=HYPERLINK("http://x")', "+1"), ("@x", "-2"), ("+1", "@x")):
+        next(t for t in at.text_input if t.label == "Username").input(username)
+        next(t for t in at.text_input if t.label == "Display name").input(name)
+        next(t for t in at.text_input if t.label == password_label).input("short")
+        next(b for b in at.button if b.label == "Save user").click().run()
+        assert not at.exception
+        messages = _messages(at)
+        _no_pydantic(messages)
+        assert "The user was not saved: 3 problems, shown beside each field." in messages, messages
+        beside = _problem_beside(at, "Username")
+        assert beside is not None and beside.startswith("Username: use letters, digits, dots (.), underscores"), (
+            messages
+        )
+        beside = _problem_beside(at, "Display name")
+        assert beside is not None and beside.startswith("Display name: it cannot start with =, +, - or @"), messages
+        assert _problem_beside(at, password_label) == "Password: at least 10 characters.", messages
+        assert count() == before  # nothing saved
+        assert next(t for t in at.text_input if t.label == "Username").value == username  # what was typed stays
+        assert next(t for t in at.text_input if t.label == "Display name").value == name
+    # Proper values save, and say so.
+    next(t for t in at.text_input if t.label == "Username").input("New.Lead@trust.example")
+    next(t for t in at.text_input if t.label == "Display name").input("Siân O'Neill-Jones")
+    next(t for t in at.text_input if t.label == password_label).input("")
+    next(b for b in at.button if b.label == "Save user").click().run()
+    assert not at.exception and not _messages(at), _messages(at)
+    assert any(s.value.startswith("Saved new") for s in at.success), [s.value for s in at.success]
+    assert count() == before + 1
+    with engine.connect() as con:
+        row = con.execute(text("SELECT display_name FROM app_user WHERE username = 'new.lead@trust.example'")).one()
+    assert row[0] == "Siân O'Neill-Jones"
 
 
 def test_suspending_reports_every_missing_safeguard_and_an_early_review_at_once(app_env):

@@ -312,3 +312,79 @@ def test_a_deactivated_or_signed_out_organisation_account_is_refused(engine, org
     set_active(engine, "ina@trust.example", False, by="admin")
     with pytest.raises(SignInRefused, match="deactivated"):
         actor_for_identity(engine, _claims(), **ALLOW)
+
+
+# --- what a username and a display name may be (issue #15: refused where they are typed) --------------
+
+FORMULA_LIKE = ['=HYPERLINK("http://x","click")', "+1", "@x", "-2", "=1+1", "\tname", "\rname", " =x"]
+
+
+@pytest.mark.parametrize(
+    "username", [*FORMULA_LIKE[:5], " =x", "a b", "a;b", "lee!", "é", "x" * 101, ".lee", "_lee", "a@@b"]
+)
+def test_a_new_username_outside_the_character_set_is_refused_in_plain_words(engine, username):
+    from erreview.auth import USERNAME_RULE, user_problems
+
+    assert user_problems(username) == {"username": f"Username: {USERNAME_RULE}."}
+    with pytest.raises(UserError, match="Username: use letters, digits") as refused:
+        add_user(engine, username=username, role=Role.CASE_LEAD)
+    assert "=" not in refused.value.message.split(":", 1)[0]
+    with engine.connect() as con:
+        assert con.execute(text("SELECT count(*) FROM app_user")).scalar() == 0  # nothing saved
+
+
+@pytest.mark.parametrize(
+    "username", ["lee", "Lee.Smith", "a_b-c.9", "9lee", "jane.smith@trust.nhs.uk", " pat ", "x" * 100]
+)
+def test_ordinary_usernames_and_email_addresses_are_accepted(engine, username):
+    from erreview.auth import user_problems
+
+    assert user_problems(username) == {}
+    assert add_user(engine, username=username, role=Role.CASE_LEAD).username == username.strip().lower()
+
+
+@pytest.mark.parametrize("name", FORMULA_LIKE)
+def test_a_display_name_a_spreadsheet_would_read_as_a_formula_is_refused(engine, name):
+    from erreview.auth import user_problems
+
+    problem = user_problems("lee", name)["display_name"]
+    assert problem.startswith("Display name: "), problem
+    with pytest.raises(UserError, match="Display name: "):
+        add_user(engine, username="lee", role=Role.CASE_LEAD, display_name=name)
+    # Renaming an existing user is refused the same way, and leaves the name as it was.
+    add_user(engine, username="lee", role=Role.CASE_LEAD, display_name="Lee Smith")
+    with pytest.raises(UserError, match="Display name: "):
+        add_user(engine, username="lee", role=Role.BOARD_VIEWER, display_name=name)
+    with engine.connect() as con:
+        row = con.execute(text("SELECT display_name, role FROM app_user WHERE username = 'lee'")).one()
+    assert tuple(row) == ("Lee Smith", Role.CASE_LEAD.value)
+
+
+def test_display_names_people_have_are_accepted(engine):
+    from erreview.auth import user_problems
+
+    for name in ("Lee Smith", "Siân O'Neill-Jones", "Dr A. Patel", "", "李 伟", "Smith, Jo (HR)", "Jo-Ann 2nd"):
+        assert user_problems("lee", name) == {}, name
+
+
+def test_every_problem_with_a_user_is_named_at_once_by_field():
+    from erreview.auth import user_problems
+
+    assert user_problems("+1", "@x", "short") == {
+        "username": user_problems("+1")["username"],
+        "display_name": user_problems("lee", "@x")["display_name"],
+        "password": "Password: at least 10 characters.",
+    }
+    # An existing account keeps its username even if made before the rule (it can still be changed).
+    assert "username" not in user_problems("old name", "Old Name", new=False)
+
+
+def test_the_command_line_refuses_a_formula_like_username_and_display_name(cli, settings):
+    for args in (["=cmd"], ["lee", "--name", '=HYPERLINK("x")'], ["lee", "--name", "@x"]):
+        result = cli.invoke(
+            app, ["--db", settings.database_url, "users", "add", *args, "--role", "case_lead", "--no-password"]
+        )
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith("error: "), result.stderr
+        assert "Username: use letters" in result.stderr or "Display name: it cannot start with" in result.stderr
+        assert "Traceback" not in result.stderr

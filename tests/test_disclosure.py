@@ -310,7 +310,7 @@ def test_the_threshold_cannot_be_set_below_five():
 
     from erreview.config import Settings
 
-    with pytest.raises(ValidationError, match="cannot be below 5"):
+    with pytest.raises(ValidationError, match=r"at least 5 \(you entered 4\)"):
         Settings(suppression_threshold=4)
     assert Settings(suppression_threshold=5).suppression_threshold == 5
 
@@ -322,7 +322,8 @@ def test_a_threshold_change_is_refused_plainly_below_five_and_audited(engine, se
 
     with pytest.raises(SettingRefused) as refused:
         service.change_setting(engine, settings, "suppression_threshold", "0", user="admin1")
-    assert "cannot be below 5" in refused.value.message and "Value error" not in refused.value.message
+    assert "suppression threshold: at least 5 (you entered 0)" in refused.value.message
+    assert "Value error" not in refused.value.message
     assert service.effective_settings(engine, settings).suppression_threshold == 7
     service.change_setting(engine, settings, "suppression_threshold", "9", user="admin1")
     assert service.effective_settings(engine, settings).suppression_threshold == 9

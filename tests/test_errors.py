@@ -50,3 +50,33 @@ def test_a_setting_out_of_range_is_a_plain_refusal(engine, settings):
     with pytest.raises(ErreviewError, match="min group size") as info:
         service.change_setting(engine, settings, "min_group_size", "-3", user="admin")
     assert "pydantic" not in info.value.message
+
+
+def test_each_adjustable_settings_bound_is_the_librarys_and_names_what_was_entered():
+    """The Settings model holds every bound the Admin → Settings boxes once carried themselves (the boxes now have
+    none): each out-of-range value is refused there in plain words naming the bound and what was entered."""
+    from datetime import date
+
+    import pytest
+    from pydantic import ValidationError
+
+    from erreview.config import EARLIEST_INTERVENTION, Settings
+    from erreview.errors import plain_reason
+
+    expected = {
+        "suppression_threshold": (4, "at least 5 (you entered 4)"),
+        "community_threshold": (4, "at least 5 (you entered 4)"),
+        "min_group_size": (0, "at least 1 (you entered 0)"),
+        "quorum_members": (1, "at least 2 (you entered 1)"),
+        "quorum_independent": (-1, "at least 0 (you entered -1)"),
+        "suspension_review_days": (366, "at most 365 (you entered 366)"),
+        "comparable_cases": (4, "at least 5 (you entered 4)"),
+        "intervention_date": (date(1999, 12, 31), "on or after 1 January 2000 (you entered 31 December 1999)"),
+    }
+    for name, (value, words) in expected.items():
+        with pytest.raises(ValidationError) as info:
+            Settings(**{name: value})
+        (error,) = info.value.errors()
+        assert plain_reason(error).startswith(words), (name, plain_reason(error))
+    assert Settings(intervention_date=EARLIEST_INTERVENTION).intervention_date == EARLIEST_INTERVENTION
+    assert Settings(suppression_threshold=5, quorum_members=2).suppression_threshold == 5
