@@ -98,20 +98,20 @@ else:
         division=actions["division"].replace("", WHOLE_TRUST),
         status=actions["status"].map(lambda s: STATUS_LABELS[ActionStatus(s)]),
     )
-    styled, present = table_styler(shown, ACTION_COLUMNS)
-    late_rows = styled.data["Overdue"].eq("Yes")
+    table = table_styler(shown, ACTION_COLUMNS)
+    late_rows = table.frame["Overdue"].eq("Yes")
 
     def _highlight(row: pd.Series) -> list[str]:
         colour = "background-color: #fde8e8; color: #8a1538" if late_rows[row.name] else ""
         return [colour] * len(row)
 
     st.dataframe(
-        styled.apply(_highlight, axis=1),
+        table.styler.apply(_highlight, axis=1),
         hide_index=True,
-        column_config=number_columns(styled, {c.label: c.help or None for c in present}),
+        column_config=number_columns(table, {c.label: c.help or None for c in table.columns}),
         placeholder=NONE_TEXT,
     )
-    table_download(styled, present, "actions")
+    table_download(table, table.columns, "actions")
 
 
 def _label(row: pd.Series) -> str:

@@ -717,11 +717,27 @@ def _numbers(values: pd.Series) -> bool:
     return all(_missing(v) or v is pd.NA or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values)
 
 
-def table_styler(
-    frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()
-) -> tuple[Any, list[Col]]:
+@dataclass(frozen=True)
+class StyledTable:
+    """A table as :func:`table_styler` makes it: the pandas Styler ``st.dataframe`` draws, the columns present
+    (in their order), whether a number or date cell is hidden (it holds no value and shows '*': the grid's
+    placeholder must then be '*', :func:`show_table`) and each column's text as shown (:func:`table_cells`)."""
+
+    styler: Any
+    columns: list[Col]
+    hidden: bool
+    formats: Mapping[str, Callable[[Any], str]]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """What the table holds, cell by cell (a hidden count holds no value)."""
+        return self.styler.data  # type: ignore[no-any-return]
+
+
+def table_styler(frame: pd.DataFrame, columns: Sequence[Col], hidden: Collection[tuple[Any, str]] = ()) -> StyledTable:
     """The frame with only ``columns``, in their order, headed for people (``hidden``: the cells, as (row index,
-    source column), shown as '*'), as a pandas Styler for ``st.dataframe``, and the columns present.
+    source column), shown as '*'), as a pandas Styler for ``st.dataframe``, with the columns present and whether
+    a number or date cell is hidden (:class:`StyledTable`).
 
     A column of numbers (``count``, ``rate``, ``points``, ``ratio``, ``p``) holds each cell's sort key, built
     from the source value (:func:`number_key`), and shows it as text through the Styler (1 dp percentages,
@@ -788,9 +804,7 @@ def table_styler(
             alike.setdefault(masked_rows, []).append(label)
     for masked_rows, labels in alike.items():
         styled = styled.format(lambda _: SUPPRESSED, subset=(list(masked_rows), labels), na_rep=SUPPRESSED)
-    styled.erreview_hidden = bool(alike)  # type: ignore[attr-defined]  # read by show_table (its placeholder)
-    styled.erreview_formats = formats  # type: ignore[attr-defined]  # each column's text: table_cells
-    return styled, present
+    return StyledTable(styled, present, hidden=bool(alike), formats=formats)
 
 
 def _text_shown(value: object) -> str:
@@ -803,7 +817,7 @@ def number_columns(styled: Any, helps: Mapping[str, str | None]) -> dict[str, An
     dates as date columns drawn day month year (the grid draws a date column's own value in its column format,
     not the Styler's text; its accessible table reads the date as 2026-03-30, without a time of midnight), with
     the time to the minute where any cell has one."""
-    frame = getattr(styled, "data", styled)  # a Styler's frame, or a plain frame (plain_frame)
+    frame = _drawn_frame(styled)
     config: dict[str, Any] = {}
     for label in frame.columns:
         values = frame[label]
@@ -858,11 +872,12 @@ def show_table(
     selection, a key); returns what it returns."""
     present = [c for c in columns if c.source in frame.columns]
     plain = None if hidden else plain_frame(frame, present)
-    shown: Any = plain
+    shown: StyledTable | pd.DataFrame | None = plain
     if plain is None:
-        shown, present = table_styler(frame, columns, hidden)
+        shown = table_styler(frame, columns, hidden)
+        present = shown.columns
     event = st.dataframe(
-        shown,
+        shown.styler if isinstance(shown, StyledTable) else shown,
         hide_index=True,
         column_config=number_columns(shown, {c.label: c.help or None for c in present}),
         # The grid draws a Styler's text only in a cell that holds a value, and a hidden count holds none (no
@@ -887,7 +902,7 @@ def _file_words(text: str) -> str:
 
 def table_cells(shown: Any, columns: Sequence[Col]) -> tuple[list[str], list[list[str]]]:
     """A table's headings and cells as the screen draws them, read from what is drawn (a :func:`table_styler`
-    Styler's frame and its formats, or a :func:`plain_frame`), never from the source frame: a hidden count
+    table's frame and its formats, or a :func:`plain_frame`), never from the source frame: a hidden count
     holds no value there, so it can only come out as '*'.
 
     What a download holds, cell by cell (the review pack's CSV conventions): the text shown, except that a cell
@@ -896,8 +911,8 @@ def table_cells(shown: Any, columns: Sequence[Col]) -> tuple[list[str], list[lis
     spreadsheet reads every number as one. Percentages stay as shown (4.8%), ratios and p to the places shown,
     dates as shown (3 Mar 2026). A cell without a value in a table with hidden cells is '*', as the grid draws
     it (:func:`show_table`'s placeholder)."""
-    frame: pd.DataFrame = getattr(shown, "data", shown)
-    formats: Mapping[str, Callable[[Any], str]] = getattr(shown, "erreview_formats", {})
+    frame = _drawn_frame(shown)
+    formats: Mapping[str, Callable[[Any], str]] = shown.formats if isinstance(shown, StyledTable) else {}
     empty = SUPPRESSED if hidden_cells(shown) else ""
     by_label = {c.label: c for c in columns}  # a heading twice: its last column, as the table keeps it
     headings: list[str] = []
@@ -956,8 +971,14 @@ def table_download(shown: Any, columns: Sequence[Col], name: str) -> Any:
 
 def hidden_cells(shown: Any) -> bool:
     """A :func:`table_styler` table with a hidden number or date cell (one holding no value shown as '*')."""
-    styler = shown if hasattr(shown, "data") else None
-    return bool(styler is not None and getattr(styler, "erreview_hidden", False))
+    return isinstance(shown, StyledTable) and shown.hidden
+
+
+def _drawn_frame(shown: Any) -> pd.DataFrame:
+    """What a table holds, cell by cell: a :class:`StyledTable`'s or a Styler's frame, or a plain frame."""
+    if isinstance(shown, StyledTable):
+        return shown.frame
+    return getattr(shown, "data", shown)  # type: ignore[no-any-return]
 
 
 YES_NO = {True: "Yes", False: "No"}

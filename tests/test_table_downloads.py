@@ -73,8 +73,9 @@ def test_a_tables_cells_are_read_from_what_is_drawn():
         Col("difference", "Difference", "points"),
         Col("opened", "Opened", "date"),
     ]
-    styled, present = table_styler(frame, columns, {(1, "n"), (1, "rate"), (1, "difference")})
-    headings, rows = table_cells(styled, present)
+    table = table_styler(frame, columns, {(1, "n"), (1, "rate"), (1, "difference")})
+    assert table.hidden
+    headings, rows = table_cells(table, table.columns)
     assert headings == ["Group", "Cases", "Rate", "Difference (points)", "Opened"]
     assert rows == [
         ["BME", "1234", "4.8%", "+6.4", "3 Mar 2026"],
@@ -83,8 +84,9 @@ def test_a_tables_cells_are_read_from_what_is_drawn():
     ]
     assert _rows(table_csv(headings, rows))[3][0] == "'=1+1"
     # Nothing hidden: a plain table of text and dates, its empty cells empty.
-    styled, present = table_styler(frame, columns)
-    assert table_cells(styled, present)[1][1][1:3] == ["3", "50.0%"]
+    table = table_styler(frame, columns)
+    assert not table.hidden
+    assert table_cells(table, table.columns)[1][1][1:3] == ["3", "50.0%"]
 
 
 # --- the buttons on the screens ----------------------------------------------------------------------------
