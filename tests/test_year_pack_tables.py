@@ -158,7 +158,7 @@ def read(reader: Reader, pack: ReviewPack, period: Period) -> None:
     panel = pack.table("panel_checks").frame
     for _, row in panel.iterrows():
         for g, column in PANEL:
-            reader.cell(("pc", p, decision_of[row["Decision"]], g), row[column])
+            reader.cell(("pc", p, decision_of[row["Decision before a formal investigation"]], g), row[column])
     if all(str(v) == "*" for _, column in PANEL for v in panel[column]):
         # Withheld as a whole, zeros too (the table's note): no `*` in it is known to be at least 1.
         reader.starred -= {("pc", p, d, g) for d in [*DECISIONS, "All"] for g, _ in PANEL}

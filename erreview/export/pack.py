@@ -847,7 +847,8 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
             "panel_checks",
             f"Panel bias-check decisions, {inputs.period.label}",
             panel_table(inputs.reviews, t, keys, period),
-            "Is the check diverting BME and White cases at the same rate?"
+            "Is the check diverting BME and White cases at the same rate? Each decision is worded as the panel saw "
+            "it for the step it checked; a row counts that decision at every step."
             + (f" {PANEL_WITHHELD_NOTE}" if any(k.startswith(f"pc|{period}|") for k in record.withheld) else ""),
         ),
         PackTable(

@@ -29,7 +29,8 @@ from erreview.measures import Measure
 from erreview.metrics.decisions import DecisionResult
 from erreview.metrics.likelihood import WresResult
 from erreview.metrics.ratio import relative_likelihood
-from erreview.review.panel import DECISION_LABELS
+from erreview.review.lifecycle import Step
+from erreview.review.panel import DECISION_LABELS, decision_label
 from erreview.vocab import BroadGroup, WresGroup
 
 log = logging.getLogger(__name__)
@@ -530,6 +531,13 @@ def data_quality_frame(
 # --- panel checks -----------------------------------------------------------------------------------
 
 PANEL_GROUPS = ["BME", "White", "Unknown"]
+#: The panel-check table's first columns: each decision in the words of each step a panel checks, as the screens
+#: word it (:func:`erreview.review.panel.decision_label`); a row counts its decision at every step. Every step has
+#: its column whatever was checked in the period (which steps were checked is a count the pack does not publish).
+PANEL_DECISION_HEADINGS: dict[Step, str] = {
+    Step.FORMAL_INVESTIGATION: "Decision before a formal investigation",
+    Step.SUSPENSION: "Decision before a suspension",
+}
 
 
 def pc_key(period: str, decision: str, group: str) -> str:
@@ -557,13 +565,16 @@ def panel_cells(reviews: pd.DataFrame, period: str = "period") -> Cells:
 def panel_table(
     reviews: pd.DataFrame, threshold: int, hidden: Collection[str] | None = None, period: str = "period"
 ) -> pd.DataFrame:
-    """Panel decisions by WRES group with row and column totals."""
+    """Panel decisions by WRES group with row and column totals, each decision worded for each step checked."""
     cells = panel_cells(reviews, period)
     if hidden is None:
         hidden = cells.hidden(threshold)
     rows = []
     for d in [*DECISION_LABELS, "All"]:
-        row = {"Decision": "All decisions" if d == "All" else DECISION_LABELS[d]}
+        row = {
+            heading: "All decisions" if d == "All" else decision_label(d, step)
+            for step, heading in PANEL_DECISION_HEADINGS.items()
+        }
         for g in [*PANEL_GROUPS, "All"]:
             key = pc_key(period, d, g)
             row["Not stated" if g == "Unknown" else g] = _show(fmt_count(cells.values[key]), key in hidden)
