@@ -13,11 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from erreview.errors import ErreviewError
 from erreview.review.screening import DEFAULT_STAFF_NUMBER
+from erreview.staffid import DEFAULT_STAFF_ID_EXAMPLE, DEFAULT_STAFF_ID_PATTERN, staff_id_rule_problem
 
 
 def _default_key_file() -> Path:
@@ -124,6 +125,25 @@ class Settings(BaseSettings):
         description="Regular expression for the organisation's staff numbers, refused in free text "
         "(default: ESR-style, a letter and seven digits such as E1002319, E 1002319 or E-1002319).",
     )
+
+    staff_id_pattern: str = Field(
+        default=DEFAULT_STAFF_ID_PATTERN,
+        description="Regular expression the whole staff identifier of a concern raised in the app must match (after "
+        "surrounding spaces are trimmed): the form the organisation's extracts write it in, so that one person is "
+        r"always one pseudonym (default: ESR-style, a capital letter and seven digits, [A-Z]\d{7}).",
+    )
+    staff_id_example: str = Field(
+        default=DEFAULT_STAFF_ID_EXAMPLE,
+        description="An example staff identifier, shown beside the field when one typed does not match "
+        "staff_id_pattern (it must match it).",
+    )
+
+    @model_validator(mode="after")
+    def _a_valid_staff_id_rule(self) -> Settings:
+        problem = staff_id_rule_problem(self.staff_id_pattern, self.staff_id_example)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @field_validator("gated_steps")
     @classmethod

@@ -36,6 +36,7 @@ from erreview.review.workflow import (
     suspension_work_list,
     transition,
 )
+from erreview.staffid import staff_id_expected
 from panels.common import (
     Col,
     case_list,
@@ -183,8 +184,12 @@ def _new_concern_form() -> None:
     with st.form("new_case"):
         c1, c2, c3 = st.columns(3)
         with c1:
+            rules = settings()
             person = st.text_input(
-                FIELD_LABELS["person_id"], key="new_person_id", help="Pseudonymised on save; never stored."
+                FIELD_LABELS["person_id"],
+                key="new_person_id",
+                help=f"As it is on record: {staff_id_expected(rules.staff_id_pattern, rules.staff_id_example)}. "
+                "Pseudonymised on save; never stored.",
             )
             _field_problem("person_id")
         ethnicity = _pick(c2, "ethnic_category", list(ethnic), ethnic, help="As recorded in ESR.")
@@ -223,7 +228,9 @@ def _new_concern_form() -> None:
         "referral_source": referral,
         "opened_date": opened,
     }
-    problems = new_case_problems(fields)
+    problems = new_case_problems(
+        fields, staff_id_pattern=settings().staff_id_pattern, staff_id_example=settings().staff_id_example
+    )
     added = {"band": add_band, "staff_group": add_staff_group, "division": add_division}
     for name in OPEN_LISTS:
         new = None if name in problems else new_value_problem(name, fields[name], known[name], confirmed=added[name])

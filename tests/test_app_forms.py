@@ -367,6 +367,38 @@ def test_a_future_concern_date_is_named_as_such_and_kept(app_env):
     assert at.date_input(key="new_opened_date").value == date(2030, 1, 15)
 
 
+def test_a_staff_identifier_not_in_the_trusts_form_is_named_beside_its_field_and_kept(app_env):
+    """Junk in the staff identifier ("abc!!", a lower-case letter, a space inside) is named right under the field
+    in plain words saying what is expected, with an example; what was typed stays and nothing is saved."""
+    from erreview import store
+    from erreview.review.casepage import FIELD_LABELS
+    from erreview.review.roles import Role as R
+    from erreview.review.workflow import list_cases
+
+    from .test_app import ACTORS as actors
+
+    engine = store.engine_for(app_env.database_url)
+    before = len(list_cases(engine, actor=actors[R.CASE_LEAD]))
+    label = FIELD_LABELS["person_id"]
+    at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    for typed in ("abc!!", "e1234567", "E 1234567", " 123 "):
+        at.text_input(key="new_person_id").input(typed)
+        next(b for b in at.button if b.label == "Raise concern").click().run()
+        assert not at.exception
+        messages = _messages(at)
+        _no_pydantic(messages)
+        assert _problem_beside(at, label) == (
+            f"{label}: use the staff number as it is on record: a capital letter and seven digits, e.g. E1002319, "
+            "without spaces or marks."
+        ), messages
+        assert at.text_input(key="new_person_id").value == typed
+    # Spaces around a proper identifier are no problem (they are trimmed on save).
+    at.text_input(key="new_person_id").input(" E1234567 ")
+    next(b for b in at.button if b.label == "Raise concern").click().run()
+    assert _problem_beside(at, label) is None, _messages(at)
+    assert len(list_cases(engine, actor=actors[R.CASE_LEAD])) == before
+
+
 def test_every_forms_model_speaks_plainly_about_bad_values():
     """Each form's model, given blank, wrong-type, too-short, out-of-range and impossible values: every message
     form_problems gives carries the form's label and none of pydantic's own wording."""

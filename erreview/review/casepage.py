@@ -21,6 +21,7 @@ from erreview.ingest import FUTURE_DATE, validate_cases
 from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
 from erreview.review.panel import Rules, current_review, decision_label, gate_problem
 from erreview.review.workflow import ACTION_VALUES, CaseDetail, NewCase
+from erreview.staffid import DEFAULT_STAFF_ID_EXAMPLE, DEFAULT_STAFF_ID_PATTERN, staff_id_problem
 from erreview.vocab import (
     CASE_COLUMNS,
     AllegationCategory,
@@ -268,17 +269,28 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def new_case_problems(fields: dict[str, Any], *, today: date | None = None) -> dict[str, str]:
+def new_case_problems(
+    fields: dict[str, Any],
+    *,
+    today: date | None = None,
+    staff_id_pattern: str = DEFAULT_STAFF_ID_PATTERN,
+    staff_id_example: str = DEFAULT_STAFF_ID_EXAMPLE,
+) -> dict[str, str]:
     """Every problem with a new concern, keyed by form field, in plain words (empty: it can be saved).
 
-    Runs the same checks as :func:`~erreview.review.workflow.create_case` (the form model and the import
-    contract), so the form can show them all at once beside their fields.
+    Runs the same checks as :func:`~erreview.review.workflow.create_case` (the form model, the staff identifier's
+    form from the settings ``staff_id_pattern`` and ``staff_id_example``, and the import contract), so the form can
+    show them all at once beside their fields.
     """
     problems: dict[str, str] = {}
     for name, label in FIELD_LABELS.items():
         value = fields.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             problems[name] = f"{label} is required."
+    if "person_id" not in problems:
+        wrong = staff_id_problem(str(fields.get("person_id")), staff_id_pattern, staff_id_example)
+        if wrong:
+            problems["person_id"] = f"{FIELD_LABELS['person_id']}: {wrong}."
     try:
         NewCase(**{k: v for k, v in fields.items() if k in FIELD_LABELS and k not in problems})
     except ValidationError as exc:

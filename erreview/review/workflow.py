@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from erreview import store
 from erreview.config import Settings
@@ -51,6 +51,7 @@ from erreview.review.panel import (
 from erreview.review.roles import AccessDenied, Actor, Role, can_change_case, can_see_case, requires
 from erreview.review.screening import check_free_text
 from erreview.review.suspension import SuspensionPlanIn, reviews_due
+from erreview.staffid import staff_id_problem
 from erreview.store import audit
 from erreview.store import workflow as ws
 from erreview.vocab import CASE_COLUMNS, AppealOutcome, InvestigationOutcome, Restriction, Sanction
@@ -76,6 +77,13 @@ class NewCase(BaseModel):
     referral_source: str
     opened_date: date
     case_id: str | None = None
+
+    @field_validator("person_id", mode="before")
+    @classmethod
+    def _trimmed(cls, value: object) -> object:
+        """Surrounding spaces trimmed, as the import trims them (" E1002319 " is E1002319's pseudonym); its form
+        is checked against the trust's rule by :func:`create_case` (``staff_id_pattern``, a setting)."""
+        return value.strip() if isinstance(value, str) else value
 
 
 #: What each recorded change to a case reads as on its timeline, in plain words (followed by "by <who>").
@@ -206,7 +214,13 @@ def _check_rules(case: dict[str, Any], today: date | None) -> None:
 def create_case(
     engine: store.Engine, settings: Settings, new: NewCase, *, actor: Actor, today: date | None = None
 ) -> str:
-    """Record a concern raised in the tool; the actor becomes its case lead. Returns the case id."""
+    """Record a concern raised in the tool; the actor becomes its case lead. Returns the case id.
+
+    The staff identifier must be in the trust's form (:func:`erreview.staffid.staff_id_problem` with the
+    ``staff_id_pattern`` setting), so that one person is always one pseudonym."""
+    problem = staff_id_problem(new.person_id, settings.staff_id_pattern, settings.staff_id_example)
+    if problem:
+        raise TransitionRefused(f"Staff identifier: {problem}.")
     case_id = new.case_id or f"ER-APP-{secrets.token_hex(4).upper()}"
     row = new.model_dump() | {"case_id": case_id, "opened_date": new.opened_date.isoformat()}
     frame = pd.DataFrame([{c: str(row.get(c) or "") for c in CASE_COLUMNS}], dtype=str)
