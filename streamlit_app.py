@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+
 import streamlit as st
 
+from erreview import service
 from erreview.auth import check_production_accounts, sign_out_everywhere
 from erreview.config import check_production
 from erreview.errors import ErreviewError
@@ -11,6 +15,7 @@ from erreview.files import private_umask
 from erreview.review.roles import ROLE_LABELS, Role
 from panels.common import (
     SCREEN_KEY,
+    SCREEN_REFUSED_KEY,
     auth_cookie_secret,
     base_settings,
     current_actor,
@@ -19,6 +24,7 @@ from panels.common import (
     my_work_items,
     plain,
     refuse_case_link,
+    show_screen_refusal,
     sign_in_screen,
     wait_for_imports,
     warm_imports,
@@ -64,6 +70,21 @@ def url_path(file: str) -> str:
     return file.removeprefix("panels/").removesuffix(".py")
 
 
+def refusal(title: str, address: str, first: st.Page) -> Callable[[], None]:
+    """What another role's screen address opens: never the screen's file (none of its code runs, none of its data
+    is read), only a note of the attempt in the audit log and the person's own first screen, which says plainly
+    that the screen is not one they can open (instead of Streamlit's "Page not found")."""
+
+    def refuse() -> None:
+        if actor is not None:
+            with contextlib.suppress(ErreviewError):  # the database is busy: the refusal matters more than its note
+                service.record_screen_refused(engine(), user=actor.username, screen=f"/{address}")
+            st.session_state[SCREEN_REFUSED_KEY] = title
+        st.switch_page(first)
+
+    return refuse
+
+
 @st.cache_resource(ttl=60, show_spinner=False)
 def _production_checked(url: str) -> bool:
     if base_settings().mode == "production":  # opening the database is not free: only when it matters
@@ -107,6 +128,14 @@ else:
         for f, t, i, roles in SCREENS
         if actor.role in roles
     ]
+    # Every other screen's address is registered too, hidden from the menu, so that typing it answers in the
+    # app's own words (the menu still lists only the role's screens).
+    first = next(p for p in pages if p.url_path == "" or p.title.startswith("My work"))
+    pages += [
+        st.Page(refusal(t, url_path(f), first), title=t, icon=i, url_path=url_path(f), visibility="hidden")
+        for f, t, i, roles in SCREENS
+        if actor.role not in roles
+    ]
     with st.sidebar:
         st.markdown(f"**{plain(actor.label)}**  \n{ROLE_LABELS[actor.role]}")  # a name is shown as typed
         if st.button("Sign out", icon=":material/logout:"):
@@ -125,6 +154,7 @@ else:
             st.rerun()
     chosen = st.navigation(pages)
     st.set_page_config(page_title=f"{chosen.title} – erreview")
+    show_screen_refusal(actor)  # another role's screen address was opened: say so on My work
     if not any(actor.role in roles for f, _, _, roles in SCREENS if f in CASE_SCREENS):
         refuse_case_link(None)  # a case link opened by a role that opens no case: it lands on My work, saying why
     # The screen's own title (without My work's count): its tables' downloads are named and audited with it.

@@ -1125,6 +1125,12 @@ def record_case_view(engine: Engine, *, user: str, case_id: str) -> None:
         audit.record_case_view(session, user, case_id)
 
 
+def record_screen_refused(engine: Engine, *, user: str, screen: str) -> None:
+    """Who opened the address of a screen their role does not have (refused: nothing of it was shown)."""
+    with store.session_scope(engine, write=True) as session:
+        audit.record_screen_refused(session, user, screen)
+
+
 def verify_audit(engine: Engine) -> audit.ChainReport:
     """Check the audit chain and its anchors (see :func:`erreview.store.audit.verify_chain`)."""
     with store.session_scope(engine) as session:

@@ -291,6 +291,25 @@ CASE_REFUSED = (
 )
 
 
+#: Where the title of another role's screen whose address was opened waits for the next run (My work's).
+SCREEN_REFUSED_KEY = "refused_screen"
+
+
+def screen_refused_words(title: str, actor: Actor) -> str:
+    """What opening the address of a screen the person's role does not have says (on their own My work)."""
+    return (
+        f"The {title} screen is not one you can open: your role ({ROLE_LABELS[actor.role]}) does not have it. "
+        "Your own screens are in the menu; this is your first, My work."
+    )
+
+
+def show_screen_refusal(actor: Actor) -> None:
+    """Say, once, that the screen whose address was just opened is not one the person can open."""
+    title = st.session_state.pop(SCREEN_REFUSED_KEY, None)
+    if title:
+        st.warning(screen_refused_words(str(title), actor), icon=":material/lock:")
+
+
 def refuse_case_link(visible: Collection[str] | None) -> bool:
     """Say plainly why a case link (``?case=…``) opens nothing, when the case is not among ``visible`` (``None``:
     the person opens no case at all), and drop it from the address; whether the case exists is not told.

@@ -291,6 +291,11 @@ def record_case_view(session: Session, username: str, case_id: str) -> None:
     append(session, actor=username, action="case.view", entity="case", entity_id=case_id)
 
 
+def record_screen_refused(session: Session, username: str, screen: str) -> None:
+    """Someone opened the address of a screen their role does not have (``screen``: its address, e.g. /admin)."""
+    append(session, actor=username, action="screen.refused", entity="screen", entity_id=screen)
+
+
 def record_import(session: Session, username: str, files: list[dict[str, Any]], counts: dict[str, Any]) -> None:
     """An import: each file's name, SHA-256 and rows, and what was written."""
     append(
