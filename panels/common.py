@@ -359,6 +359,25 @@ def plain(value: object) -> str:
     return _LINKING.sub(lambda m: (m.group(1) or "") + "\u200b", escaped)
 
 
+#: What a download's click says when it hands out no file: above all when the session has ended (signed out here
+#: or in another tab, "Sign out everywhere", deactivated, timed out); nothing is audited then.
+DOWNLOAD_REFUSED = "No file: you have been signed out. Sign in again to download (if you have not, try again)."
+
+#: Style only (Streamlit puts it in the page's event area, taking no room). A click on a download the screen is
+#: redrawing (greyed out: the previous run's button, whose file the redraw is letting go of) does nothing until the
+#: button is drawn anew. Where a click hands out no file, Streamlit says "Failed to generate file for download"
+#: under the button: its own words are hidden (from screen readers too) and the plain reason shown instead.
+_DOWNLOAD_STYLE = f"""<style>
+[data-stale="true"] [data-testid="stDownloadButton"] button {{ pointer-events: none; }}
+[data-testid="stDownloadButtonError"] {{ visibility: hidden; }}
+[data-testid="stDownloadButtonError"]::after {{ visibility: visible; content: "{DOWNLOAD_REFUSED}"; }}
+</style>"""
+
+
+class DownloadRefused(Exception):
+    """A download's click after the session has ended: no file is handed out and nothing is audited."""
+
+
 def signed_in_download(
     where: Any,
     label: str,
@@ -371,24 +390,36 @@ def signed_in_download(
     record: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """A download button whose file is handed out only on a click inside a still-valid signed-in session,
-    and every download is audited. The bytes are produced at the click (Streamlit's deferred data), so no
-    file address exists before then. ``data`` may itself be a function, to make the file only on a click.
-    The audit entry names ``actor``, or (``None``) the person whose session it is at the click."""
+    """A download button whose file is handed out only on a click inside a still-valid signed-in session, and
+    audited once for each file handed out. The bytes are made at the click (Streamlit's deferred data), so no
+    file address exists before then: the click checks the session, makes the file (``data``, or ``data()``
+    when it is a function, e.g. the review pack), then writes the audit entry (``record``, the caller's own,
+    else a download naming ``actor``, or with ``None`` the person whose session it is at the click), and only
+    then hands the file out; where the session has ended, or making the file or its audit entry fails, no
+    file is handed out (:class:`DownloadRefused`) and nothing is audited.
+
+    The click does not rerun the screen (``on_click="ignore"``). A rerun starts by letting go of the previous
+    run's deferred files and ends by discarding every one no longer drawn, so a click that reran the screen
+    raced its own rerun for the file it had asked for: "Deferred file … not found", and no file (the outside
+    tester's F1). Without the rerun the file the button names stays registered until the screen is next
+    redrawn, and a download costs no redraw of the screen."""
     token = st.session_state.get(SESSION_KEY)
     engine_, base = engine(), base_settings()
 
     def deliver() -> bytes:
         now = resume_session(engine_, token, base).actor if isinstance(token, str) else None
-        if now is None:
-            return b""  # the session has ended (signed out, deactivated, timed out): nothing is handed out
+        if now is None:  # signed out (here or elsewhere), deactivated, timed out: no file, nothing audited
+            raise DownloadRefused(DOWNLOAD_REFUSED)
+        made = data() if callable(data) else data
         if record is not None:
             record()  # the caller's own audit entry (e.g. the review pack's export record)
         else:
             who = actor.username if actor is not None else now.username
             service.record_download(engine_, user=who, what=what, file_name=file_name)
-        return data() if callable(data) else data
+        return made
 
+    kwargs.setdefault("on_click", "ignore")
+    st.html(_DOWNLOAD_STYLE)
     return where.download_button(label, deliver, file_name, mime, **kwargs)
 
 

@@ -18,7 +18,7 @@ from erreview import service, store
 from erreview.auth import end_session
 from erreview.export.safe_csv import table_csv
 from erreview.review.roles import Role
-from panels.common import SESSION_KEY, Col, table_cells, table_styler
+from panels.common import SESSION_KEY, Col, DownloadRefused, table_cells, table_styler
 
 from .sessions import shown
 from .test_app import app_env, demo_db, signed_in  # noqa: F401  (fixtures)
@@ -220,5 +220,51 @@ def test_a_download_is_audited_and_a_signed_out_session_gets_nothing(app_env, of
     assert entry["actor"] == "board" and entry["entity_id"] == "table: Decision points: breakdown"
     assert name in entry["detail"] and name.startswith("decision-points-breakdown-")
     end_session(engine, at.session_state[SESSION_KEY])  # signed out (or timed out) before the click
-    assert make() == b""  # type: ignore[operator]
+    with pytest.raises(DownloadRefused, match="signed out"):  # no file at all (before: an empty one)
+        make()  # type: ignore[operator]
     assert len(_downloads(engine)) == before + 1
+
+
+def test_one_audit_entry_for_each_file_handed_out_and_none_without_a_file(app_env, offered, monkeypatch):
+    """Each click that hands out a file writes one entry; a click whose file cannot be made, or whose entry
+    cannot be written, hands out nothing (and the first writes nothing)."""
+    engine = store.engine_for(app_env.database_url)
+    at = signed_in(Role.BOARD_VIEWER).switch_page("panels/decisions.py").run()
+    assert not at.exception, at.exception
+    _, make, _ = next(o for o in offered if o[0] == "Download the disparity table (CSV)")
+    before = len(_downloads(engine))
+    files = [make() for _ in range(3)]  # type: ignore[operator]
+    assert len(set(files)) == 1 and len(_rows(files[0])) > 2
+    assert len(_downloads(engine)) == before + 3
+
+    import panels.common
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the file could not be made")
+
+    monkeypatch.setattr(panels.common, "table_cells", broken)
+    with pytest.raises(RuntimeError):
+        make()  # type: ignore[operator]
+    assert len(_downloads(engine)) == before + 3  # no file, no entry
+    monkeypatch.undo()
+
+    def unwritable(*args, **kwargs):
+        raise RuntimeError("the audit log could not be written")
+
+    monkeypatch.setattr(service, "record_download", unwritable)
+    with pytest.raises(RuntimeError):
+        make()  # type: ignore[operator]  # no entry, so no file either
+    assert len(_downloads(engine)) == before + 3
+
+
+@pytest.mark.parametrize(
+    ("role", "screen"), [(Role.ADMIN, "panels/admin.py"), (Role.BOARD_VIEWER, "panels/decisions.py")]
+)
+def test_a_download_click_does_not_rerun_the_screen(app_env, role, screen):
+    """Every download button hands its file out without rerunning the screen: a rerun lets go of the files the
+    previous run registered, so a click that reran raced its own rerun for its file (F1)."""
+    at = signed_in(role).switch_page(screen).run()
+    assert not at.exception, at.exception
+    buttons = [b.proto for b in at.get("download_button")]
+    assert buttons and all(b.ignore_rerun for b in buttons), [(b.label, b.ignore_rerun) for b in buttons]
+    assert all(b.deferred_file_id and not b.url for b in buttons)  # no file address until the click
