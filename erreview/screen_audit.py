@@ -57,7 +57,7 @@ class PackView:
         if not self.refused:
             return None
         return (
-            f"The numbers for {self.period.label} are not shown: with the review packs already published, they "
+            f"The numbers for {self.period.words} are not shown: with the review packs already published, they "
             "would let a reader narrow down counts hidden to protect colleagues."
         )
 

@@ -659,9 +659,10 @@ def _publishable(pack: ReviewPack) -> ReviewPack:
     its audit still finds counts narrowed with everything withheld that could be (packs exported out of order)."""
     from erreview.export.pack import PackRefused, refusal
 
-    why = refusal(pack.audit, pack.period.label) if pack.audit is not None else None
-    if why:
-        raise PackRefused(why)
+    audit = pack.audit
+    why = refusal(audit, pack.period.label) if audit is not None else None
+    if why and audit is not None:
+        raise PackRefused(why, refusal(audit, pack.period.words))  # the CLI's code, the screen's words
     return pack
 
 

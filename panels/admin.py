@@ -44,11 +44,14 @@ USER_COLUMNS = [
     Col("OIDC bound", "Organisation account", help="Whether an organisation account is linked.", words=YES_NO),
 ]
 QUESTION_COLUMNS = [
-    Col("question", "Question", help="The question the panel answers."),
+    Col(
+        "question",
+        "Question",
+        help="The question the panel answers, then its reference in the template file (for a trust's own template).",
+    ),
     Col("answer", "Answer", help="The kind of answer the question takes."),
     Col("required", "Required", help="Whether the review cannot be submitted without it.", words=YES_NO),
     Col("steps", "Steps", help="The steps the question is asked for."),
-    Col("id", "Reference", help="The question's reference in the template file."),
 ]
 ANSWER_WORDS = {"yes_no_na": "Yes / No / Not applicable", "yes_no": "Yes / No", "text": "Text", "date": "Date"}
 NATIONAL_COLUMNS = [
@@ -335,8 +338,7 @@ with templates_tab:
                 pd.DataFrame(
                     [
                         {
-                            "id": q.id,
-                            "question": q.text,
+                            "question": f"{q.text} (reference {q.id})",
                             "answer": ANSWER_WORDS.get(q.answer_type, q.answer_type),
                             "required": q.required,
                             "steps": ", ".join(s.replace("_", " ") for s in q.steps) or "all",

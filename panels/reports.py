@@ -15,6 +15,7 @@ import streamlit as st
 from erreview import service
 from erreview.config import get_settings
 from erreview.errors import ErreviewError
+from erreview.export.pack import PackRefused
 from erreview.export.writers import write_review_pack
 from erreview.periods import Period
 from erreview.review.roles import Role
@@ -109,6 +110,9 @@ if (key, label, audience) not in _built()[1]:
     with st.spinner("Preparing the pack: checking every table for small numbers, then writing the files..."):
         try:
             pack_files(key, label, audience)
+        except PackRefused as refused:
+            st.error(refused.screen_message, icon=":material/block:")  # the period in words, not its code
+            st.stop()
         except ErreviewError as refused:
             st.error(refused.message, icon=":material/block:")
             st.stop()

@@ -23,7 +23,12 @@ WIDGETS = ("Selectbox", "Radio", "Multiselect", "SelectSlider")
 MONTHS = "January|February|March|April|June|July|August|September|October|November|December"
 #: What people should never read, each with the reason it names.
 PATTERNS = [
-    (re.compile(r"(?<![\w/.$={-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![\w/.-]*\.(?:toml|csv|py))"), "a snake_case code"),
+    # A checklist question's reference in its template file, which a trust writing its own template needs, is
+    # shown after the question's words as "(reference q01_framing)" (Admin, Templates): only so is a code fine.
+    (
+        re.compile(r"(?<![\w/.$={-])(?<!\(reference )[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![\w/.-]*\.(?:toml|csv|py))"),
+        "a snake_case code",
+    ),
     (re.compile(r"(?i):\s*(none|nan)\b(?!\s+\w)"), "'none' or 'nan' shown as a value"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "a date as 2025-06-01 (dates read 1 Jun 2025)"),
     (re.compile(r"\b\d{2}/\d{2}/\d{4}\b"), "a date as 01/06/2025 (dates read 1 Jun 2025)"),
@@ -32,9 +37,6 @@ PATTERNS = [
     (re.compile(r"\b\d{4}/\d{2}\\?-H[12]\b"), "a period as its code 2025/26-H1 (periods read 2025/26 H1)"),
     (re.compile(r"\bCurrent half-year\b"), "'Current half-year' for a chosen period"),
 ]
-#: Columns that show a reference by design: a checklist question's reference in its template file (Admin,
-#: Templates), which a trust writing its own template needs.
-KEPT = {"Reference"}
 #: A whole value (a table cell, a metric, a choice) that is a code or a missing value, not a word for people.
 RAW_VALUES = re.compile(
     r"^(None|none|nan|NaN|NaT|<NA>|True|False|female|male|other|not_stated|above|below|parity|non_adverse|"
@@ -64,7 +66,7 @@ def _said(at: AppTest) -> Iterator[tuple[str, str, bool]]:
             frame = shown(node)
             for column in frame.columns:
                 yield "Table heading", str(column), True
-                if column in KEPT or pd.api.types.is_datetime64_any_dtype(node.value[column]):
+                if pd.api.types.is_datetime64_any_dtype(node.value[column]):
                     continue  # a date column is drawn day month year by its column format (number_columns)
                 for cell in frame[column].astype(str):
                     yield "Table cell", cell, True
@@ -126,13 +128,75 @@ def test_an_open_case_and_the_panel_check_speak_plainly(app_env):
         ("in 2025/26\\-H2", False),
         ("Current half-year: 2025/26 H2", False),
         ("case.view", True),
+        ("q01_framing", True),
+        ("See q01_framing (reference q02_facts)", False),
     ],
 )
 def test_the_sweep_catches_each_kind_of_raw_text(text, whole):
     """The sweep itself: each kind of text it names is caught (and plain words are not)."""
     raw = bool(whole and (RAW_VALUES.match(text) or DOTTED.match(text))) or any(p.search(text) for p, _ in PATTERNS)
     assert raw, text
-    for fine in ("1 Jun 2025", "2025/26 H1", "Within 0.80–1.25", "Female", "No flag", "none of them were", "cases.csv"):
+    for fine in (
+        "1 Jun 2025",
+        "2025/26 H1",
+        "Within 0.80–1.25",
+        "Female",
+        "No flag",
+        "none of them were",
+        "cases.csv",
+        "Is the allegation framed neutrally? (reference q01_framing)",
+    ):
         assert not RAW_VALUES.match(fine) and not DOTTED.match(fine) and not any(p.search(fine) for p, _ in PATTERNS), (
             fine
         )
+
+
+def test_the_templates_show_each_question_first_and_its_reference_after_it(app_env):
+    """Admin, Templates: a question reads as its words, its reference in the template file after them, for the
+    trust writing its own template; no column of references alone."""
+    from erreview.review.checklists import all_templates
+
+    at = signed_in(Role.ADMIN).switch_page("panels/admin.py").run()
+    assert not at.exception, at.exception
+    tables = [shown(t) for t in at.dataframe]
+    questions = next(t for t in tables if "Question" in t.columns)
+    assert "Reference" not in questions.columns
+    template = max((t for (tid, _), t in all_templates().items() if tid == "panel_precheck"), key=lambda t: t.version)
+    first = template.questions[0]
+    cells = [str(c) for t in tables if "Question" in t.columns for c in t["Question"]]
+    assert f"{first.text} (reference {first.id})" in cells
+
+
+def _board_screen(screen: str) -> AppTest:
+    at = signed_in(Role.BOARD_VIEWER).switch_page(screen).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_refused_pack_is_worded_with_the_period_as_people_read_it(app_env, monkeypatch):
+    """The two rare refusals of a pack published out of date order: Reports' reason and the notice the other
+    screens show in its place name the period as 2025/26 H2, not by its code (the command line keeps the code)."""
+    import streamlit as st
+
+    from erreview import screen_audit
+    from erreview.export import pack as pack_module
+
+    def refused(audit, period):
+        return f"The {period} pack cannot be published safely: (a test)."
+
+    monkeypatch.setattr(pack_module, "refusal", refused)
+    monkeypatch.setattr(screen_audit, "refusal", refused)
+    st.cache_resource.clear()  # packs and pack views already built are kept for the process
+    try:
+        reports = _board_screen("panels/reports.py")
+        next(b for b in reports.button if b.label == "Prepare the pack").click().run()
+        assert not reports.exception, reports.exception
+        said = [e.value for e in reports.error]
+        assert any("cannot be published safely" in e and re.search(r"\d{4}/\d{2} H[12]", e) for e in said), said
+        overview = _board_screen("panels/overview.py")
+        notices = [w.value for w in overview.warning if "are not shown" in w.value]
+        assert notices and all(re.search(r"\d{4}/\d{2} H[12]", n) for n in notices), notices
+        found = problems(reports) + problems(overview)
+        assert not found, "\n".join(found)
+    finally:
+        st.cache_resource.clear()  # the refused views are not left for other tests

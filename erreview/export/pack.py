@@ -591,7 +591,14 @@ PART_WITHHELD_NOTE = (
 
 
 class PackRefused(ErreviewError):
-    """The pack cannot be published without narrowing a count hidden here or in a pack published before it."""
+    """The pack cannot be published without narrowing a count hidden here or in a pack published before it.
+
+    ``message`` names the period by its code (2025/26-H1), as the command line prints it; ``screen_message``
+    is the same reason worded for a screen (2025/26 H1), :func:`refusal` given the period in words."""
+
+    def __init__(self, message: str, screen_message: str | None = None):
+        super().__init__(message)
+        self.screen_message = screen_message or message
 
 
 def withholdable(cells: Cells, inputs: PackInputs) -> dict[str, set[str]]:
@@ -711,7 +718,8 @@ def _joined(*notes: str) -> str:
 
 def refusal(audit: Audit, period: str) -> str | None:
     """Why the pack for ``period`` must not be published (None: it may): counts hidden here or in packs
-    published before would be narrowed to fewer values than the threshold, even with parts withheld."""
+    published before would be narrowed to fewer values than the threshold, even with parts withheld. ``period``
+    is written as given: its code for the command line, its words (:attr:`Period.words`) for a screen."""
     if not audit.failures:
         return None
     return (
