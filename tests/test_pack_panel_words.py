@@ -94,6 +94,13 @@ def test_a_pack_with_a_suspension_check_words_its_decisions_for_suspension(tmp_p
     page = next(p for p in pages if p.startswith("Panel bias-check decisions"))
     for words in ("Decision before a suspension", "Suspend", "Do not suspend", "restricted duties"):
         assert words in page, words
+    # The two columns of words are wider than the counts': each heading and short decision on one line.
+    panel_page = next(
+        p for p in PdfReader(next(tmp_path.glob("*.pdf"))).pages if "Panel bias-check" in p.extract_text()
+    )
+    drawn = [" ".join(line.split()) for line in panel_page.extract_text().splitlines()]
+    for words in (FORMAL_HEADING, SUSPENSION_HEADING, "Do not suspend: health route (occupational health)"):
+        assert any(words in line for line in drawn), (words, drawn)
 
 
 def test_the_words_do_not_depend_on_the_steps_checked_in_the_period():

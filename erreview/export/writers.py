@@ -56,6 +56,9 @@ PDF_COLUMNS = {
 # The trust's own measures and complaints have the decision points' columns (complaints by half-year first).
 PDF_COLUMNS["trust_measures"] = PDF_COLUMNS["complaints"] = PDF_COLUMNS["decision_points"]
 PDF_COLUMNS["complaints_trend"] = ["Half-year", *PDF_COLUMNS["decision_points"][1:]]
+#: Tables whose first columns are words, not numbers: their relative column widths in the PDF (else all equal),
+#: their text aligned left (the panel-check table's decisions, worded for each step).
+PDF_WIDTHS: dict[str, tuple[int, ...]] = {"panel_checks": (3, 3, 1, 1, 1, 1)}
 
 
 def write_csvs(pack: ReviewPack, out: Path) -> list[Path]:
@@ -225,7 +228,10 @@ def write_pdf(pack: ReviewPack, path: Path, *, chart: bytes | None = None, spc: 
             pdf.multi_cell(0, 6, "Nothing to show for this period.", new_x="LMARGIN", new_y="NEXT")
             continue
         pdf.set_font("DejaVu", "", 8)
+        widths = PDF_WIDTHS.get(table.name)
         with pdf.table(
+            col_widths=widths if widths and len(widths) == len(frame.columns) else None,
+            text_align="LEFT" if widths else "JUSTIFY",
             first_row_as_headings=True,
             cell_fill_color=(232, 237, 238),
             cell_fill_mode=TableCellFillMode.ROWS,
