@@ -70,7 +70,7 @@ def url_path(file: str) -> str:
     return file.removeprefix("panels/").removesuffix(".py")
 
 
-def refusal(title: str, address: str, first: st.Page) -> Callable[[], None]:
+def refusal(title: str, address: str, first: st.Page, *, has_own: bool) -> Callable[[], None]:
     """What another role's screen address opens: never the screen's file (none of its code runs, none of its data
     is read), only a note of the attempt in the audit log and the person's own first screen, which says plainly
     that the screen is not one they can open (instead of Streamlit's "Page not found")."""
@@ -79,7 +79,7 @@ def refusal(title: str, address: str, first: st.Page) -> Callable[[], None]:
         if actor is not None:
             with contextlib.suppress(ErreviewError):  # the database is busy: the refusal matters more than its note
                 service.record_screen_refused(engine(), user=actor.username, screen=f"/{address}")
-            st.session_state[SCREEN_REFUSED_KEY] = title
+            st.session_state[SCREEN_REFUSED_KEY] = (title, has_own)
         st.switch_page(first)
 
     return refuse
@@ -131,8 +131,15 @@ else:
     # Every other screen's address is registered too, hidden from the menu, so that typing it answers in the
     # app's own words (the menu still lists only the role's screens).
     first = next(p for p in pages if p.url_path == "" or p.title.startswith("My work"))
+    own = {t for _, t, _, roles in SCREENS if actor.role in roles}
     pages += [
-        st.Page(refusal(t, url_path(f), first), title=t, icon=i, url_path=url_path(f), visibility="hidden")
+        st.Page(
+            refusal(t, url_path(f), first, has_own=t in own),
+            title=t,
+            icon=i,
+            url_path=url_path(f),
+            visibility="hidden",
+        )
         for f, t, i, roles in SCREENS
         if actor.role not in roles
     ]

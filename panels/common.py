@@ -291,12 +291,21 @@ CASE_REFUSED = (
 )
 
 
-#: Where the title of another role's screen whose address was opened waits for the next run (My work's).
+#: Where (title, whether the role has a screen of that name) of another role's screen whose address was opened
+#: waits for the next run (My work's).
 SCREEN_REFUSED_KEY = "refused_screen"
 
 
-def screen_refused_words(title: str, actor: Actor) -> str:
-    """What opening the address of a screen the person's role does not have says (on their own My work)."""
+def screen_refused_words(title: str, actor: Actor, *, has_own: bool = False) -> str:
+    """What opening the address of a screen the person's role does not have says (on their own My work).
+
+    ``has_own``: the role has a screen of the same name (a division lead's Overview beside the trust's), which
+    the words point to, so the menu does not seem to contradict them."""
+    if has_own:
+        return (
+            f"That {title} screen is not one you can open: it is for other roles. Your role "
+            f"({ROLE_LABELS[actor.role]}) has its own {title} in the menu; this is your first screen, My work."
+        )
     return (
         f"The {title} screen is not one you can open: your role ({ROLE_LABELS[actor.role]}) does not have it. "
         "Your own screens are in the menu; this is your first, My work."
@@ -305,9 +314,10 @@ def screen_refused_words(title: str, actor: Actor) -> str:
 
 def show_screen_refusal(actor: Actor) -> None:
     """Say, once, that the screen whose address was just opened is not one the person can open."""
-    title = st.session_state.pop(SCREEN_REFUSED_KEY, None)
-    if title:
-        st.warning(screen_refused_words(str(title), actor), icon=":material/lock:")
+    refused = st.session_state.pop(SCREEN_REFUSED_KEY, None)
+    if refused:
+        title, has_own = refused
+        st.warning(screen_refused_words(str(title), actor, has_own=bool(has_own)), icon=":material/lock:")
 
 
 def refuse_case_link(visible: Collection[str] | None) -> bool:
