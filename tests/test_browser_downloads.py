@@ -19,6 +19,11 @@ from .test_browser import SERVER, browser, choose, page, server, sign_in, wait_i
 pytestmark = pytest.mark.browser
 TABLE = "Download the disparity table (CSV)"
 ENTRY = "table: Decision points: disparity"
+#: A download button the screen is redrawing (greyed out) ignores the pointer until it is drawn anew.
+STALE_BUTTON_TAKES_NO_CLICK = """() => {
+    const button = document.querySelector('[data-stale="true"] [data-testid="stDownloadButton"] button');
+    return button !== null && getComputedStyle(button).pointerEvents === 'none';
+}"""
 
 
 def _entries() -> int:
@@ -44,6 +49,9 @@ def test_a_click_while_the_screen_redraws_hands_out_the_file_and_audits_it_once(
     before = _entries()
     settled = _download(page)
     assert settled[0][:2] == ["Decision point", "Flag"] and len(settled) > 2, settled[:2]
+    wait_idle(page)
+    choose(page, "Break down by", "Division")  # the screen reruns: while it does, its buttons take no click
+    page.wait_for_function(STALE_BUTTON_TAKES_NO_CLICK, polling=20)
     wait_idle(page)
     for option in ("Band", "Gender", "Staff group", "Division", "Band"):
         choose(page, "Break down by", option)  # the screen reruns
