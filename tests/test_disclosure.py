@@ -116,23 +116,34 @@ def test_the_pack_panel_table_leaks_nothing():
         ("more_information", "White"): 10,
         ("more_information", "Unknown"): 10,
     }
+    # The same counts before a formal investigation; before a suspension, a few of them again.
+    steps = {"formal_investigation": counts, "suspension": {k: n // 4 for k, n in counts.items()}}
     reviews = pd.DataFrame(
-        [(d, g) for (d, g), n in counts.items() for _ in range(n)], columns=["decision", "wres_group"]
+        [(s, d, g) for s, by in steps.items() for (d, g), n in by.items() for _ in range(n)],
+        columns=["step", "decision", "wres_group"],
     )
     table = panel_table(reviews, T)
     from erreview.review.panel import DECISION_LABELS
 
     decisions = [*DECISION_LABELS, "All"]  # counts above are zero for decisions they do not name
     groups = ["BME", "White", "Not stated", "All"]
+    rows = [(s, d) for s in steps for d in decisions] + [("both", "All")]
     published: dict[Hashable, int | None] = {}
     truth: dict[Hashable, int] = {}
-    for d, (_, row) in zip(decisions, table.iterrows(), strict=True):
+    for (s, d), (_, row) in zip(rows, table.iterrows(), strict=True):
         for g in groups:
-            published[(d, g)] = None if row[g] == "*" else int(row[g])
+            published[(s, d, g)] = None if row[g] == "*" else int(row[g])
             grp = "Unknown" if g == "Not stated" else g
-            truth[(d, g)] = sum(n for (dd, gg), n in counts.items() if d in ("All", dd) and grp in ("All", gg))
-    relations = [((d, "All"), tuple((d, g) for g in groups[:-1])) for d in decisions]
-    relations += [(("All", g), tuple((d, g) for d in decisions[:-1])) for g in groups]
+            truth[(s, d, g)] = sum(
+                n
+                for step, by in steps.items()
+                if s in ("both", step)
+                for (dd, gg), n in by.items()
+                if d in ("All", dd) and grp in ("All", gg)
+            )
+    relations = [((s, d, "All"), tuple((s, d, g) for g in groups[:-1])) for s, d in rows]
+    relations += [((s, "All", g), tuple((s, d, g) for d in decisions[:-1])) for s in steps for g in groups]
+    relations += [(("both", "All", g), tuple((s, "All", g) for s in steps)) for g in groups]
     for key, (lo, hi) in milp_ranges(published, relations).items():
         if truth[key]:
             assert protected(lo, hi), (key, truth[key], (lo, hi))

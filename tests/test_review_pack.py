@@ -328,7 +328,7 @@ def test_the_summary_reports_panel_diversion_only_when_numbers_allow():
             + [("White", "no_further_action")] * white_stopped
             + [("White", "proceed")] * (white_n - white_stopped)
         )
-        return pd.DataFrame(rows, columns=["wres_group", "decision"])
+        return pd.DataFrame(rows, columns=["wres_group", "decision"]).assign(step="formal_investigation")
 
     def lines(frame):
         inputs = PackInputs(
@@ -344,11 +344,11 @@ def test_the_summary_reports_panel_diversion_only_when_numbers_allow():
         )
         return summary_lines(inputs)
 
-    assert not any("Panels held" in line for line in lines(pd.DataFrame(columns=["wres_group", "decision"])))
+    assert not any("Panels held" in line for line in lines(pd.DataFrame(columns=["wres_group", "decision", "step"])))
     big = " ".join(lines(reviews(10, 40, 12, 30)))
     assert (
-        "Panels held 70 bias-check review(s) in 2024/25 H2. They diverted or stopped 25% of BME cases and 40% of White cases."
-        in big
+        "Panels held 70 bias-check review(s) in 2024/25 H2. Before a formal investigation, they diverted to an informal "
+        "route or took no further action in 25% of BME cases and 40% of White cases." in big
     )
     small = " ".join(lines(reviews(3, 40, 12, 30)))
     assert "Too few to compare diversion rates" in small and "3" not in small.split("review(s)")[1]

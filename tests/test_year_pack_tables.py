@@ -29,7 +29,7 @@ import pytest
 from erreview.export.pack import HalfTables, PackInputs, ReviewPack, assemble_pack
 from erreview.metrics.likelihood import period_entrants, wres_indicator
 from erreview.periods import Period
-from erreview.review.panel import DECISION_LABELS
+from erreview.review.panel import DECISION_LABELS, SUSPENSION_DECISION_LABELS
 
 from .test_disclosure_packs import Reader, protected
 
@@ -39,6 +39,8 @@ SNAPSHOT = {H1: pd.Timestamp(H1.end), H2: pd.Timestamp(H2.end), YEAR: pd.Timesta
 COLUMNS = ("BME entrants", "BME headcount", "White entrants", "White headcount")
 DECISIONS = list(DECISION_LABELS)
 PANEL = (("BME", "BME"), ("White", "White"), ("Unknown", "Not stated"), ("All", "All"))
+#: The panel-check table's blocks of rows: each step's, then "Both steps" (its last row only).
+STEPS = {"Before a formal investigation": "formal_investigation", "Before a suspension": "suspension"}
 
 
 def small_trust(seed: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -70,7 +72,14 @@ def small_trust(seed: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame, pd.Da
     for half in (H1, H2):
         for decision in DECISIONS:
             for g in ("BME", "White", "Unknown"):
-                reviews += [(decision, g, half.label)] * (int(rng.integers(0, 14)) if rng.random() < 0.6 else 0)
+                n = int(rng.integers(0, 14)) if rng.random() < 0.6 else 0
+                reviews += [(decision, g, half.label, "formal_investigation")] * n
+    # Checks before a suspension: fewer, drawn after the others (so the seeds' other counts stay as they were).
+    for half in (H1, H2):
+        for decision in DECISIONS:
+            for g in ("BME", "White", "Unknown"):
+                n = int(rng.integers(0, 6)) if rng.random() < 0.3 else 0
+                reviews += [(decision, g, half.label, "suspension")] * n
     return (
         divisions,
         pd.DataFrame(entries, columns=["person_key", "wres_group", "formal_investigation_date", "division"]),
@@ -78,7 +87,7 @@ def small_trust(seed: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame, pd.Da
             [(SNAPSHOT[s], g, d, n) for (s, d, g), n in heads.items()],
             columns=["snapshot_date", "wres_group", "division", "headcount"],
         ),
-        pd.DataFrame(reviews, columns=["decision", "wres_group", "half"]),
+        pd.DataFrame(reviews, columns=["decision", "wres_group", "half", "step"]),
     )
 
 
@@ -154,18 +163,24 @@ def read(reader: Reader, pack: ReviewPack, period: Period) -> None:
         reader.equal(staff, [*parts, missing])
     reader.equal(("dq", p, "Trust", "Staff"), [("dq", p, d, "Staff") for d in names])
     reader.equal(("i3", p, "Not stated headcount"), [("dq", p, d, "Ethnicity not stated") for d in names])
-    decision_of = {label: key for key, label in DECISION_LABELS.items()} | {"All decisions": "All"}
+    decision_of = {label: key for key, label in DECISION_LABELS.items()}
+    decision_of |= {label: key for key, label in SUSPENSION_DECISION_LABELS.items()} | {"All decisions": "All"}
     panel = pack.table("panel_checks").frame
     for _, row in panel.iterrows():
+        step = STEPS.get(row["Step"], "both")
         for g, column in PANEL:
-            reader.cell(("pc", p, decision_of[row["Decision before a formal investigation"]], g), row[column])
+            reader.cell(("pc", p, step, decision_of[row["Decision"]], g), row[column])
+    cells = [("pc", p, s, d, g) for s in STEPS.values() for d in [*DECISIONS, "All"] for g, _ in PANEL]
     if all(str(v) == "*" for _, column in PANEL for v in panel[column]):
         # Withheld as a whole, zeros too (the table's note): no `*` in it is known to be at least 1.
-        reader.starred -= {("pc", p, d, g) for d in [*DECISIONS, "All"] for g, _ in PANEL}
-    for decision in [*DECISIONS, "All"]:
-        reader.equal(("pc", p, decision, "All"), [("pc", p, decision, g) for g, _ in PANEL[:3]])
+        reader.starred -= {*cells, *(("pc", p, "both", "All", g) for g, _ in PANEL)}
+    for s in STEPS.values():
+        for decision in [*DECISIONS, "All"]:
+            reader.equal(("pc", p, s, decision, "All"), [("pc", p, s, decision, g) for g, _ in PANEL[:3]])
+        for g, _ in PANEL:
+            reader.equal(("pc", p, s, "All", g), [("pc", p, s, decision, g) for decision in DECISIONS])
     for g, _ in PANEL:
-        reader.equal(("pc", p, "All", g), [("pc", p, decision, g) for decision in DECISIONS])
+        reader.equal(("pc", p, "both", "All", g), [("pc", p, s, "All", g) for s in STEPS.values()])
 
 
 def truth_of(trust) -> dict[Hashable, int]:
@@ -188,14 +203,17 @@ def truth_of(trust) -> dict[Hashable, int]:
             out[("i3", p, "Not stated headcount") if d == "Trust" else ("dq", p, d, "Ethnicity not stated")] = unknown
             out[("dq", p, d, "Staff")] = int(h["headcount"].sum())
         out[("i3", p, "Not stated entrants")] = 0
-        for decision in [*DECISIONS, "All"]:
-            for g, _ in PANEL:
-                mask = pd.Series(True, index=t.reviews.index)
-                if decision != "All":
-                    mask &= t.reviews["decision"] == decision
-                if g != "All":
-                    mask &= t.reviews["wres_group"] == g
-                out[("pc", p, decision, g)] = int(mask.sum())
+        for step in [*STEPS.values(), "both"]:
+            for decision in [*DECISIONS, "All"]:
+                for g, _ in PANEL:
+                    mask = pd.Series(True, index=t.reviews.index)
+                    if step != "both":
+                        mask &= t.reviews["step"] == step
+                    if decision != "All":
+                        mask &= t.reviews["decision"] == decision
+                    if g != "All":
+                        mask &= t.reviews["wres_group"] == g
+                    out[("pc", p, step, decision, g)] = int(mask.sum())
     return out
 
 
@@ -217,9 +235,14 @@ def relate_year(reader: Reader, divisions: list[str], truth: dict[Hashable, int]
     for d in divisions:
         reader.equal(("dq", y, d, "Ethnicity not stated"), [("dq", h2, d, "Ethnicity not stated")])
     reader.equal(("i3", y, "Not stated headcount"), [("i3", h2, "Not stated headcount")])
-    for decision in [*DECISIONS, "All"]:
-        for g, _ in PANEL:
-            reader.equal(("pc", y, decision, g), [("pc", h1, decision, g), ("pc", h2, decision, g)])
+    for step in STEPS.values():
+        for decision in [*DECISIONS, "All"]:
+            for g, _ in PANEL:
+                reader.equal(
+                    ("pc", y, step, decision, g), [("pc", h1, step, decision, g), ("pc", h2, step, decision, g)]
+                )
+    for g, _ in PANEL:
+        reader.equal(("pc", y, "both", "All", g), [("pc", h1, "both", "All", g), ("pc", h2, "both", "All", g)])
 
 
 def leaks(seed: int, order: tuple[Period, ...]) -> list[tuple[Hashable, int, tuple[int, int]]]:
@@ -253,7 +276,7 @@ def test_the_example_of_the_docstring():
     for name, (year, second, first) in {
         ("div", "D2", "BME entrants"): (26, 23, 3),
         ("div", "D1", "White entrants"): (32, 25, 7),
-        ("pc", "no_further_action", "White"): (16, 11, 5),
+        ("pc", "formal_investigation", "no_further_action", "White"): (16, 11, 5),
     }.items():
         found = [truth[(name[0], p.label, *name[1:])] for p in (YEAR, H2, H1)]
         assert found == [year, second, first]

@@ -42,8 +42,10 @@ from erreview.export.tables import (
     indicator3_table,
     measure_links,
     panel_cells,
+    panel_printed_keys,
     panel_table,
     pc_key,
+    pcs_key,
     window_label,
     year_half_cells,
 )
@@ -63,6 +65,7 @@ from erreview.metrics.trend import (
 from erreview.narrative import QUESTION, decision_sentence, decisions_headline, window_words, wres_sentence
 from erreview.national import NationalFigure
 from erreview.periods import Period, periods_between
+from erreview.review.lifecycle import Step
 from erreview.vocab import WresGroup
 
 
@@ -191,25 +194,32 @@ def _i3_counts(r: WresResult) -> list[int]:
 
 
 def panel_lines(inputs: PackInputs, words: str, hidden: Hidden | None = None) -> list[str]:
-    """How many panel checks were held, and whether they diverted BME and White cases alike."""
+    """How many panel checks were held, and whether the checks before a formal investigation diverted BME and
+    White cases alike (a decision not to suspend is no diversion from formal action: the suspension step's
+    decisions are not counted in the shares)."""
     if inputs.reviews.empty:
         return []
     hidden = hidden or Hidden(None, inputs.threshold)
     period = inputs.period.label
-    stopped = inputs.reviews["decision"].isin(["divert_informal", "no_further_action"])
+    step = Step.FORMAL_INVESTIGATION
+    formal = inputs.reviews[inputs.reviews["step"].astype(str) == step.value]
+    stopped = formal["decision"].isin(["divert_informal", "no_further_action"])
     total = len(inputs.reviews)
     shown = SUPPRESSED if hidden.any([pc_key(period, "All", "All")], [total]) else str(total)
     held = f"Panels held {shown} bias-check review(s) in {words}."
     shares = []
     for group in (WresGroup.BME.value, WresGroup.WHITE.value):
-        mask = inputs.reviews["wres_group"] == group
+        mask = formal["wres_group"] == group
         n, k = int(mask.sum()), int((stopped & mask).sum())
-        # The share rests on the group's total and its two 'stopped' cells: all must be published.
-        keys = [pc_key(period, d, group) for d in ("All", "divert_informal", "no_further_action")]
+        # The share rests on the step's group total and its two 'stopped' cells: all must be published.
+        keys = [pcs_key(period, step, d, group) for d in ("All", "divert_informal", "no_further_action")]
         if n <= inputs.threshold or _small(k, n - k, threshold=inputs.threshold) or hidden.any(keys, []):
             return [f"{held} Too few to compare diversion rates by group without identifying people."]
         shares.append(f"{k / n:.0%} of {group} cases")
-    return [f"{held} They diverted or stopped {shares[0]} and {shares[1]}."]
+    return [
+        f"{held} Before a formal investigation, they diverted to an informal route or took no further action in "
+        f"{shares[0]} and {shares[1]}."
+    ]
 
 
 def summary_lines(inputs: PackInputs, hidden: Hidden | None = None) -> list[str]:
@@ -576,6 +586,13 @@ DIVISIONS_WITHHELD_NOTE = (
     "(zeros too)."
 )
 
+#: The panel-check table's note.
+PANEL_NOTE = (
+    "Is the check diverting BME and White cases at the same rate? Each step the panel checks has its own rows, "
+    "each decision worded as the panel saw it at that step, and its own counts; the last row is every decision of "
+    "both steps."
+)
+
 #: The panel-check table's note when it is withheld as a whole.
 PANEL_WITHHELD_NOTE = (
     "The counts are not shown for this period: with the packs published before, any count shown or marked * here "
@@ -855,9 +872,7 @@ def assemble_pack(inputs: PackInputs, *, generated: date | None = None) -> Revie
             "panel_checks",
             f"Panel bias-check decisions, {inputs.period.label}",
             panel_table(inputs.reviews, t, keys, period),
-            "Is the check diverting BME and White cases at the same rate? Each decision is worded as the panel saw "
-            "it for the step it checked; a row counts that decision at every step."
-            + (f" {PANEL_WITHHELD_NOTE}" if any(k.startswith(f"pc|{period}|") for k in record.withheld) else ""),
+            PANEL_NOTE + (f" {PANEL_WITHHELD_NOTE}" if set(panel_printed_keys(period)) <= set(record.withheld) else ""),
         ),
         PackTable(
             "data_quality",

@@ -9,7 +9,8 @@ alone.
 
 Cell names are stable strings so that the same count in two packs is the same unknown:
 ``i3|<period>|<group>|<entrants|headcount>``, ``div|<period>|<division>|…``, ``dq|<period>|<division>|…``,
-``dp|<window or half-year>|<point>|<group>|<n|events>``, ``pc|<period>|<decision>|<group>``.
+``dp|<window or half-year>|<point>|<group>|<n|events>``, ``pc|<period>|<step>|<decision>|<group>`` (panel checks
+at one step) and ``pc|<period>|<decision>|<group>`` (both steps: printed only for all decisions).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -531,52 +533,108 @@ def data_quality_frame(
 # --- panel checks -----------------------------------------------------------------------------------
 
 PANEL_GROUPS = ["BME", "White", "Unknown"]
-#: The panel-check table's first columns: each decision in the words of each step a panel checks, as the screens
-#: word it (:func:`erreview.review.panel.decision_label`); a row counts its decision at every step. Every step has
-#: its column whatever was checked in the period (which steps were checked is a count the pack does not publish).
-PANEL_DECISION_HEADINGS: dict[Step, str] = {
-    Step.FORMAL_INVESTIGATION: "Decision before a formal investigation",
-    Step.SUSPENSION: "Decision before a suspension",
+#: The steps a panel checks, in the table's order: each has its block of rows, whatever was checked in the period
+#: (which steps were checked is a count the pack does not publish).
+PANEL_STEPS: tuple[Step, ...] = (Step.FORMAL_INVESTIGATION, Step.SUSPENSION)
+#: The table's first column: the step checked, in words, heading its block of rows.
+PANEL_STEP_HEADINGS: dict[Step, str] = {
+    Step.FORMAL_INVESTIGATION: "Before a formal investigation",
+    Step.SUSPENSION: "Before a suspension",
 }
+#: The last row: every decision of both steps, by group (its step and decision columns).
+PANEL_ALL_ROW = ("Both steps", "All decisions")
 
 
 def pc_key(period: str, decision: str, group: str) -> str:
+    """A decision's count over both steps. Printed only for "All" decisions (the table's last row); the
+    per-decision cells are named so that earlier packs, which printed them, stay linked to the step cells."""
     return f"pc|{period}|{decision}|{group}"
 
 
+def pcs_key(period: str, step: Step | str, decision: str, group: str) -> str:
+    """A decision's count at one step (``pc|`` too, so that a year pack relates them to its half-years' and the
+    table is withheld as a whole with them)."""
+    return f"pc|{period}|{Step(step).value}|{decision}|{group}"
+
+
+def panel_printed_keys(period: str) -> list[str]:
+    """The cells the panel-check table prints: every step's decisions and totals, and the last row."""
+    groups = [*PANEL_GROUPS, "All"]
+    steps = [pcs_key(period, s, d, g) for s in PANEL_STEPS for d in [*DECISION_LABELS, "All"] for g in groups]
+    return [*steps, *(pc_key(period, "All", g) for g in groups)]
+
+
+def _panel_steps(reviews: pd.DataFrame) -> pd.Series:
+    """Each review's step. Every review must name one of the steps: one left out would break the relations the
+    auditor is given (a decision's total is its steps' added up), and such a relation is dropped, not checked."""
+    if reviews.empty:
+        return pd.Series([], index=reviews.index, dtype=str)
+    if "step" not in reviews.columns:
+        raise ValueError("panel reviews must say which step each checked (a 'step' column)")
+    steps = reviews["step"].astype(str)
+    unknown = set(steps) - {s.value for s in PANEL_STEPS}
+    if unknown:
+        raise ValueError(f"panel reviews of steps the table does not know: {sorted(unknown)}")
+    return steps
+
+
 def panel_cells(reviews: pd.DataFrame, period: str = "period") -> Cells:
+    """The panel checks by step, decision and group (printed), and by decision over both steps (not printed:
+    latent, but related to the step cells, so that a pack published before with those counts is linked)."""
     decisions = list(DECISION_LABELS)
+    groups = [*PANEL_GROUPS, "All"]
+    steps = _panel_steps(reviews)
     cells = Cells()
+
+    def count(step: Step | None, d: str, g: str) -> int:
+        mask = pd.Series(True, index=reviews.index)
+        if step is not None:
+            mask &= steps == step.value
+        if d != "All":
+            mask &= reviews["decision"] == d
+        if g != "All":
+            mask &= reviews["wres_group"] == g
+        return int(mask.sum())
+
     for d in [*decisions, "All"]:
-        for g in [*PANEL_GROUPS, "All"]:
-            mask = pd.Series(True, index=reviews.index)
-            if d != "All":
-                mask &= reviews["decision"] == d
-            if g != "All":
-                mask &= reviews["wres_group"] == g
-            cells.values[pc_key(period, d, g)] = int(mask.sum())
+        for g in groups:
+            cells.values[pc_key(period, d, g)] = count(None, d, g)
+            for s in PANEL_STEPS:
+                cells.values[pcs_key(period, s, d, g)] = count(s, d, g)
+    cells.latent |= {pc_key(period, d, g) for d in decisions for g in groups}
     for d in [*decisions, "All"]:
         cells.relate(total_of(pc_key(period, d, "All"), [pc_key(period, d, g) for g in PANEL_GROUPS]))
-    for g in [*PANEL_GROUPS, "All"]:
+        for s in PANEL_STEPS:
+            cells.relate(total_of(pcs_key(period, s, d, "All"), [pcs_key(period, s, d, g) for g in PANEL_GROUPS]))
+        for g in groups:
+            cells.relate(total_of(pc_key(period, d, g), [pcs_key(period, s, d, g) for s in PANEL_STEPS]))
+    for g in groups:
         cells.relate(total_of(pc_key(period, "All", g), [pc_key(period, d, g) for d in decisions]))
+        for s in PANEL_STEPS:
+            cells.relate(total_of(pcs_key(period, s, "All", g), [pcs_key(period, s, d, g) for d in decisions]))
     return cells
 
 
 def panel_table(
     reviews: pd.DataFrame, threshold: int, hidden: Collection[str] | None = None, period: str = "period"
 ) -> pd.DataFrame:
-    """Panel decisions by WRES group with row and column totals, each decision worded for each step checked."""
+    """Panel decisions by WRES group with row and column totals, step by step (each decision worded for its
+    step), then every decision of both steps."""
     cells = panel_cells(reviews, period)
     if hidden is None:
         hidden = cells.hidden(threshold)
     rows = []
-    for d in [*DECISION_LABELS, "All"]:
-        row = {
-            heading: "All decisions" if d == "All" else decision_label(d, step)
-            for step, heading in PANEL_DECISION_HEADINGS.items()
+
+    def counts(key: Callable[[str], str]) -> dict[str, str]:
+        return {
+            "Not stated" if g == "Unknown" else g: _show(fmt_count(cells.values[key(g)]), key(g) in hidden)
+            for g in [*PANEL_GROUPS, "All"]
         }
-        for g in [*PANEL_GROUPS, "All"]:
-            key = pc_key(period, d, g)
-            row["Not stated" if g == "Unknown" else g] = _show(fmt_count(cells.values[key]), key in hidden)
-        rows.append(row)
-    return pd.DataFrame(rows)
+
+    for s in PANEL_STEPS:
+        for d in [*DECISION_LABELS, "All"]:
+            words = "All decisions" if d == "All" else decision_label(d, s)
+            row = {"Step": PANEL_STEP_HEADINGS[s], "Decision": words}
+            rows.append(row | counts(partial(pcs_key, period, s, d)))
+    rows.append({"Step": PANEL_ALL_ROW[0], "Decision": PANEL_ALL_ROW[1]} | counts(partial(pc_key, period, "All")))
+    return pd.DataFrame(rows, columns=["Step", "Decision", "BME", "White", "Not stated", "All"])

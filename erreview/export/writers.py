@@ -57,8 +57,8 @@ PDF_COLUMNS = {
 PDF_COLUMNS["trust_measures"] = PDF_COLUMNS["complaints"] = PDF_COLUMNS["decision_points"]
 PDF_COLUMNS["complaints_trend"] = ["Half-year", *PDF_COLUMNS["decision_points"][1:]]
 #: Tables whose first columns are words, not numbers: their relative column widths in the PDF (else all equal),
-#: their text aligned left (the panel-check table's decisions, worded for each step).
-PDF_WIDTHS: dict[str, tuple[int, ...]] = {"panel_checks": (3, 3, 1, 1, 1, 1)}
+#: their text aligned left (the panel-check table's step and its decisions, worded for that step).
+PDF_WIDTHS: dict[str, tuple[int, ...]] = {"panel_checks": (3, 4, 1, 1, 1, 1)}
 
 
 def write_csvs(pack: ReviewPack, out: Path) -> list[Path]:
