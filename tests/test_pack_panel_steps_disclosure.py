@@ -175,3 +175,25 @@ def test_the_audit_takes_as_published_exactly_what_the_table_prints():
         for g in [*GROUPS, "All"]:
             key = f"pc|{PERIOD}|{d}|{g}"
             assert key in built.record.latent and built.record.values[key] == true[("both", d, g)]
+
+
+def test_the_summary_gives_no_share_resting_on_a_hidden_step_cell():
+    """The summary's shares are the formal-investigation step's: 2 BME 'no further action' there is hidden (and
+    cells beside it), so the BME share, resting on it, is not given, although over both steps the BME 'no
+    further action' count (2 + 9) is not small."""
+    rows = (
+        [("formal_investigation", "proceed", "BME")] * 20
+        + [("formal_investigation", "divert_informal", "BME")] * 10
+        + [("formal_investigation", "no_further_action", "BME")] * 2
+        + [("formal_investigation", "proceed", "White")] * 30
+        + [("formal_investigation", "divert_informal", "White")] * 12
+        + [("formal_investigation", "no_further_action", "White")] * 15
+        + [("suspension", "no_further_action", "BME")] * 9
+        + [("suspension", "proceed", "White")] * 10
+    )
+    built = pack(pd.DataFrame(rows, columns=["step", "decision", "wres_group"]))
+    frame = built.table("panel_checks").frame
+    assert frame.loc[2, "Decision"] == "No further action" and frame.loc[2, "BME"] == "*"
+    summary = " ".join(built.summary)
+    assert "Too few to compare diversion rates by group" in summary, summary
+    assert "%" not in summary.split("Panels held")[1]
