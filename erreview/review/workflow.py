@@ -28,6 +28,7 @@ from erreview.review.lifecycle import (
     STAGE_LABELS,
     Action,
     Stage,
+    Step,
     TransitionRefused,
     allowed_actions,
     derive_stage,
@@ -547,6 +548,13 @@ def submit_review(
                 problems.append(f"review {submission.supersedes_id} is not a review of this case and step")
             elif any(r.supersedes_id == previous.id for r in ws.reviews_for(session, case_id)):
                 problems.append(f"review {previous.id} has already been corrected; correct the newest version")
+            else:
+                latest = current_review(ws.reviews_for(session, case_id), submission.step)
+                if latest is not None and latest.id != previous.id:
+                    problems.append(
+                        f"review {previous.id} has been replaced by a later review (review {latest.id}); "
+                        "correct that one"
+                    )
         if problems:
             raise ReviewRejected(problems)
         recommendation = recommendation_for(submission, rules)
@@ -651,6 +659,13 @@ def attest(engine: store.Engine, case_id: str, review_id: int, attestation: Atte
             raise AccessDenied(f"{actor.label} is not named as a member of the panel for review {review_id}")
         if any(r.supersedes_id == review_id for r in reviews):
             raise ReviewRejected([f"review {review_id} has been corrected; attest the newest version"])
+        latest = current_review(reviews, Step(review.step))
+        if latest is not None and latest.id != review_id:
+            # Replaced by a later review of the same step ("Review again"): the gate follows the latest decision,
+            # so confirming an earlier one is refused rather than recorded against a decision no longer in force.
+            raise ReviewRejected(
+                [f"review {review_id} has been replaced by a later review (review {latest.id}); confirm that one"]
+            )
         try:
             ws.add_attestation(
                 session,
@@ -706,10 +721,17 @@ class AttestationRequest:
 
 @requires(Role.PANEL_MEMBER, Role.ADMIN)
 def attestations_waiting(engine: store.Engine, *, actor: Actor) -> list[AttestationRequest]:
-    """Current reviews that name ``actor`` and that they have not attested yet."""
+    """Current reviews that name ``actor`` and that they have not attested yet: only the current review of each
+    case and step (:func:`current_review`), never one corrected or replaced by a later review of that step."""
     with store.session_scope(engine) as session:
         named = ws.reviews_naming(session, actor.username)
-        superseded = {r.supersedes_id for r in ws.all_review_links(session)}
+        current: set[int] = set()
+        for case_id in sorted({r.case_id for r in named}):
+            reviews = ws.reviews_for(session, case_id)
+            for step in {Step(r.step) for r in reviews}:
+                latest = current_review(reviews, step)
+                if latest is not None and latest.id is not None:
+                    current.add(latest.id)
         done = {
             a.review_id
             for a in ws.attestations_for(session, [r.id for r in named if r.id is not None])
@@ -718,7 +740,7 @@ def attestations_waiting(engine: store.Engine, *, actor: Actor) -> list[Attestat
     return [
         AttestationRequest(r.case_id, r.id, r.step, r.decision)
         for r in named
-        if r.id is not None and r.id not in superseded and r.id not in done
+        if r.id is not None and r.id in current and r.id not in done
     ]
 
 

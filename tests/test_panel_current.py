@@ -1,0 +1,75 @@
+"""Only the current review of a case and step waits for confirmation (issue: a superseded review still asked).
+
+A review is replaced by a correction (``supersedes_id``) or by a later review of the same step ("Review again"
+after "More information needed"). The gate follows the latest decision, so only that one is confirmed: the list
+of reviews waiting for a member leaves the others out, and confirming or correcting an earlier one is refused."""
+
+# ruff: noqa: F811  (fixtures imported from test_workflow are parameters here)
+from __future__ import annotations
+
+import pytest
+
+from erreview.review.lifecycle import Action, TransitionRefused
+from erreview.review.workflow import (
+    AttestationIn,
+    ReviewRejected,
+    attest,
+    attestations_waiting,
+    submit_review,
+    transition,
+)
+
+from .test_workflow import (  # noqa: F401  (fixtures)
+    LEAD,
+    PANEL,
+    PANEL2,
+    TODAY,
+    accounts,
+    north_panel,
+    referred_case,
+    review,
+    rules,
+)
+
+REASON = "The investigator is not yet named for this case."
+
+
+def _waiting(engine, actor) -> list[int]:
+    return [r.review_id for r in attestations_waiting(engine, actor=actor)]
+
+
+def test_only_the_latest_review_of_a_step_waits_for_confirmation(engine, settings, rules):
+    case_id, _ = referred_case(engine, settings, rules)
+    asked = submit_review(engine, rules, case_id, review("more_information", override_reason=REASON), actor=PANEL)
+    assert _waiting(engine, PANEL2) == [asked]
+    # "Review again with the new information": a new review of the same step, correcting nothing.
+    again = submit_review(engine, rules, case_id, review("more_information", override_reason=REASON), actor=PANEL)
+    corrected = submit_review(
+        engine, rules, case_id, review("more_information", supersedes_id=again, override_reason=REASON), actor=PANEL
+    )
+    latest = submit_review(engine, rules, case_id, review("proceed", supersedes_id=corrected), actor=PANEL)
+    assert _waiting(engine, PANEL2) == [latest]
+    assert _waiting(engine, PANEL) == [latest]
+    # The replaced review is refused in the library too, the corrected ones as before.
+    for old in (asked, again, corrected):
+        with pytest.raises(ReviewRejected, match=r"replaced|corrected"):
+            attest(engine, case_id, old, AttestationIn(declaration="independent"), actor=PANEL2)
+    attest(engine, case_id, latest, AttestationIn(declaration="independent"), actor=PANEL2)
+    assert _waiting(engine, PANEL2) == []
+    assert _waiting(engine, PANEL) == [latest]
+
+
+def test_confirming_an_earlier_proceed_cannot_open_the_gate(engine, settings, rules):
+    """An earlier review said proceed; the panel reviewed again and asked for more information. The members
+    cannot confirm the earlier review, nor correct it past the later one: the gate follows the latest decision."""
+    case_id, v = referred_case(engine, settings, rules)
+    proceed = submit_review(engine, rules, case_id, review("proceed"), actor=PANEL)
+    later = submit_review(engine, rules, case_id, review("more_information", override_reason=REASON), actor=PANEL)
+    for actor in (PANEL, PANEL2):
+        with pytest.raises(ReviewRejected, match=f"replaced by a later review \\(review {later}\\)"):
+            attest(engine, case_id, proceed, AttestationIn(declaration="independent"), actor=actor)
+    assert _waiting(engine, PANEL) == [later]
+    with pytest.raises(ReviewRejected, match=f"review {proceed} has been replaced"):
+        submit_review(engine, rules, case_id, review("proceed", supersedes_id=proceed), actor=PANEL)
+    with pytest.raises(TransitionRefused, match="More information needed"):
+        transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
