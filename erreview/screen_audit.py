@@ -45,6 +45,9 @@ class PackView:
     hidden: frozenset[str]
     #: Why the pack for this period cannot be published (then every count of it is hidden here too).
     refused: str | None = None
+    #: The cells the pack withholds as a whole (every one `*`, zeros too; among ``hidden``): unknown to a reader,
+    #: not known to be at least 1.
+    withheld: frozenset[str] = frozenset()
 
     @property
     def window(self) -> str:
@@ -81,7 +84,7 @@ def pack_view(engine: Engine, settings: Settings, period: Period) -> PackView:
         # With the packs already published, this period's numbers would narrow a hidden count even with parts
         # withheld (the pack itself is refused): its screens show none of its counts either.
         hidden = set(record.values)
-    return PackView(period, inputs, frozenset(hidden), refused)
+    return PackView(period, inputs, frozenset(hidden), refused, frozenset(record.withheld))
 
 
 def decision_hidden(
@@ -90,7 +93,11 @@ def decision_hidden(
     """A decision-point table over ``start``..``end`` as a restricted screen shows it: its cells' window label
     and the cells it hides. Over the pack's own window, the pack's audit with the table's own (hiding more
     never narrows a range, and a cell the pack does not hold, such as a measure added since, is still
-    suppressed); over any other window, the table's own audit alone."""
+    suppressed); over any other window, the table's own audit alone. The table's own audit takes the cells the
+    pack withholds as a whole (the broad groups' columns, say) as unknown, as the pack's audit does: they are
+    hidden already, and their printed neighbours (a BME count made of a few Asian and Black) need not be."""
     if pack is not None and pack.covers(start, end):
-        return pack.window, set(pack.hidden) | decision_points_cells(results, pack.window).hidden(threshold)
+        own = decision_points_cells(results, pack.window)
+        own.latent |= pack.withheld & set(own.values)
+        return pack.window, set(pack.hidden) | own.hidden(threshold)
     return "window", decision_points_cells(results, "window").hidden(threshold)

@@ -156,6 +156,14 @@ def restricted_timing_hidden(
     return _restricted_timing(key, start, end, min_size, threshold, *_versions(engine_))
 
 
+def withheld_groups(pack: PackView | None) -> bool:
+    """The pack withholds the broad ethnic groups' columns of its window's tables as a whole (zeros too)."""
+    if pack is None:
+        return False
+    broad = set(BROAD_ORDER) - {"White"}
+    return any(k.startswith(f"dp|{pack.window}|") and k.split("|")[3] in broad for k in pack.withheld)
+
+
 def _pack_of(key: tuple[str, int], end: Any) -> PackView | None:
     return pack_view(key, period_of(end, "half").label) if end is not None else None
 
@@ -313,6 +321,11 @@ with right:
 st.header("The disparity table", anchor=False)
 if published_table is not None:
     st.caption(f"Counts from 1 to {threshold} are shown as *, with anything that would give them back.")
+    if withheld_groups(pack_for_window):
+        st.caption(
+            "The columns of the broad ethnic groups (Mixed, Asian, Black, Other, Not stated) are withheld as a whole "
+            "for this period, as in the review pack (its notes say why): every cell of them is *, zeros too."
+        )
     # The same columns as for everyone else, hidden wherever the review pack's own table hides them, and each
     # broad group's counts as the pack prints them.
     frame = decision_table_frame(analysis.table).reset_index(drop=True)

@@ -292,13 +292,25 @@ def test_decision_points_show_the_packs_table(app_env, role):  # noqa: F811
     shown = next(f for f in frames if "Decision point" in f.columns and "BME cases" in f.columns)
     engine = store.engine_for(app_env.database_url)
     _, end = service.default_decision_window(engine)
-    pack = service.review_pack(engine, app_env, period_of(end, "half")).table("decision_points").frame
+    review = service.review_pack(engine, app_env, period_of(end, "half"))
+    pack = review.table("decision_points").frame
     columns = {"BME cases": "BME n", "BME: it happened": "BME events", "White cases": "White n"}
     columns["White: it happened"] = "White events"
     assert list(shown["Decision point"]) == list(pack["Decision point"])
     for screen_column, pack_column in columns.items():
         ours = [str(v).replace(",", "").removesuffix(".0") for v in shown[screen_column]]
         assert ours == [str(v) for v in pack[pack_column]], screen_column
+    # The demo pack withholds the broad groups' columns as a whole (so that BME and White can be shown): the
+    # screen says so beside the table, as the pack's note does; and the complaints finding the pack prints is
+    # said on the screen too.
+    withheld = "columns of the broad ethnic groups" in review.table("decision_points").note
+    assert withheld
+    captions = [c.value for c in at.caption]
+    assert any("broad ethnic groups" in c and "zeros too" in c for c in captions) == withheld
+    complaints = review.table("complaints").frame.iloc[0]
+    assert complaints["BME events"] != "*"
+    said = next(m.value for m in at.markdown if m.value.startswith("Grievance and bullying or harassment complaints"))
+    assert "too small to show" not in said and f"{complaints['BME events']} of {complaints['BME n']}" in said
 
 
 LEAD_SCREENS = ["panels/division_overview.py", "panels/division_decisions.py", "panels/divisions.py"]

@@ -687,6 +687,28 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
         ):
             withheld |= parts[name]
             cells_used, hidden, audit = trial_cells, trial_hidden, trial_audit
+    # A board reads BME against White first. Where the broad groups' small counts (Asian, Black, ...) make the
+    # suppressor hide a BME or White count above the threshold (8 BME complaints upheld, 5 Asian and 3 Black:
+    # with the zeros printed, showing the 8 pins each part to 1..7), the broad groups' columns of the window's
+    # tables are withheld as a whole instead, when that shows more of those counts and narrows nothing more;
+    # then, if a window's count is still hidden, the complaints trend's rows for the window's own half-years
+    # too (the window is their sum, so two small half-year counts pin each other through it). The other
+    # half-years' rows keep their broad groups. One audit each, two at most: the cells are chosen on a
+    # restricted role's first visit.
+    window = window_label(inputs.decision_window)
+    lost = _headline_hidden(hidden, cells.values, t, window)
+    groups = parts.get("groups", set())
+    halves = set().union(*(parts.get(f"trend|{h}", set()) for h in window_halves(window)))
+    for keys in (groups, groups | halves):
+        if lost[0] == 0:
+            break
+        if not keys or keys <= withheld:
+            continue
+        trial_cells, trial_hidden, trial_audit = run(withheld | keys)
+        shown_more = _headline_hidden(trial_hidden, cells.values, t, window)
+        if set(trial_audit.failures) <= set(audit.failures) and shown_more < lost:
+            withheld |= keys
+            cells_used, hidden, audit, lost = trial_cells, trial_hidden, trial_audit, shown_more
     # Still failing: other parts, one at a time, kept when fewer counts are narrowed (rare: packs exported out of
     # date order, e.g. an earlier year's pack after later ones, whose printed zeros pin what those hid).
     for name, keys in parts.items():
@@ -709,6 +731,24 @@ def choose_hidden(inputs: PackInputs) -> tuple[set[str], PublishedRecord, Audit]
         withheld=tuple(sorted(withheld)),
     )
     return hidden, record, audit
+
+
+def _headline_hidden(
+    hidden: Collection[str], values: Mapping[str, int], threshold: int, window: str
+) -> tuple[int, int]:
+    """How many BME and White counts of the decision-point tables (cases and events) are hidden though above
+    the threshold (hidden only to protect another count): those of the decision window's tables (what the
+    board reads first: a step's or the complaints' verdict rests on them), then those of every table."""
+    lost = [
+        f[1] == window
+        for f in (k.split("|") for k in hidden)
+        if len(f) == 5
+        and f[0] == "dp"
+        and f[3] in ("BME", "White")
+        and f[4] in ("n", "events")
+        and values["|".join(f)] > threshold
+    ]
+    return sum(lost), len(lost)
 
 
 def withheld_note(withheld: Collection[str], rows: Sequence[tuple[str, str, str]]) -> str:
