@@ -213,6 +213,7 @@ def test_suspensions_with_their_plan_and_latest_review(engine, settings):
         "review_every_days",
         "named_contact",
         "last_review",
+        "closed",
     ]
     assert sorted(frame.index) == sorted([planned, bare])
     row = frame.loc[planned]

@@ -658,3 +658,74 @@ def test_a_suspension_is_checked_by_the_panel_on_its_own_path(engine, settings, 
     assert detail.stage is Stage.FORMAL_INVESTIGATION
     assert detail.case["restriction"] == "suspended"
     assert detail.case["suspension_start_date"] == TODAY
+
+
+def _suspended_formal_case(engine, settings, rules, start: date) -> tuple[str, int]:
+    """A case in formal investigation, its suspension checked by the panel and begun on ``start``."""
+    case_id, v = referred_case(engine, settings, rules)
+    submit_attested(engine, rules, case_id, review())
+    v = transition(
+        engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, on=date(2025, 5, 20), today=TODAY
+    )
+    v = transition(engine, rules, case_id, Action.REFER_SUSPENSION_CHECK, actor=LEAD, expected_version=v, today=TODAY)
+    submit_attested(engine, rules, case_id, review(step=Step.SUSPENSION))
+    plan = SuspensionPlanIn(alternatives_considered="Restricted duties", full_pay=True, named_contact="HR advisor")
+    v = transition(
+        engine, rules, case_id, Action.SUSPEND, actor=LEAD, expected_version=v, on=start, suspension=plan, today=TODAY
+    )
+    return case_id, v
+
+
+def test_a_case_is_not_closed_while_its_colleague_is_suspended(engine, settings, rules):
+    """Closing a suspended colleague's case would leave a suspension nobody can end (no step follows a close):
+    refused in plain words naming the start date, and allowed once the suspension has ended."""
+    from erreview.review.workflow import suspension_work_list
+
+    case_id, v = _suspended_formal_case(engine, settings, rules, date(2025, 6, 2))
+    v = transition(
+        engine, rules, case_id, Action.RECORD_OUTCOME, actor=LEAD, expected_version=v, value="hearing", today=TODAY
+    )
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert Action.CLOSE not in detail.actions and Action.END_SUSPENSION in detail.actions
+    with pytest.raises(TransitionRefused) as refused:
+        transition(engine, rules, case_id, Action.CLOSE, actor=LEAD, expected_version=v, on=TODAY, today=TODAY)
+    assert str(refused.value).startswith("End the suspension first: the colleague has been suspended since 2 Jun 2025.")
+    # Nothing changed: still open, still suspended, still listed for its reviews.
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert detail.stage is Stage.OUTCOME and detail.case["closed_date"] is None
+    assert detail.case["version"] == v
+    assert case_id in set(suspension_work_list(engine, 28, actor=LEAD, today=TODAY)["case_id"])
+    v = transition(
+        engine, rules, case_id, Action.END_SUSPENSION, actor=LEAD, expected_version=v, on=date(2025, 6, 25), today=TODAY
+    )
+    assert Action.CLOSE in case_detail(engine, case_id, actor=LEAD).actions
+    transition(engine, rules, case_id, Action.CLOSE, actor=LEAD, expected_version=v, on=TODAY, today=TODAY)
+    detail = case_detail(engine, case_id, actor=LEAD)
+    assert detail.stage is Stage.CLOSED
+    assert (detail.case["suspension_end_date"], detail.case["closed_date"]) == (date(2025, 6, 25), TODAY)
+    assert case_id not in set(suspension_work_list(engine, 28, actor=LEAD, today=TODAY)["case_id"])
+
+
+def test_no_step_that_ends_a_case_is_offered_or_taken_while_a_suspension_runs():
+    """Every action leading to Closed is held back while suspended, from every stage it starts from."""
+    from erreview.review.lifecycle import TRANSITIONS, allowed_actions
+
+    ending = {a for a, (_, target) in TRANSITIONS.items() if target is Stage.CLOSED}
+    assert ending == {Action.CLOSE}
+    for stage in Stage:
+        offered = set(allowed_actions(stage, suspended=True))
+        assert not offered & ending, stage
+        assert ending & set(allowed_actions(stage, suspended=False)) == ending & set(allowed_actions(stage)), stage
+
+
+def test_the_suspension_reviews_list_never_shows_a_closed_case_as_running(engine, settings, rules):
+    """A closed case whose suspension has no end date (as an older tracker might hold it) is not listed as
+    running: the list and the case page use one rule."""
+    from erreview.review.workflow import suspension_work_list
+
+    case_id, v = _suspended_formal_case(engine, settings, rules, date(2025, 6, 2))
+    assert list(suspension_work_list(engine, 28, actor=LEAD, today=TODAY)["case_id"]) == [case_id]
+    with store.session_scope(engine, write=True) as session:  # the tracker's record, written past the library
+        ws.update_case(session, case_id, v, {"closed_date": TODAY}, user="import")
+    assert suspension_work_list(engine, 28, actor=LEAD, today=TODAY).empty
+    assert Action.END_SUSPENSION not in case_detail(engine, case_id, actor=LEAD).actions

@@ -20,6 +20,7 @@ from erreview.errors import plain_reason
 from erreview.ingest import FUTURE_DATE, validate_cases
 from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
 from erreview.review.panel import Rules, current_review, decision_label, gate_problem
+from erreview.review.suspension import is_running
 from erreview.review.workflow import ACTION_VALUES, CaseDetail, NewCase
 from erreview.staffid import DEFAULT_STAFF_ID_EXAMPLE, DEFAULT_STAFF_ID_PATTERN, staff_id_problem
 from erreview.vocab import (
@@ -136,6 +137,19 @@ def case_status(detail: CaseDetail, rules: Rules) -> str:
     step = step_under_check(detail.stage)
     if step is not None:
         return _panel_decision(detail, step, rules)[0]
+    text = _stage_status(detail, rules)
+    start = info.get("suspension_start_date")
+    if (
+        detail.stage not in (Stage.FORMAL_INVESTIGATION, Stage.CLOSED)
+        and is_running(start, info.get("suspension_end_date"), info.get("closed_date"))
+        and isinstance(start, date)
+    ):
+        text += f" Still suspended since {_fmt(start)}: end the suspension before the case can be closed."
+    return text
+
+
+def _stage_status(detail: CaseDetail, rules: Rules) -> str:
+    info = detail.case
     match detail.stage:
         case Stage.CONCERN_RAISED:
             return f"Concern raised on {_fmt(info.get('opened_date'))}. Start the initial assessment."

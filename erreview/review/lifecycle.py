@@ -131,6 +131,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Stage], Stage | None]] = {
         Stage.CLOSED,
     ),
 }
+#: Actions that end the case (it can take no step after them, so no suspension can be ended after them).
+ENDS_CASE: frozenset[Action] = frozenset(a for a, (_, target) in TRANSITIONS.items() if target is Stage.CLOSED)
 #: Actions that escalate and the panel step that gates them.
 GATES: dict[Action, Step] = {Action.START_FORMAL: Step.FORMAL_INVESTIGATION, Action.SUSPEND: Step.SUSPENSION}
 
@@ -156,10 +158,13 @@ class TransitionRefused(ErreviewError, ValueError):
 
 def allowed_actions(stage: Stage, *, suspended: bool | None = None) -> list[Action]:
     """Actions possible from ``stage``; given ``suspended`` (is a suspension running?), only the
-    suspension action that fits is offered."""
+    suspension action that fits is offered, and while one is running nothing that ends the case
+    (:data:`ENDS_CASE`): the suspension is ended first, so it never outlives its case."""
     actions = [a for a, (sources, _) in TRANSITIONS.items() if stage in sources]
     if suspended is not None:
         actions = [a for a in actions if a is not (Action.SUSPEND if suspended else Action.END_SUSPENSION)]
+    if suspended:
+        actions = [a for a in actions if a not in ENDS_CASE]
     return actions
 
 

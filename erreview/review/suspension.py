@@ -32,6 +32,21 @@ class SuspensionPlanIn(BaseModel):
     first_review: date | None = None
 
 
+def is_running(start: object, end: object, closed: object = None, *, today: date | None = None) -> bool:
+    """Whether a suspension is running: it has started, has not ended (no end date, or one after ``today``),
+    and its case is not closed. The one rule the case page, :func:`erreview.review.workflow.transition`
+    (a case is not closed while its colleague is suspended) and :func:`reviews_due` all use."""
+    if _day(start) is None or _day(closed) is not None:
+        return False
+    ended = _day(end)
+    return ended is None or (today is not None and ended > today)
+
+
+def day_words(day: date) -> str:
+    """A date as a person writes it: "2 Dec 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def next_review(start: date, first_review: date | None, last_review: date | None, every_days: int) -> date:
     """When the suspension should next be reviewed: ``every_days`` after the last review held; before any
     review, the planned first review (or ``every_days`` after the start)."""
@@ -48,15 +63,15 @@ def reviews_due(
     """Ongoing suspensions with their next review: case_id, start, named_contact, last_review, next_review,
     days_suspended, status ("overdue", "due", "scheduled"); most urgent first.
 
-    ``suspensions`` is :func:`erreview.store.workflow.suspensions_frame`; ended suspensions (an end date on
-    or before ``today``) are left out. A plan's own interval wins over ``every_days``.
+    ``suspensions`` is :func:`erreview.store.workflow.suspensions_frame`; only running suspensions are listed
+    (:func:`is_running`: an end date on or before ``today``, or a closed case, leaves one out). A plan's own
+    interval wins over ``every_days``.
     """
     columns = ["case_id", "start", "named_contact", "last_review", "next_review", "days_suspended", "status"]
     rows = []
     for row in suspensions.itertuples(index=False):
         start = _day(row.start)
-        end = _day(row.end)
-        if start is None or (end is not None and end <= today):
+        if start is None or not is_running(row.start, row.end, getattr(row, "closed", None), today=today):
             continue
         planned: Any = row.review_every_days
         every = int(planned) if _present(planned) else every_days

@@ -24,6 +24,7 @@ from erreview.pseudonym import key_fingerprint, load_or_create_key
 from erreview.review.checklists import TemplateError
 from erreview.review.lifecycle import (
     ACTION_LABELS,
+    ENDS_CASE,
     GATES,
     STAGE_LABELS,
     Action,
@@ -51,7 +52,7 @@ from erreview.review.panel import (
 )
 from erreview.review.roles import AccessDenied, Actor, Role, can_change_case, can_see_case, requires
 from erreview.review.screening import check_free_text
-from erreview.review.suspension import SuspensionPlanIn, reviews_due
+from erreview.review.suspension import SuspensionPlanIn, day_words, is_running, reviews_due
 from erreview.staffid import staff_id_problem
 from erreview.store import audit
 from erreview.store import workflow as ws
@@ -318,7 +319,7 @@ def case_detail(engine: store.Engine, case_id: str, *, actor: Actor) -> CaseDeta
         stage = Stage(work.stage)
         record = case.model_dump()
         record.pop("person_key")
-        suspended = case.suspension_start_date is not None and case.suspension_end_date is None
+        suspended = is_running(case.suspension_start_date, case.suspension_end_date, case.closed_date)
         actions = (
             allowed_actions(stage, suspended=suspended) if can_change_case(actor, case_lead=work.case_lead) else []
         )
@@ -390,6 +391,9 @@ def transition(
             )
         stage = Stage(work.stage)
         new_stage = target_stage(action, stage)
+        refused = suspension_problem(case, action)
+        if refused:
+            raise TransitionRefused(refused)
         step = GATES.get(action)
         if step is not None and step in rules.gated_steps:
             reviews = ws.reviews_for(session, case_id)
@@ -446,6 +450,20 @@ def transition(
         )
         store.bump_data_version(session)
         return version
+
+
+def suspension_problem(case: ErCase, action: Action) -> str | None:
+    """Why ``action`` cannot be taken while the case's colleague is suspended, or ``None``: a step that ends
+    the case (:data:`~erreview.review.lifecycle.ENDS_CASE`) would leave a suspension nobody could end."""
+    if action not in ENDS_CASE:
+        return None
+    if not is_running(case.suspension_start_date, case.suspension_end_date, case.closed_date):
+        return None
+    assert case.suspension_start_date is not None
+    return (
+        f"End the suspension first: the colleague has been suspended since {day_words(case.suspension_start_date)}. "
+        f"Record the end of the suspension, then {ACTION_LABELS[action][:1].lower()}{ACTION_LABELS[action][1:]}."
+    )
 
 
 def _suspension_plan(

@@ -239,7 +239,7 @@ def add_suspension_review(session: Session, review: SuspensionReview) -> None:
 
 def suspensions_frame(session: Session, case_ids: list[str] | None = None) -> pd.DataFrame:
     """Suspended cases with their plan and the date of their latest review: case_id, wres_group, start,
-    end, first_review, review_every_days, named_contact, last_review."""
+    end, first_review, review_every_days, named_contact, last_review, closed (the case's closed date)."""
     last = (
         select(col(SuspensionReview.case_id), func.max(col(SuspensionReview.held_on)).label("last_review"))
         .group_by(col(SuspensionReview.case_id))
@@ -255,6 +255,7 @@ def suspensions_frame(session: Session, case_ids: list[str] | None = None) -> pd
             col(SuspensionPlan.review_every_days),
             col(SuspensionPlan.named_contact),
             last.c.last_review,
+            col(ErCase.closed_date),
         )
         .join(SuspensionPlan, col(SuspensionPlan.case_id) == col(ErCase.case_id), isouter=True)
         .join(last, last.c.case_id == col(ErCase.case_id), isouter=True)
@@ -271,6 +272,7 @@ def suspensions_frame(session: Session, case_ids: list[str] | None = None) -> pd
         "review_every_days",
         "named_contact",
         "last_review",
+        "closed",
     ]
     return pd.DataFrame(session.execute(query).all(), columns=columns)
 

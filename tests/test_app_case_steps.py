@@ -1,0 +1,66 @@
+"""The case lead's step forms on the Cases screen through AppTest: a suspension is ended before its case can be
+closed, every problem sits under its own field in plain words, and a click the library refused says so."""
+
+# ruff: noqa: F811  (fixtures imported from test_app are parameters here)
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from erreview import store
+from erreview.review.lifecycle import Action
+from erreview.review.panel import Rules
+from erreview.review.roles import Role
+from erreview.review.workflow import case_detail, list_cases, suspension_work_list, transition
+
+from .test_app import ACTORS, _refer_a_demo_case, app_env, demo_db, signed_in  # noqa: F401  (fixtures)
+from .test_app_correction import _suspended_case
+
+LEAD = ACTORS[Role.CASE_LEAD]
+
+
+def _version(settings, case_id: str) -> int:
+    engine = store.engine_for(settings.database_url)
+    return int(list_cases(engine, actor=LEAD).set_index("case_id").loc[case_id, "version"])
+
+
+def _open(case_id: str) -> AppTest:
+    at = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    next(s for s in at.selectbox if s.label == "Open case").set_value(case_id).run()
+    assert not at.exception
+    return at
+
+
+def _steps(at: AppTest) -> list[str]:
+    radios = [r for r in at.radio if r.label == "Choose the next step"]
+    return list(radios[0].options) if radios else []
+
+
+def test_a_suspended_colleague_s_case_offers_ending_the_suspension_before_closing(app_env):
+    """The tester's path: suspended, outcome "Case to answer: hearing"; Close the case is not offered (the page
+    says why) until the suspension has ended; once ended and closed, the suspension reviews list drops it."""
+    case_id = _suspended_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    rules = Rules.from_settings(app_env)
+    v = _version(app_env, case_id)
+    transition(engine, rules, case_id, Action.RECORD_OUTCOME, actor=LEAD, expected_version=v, value="hearing")
+    at = _open(case_id)
+    steps = _steps(at)
+    assert "End the suspension" in steps and "Close the case" not in steps, steps
+    status = " ".join(i.value for i in at.info)
+    assert "end the suspension before the case can be closed" in status, status
+    listed = set(suspension_work_list(engine, 28, actor=LEAD, today=date.today())["case_id"])
+    assert case_id in listed
+    # End it on the page: then, and only then, closing is offered.
+    next(r for r in at.radio if r.label == "Choose the next step").set_value("End the suspension").run()
+    next(b for b in at.button if b.label == "End the suspension").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert case_detail(engine, case_id, actor=LEAD).case["suspension_end_date"] == date.today()
+    steps = _steps(at)
+    assert "Close the case" in steps and "End the suspension" not in steps, steps
+    next(r for r in at.radio if r.label == "Choose the next step").set_value("Close the case").run()
+    next(b for b in at.button if b.label == "Close the case").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert case_detail(engine, case_id, actor=LEAD).case["closed_date"] == date.today()
+    assert case_id not in set(suspension_work_list(engine, 28, actor=LEAD, today=date.today())["case_id"])
