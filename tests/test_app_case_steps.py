@@ -64,3 +64,30 @@ def test_a_suspended_colleague_s_case_offers_ending_the_suspension_before_closin
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert case_detail(engine, case_id, actor=LEAD).case["closed_date"] == date.today()
     assert case_id not in set(suspension_work_list(engine, 28, actor=LEAD, today=date.today())["case_id"])
+
+
+def _fill_suspension(at: AppTest, *, alternatives: str = "", contact: str = "", full_pay: bool = False) -> None:
+    next(t for t in at.text_area if t.label.startswith("Alternatives to suspension")).input(alternatives)
+    next(t for t in at.text_input if t.label.startswith("Named contact")).input(contact)
+    next(c for c in at.checkbox if c.label == "The employee stays on full pay").set_value(full_pay)
+
+
+def test_a_suspension_is_not_saved_until_full_pay_is_confirmed(app_env):
+    from .test_app_correction import case_ready_to_suspend
+
+    case_id = case_ready_to_suspend(app_env)
+    engine = store.engine_for(app_env.database_url)
+    at = _open(case_id)
+    next(r for r in at.radio if r.label == "Choose the next step").set_value("Suspend").run()
+    _fill_suspension(at, alternatives="Redeployment to the day unit considered.", contact="HR business partner")
+    next(b for b in at.button if b.label == "Suspend").click().run()
+    assert not at.exception
+    text = " ".join(e.value for e in at.error)
+    assert "confirm that the employee stays on full pay" in text, text
+    assert case_detail(engine, case_id, actor=LEAD).case["suspension_start_date"] is None
+    # What was typed is kept; ticking the box is all it takes.
+    assert next(t for t in at.text_input if t.label.startswith("Named contact")).value == "HR business partner"
+    next(c for c in at.checkbox if c.label == "The employee stays on full pay").check()
+    next(b for b in at.button if b.label == "Suspend").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert case_detail(engine, case_id, actor=LEAD).case["suspension_start_date"] == date.today()

@@ -105,9 +105,37 @@ def test_suspending_without_the_safeguards_lists_what_is_needed():
     with pytest.raises(TransitionRefused) as refused:
         _suspension_plan("ER-1", START, None, 28, LEAD)
     message = str(refused.value)
-    for needed in ("the alternatives considered", "whether the employee stays on full pay", "a named contact"):
+    for needed in (
+        "the alternatives considered",
+        "confirmation that the employee stays on full pay",
+        "a named contact",
+    ):
         assert needed in message, needed
     assert message.endswith(", and the first review date")
+
+
+def test_a_suspension_not_on_full_pay_is_refused_by_the_model_and_by_the_workflow():
+    """The 2019 safeguards: suspension is on full pay. The form's model refuses an unconfirmed box in plain words
+    under its own label, and a plan built past the model is refused when the suspension is recorded."""
+    from pydantic import ValidationError
+
+    from panels.common import form_problems
+
+    with pytest.raises(ValidationError) as invalid:
+        SuspensionPlanIn(alternatives_considered="Redeployment", full_pay=False, named_contact="HR")
+    problems = form_problems(invalid.value, {"full_pay": "Full pay"})
+    assert list(problems) == ["full_pay"]
+    assert problems["full_pay"] == (
+        "Full pay: a suspension is on full pay (the 2019 safeguards): confirm that the employee stays on full pay, "
+        "or do not suspend."
+    )
+    unchecked = SuspensionPlanIn.model_construct(
+        alternatives_considered="Redeployment", full_pay=False, named_contact="HR"
+    )
+    with pytest.raises(TransitionRefused, match=r"^Full pay: a suspension is on full pay"):
+        _suspension_plan("ER-1", START, unchecked, 28, LEAD)
+    plan = SuspensionPlanIn(alternatives_considered="Redeployment", full_pay=True, named_contact="HR")
+    assert _suspension_plan("ER-1", START, plan, 28, LEAD).full_pay is True
 
 
 @pytest.mark.parametrize(

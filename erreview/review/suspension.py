@@ -12,12 +12,18 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: A review falling due within this many days is listed as "due soon".
 DUE_SOON_DAYS = 7
 
 STATUS_LABELS = {"overdue": "Overdue", "due": "Due soon", "scheduled": "Scheduled"}
+
+
+#: Why a suspension without full pay is refused, in the words shown beside the form's full-pay box.
+FULL_PAY_REQUIRED = (
+    "a suspension is on full pay (the 2019 safeguards): confirm that the employee stays on full pay, or do not suspend"
+)
 
 
 class SuspensionPlanIn(BaseModel):
@@ -30,6 +36,14 @@ class SuspensionPlanIn(BaseModel):
     named_contact: str = Field(min_length=2, max_length=200)
     #: Empty: the start date plus the review interval.
     first_review: date | None = None
+
+    @field_validator("full_pay")
+    @classmethod
+    def _on_full_pay(cls, value: bool) -> bool:
+        """Suspension is on full pay (the 2019 letter): a suspension that does not confirm it is not recorded."""
+        if value is not True:
+            raise ValueError(FULL_PAY_REQUIRED)
+        return value
 
 
 def is_running(start: object, end: object, closed: object = None, *, today: date | None = None) -> bool:

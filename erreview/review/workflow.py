@@ -52,7 +52,7 @@ from erreview.review.panel import (
 )
 from erreview.review.roles import AccessDenied, Actor, Role, can_change_case, can_see_case, requires
 from erreview.review.screening import check_free_text
-from erreview.review.suspension import SuspensionPlanIn, day_words, is_running, reviews_due
+from erreview.review.suspension import FULL_PAY_REQUIRED, SuspensionPlanIn, day_words, is_running, reviews_due
 from erreview.staffid import staff_id_problem
 from erreview.store import audit
 from erreview.store import workflow as ws
@@ -471,9 +471,11 @@ def _suspension_plan(
 ) -> SuspensionPlan:
     if plan is None:
         raise TransitionRefused(
-            "suspending needs the 2019 safeguards recorded: the alternatives considered, whether the employee "
-            "stays on full pay, a named contact, and the first review date"
+            "suspending needs the 2019 safeguards recorded: the alternatives considered, confirmation that the "
+            "employee stays on full pay, a named contact, and the first review date"
         )
+    if plan.full_pay is not True:  # the model refuses it; a plan built past the model is refused here too
+        raise TransitionRefused(f"Full pay: {FULL_PAY_REQUIRED}.")
     check_free_text("the alternatives considered", plan.alternatives_considered)
     check_free_text("the named contact", plan.named_contact)
     first = plan.first_review or on + timedelta(days=every_days)
