@@ -59,3 +59,22 @@ def test_a_superseded_review_no_longer_asks_for_confirmation(app_env):
     assert not shown & {asked, again, corrected}, shown
     titles = " ".join(m.value for m in at.markdown)
     assert f"review {asked} " not in titles and f"review {latest} " in titles
+
+
+def test_the_member_list_offers_only_the_panels_members(app_env):
+    """The chair's pick list: the North panel's members (Pat Panel, Remi Ambassador), not Ada Admin."""
+    from erreview.auth import users
+    from erreview.review.roles import ROLE_LABELS
+
+    case_id = _refer_a_demo_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    north = {
+        u["username"] for u in users(engine) if u["role"] == ROLE_LABELS[Role.PANEL_MEMBER] and "North" in u["panels"]
+    }
+    assert north == {"panel", "panel2"}  # the demo's accounts, read independently of the screen
+    for role in (Role.PANEL_MEMBER, Role.ADMIN):
+        at = signed_in(role).switch_page("panels/precheck.py").run()
+        at.selectbox[0].select(case_id).run()
+        assert not at.exception, at.exception
+        picker = at.multiselect(key=f"{case_id}-members")
+        assert set(picker.options) == {"Pat Panel (panel)", "Remi Ambassador (panel2)"}, picker.options

@@ -73,3 +73,30 @@ def test_confirming_an_earlier_proceed_cannot_open_the_gate(engine, settings, ru
         submit_review(engine, rules, case_id, review("proceed", supersedes_id=proceed), actor=PANEL)
     with pytest.raises(TransitionRefused, match="More information needed"):
         transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=v, today=TODAY)
+
+
+def test_only_members_of_the_cases_panel_can_be_named(engine, settings, rules):
+    """An administrator manages panels and is not a member of one: neither offered nor accepted as a member; nor
+    is a panel member of another panel, an inactive member, or the case's lead."""
+    from erreview import store
+    from erreview.models import AppUser
+    from erreview.review.roles import Actor, Role
+    from erreview.review.workflow import Member, panel_candidates
+    from erreview.store import workflow as ws
+
+    with store.session_scope(engine) as session:
+        ws.save_user(session, AppUser(username="ada", display_name="Ada Admin", role="admin", panels="North"))
+        ws.save_user(
+            session, AppUser(username="gone", display_name="Gone", role="panel_member", panels="North", active=False)
+        )
+    admin = Actor("ada", Role.ADMIN)
+    case_id, _ = referred_case(engine, settings, rules)
+    # Independently: the accounts test_workflow makes on North are pat and panel1-3 (panel9 sits on West).
+    for actor in (PANEL, admin):
+        assert set(panel_candidates(engine, case_id, actor=actor)) == {"pat", "panel1", "panel2", "panel3"}
+    for outsider in ("ada", "panel9", "gone"):
+        members = [Member(username="panel1", role="Chair"), Member(username=outsider, role="Member")]
+        with pytest.raises(ReviewRejected, match=f"{outsider} (does not sit on panel North|is not an active)"):
+            submit_review(engine, rules, case_id, review(members=members), actor=admin)
+    # Members of the panel still make a valid review, submitted by the administrator or a member.
+    assert submit_review(engine, rules, case_id, review(), actor=admin)

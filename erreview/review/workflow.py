@@ -551,7 +551,7 @@ def submit_review(
 ) -> int:
     """Validate and store a panel review; returns its id. Every problem is listed at once.
 
-    The members are erreview accounts (active panel members of the case's panel, or admins); the gate
+    The members are erreview accounts (active members of the case's panel, never an administrator); the gate
     opens only once enough of them attest (:func:`attest`).
     """
     with store.session_scope(engine, write=True) as session:
@@ -605,18 +605,22 @@ def submit_review(
         return review.id
 
 
+def _sits_on(user: Any, panel: str | None) -> bool:
+    """Whether ``user`` is a member of ``panel``: an active panel member's account with that panel among its
+    panels (as an administrator sets them on the Admin screen). An administrator is not a member of a panel."""
+    panels = {p.strip() for p in user.panels.split(",") if p.strip()}
+    return bool(user.active and panel and user.role == Role.PANEL_MEMBER.value and panel in panels)
+
+
 def _member_problems(session: Any, members: list[Member], work: CaseWork) -> list[str]:
-    """Named members must be real, active accounts who may sit on this case's panel."""
+    """Named members must be real, active accounts who are members of this case's panel."""
     problems = []
     for member in members:
         user = ws.get_user(session, member.username.strip())
         if user is None or not user.active:
             problems.append(f"{member.username} is not an active erreview account; name members by their username")
             continue
-        panels = {p.strip() for p in user.panels.split(",") if p.strip()}
-        if user.role == Role.ADMIN.value:
-            pass
-        elif user.role != Role.PANEL_MEMBER.value or work.panel not in panels:
+        if not _sits_on(user, work.panel):  # an administrator manages panels; only their members sit on one
             problems.append(f"{member.username} does not sit on panel {work.panel or '(none)'}")
         if user.username == work.case_lead:
             problems.append(f"{member.username} leads this case and cannot sit on its panel")
@@ -717,18 +721,16 @@ def attest(engine: store.Engine, case_id: str, review_id: int, attestation: Atte
 
 @requires(Role.PANEL_MEMBER, Role.ADMIN)
 def panel_candidates(engine: store.Engine, case_id: str, *, actor: Actor) -> dict[str, str]:
-    """The accounts that may be named on this case's panel: username → display name."""
+    """The accounts that may be named on this case's panel: its panel's members (never an administrator, nor the
+    case's lead), username → display name."""
     with store.session_scope(engine) as session:
         _, work = _load(session, case_id)
         _check_see(actor, work)
-        out = {}
-        for user in ws.list_users(session):
-            panels = {p.strip() for p in user.panels.split(",") if p.strip()}
-            if not user.active or user.username == work.case_lead:
-                continue
-            if user.role == Role.ADMIN.value or (user.role == Role.PANEL_MEMBER.value and work.panel in panels):
-                out[user.username] = user.display_name or user.username
-        return out
+        return {
+            user.username: user.display_name or user.username
+            for user in ws.list_users(session)
+            if _sits_on(user, work.panel) and user.username != work.case_lead
+        }
 
 
 @dataclass(frozen=True)
