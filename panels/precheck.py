@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from erreview.errors import ErreviewError
 from erreview.models import PanelReview
 from erreview.review.checklists import ANSWER_LABELS, Template, applies, latest, recommended_outcome
-from erreview.review.lifecycle import CHECK_STAGES, Step, step_under_check
+from erreview.review.lifecycle import CHECK_STAGES, Action, Step, step_under_check
 from erreview.review.panel import (
     DECLARATION_LABELS,
     AnswerIn,
@@ -34,6 +34,7 @@ from erreview.review.panel import (
 )
 from erreview.review.roles import Role
 from erreview.review.workflow import (
+    CaseDetail,
     attest,
     attestations_waiting,
     case_detail,
@@ -219,11 +220,39 @@ def _start_correction(review: PanelReview, template: Template) -> None:
     st.session_state[f"{case_id}-override"] = review.override_reason or ""
 
 
+#: The recorded moves of a case (audit actions) that act on a panel's decision or move the case on.
+MOVES = {f"case.{action.value}" for action in Action}
+
+
+def not_waiting_words(detail: CaseDetail) -> str:
+    """Why a case the person may see, opened by a link, is not on this screen: it moved on after the panel's
+    decision (and when that decision was acted on), or it is at a stage no panel check waits at."""
+    case = plain(detail.case["case_id"])
+    decided = [r for r in (current_review(detail.reviews, step) for step in Step) if r is not None]
+    if decided:
+        last = _utc(max(decided, key=lambda r: (r.submitted_at, r.id or 0)).submitted_at)
+        acted = sorted(_utc(t["at"]) for t in detail.timeline if t["action"] in MOVES and _utc(t["at"]) >= last)
+        if acted:
+            return (
+                f"{case} has moved on: the panel's decision was acted on on {acted[0]:%-d %b %Y}. "
+                f"Its stage is now {detail.stage_label.lower()}, and no panel check waits for it."
+            )
+    return f"{case} is not waiting for a panel check: its stage is {detail.stage_label.lower()}."
+
+
 cases = list_cases(engine(), actor=actor)
-refuse_case_link(set(cases["case_id"]) if not cases.empty else set())
+visible = set(cases["case_id"]) if not cases.empty else set()
+refuse_case_link(visible)
 waiting_cases = (
     cases[cases["stage"].isin([stage.value for stage in CHECK_STAGES.values()])] if not cases.empty else cases
 )
+linked = st.query_params.get("case")
+if linked and linked in visible and linked not in set(waiting_cases.get("case_id", [])):
+    # A case the person may see that no panel check waits for: say so, rather than open nothing without a word.
+    st.info(not_waiting_words(case_detail(engine(), linked, actor=actor)), icon=":material/info:")
+    del st.query_params["case"]
+    if st.session_state.get("case_id") == linked:
+        st.session_state.pop("case_id", None)
 if waiting_cases.empty:
     st.info("No case is waiting for a panel check.")
     st.stop()

@@ -78,3 +78,73 @@ def test_the_member_list_offers_only_the_panels_members(app_env):
         assert not at.exception, at.exception
         picker = at.multiselect(key=f"{case_id}-members")
         assert set(picker.options) == {"Pat Panel (panel)", "Remi Ambassador (panel2)"}, picker.options
+
+
+def _link(role: Role, case_id: str) -> AppTest:
+    """Panel check opened at ``/precheck?case=<case_id>`` by ``role``."""
+    from .test_app import session_for
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state[SESSION_KEY] = session_for(role)
+    at.switch_page("panels/precheck.py")
+    at.query_params["case"] = case_id
+    return at.run()
+
+
+def _words(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning] + [i.value for i in at.info]
+
+
+def test_a_link_to_a_case_the_panel_decided_and_that_moved_on_says_so(app_env):
+    """The panel decided to proceed, both confirmed, the case lead started the formal investigation: the panel's
+    link to the case says it has moved on and when, instead of opening nothing without a word."""
+    from datetime import UTC, datetime
+
+    from erreview.review.lifecycle import Action
+    from erreview.review.panel import AttestationIn
+    from erreview.review.workflow import attest, list_cases, transition
+
+    case_id = _refer_a_demo_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    rules = Rules.from_settings(app_env)
+    chair = ACTORS[Role.PANEL_MEMBER]
+    decided = submit_review(engine, rules, case_id, review(members=MEMBERS), actor=chair)
+    for who in (chair, PANEL2):
+        attest(engine, case_id, decided, AttestationIn(declaration="independent"), actor=who)
+    lead = ACTORS[Role.CASE_LEAD]
+    row = list_cases(engine, actor=lead).set_index("case_id").loc[case_id]
+    transition(engine, rules, case_id, Action.START_FORMAL, actor=lead, expected_version=int(row["version"]))
+    today = datetime.now(UTC)
+    for role in (Role.PANEL_MEMBER, Role.ADMIN, Role.CASE_LEAD):
+        at = _link(role, case_id)
+        assert not at.exception, at.exception
+        said = _words(at)
+        expected = f"{case_id} has moved on: the panel's decision was acted on on {today:%-d %b %Y}."
+        assert any(w.replace("\\", "").startswith(expected) for w in said), (role, said)
+        assert "formal investigation" in " ".join(said)
+        assert not any("not one you can open" in w for w in said)
+        assert "case" not in at.query_params  # the link is answered once, not left in the address
+
+
+def test_a_link_to_a_case_not_referred_to_the_panel(app_env):
+    """A panel member's link to a case not referred to their panel: the same words as for no such case (the link
+    tells nothing about a case they may not see). An administrator, who may see it, is told it is not waiting."""
+    from erreview.review.workflow import list_cases
+
+    engine = store.engine_for(app_env.database_url)
+    every = list_cases(engine, actor=ACTORS[Role.ADMIN])
+    theirs = set(list_cases(engine, actor=ACTORS[Role.PANEL_MEMBER])["case_id"])
+    other = every[~every["case_id"].isin(theirs) & (every["stage"] == "closed")]["case_id"].iloc[0]
+    said = {}
+    for case_id in (other, "ER-NO-SUCH-CASE"):
+        at = _link(Role.PANEL_MEMBER, case_id)
+        assert not at.exception, at.exception
+        said[case_id] = _words(at)
+        assert said[case_id][0].startswith("That case is not one you can open:"), said
+        assert case_id not in " ".join(said[case_id])
+    assert said[other] == said["ER-NO-SUCH-CASE"]
+    at = _link(Role.ADMIN, other)
+    assert not at.exception, at.exception
+    assert any(
+        w.replace("\\", "") == f"{other} is not waiting for a panel check: its stage is closed." for w in _words(at)
+    )
