@@ -16,6 +16,7 @@ from erreview.review.casepage import (
     CHOICE_LABELS,
     FIELD_LABELS,
     OPEN_LISTS,
+    NextStep,
     case_status,
     new_case_problems,
     new_value_problem,
@@ -50,7 +51,6 @@ from panels.common import (
     settings,
     show_error,
     show_flash,
-    show_problems,
     show_table,
 )
 
@@ -100,8 +100,8 @@ SUSPENSION_LABELS = {
 
 def suspension_problems(
     alternatives: str, full_pay: bool, contact: str, first_review: date | None, on: date
-) -> list[str]:
-    """Every problem with the suspension safeguards at once, in plain words under the form's labels."""
+) -> dict[str, str]:
+    """Every problem with the suspension safeguards at once, by field, in plain words under the form's labels."""
     fields = {
         "alternatives_considered": alternatives,
         "full_pay": full_pay,
@@ -129,7 +129,7 @@ def suspension_problems(
             f"{SUSPENSION_LABELS['first_review']}: it must be within {every} days of the start "
             f"(by {on + timedelta(days=every):%-d %b %Y})."
         )
-    return list(problems.values())
+    return problems
 
 
 def _field_problem(name: str) -> None:
@@ -346,6 +346,106 @@ c2.metric("Allegation", CHOICE_LABELS["allegation_category"].get(info["allegatio
 c3.metric("Division", info["division"])
 c4.metric("Panel", detail.panel or "—")
 
+
+def _step_form(step: NextStep) -> None:
+    """The chosen step's form. Every problem is shown at once under its own field, with a count at the top of
+    the form; nothing reruns, so what was typed stays in the form."""
+    with st.form(f"step_{case_id}"):
+        summary = st.empty()
+        beside: dict[str, Any] = {}
+        value = None
+        if step.choices:
+            labels = {c.value: c.label for c in step.choices}
+            value = st.selectbox(
+                step.question or "Value", list(labels), index=None, placeholder="Choose…", format_func=labels.get
+            )
+            beside["value"] = st.empty()
+        panel = None
+        if step.needs_panel:
+            offered = panels(engine(), actor=actor)
+            if not offered:
+                st.warning("There are no panels yet: an administrator adds panel members to a panel first.")
+            panel = st.selectbox(
+                "Panel", offered, index=None, placeholder="Choose the panel…", help="Only existing panels."
+            )
+            beside["panel"] = st.empty()
+        on = st.date_input("Date", value=date.today(), max_value=date.today(), format="DD/MM/YYYY")
+        alternatives, full_pay, contact, first_review = "", False, "", None
+        if step.action is Action.SUSPEND:
+            st.markdown("**Suspension safeguards** (the 2019 letter: suspension is a last resort)")
+            alternatives = st.text_area("Alternatives to suspension considered, and why they will not do")
+            beside["alternatives_considered"] = st.empty()
+            full_pay = st.checkbox("The employee stays on full pay")
+            beside["full_pay"] = st.empty()
+            contact = st.text_input("Named contact for the employee (name or role)")
+            beside["named_contact"] = st.empty()
+            first_review = st.date_input(
+                "First review of the suspension (empty: four weeks after the start)",
+                value=None,
+                format="DD/MM/YYYY",
+            )
+            beside["first_review"] = st.empty()
+        if not st.form_submit_button(step.label, type="primary"):
+            return
+
+        def refuse(found: dict[str, str]) -> None:
+            """The count (and any problem with the step as a whole) on top, each other problem under its field."""
+            whole = [text for name, text in found.items() if name not in beside]
+            count = len(found)
+            for name, text in found.items():
+                if name in beside:
+                    beside[name].error(text, icon=":material/error:")
+            with summary.container():
+                show_error(
+                    f"Not saved: {count} {'problem' if count == 1 else 'problems'}"
+                    + (", each shown under its field." if count > len(whole) else ".")
+                    + "".join(f"\n\n- {text}" for text in whole)
+                )
+
+        found: dict[str, str] = {}
+        if step.choices and value is None:
+            found["value"] = step.choose or "Choose one of the options."
+        if step.needs_panel and not panel:
+            found["panel"] = "Choose the panel the case is referred to."
+        if step.action is Action.SUSPEND:
+            found |= suspension_problems(alternatives, full_pay, contact, first_review, on)
+        if found:
+            refuse(found)
+            return
+        try:
+            suspension = (
+                SuspensionPlanIn(
+                    alternatives_considered=alternatives,
+                    full_pay=full_pay,
+                    named_contact=contact,
+                    first_review=first_review,
+                )
+                if step.action is Action.SUSPEND
+                else None
+            )
+            transition(
+                engine(),
+                rules,
+                case_id,
+                step.action,
+                actor=actor,
+                expected_version=int(info["version"]),
+                on=on,
+                value=value,
+                panel=panel,
+                suspension=suspension,
+                review_every_days=settings().suspension_review_days,
+            )
+        except ErreviewError as exc:
+            refuse({"": exc.message[:1].upper() + exc.message[1:]})
+            return
+        except ValidationError as exc:  # the safeguards' own fields (checked above already)
+            refuse(form_problems(exc, SUSPENSION_LABELS))
+            return
+    flash(f"Saved: {step.label}.")
+    st.rerun()
+
+
 steps = next_steps(detail, rules)
 if steps:
     st.subheader("What happens next", anchor=False)
@@ -358,84 +458,7 @@ if steps:
         key=f"next_step_{case_id}_{detail.case['version']}",
     )
     if chosen_label is not None:
-        step = by_label[chosen_label]
-        with st.form(f"step_{case_id}"):
-            value = None
-            if step.choices:
-                labels = {c.value: c.label for c in step.choices}
-                value = st.selectbox(
-                    step.question or "Value", list(labels), index=None, placeholder="Choose…", format_func=labels.get
-                )
-            panel = None
-            if step.needs_panel:
-                offered = panels(engine(), actor=actor)
-                if not offered:
-                    st.warning("There are no panels yet: an administrator adds panel members to a panel first.")
-                panel = st.selectbox(
-                    "Panel", offered, index=None, placeholder="Choose the panel…", help="Only existing panels."
-                )
-            on = st.date_input("Date", value=date.today(), max_value=date.today(), format="DD/MM/YYYY")
-            if step.action is Action.SUSPEND:
-                st.markdown("**Suspension safeguards** (the 2019 letter: suspension is a last resort)")
-                alternatives = st.text_area("Alternatives to suspension considered, and why they will not do")
-                full_pay = st.checkbox("The employee stays on full pay")
-                contact = st.text_input("Named contact for the employee (name or role)")
-                first_review = st.date_input(
-                    "First review of the suspension (empty: four weeks after the start)",
-                    value=None,
-                    format="DD/MM/YYYY",
-                )
-            if st.form_submit_button(step.label, type="primary"):
-                missing = [
-                    what
-                    for what, needed, given in (
-                        (step.question or "the value", bool(step.choices), value),
-                        ("the panel", step.needs_panel, panel),
-                    )
-                    if needed and not given
-                ]
-                found = (
-                    suspension_problems(alternatives, full_pay, contact, first_review, on)
-                    if step.action is Action.SUSPEND
-                    else []
-                )
-                if missing:
-                    found.insert(0, "Choose " + " and ".join(m[0].lower() + m[1:] for m in missing) + " first.")
-                if len(found) == 1 and missing:
-                    show_error(found[0])
-                elif found:
-                    show_problems("Not saved", found)
-                else:
-                    try:
-                        suspension = (
-                            SuspensionPlanIn(
-                                alternatives_considered=alternatives,
-                                full_pay=full_pay,
-                                named_contact=contact,
-                                first_review=first_review,
-                            )
-                            if step.action is Action.SUSPEND
-                            else None
-                        )
-                        transition(
-                            engine(),
-                            rules,
-                            case_id,
-                            step.action,
-                            actor=actor,
-                            expected_version=int(info["version"]),
-                            on=on,
-                            value=value,
-                            panel=panel,
-                            suspension=suspension,
-                            review_every_days=settings().suspension_review_days,
-                        )
-                        flash(f"Saved: {step.label}.")
-                        st.rerun()
-                    except ErreviewError as exc:
-                        show_error(exc.message)
-                    except ValidationError as exc:  # the safeguards' own fields (checked above already)
-                        show_problems("Not saved", list(form_problems(exc, SUSPENSION_LABELS).values()))
+        _step_form(by_label[chosen_label])
     if Action.END_SUSPENSION in detail.actions:
         with st.form(f"suspension_review_{case_id}"):
             st.markdown("**Record a review of the suspension**")

@@ -277,7 +277,7 @@ def test_a_case_page_offers_only_the_steps_open_at_its_stage(app_env):
     panel = next(s for s in at.selectbox if s.label == "Panel")
     assert panel.options == ["North"]  # only existing panels: a misspelt panel cannot be chosen
     next(b for b in at.button if b.label == "Refer to the panel bias check").click().run()
-    assert any("Choose the panel first" in e.value for e in at.error)
+    assert any(e.value == "Choose the panel the case is referred to." for e in at.error)
     next(s for s in at.selectbox if s.label == "Panel").select("North")
     next(b for b in at.button if b.label == "Refer to the panel bias check").click().run()
     assert not at.exception

@@ -91,3 +91,82 @@ def test_a_suspension_is_not_saved_until_full_pay_is_confirmed(app_env):
     next(b for b in at.button if b.label == "Suspend").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert case_detail(engine, case_id, actor=LEAD).case["suspension_start_date"] == date.today()
+
+
+def _problem_beside_control(at: AppTest, label: str, kind: str) -> str | None:
+    """The problem drawn right under the ``kind`` control labelled ``label`` (a metric may share the label)."""
+    from .test_app_forms import _leaves
+
+    leaves = list(_leaves(at._tree))
+    here = next(i for i, e in enumerate(leaves) if getattr(e, "label", None) == label and e.type == kind)
+    following = leaves[here + 1] if here + 1 < len(leaves) else None
+    return following.value if following is not None and following.type == "error" else None
+
+
+def _click(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception
+
+
+def _count_on_top(at: AppTest, count: int) -> None:
+    """The first message of the form is the count, and only one message says "Not saved"."""
+    summary = [e.value for e in at.error if e.value.startswith("Not saved")]
+    word = "problem" if count == 1 else "problems"
+    assert summary and summary[0].startswith(f"Not saved: {count} {word}, each shown under its field"), summary
+    assert len(summary) == 1, summary
+
+
+def test_suspending_with_empty_fields_shows_each_problem_under_its_own_field(app_env):
+    from .test_app_correction import case_ready_to_suspend
+    from .test_app_forms import _no_pydantic, _problem_beside
+
+    case_id = case_ready_to_suspend(app_env)
+    at = _open(case_id)
+    next(r for r in at.radio if r.label == "Choose the next step").set_value("Suspend").run()
+    next(t for t in at.text_input if t.label.startswith("Named contact")).input("HR business partner")
+    _click(at, "Suspend")
+    _count_on_top(at, 2)
+    alternatives = _problem_beside(at, "Alternatives to suspension considered, and why they will not do")
+    assert alternatives == "Alternatives to suspension considered: this is required.", alternatives
+    full_pay = _problem_beside(at, "The employee stays on full pay")
+    assert full_pay is not None and "confirm that the employee stays on full pay" in full_pay, full_pay
+    assert _problem_beside(at, "Named contact for the employee (name or role)") is None
+    _no_pydantic([e.value for e in at.error])
+    assert next(t for t in at.text_input if t.label.startswith("Named contact")).value == "HR business partner"
+
+
+def test_a_referral_without_a_panel_says_so_under_the_panel_field(app_env):
+    engine = store.engine_for(app_env.database_url)
+    cases = list_cases(engine, actor=LEAD)
+    case_id = str(cases[cases["stage"] == "concern_raised"].iloc[0]["case_id"])
+    transition(
+        engine,
+        Rules.from_settings(app_env),
+        case_id,
+        Action.START_ASSESSMENT,
+        actor=LEAD,
+        expected_version=_version(app_env, case_id),
+    )
+    at = _open(case_id)
+    next(r for r in at.radio if r.label == "Choose the next step").set_value("Refer to the panel bias check").run()
+    _click(at, "Refer to the panel bias check")
+    _count_on_top(at, 1)
+    assert _problem_beside_control(at, "Panel", "selectbox") == "Choose the panel the case is referred to."
+    assert case_detail(engine, case_id, actor=LEAD).stage.value == "initial_assessment"
+
+
+def test_an_outcome_not_chosen_is_named_in_plain_words_under_its_question(app_env):
+    from .test_app_correction import _decided_case
+    from .test_app_forms import _problem_beside
+
+    case_id, _ = _decided_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    rules = Rules.from_settings(app_env)
+    transition(engine, rules, case_id, Action.START_FORMAL, actor=LEAD, expected_version=_version(app_env, case_id))
+    at = _open(case_id)
+    next(r for r in at.radio if r.label == "Choose the next step").set_value("Record investigation outcome").run()
+    _click(at, "Record investigation outcome")
+    _count_on_top(at, 1)
+    assert _problem_beside(at, "What did the investigation find?") == "Choose what the investigation found."
+    assert not any("Choose what did" in e.value for e in at.error)
+    assert case_detail(engine, case_id, actor=LEAD).stage.value == "formal_investigation"

@@ -64,6 +64,13 @@ VALUE_QUESTIONS: dict[Action, str] = {
     Action.RECORD_SANCTION: "What sanction was decided?",
     Action.RECORD_APPEAL: "What was the appeal's outcome?",
 }
+#: What to do when a step's value was not chosen, in plain words (said under the field).
+VALUE_MISSING: dict[Action, str] = {
+    Action.RESTRICT: "Choose the alternative to suspension.",
+    Action.RECORD_OUTCOME: "Choose what the investigation found.",
+    Action.RECORD_SANCTION: "Choose the sanction that was decided.",
+    Action.RECORD_APPEAL: "Choose the appeal's outcome.",
+}
 #: One sentence on what each step does, shown beside it.
 EXPLANATIONS: dict[Action, str] = {
     Action.START_ASSESSMENT: "The manager and HR look at the concern before deciding a route.",
@@ -99,6 +106,8 @@ class NextStep:
     needs_panel: bool = False
     question: str | None = None
     choices: tuple[Choice, ...] = field(default_factory=tuple)
+    #: What to say under the value's field when nothing was chosen.
+    choose: str | None = None
 
 
 def _fmt(day: Any) -> str:
@@ -194,6 +203,7 @@ def _step(action: Action, **extra: Any) -> NextStep:
         EXPLANATIONS[action],
         question=VALUE_QUESTIONS.get(action),
         choices=choices,
+        choose=VALUE_MISSING.get(action),
         **extra,
     )
 
