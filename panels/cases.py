@@ -22,8 +22,8 @@ from erreview.review.casepage import (
     new_value_problem,
     next_steps,
 )
-from erreview.review.lifecycle import STAGE_LABELS, Action, Stage
-from erreview.review.panel import Rules
+from erreview.review.lifecycle import GATES, STAGE_LABELS, Action, Stage, Step
+from erreview.review.panel import Rules, current_review, decision_label
 from erreview.review.roles import Role
 from erreview.review.screening import check_free_text
 from erreview.review.suspension import STATUS_LABELS, SuspensionPlanIn
@@ -347,9 +347,48 @@ c3.metric("Division", info["division"])
 c4.metric("Panel", detail.panel or "—")
 
 
+#: The step form's button, and what the form was drawn for (the case, the step, the panel decision it rested on).
+SUBMIT_KEY = "case_step_submit"
+SEEN_KEY = "case_step_seen"
+
+
+def _refuse_stale_click(drawn: str | None) -> None:
+    """A step's button pressed after the step stopped being offered (the panel changed its decision meanwhile, or
+    the case moved on): the form is gone from the redrawn page, so say out loud that nothing was saved, and why."""
+    seen = st.session_state.get(SEEN_KEY)
+    if not st.session_state.get(SUBMIT_KEY) or not isinstance(seen, dict) or seen.get("case") != case_id:
+        return
+    if seen["label"] == drawn:
+        return  # the form is drawn again and handles the click itself
+    st.session_state.pop(SEEN_KEY, None)
+    gate = seen.get("gate")
+    now = current_review(detail.reviews, Step(gate)) if gate else None
+    if now is not None and now.id != seen.get("review"):
+        show_error(
+            f"Not saved: the panel's decision changed on {now.submitted_at:%-d %b %Y} to "
+            f"“{decision_label(now.decision, now.step)}”, so “{seen['label']}” cannot go ahead. "
+            "Choose the next step again."
+        )
+    else:
+        show_error(
+            f"Not saved: “{seen['label']}” is no longer possible, as the case changed since you chose it. "
+            "Choose the next step again."
+        )
+
+
 def _step_form(step: NextStep) -> None:
     """The chosen step's form. Every problem is shown at once under its own field, with a count at the top of
     the form; nothing reruns, so what was typed stays in the form."""
+    gate = GATES.get(step.action)
+    decided = current_review(detail.reviews, gate) if gate is not None else None
+    # What this form is drawn for: if the step is no longer offered when its button is pressed, the click is
+    # refused out loud (see _refuse_stale_click), not dropped with the form.
+    st.session_state[SEEN_KEY] = {
+        "case": case_id,
+        "label": step.label,
+        "gate": gate.value if gate is not None else None,
+        "review": decided.id if decided is not None else None,
+    }
     with st.form(f"step_{case_id}"):
         summary = st.empty()
         beside: dict[str, Any] = {}
@@ -385,7 +424,7 @@ def _step_form(step: NextStep) -> None:
                 format="DD/MM/YYYY",
             )
             beside["first_review"] = st.empty()
-        if not st.form_submit_button(step.label, type="primary"):
+        if not st.form_submit_button(step.label, type="primary", key=SUBMIT_KEY):
             return
 
         def refuse(found: dict[str, str]) -> None:
@@ -447,6 +486,8 @@ def _step_form(step: NextStep) -> None:
 
 
 steps = next_steps(detail, rules)
+if not steps:
+    _refuse_stale_click(None)
 if steps:
     st.subheader("What happens next", anchor=False)
     by_label = {s.label: s for s in steps}
@@ -457,6 +498,7 @@ if steps:
         captions=[s.explanation for s in steps],
         key=f"next_step_{case_id}_{detail.case['version']}",
     )
+    _refuse_stale_click(chosen_label)
     if chosen_label is not None:
         _step_form(by_label[chosen_label])
     if Action.END_SUSPENSION in detail.actions:

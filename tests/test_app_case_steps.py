@@ -170,3 +170,40 @@ def test_an_outcome_not_chosen_is_named_in_plain_words_under_its_question(app_en
     assert _problem_beside(at, "What did the investigation find?") == "Choose what the investigation found."
     assert not any("Choose what did" in e.value for e in at.error)
     assert case_detail(engine, case_id, actor=LEAD).stage.value == "formal_investigation"
+
+
+def test_a_step_whose_panel_decision_changed_meanwhile_is_refused_out_loud(app_env):
+    """The lead has "Start formal investigation" chosen; meanwhile the panel corrects its decision to "No further
+    action". The click is not dropped with the form: the page says it was not saved, when and to what the
+    decision changed, and takes the focus there."""
+    from erreview.review.panel import AttestationIn, Member
+    from erreview.review.workflow import attest, submit_review
+
+    from .test_app_correction import PANEL2, _decided_case
+    from .test_workflow import review
+
+    case_id, first = _decided_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    at = _open(case_id)
+    next(r for r in at.radio if r.label == "Choose the next step").set_value("Start formal investigation").run()
+    assert any(b.label == "Start formal investigation" for b in at.button)
+    members = [Member(username="panel", role="Chair"), Member(username="panel2", role="Cultural ambassador")]
+    panel = ACTORS[Role.PANEL_MEMBER]
+    correction = review(
+        "no_further_action",
+        members=members,
+        supersedes_id=first,
+        override_reason="New facts came to light after the first check.",
+    )
+    second = submit_review(engine, Rules.from_settings(app_env), case_id, correction, actor=panel)
+    for who in (panel, PANEL2):
+        attest(engine, case_id, second, AttestationIn(declaration="independent"), actor=who)
+    _click(at, "Start formal investigation")
+    messages = [e.value for e in at.error]
+    today = date.today()
+    expected = f"Not saved: the panel's decision changed on {today.day} {today:%b %Y} to “No further action”"
+    assert any(m.startswith(expected) for m in messages), messages
+    assert case_detail(engine, case_id, actor=LEAD).stage.value == "awaiting_panel_check"
+    assert "Start formal investigation" not in _steps(at)
+    # The focus goes to the message (the shared helper's script is drawn with it).
+    assert any("focus" in h.proto.body for h in at.get("html")), "no focus script"
