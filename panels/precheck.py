@@ -31,6 +31,7 @@ from erreview.review.panel import (
     decision_labels,
     named_members,
     review_problems_by_field,
+    waiting_words,
 )
 from erreview.review.roles import Role
 from erreview.review.workflow import (
@@ -320,6 +321,7 @@ with context_col:
         rows = []
         for r in detail.reviews:
             confirmed = {a.username for a in detail.attestations_of(r.id)}
+            still = [u for u in named_members(r) if u not in confirmed]
             rows.append(
                 {
                     "id": r.id,
@@ -328,8 +330,8 @@ with context_col:
                     "decision": decision_label(r.decision, r.step),
                     "recommended": decision_label(r.recommended_outcome, r.step) if r.recommended_outcome else None,
                     "against": r.against_recommendation,
-                    "confirmed": ", ".join(sorted(confirmed)) or None,
-                    "waiting": ", ".join(sorted(set(named_members(r)) - confirmed)) or None,
+                    "confirmed": ", ".join(sorted(detail.name_of(u) for u in confirmed)) or None,
+                    "waiting": ", ".join(sorted(detail.name_of(u) for u in still)) or None,
                     "version": r.review_version,
                     "supersedes": r.supersedes_id,
                 }
@@ -356,12 +358,18 @@ with form_col:
     if decided is not None and (mode is None or mode[1] != decided.id):
         # Decided: no second blank form. The decision stands unless the panel chooses to act on it again.
         st.header("The panel's decision", anchor=False)
-        waiting = sorted(set(named_members(decided)) - {a.username for a in detail.attestations_of(decided.id)})
+        confirmed = detail.attestations_of(decided.id)
+        still = [detail.name_of(u) for u in named_members(decided) if u not in {a.username for a in confirmed}]
+        short = waiting_words(decided, confirmed, rules, detail.names)
         st.success(
             f"Review {decided.id}, submitted on {decided.submitted_at:%-d %b %Y}: "
-            f"**{labels[decided.decision]}**."
+            f"**{labels[decided.decision]}**. "
             + (
-                f" Still to confirm their place: {', '.join(waiting)}." if waiting else " Every named member confirmed."
+                short
+                if short
+                else f"Enough members have confirmed their place; still to confirm: {', '.join(still)}."
+                if still
+                else "Every named member confirmed their place."
             ),
             icon=":material/gavel:",
         )

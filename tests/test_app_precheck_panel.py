@@ -148,3 +148,33 @@ def test_a_link_to_a_case_not_referred_to_the_panel(app_env):
     assert any(
         w.replace("\\", "") == f"{other} is not waiting for a panel check: its stage is closed." for w in _words(at)
     )
+
+
+def test_waiting_for_confirmations_is_said_with_names_in_plain_words(app_env):
+    """Panel check and Cases, while one of the two members has confirmed: their names, no usernames or jargon."""
+    from erreview.review.panel import AttestationIn
+    from erreview.review.workflow import attest
+
+    case_id = _refer_a_demo_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    chair = ACTORS[Role.PANEL_MEMBER]
+    decided = submit_review(engine, Rules.from_settings(app_env), case_id, review(members=MEMBERS), actor=chair)
+    attest(engine, case_id, decided, AttestationIn(declaration="independent"), actor=chair)
+    expected = (
+        "Waiting for 1 more member to confirm their place: Remi Ambassador. "
+        "The panel needs 2 members, 1 of them independent."
+    )
+    at = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    at.selectbox[0].select(case_id).run()
+    assert not at.exception, at.exception
+    success = " ".join(s.value for s in at.success)
+    assert expected in success, success
+    lead = _link(Role.CASE_LEAD, case_id)
+    lead.switch_page("panels/cases.py")
+    lead.query_params["case"] = case_id
+    lead.run()
+    assert not lead.exception, lead.exception
+    status = " ".join(i.value.replace("\\", "") for i in lead.info)
+    assert expected in status, status
+    for text in (success, status):
+        assert "attest" not in text and "quorum" not in text and "panel2" not in text

@@ -100,3 +100,52 @@ def test_only_members_of_the_cases_panel_can_be_named(engine, settings, rules):
             submit_review(engine, rules, case_id, review(members=members), actor=admin)
     # Members of the panel still make a valid review, submitted by the administrator or a member.
     assert submit_review(engine, rules, case_id, review(), actor=admin)
+
+
+def test_the_screen_says_who_is_still_to_confirm_by_name_and_the_rule_in_words():
+    """The screen's words while the panel waits: display names, plain numbers, no usernames or 'attest'."""
+    from datetime import datetime
+
+    from erreview.models import PanelAttestation, PanelReview
+    from erreview.review.panel import Rules, waiting_words
+
+    names = {"panel": "Pat Panel", "panel2": "Remi Ambassador", "panel3": "Sam Lay"}
+
+    def made(*usernames: str) -> PanelReview:
+        members = [{"username": u, "role": "Member"} for u in usernames]
+        return PanelReview(
+            id=7, case_id="ER-1", step="formal_investigation", template_id="t", template_version=1, members=members,
+            answers={}, decision="proceed", rationale="r", submitted_at=datetime(2025, 6, 1), submitted_by="panel",
+        )  # fmt: skip
+
+    def said(who: str, declaration: str = "independent", director: bool = False) -> PanelAttestation:
+        return PanelAttestation(
+            review_id=7,
+            username=who,
+            declaration=declaration,
+            director_level=director,
+            attested_at=datetime(2025, 6, 2),
+        )
+
+    two = Rules(frozenset(), 2, 1, {})
+    assert waiting_words(made("panel", "panel2"), [said("panel")], two, names) == (
+        "Waiting for 1 more member to confirm their place: Remi Ambassador. "
+        "The panel needs 2 members, 1 of them independent."
+    )
+    assert waiting_words(made("panel", "panel2", "panel3"), [], two, names) == (
+        "Waiting for 2 more members to confirm their place, from Pat Panel, Remi Ambassador and Sam Lay. "
+        "The panel needs 2 members, 1 of them independent."
+    )
+    # Enough have confirmed: nothing to wait for.
+    assert waiting_words(made("panel", "panel2"), [said("panel"), said("panel2")], two, names) is None
+    # Confirmed, but with conflicts: the rule is not met and nobody is left to confirm.
+    both_conflicted = [said("panel", "conflict"), said("panel2", "conflict")]
+    text = waiting_words(made("panel", "panel2"), both_conflicted, two, names)
+    assert text is not None and text.startswith("Every named member has confirmed their place, but not enough")
+    director = Rules(frozenset(), 2, 1, {}, quorum_director=True)
+    assert waiting_words(made("panel", "panel2", "panel3"), [said("panel"), said("panel2")], director, names) == (
+        "Waiting for a director-level member to confirm their place; still to confirm: Sam Lay. "
+        "The panel needs 2 members, 1 of them independent, and one at director level."
+    )
+    for words in filter(None, [waiting_words(made("panel", "panel2"), [said("panel")], two, {})]):
+        assert "attest" not in words and "(s)" not in words and "quorum" not in words

@@ -148,9 +148,15 @@ def test_the_reviews_table_holds_numbers_and_times_and_shows_words(checked_case)
     by_id = text.assign(_id=held["Review"].astype(int)).set_index("_id")
     assert (by_id.loc[first, "Corrects review"], by_id.loc[second, "Corrects review"]) == ("—", str(first))
     assert (by_id.loc[first, "Version"], by_id.loc[second, "Version"]) == ("1", "2")
-    assert (by_id.loc[first, "Confirmed by"], by_id.loc[first, "Still to confirm"]) == ("panel", "panel2")
-    assert (by_id.loc[second, "Confirmed by"], by_id.loc[second, "Still to confirm"]) == ("panel, panel2", "—")
-    assert (by_id.loc[third, "Confirmed by"], by_id.loc[third, "Still to confirm"]) == ("—", "panel, panel2")
+    assert (by_id.loc[first, "Confirmed by"], by_id.loc[first, "Still to confirm"]) == ("Pat Panel", "Remi Ambassador")
+    assert (by_id.loc[second, "Confirmed by"], by_id.loc[second, "Still to confirm"]) == (
+        "Pat Panel, Remi Ambassador",
+        "—",
+    )
+    assert (by_id.loc[third, "Confirmed by"], by_id.loc[third, "Still to confirm"]) == (
+        "—",
+        "Pat Panel, Remi Ambassador",
+    )
     assert (by_id.loc[second, "Step checked"], by_id.loc[third, "Step checked"]) == (
         "Formal investigation",
         "Suspension",

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from erreview.errors import plain_reason
 from erreview.ingest import FUTURE_DATE, validate_cases
 from erreview.review.lifecycle import ACTION_LABELS, GATES, Action, Stage, Step, step_under_check
-from erreview.review.panel import Rules, current_review, decision_label, gate_problem
+from erreview.review.panel import Rules, current_review, decision_label, gate_problem, waiting_words
 from erreview.review.suspension import is_running
 from erreview.review.workflow import ACTION_VALUES, CaseDetail, NewCase
 from erreview.staffid import DEFAULT_STAFF_ID_EXAMPLE, DEFAULT_STAFF_ID_PATTERN, staff_id_problem
@@ -133,7 +133,10 @@ def _panel_decision(detail: CaseDetail, step: Step, rules: Rules) -> tuple[str, 
         action = "start the formal investigation" if step is Step.FORMAL_INVESTIGATION else "suspend"
         return (f"The panel {agreed} on {when}: you can now {action}.", True)
     if review.decision == "proceed":
-        return (f"The panel {agreed} on {when}, but {problem}.", False)
+        # Waiting for members to confirm their place: said with their names, in the screen's own words (the
+        # command line keeps the gate's wording, which names the rule and the accounts).
+        waiting = waiting_words(review, detail.attestations_of(review.id), rules, detail.names)
+        return (f"The panel {agreed} on {when}. {waiting or problem}", False)
     again = (
         " The panel reviews the case again when the information is in." if review.decision == "more_information" else ""
     )

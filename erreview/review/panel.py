@@ -227,6 +227,70 @@ def attested_quorum_problem(review: PanelReview, attestations: Iterable[PanelAtt
     )
 
 
+def _names(people: Iterable[str]) -> str:
+    """["Pat Panel", "Remi Ambassador", "Sam Lay"] → "Pat Panel, Remi Ambassador and Sam Lay"."""
+    words = list(people)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def quorum_rule_words(rules: Rules) -> str:
+    """The quorum rule as a sentence for people: "The panel needs 2 members, 1 of them independent."."""
+    return (
+        f"The panel needs {_count(rules.quorum_members, 'member')}, {rules.quorum_independent} of them independent"
+        + (", and one at director level" if rules.quorum_director else "")
+        + "."
+    )
+
+
+def waiting_words(
+    review: PanelReview,
+    attestations: Iterable[PanelAttestation],
+    rules: Rules,
+    names: Mapping[str, str] | None = None,
+) -> str | None:
+    """What the panel is waiting for before ``review`` counts, for a screen: the members still to confirm their
+    place by their names (``names``: username → display name), then the rule; ``None`` once enough have.
+
+    "Waiting for 1 more member to confirm their place: Remi Ambassador. The panel needs 2 members, 1 of them
+    independent." (The command line keeps :func:`attested_quorum_problem`'s wording.)"""
+    names = names or {}
+    named = named_members(review)
+    attested = [a for a in attestations if a.review_id == review.id and a.username in set(named)]
+    if attested_quorum_problem(review, attested, rules) is None:
+        return None
+    done = {a.username for a in attested}
+    waiting = [names.get(u) or u for u in named if u not in done]
+    independent = sum(a.declaration == "independent" for a in attested)
+    short = max(rules.quorum_members - len(attested), rules.quorum_independent - independent, 0)
+    rule = quorum_rule_words(rules)
+    if not waiting:
+        if not named:
+            return (
+                f"The panel's members were typed as names, not chosen from their accounts, so none can confirm. {rule}"
+            )
+        return (
+            "Every named member has confirmed their place, but not enough of them count: "
+            f"{_count(independent, 'member')} declared independence"
+            + (
+                ", none at director level"
+                if rules.quorum_director and not any(a.director_level for a in attested)
+                else ""
+            )
+            + f". {rule} Correct the decision to name other members."
+        )
+    if short == 0:  # only the director level is missing
+        return (
+            f"Waiting for a director-level member to confirm their place; still to confirm: {_names(waiting)}. {rule}"
+        )
+    more = f"{short} more {'member' if short == 1 else 'members'}"
+    among = ": " if len(waiting) <= short else ", from "
+    return f"Waiting for {more} to confirm their place{among}{_names(waiting)}. {rule}"
+
+
 def quorum_problem(members: list[Member], rules: Rules) -> str | None:
     """The chair must name enough distinct members for the attested quorum to be reachable."""
     usernames = [m.username.strip() for m in members]

@@ -133,9 +133,15 @@ class CaseDetail:
     timeline: list[dict[str, Any]] = field(default_factory=list)
     attestations: list[PanelAttestation] = field(default_factory=list)
     suspension_plan: SuspensionPlan | None = None
+    #: The display names of the accounts its reviews name (username → name), for screens to show people by name.
+    names: dict[str, str] = field(default_factory=dict)
 
     def attestations_of(self, review_id: int | None) -> list[PanelAttestation]:
         return [a for a in self.attestations if a.review_id == review_id]
+
+    def name_of(self, username: str) -> str:
+        """A named member's display name (their username if the account has none or is gone)."""
+        return self.names.get(username) or username
 
     @property
     def stage_label(self) -> str:
@@ -328,6 +334,8 @@ def case_detail(engine: store.Engine, case_id: str, *, actor: Actor) -> CaseDeta
             for e in audit.entries_for(session, "case", case_id)
         ]
         reviews = ws.reviews_for(session, case_id)
+        named = {u for r in reviews for u in named_members(r)}
+        names = {u.username: u.display_name for u in ws.list_users(session) if u.username in named and u.display_name}
         return CaseDetail(
             record,
             stage,
@@ -338,6 +346,7 @@ def case_detail(engine: store.Engine, case_id: str, *, actor: Actor) -> CaseDeta
             timeline,
             ws.attestations_for(session, [r.id for r in reviews if r.id is not None]),
             ws.get_suspension_plan(session, case_id),
+            names,
         )
 
 
