@@ -98,7 +98,7 @@ class Settings(BaseSettings):
         default=1, ge=0, description="… of whom at least this many are independent of the referring manager."
     )
     quorum_director: bool = Field(
-        default=False, description="The gate also needs a director-level member among those who attested."
+        default=False, description="The gate also needs a director-level member among those who confirmed their place."
     )
     suspension_review_days: int = Field(
         default=28, ge=1, le=365, description="A suspension is reviewed at least this often (days; 2019 letter)."

@@ -36,6 +36,7 @@ PATTERNS = [
     (re.compile(r"\b0\d (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"), "a day with a leading zero"),
     (re.compile(r"\b\d{4}/\d{2}\\?-H[12]\b"), "a period as its code 2025/26-H1 (periods read 2025/26 H1)"),
     (re.compile(r"\bCurrent half-year\b"), "'Current half-year' for a chosen period"),
+    (re.compile(r"(?i)\battest(?:ed|s|ing)?\b|\bquorum\b"), "jargon: 'attest' or 'quorum' (say confirm their place)"),
 ]
 #: A whole value (a table cell, a metric, a choice) that is a code or a missing value, not a word for people.
 RAW_VALUES = re.compile(
@@ -114,9 +115,34 @@ def test_an_open_case_and_the_panel_check_speak_plainly(app_env):
     assert not found, "\n".join(found)
 
 
+def test_a_check_waiting_for_confirmations_speaks_plainly(app_env):
+    """While one of the two named members has confirmed: Panel check and Cases say so in plain words."""
+    from erreview import store
+    from erreview.review.panel import AttestationIn, Member, Rules
+    from erreview.review.workflow import attest, submit_review
+
+    from .test_workflow import review
+
+    case_id = _refer_a_demo_case(app_env)
+    engine = store.engine_for(app_env.database_url)
+    chair = ACTORS[Role.PANEL_MEMBER]
+    members = [Member(username="panel", role="Chair"), Member(username="panel2", role="Member")]
+    decided = submit_review(engine, Rules.from_settings(app_env), case_id, review(members=members), actor=chair)
+    attest(engine, case_id, decided, AttestationIn(declaration="independent"), actor=chair)
+    lead = signed_in(Role.CASE_LEAD).switch_page("panels/cases.py").run()
+    next(s for s in lead.selectbox if s.label == "Open case").select(case_id).run()
+    panel = signed_in(Role.PANEL_MEMBER).switch_page("panels/precheck.py").run()
+    panel.selectbox[0].select(case_id).run()
+    assert not lead.exception and not panel.exception
+    assert any("confirm their place" in i.value for i in lead.info)
+    found = problems(lead) + problems(panel)
+    assert not found, "\n".join(found)
+
+
 @pytest.mark.parametrize(
     ("text", "whole"),
     [
+        ("the panel review 1 is not valid under the current quorum rule: 1 member(s) have attested", False),
         ("Band (non-adverse 0.80–1.25): non_adverse", False),
         ("Side of parity: none", False),
         ("Value: none", False),

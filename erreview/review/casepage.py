@@ -112,7 +112,7 @@ class NextStep:
 
 def _fmt(day: Any) -> str:
     if isinstance(day, date):
-        return f"{day.day} {day:%B %Y}"
+        return f"{day.day} {day:%b %Y}"
     return str(day)
 
 
